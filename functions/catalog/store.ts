@@ -1,0 +1,87 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { PutCommand, QueryCommand, GetCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { tableName } from '../../infra/tables';
+import { FeeItem, type Department } from '../../schemas/catalog';
+import { ddb } from '../shared/ddb';
+import { DomainError } from '../shared/errors';
+import type { CatalogStore } from './catalog';
+
+/**
+ * Catalog items: departments `DEPT#<id>`/`DEPT`, fee item versions `FEE#<code>`/`V#<000001>`.
+ * gsi1 lists each kind ('DEPT' | 'FEE'); catalog writes are rare admin actions, so one index
+ * partition per kind is not a hot key.
+ */
+const versionKey = (v: number) => `V#${String(v).padStart(6, '0')}`;
+
+export class DynamoCatalogStore implements CatalogStore {
+  private readonly table = tableName('Catalog');
+
+  async putDepartment(d: Department): Promise<void> {
+    try {
+      await ddb().send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: `DEPT#${d.id}`, sk: 'DEPT', gsi1pk: 'DEPT', gsi1sk: d.id, id: d.id, name: d.name },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) throw new DomainError('department-exists', `Department ${d.id} exists`);
+      throw e;
+    }
+  }
+
+  async getDepartment(id: string): Promise<Department | undefined> {
+    const r = await ddb().send(new GetCommand({ TableName: this.table, Key: { pk: `DEPT#${id}`, sk: 'DEPT' } }));
+    return r.Item ? { id: r.Item.id as string, name: r.Item.name as string } : undefined;
+  }
+
+  async listDepartments(): Promise<Department[]> {
+    const items = await this.queryAll({ IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :k', ExpressionAttributeValues: { ':k': 'DEPT' } });
+    return items.map((i) => ({ id: i.id as string, name: i.name as string }));
+  }
+
+  async listVersions(code: string): Promise<FeeItem[]> {
+    const items = await this.queryAll({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `FEE#${code}` } });
+    return items.map(toFeeItem);
+  }
+
+  async listAllVersions(): Promise<FeeItem[]> {
+    const items = await this.queryAll({ IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :k', ExpressionAttributeValues: { ':k': 'FEE' } });
+    return items.map(toFeeItem);
+  }
+
+  async putVersion(item: FeeItem): Promise<void> {
+    try {
+      await ddb().send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: `FEE#${item.code}`, sk: versionKey(item.version), gsi1pk: 'FEE', gsi1sk: `${item.code}#${versionKey(item.version)}`, ...item },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException)
+        throw item.version === 1
+          ? new DomainError('fee-item-exists', `Fee item ${item.code} exists`)
+          : new DomainError('concurrent-update', `Version ${item.version} of ${item.code} was just published by another request`);
+      throw e;
+    }
+  }
+
+  private async queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<Record<string, unknown>[]> {
+    const out: Record<string, unknown>[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const r = await ddb().send(new QueryCommand({ TableName: this.table, ...input, ExclusiveStartKey }));
+      out.push(...(r.Items ?? []));
+      ExclusiveStartKey = r.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return out;
+  }
+}
+
+function toFeeItem(i: Record<string, unknown>): FeeItem {
+  const { pk: _pk, sk: _sk, gsi1pk: _g, gsi1sk: _s, ...item } = i;
+  return FeeItem.parse(item); // also restores the schema's field order
+}

@@ -1,0 +1,81 @@
+import { createRemoteJWKSet, importJWK, jwtVerify, type JWK, type JWTVerifyGetKey } from 'jose';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { ROLES, type Role } from '../../infra/routes';
+
+/** Who is calling, as the authorizer established it. `anonymous` only on routes that allow it. */
+export interface Principal {
+  role: Role | 'anonymous';
+  sub: string;
+  dept?: string;
+  window?: string;
+}
+
+export const ANONYMOUS: Principal = { role: 'anonymous', sub: 'anonymous' };
+
+export const authIssuer = (): string => process.env.AUTH_ISSUER ?? 'https://auth.one-window.local';
+export const authAudience = (): string => process.env.AUTH_AUDIENCE ?? 'one-window-api';
+
+/** Directory of the local stack's key files (auth and receipt signing); never used when deployed. */
+export const localKeyDir = (): string => process.env.LOCAL_KEY_DIR ?? join(process.cwd(), '.data', 'keys');
+
+const claimsSchema = z
+  .object({
+    sub: z.string().min(1),
+    role: z.enum(ROLES),
+    dept: z.string().min(1).optional(),
+    window: z.string().min(1).optional(),
+  })
+  .refine((c) => c.role !== 'department' || c.dept, { message: 'a department token carries dept' })
+  .refine((c) => c.role !== 'clerk' || c.window, { message: 'a clerk token carries window' });
+
+type VerifyKey = JWTVerifyGetKey | Awaited<ReturnType<typeof importJWK>>;
+let keySource: { key: VerifyKey; id: string } | undefined;
+
+/**
+ * The verification key: the identity provider's JWKS when deployed (`AUTH_JWKS_URL`), otherwise the
+ * public half of the local stack's key file.
+ */
+async function verificationKey(): Promise<VerifyKey> {
+  const jwksUrl = process.env.AUTH_JWKS_URL;
+  const id = jwksUrl ?? localKeyDir();
+  if (keySource?.id === id) return keySource.key;
+  let key: VerifyKey;
+  if (jwksUrl) key = createRemoteJWKSet(new URL(jwksUrl));
+  else {
+    const { d: _private, ...publicJwk } = JSON.parse(readFileSync(join(localKeyDir(), 'auth.jwk.json'), 'utf8')) as JWK;
+    key = await importJWK(publicJwk, publicJwk.alg ?? 'ES256');
+  }
+  keySource = { key, id };
+  return key;
+}
+
+/** Verifies signature, issuer, audience and expiry, then the claims' shape. Throws on any failure. */
+export async function verifyToken(token: string): Promise<Principal> {
+  const key = await verificationKey();
+  const { payload } = await jwtVerify(token, key as Parameters<typeof jwtVerify>[1], {
+    issuer: authIssuer(),
+    audience: authAudience(),
+    algorithms: ['ES256'],
+    requiredClaims: ['exp', 'sub'],
+  });
+  const claims = claimsSchema.parse(payload);
+  return { role: claims.role, sub: claims.sub, dept: claims.dept, window: claims.window };
+}
+
+/** The authorizer hands the principal to the function as string context values. */
+export function principalToContext(p: Principal): Record<string, string> {
+  return { role: p.role, sub: p.sub, ...(p.dept ? { dept: p.dept } : {}), ...(p.window ? { window: p.window } : {}) };
+}
+
+export function principalFromContext(ctx: Record<string, unknown> | null | undefined): Principal {
+  if (!ctx || typeof ctx.role !== 'string') return ANONYMOUS;
+  const role = (ROLES as readonly string[]).includes(ctx.role) ? (ctx.role as Role) : 'anonymous';
+  return {
+    role,
+    sub: typeof ctx.sub === 'string' ? ctx.sub : 'anonymous',
+    dept: typeof ctx.dept === 'string' ? ctx.dept : undefined,
+    window: typeof ctx.window === 'string' ? ctx.window : undefined,
+  };
+}

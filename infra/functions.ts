@@ -1,0 +1,59 @@
+import type { HttpFunctionName } from './routes';
+import type { TableName } from './tables';
+
+/**
+ * Every Lambda function: its entry, and the tables it may touch. The stack turns `tables` into IAM
+ * grants (least privilege) and env vars; the local stack loads the same entries in-process.
+ */
+export type Access = 'read' | 'readwrite';
+
+export interface FunctionDef {
+  entry: string;
+  tables: Partial<Record<TableName, Access>>;
+  /** Needs the receipt / day-proof signing key (KMS Sign when deployed). */
+  signs?: boolean;
+  memoryMb?: number;
+  timeoutSeconds?: number;
+}
+
+export const BACKGROUND_FUNCTIONS = ['authorizer', 'aggregator', 'publisher'] as const;
+export type FunctionName = HttpFunctionName | (typeof BACKGROUND_FUNCTIONS)[number];
+
+export const functions: Record<FunctionName, FunctionDef> = {
+  authorizer: { entry: 'functions/authorizer/handler.ts', tables: {} },
+  platform: { entry: 'functions/platform/handler.ts', tables: {} },
+  catalog: { entry: 'functions/catalog/handler.ts', tables: { Catalog: 'readwrite' } },
+  notices: {
+    entry: 'functions/notices/handler.ts',
+    tables: { Catalog: 'read', Notices: 'readwrite', RateLimits: 'readwrite' },
+  },
+  payments: {
+    entry: 'functions/payments/handler.ts',
+    tables: {
+      Catalog: 'read',
+      Notices: 'readwrite',
+      Payments: 'readwrite',
+      Receipts: 'readwrite',
+      Ledger: 'readwrite',
+      Finance: 'read',
+      Idempotency: 'readwrite',
+      RateLimits: 'readwrite',
+    },
+    signs: true,
+  },
+  ledger: { entry: 'functions/ledger/handler.ts', tables: { Ledger: 'read', Finance: 'read' }, signs: true },
+  finance: {
+    entry: 'functions/finance/handler.ts',
+    tables: { Payments: 'read', Ledger: 'readwrite', Finance: 'readwrite', Idempotency: 'readwrite', Catalog: 'read' },
+    signs: true,
+    timeoutSeconds: 60,
+    memoryMb: 1024,
+  },
+  opendata: { entry: 'functions/opendata/handler.ts', tables: { OpenData: 'readwrite', Catalog: 'read', RateLimits: 'readwrite' } },
+  // Consumes the Payments stream (no personal data); no grant on the Payments table itself.
+  aggregator: { entry: 'functions/opendata/aggregator.ts', tables: { OpenData: 'readwrite' } },
+  publisher: { entry: 'functions/opendata/publisher.ts', tables: { OpenData: 'readwrite', Catalog: 'read' }, timeoutSeconds: 300, memoryMb: 1024 },
+};
+
+/** The publisher's schedule; the stack's EventBridge rule and the local scheduler both read it. */
+export const PUBLISH_SCHEDULE = { expression: 'cron(30 16 * * ? *)', everyMs: 24 * 60 * 60 * 1000, description: 'daily, 00:30 Asia/Shanghai' };

@@ -1,0 +1,225 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { randomUUID } from 'node:crypto';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { extname, join, normalize, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { functions, type FunctionName } from '../functions';
+import { matchRoute, type Route } from '../routes';
+import { authorize } from '../../functions/authorizer/handler';
+import { principalToContext } from '../../functions/shared/auth';
+import { DomainError, problemOf } from '../../functions/shared/errors';
+import { MAX_CSV_BODY_BYTES } from '../../functions/shared/http';
+import { log } from '../../functions/shared/log';
+
+/**
+ * The local API gateway: turns HTTP requests into the API Gateway REST (v1) proxy events the deployed
+ * API sends, runs the same authorizer, and calls the same handlers, all from the one route table.
+ * It also serves the portal's static files from `web/` at `/`.
+ */
+type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
+const handlerCache = new Map<string, Promise<LambdaHandler>>();
+
+export function loadHandler(fn: FunctionName, exportName = 'handler'): Promise<LambdaHandler> {
+  const key = `${fn}#${exportName}`;
+  let h = handlerCache.get(key);
+  if (!h) {
+    h = import(pathToFileURL(join(REPO_ROOT, functions[fn].entry)).href).then((m: Record<string, LambdaHandler>) => {
+      const f = m[exportName];
+      if (typeof f !== 'function') throw new Error(`${functions[fn].entry} exports no ${exportName}`);
+      return f;
+    });
+    handlerCache.set(key, h);
+  }
+  return h;
+}
+
+export function lambdaContext(fn: string, requestId: string = randomUUID()): Context {
+  const deadline = Date.now() + (functions[fn as FunctionName]?.timeoutSeconds ?? 29) * 1000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: fn,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${fn}`,
+    memoryLimitInMB: String(functions[fn as FunctionName]?.memoryMb ?? 512),
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/${fn}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+function sendProblem(res: ServerResponse, err: DomainError): void {
+  res.writeHead(err.status, { 'content-type': 'application/problem+json', ...(err.headers ?? {}) });
+  res.end(JSON.stringify(problemOf(err)));
+}
+
+/** Reads the body up to the largest size any route accepts (API Gateway itself caps at 10 MB). */
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_CSV_BODY_BYTES + 1024) throw new DomainError('payload-too-large', `The body may be at most ${MAX_CSV_BODY_BYTES} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function headerMaps(req: IncomingMessage) {
+  const headers: Record<string, string> = {};
+  const multi: Record<string, string[]> = {};
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const k = req.rawHeaders[i]!;
+    const v = req.rawHeaders[i + 1]!;
+    headers[k] = headers[k] === undefined ? v : `${headers[k]},${v}`;
+    (multi[k] ??= []).push(v);
+  }
+  return { headers, multi };
+}
+
+export function buildProxyEvent(req: IncomingMessage, url: URL, route: Route, pathParameters: Record<string, string>, body: Buffer): APIGatewayProxyEvent {
+  const { headers, multi } = headerMaps(req);
+  const query: Record<string, string> = {};
+  const multiQuery: Record<string, string[]> = {};
+  for (const [k, v] of url.searchParams) {
+    query[k] = v; // API Gateway keeps the last value
+    (multiQuery[k] ??= []).push(v);
+  }
+  const requestId = randomUUID();
+  const hasQuery = Object.keys(query).length > 0;
+  const isText = body.length === 0 || isUtf8(body);
+  return {
+    resource: route.path,
+    path: url.pathname,
+    httpMethod: route.method,
+    headers,
+    multiValueHeaders: multi,
+    queryStringParameters: hasQuery ? query : null,
+    multiValueQueryStringParameters: hasQuery ? multiQuery : null,
+    pathParameters: Object.keys(pathParameters).length ? pathParameters : null,
+    stageVariables: null,
+    body: body.length === 0 ? null : isText ? body.toString('utf8') : body.toString('base64'),
+    isBase64Encoded: !isText,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      authorizer: null,
+      protocol: 'HTTP/1.1',
+      httpMethod: route.method,
+      identity: {
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: req.headers['user-agent'] ?? null,
+      } as APIGatewayProxyEvent['requestContext']['identity'],
+      path: url.pathname,
+      stage: 'local',
+      requestId,
+      requestTimeEpoch: Date.now(),
+      resourceId: 'local',
+      resourcePath: route.path,
+    },
+  };
+}
+
+function isUtf8(b: Buffer): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(b);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const STATIC_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.json': 'application/json',
+};
+
+function serveStatic(url: URL, res: ServerResponse): boolean {
+  const webRoot = join(REPO_ROOT, 'web');
+  const rel = normalize(decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname)).replace(/^(\.\.[/\\])+/, '');
+  const file = join(webRoot, rel);
+  if (!file.startsWith(webRoot) || !existsSync(file) || !statSync(file).isFile()) return false;
+  res.writeHead(200, { 'content-type': STATIC_TYPES[extname(file)] ?? 'application/octet-stream' });
+  createReadStream(file).pipe(res);
+  return true;
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const method = req.method ?? 'GET';
+  if (!url.pathname.startsWith('/v1/')) {
+    if ((method === 'GET' || method === 'HEAD') && serveStatic(url, res)) return;
+    return sendProblem(res, new DomainError('not-found', `Nothing at ${url.pathname}`));
+  }
+  const match = matchRoute(method, url.pathname);
+  if (!match.route) {
+    if (match.methodsForPath.length) {
+      const err = new DomainError('method-not-allowed', `${method} is not allowed here`, undefined, { allow: match.methodsForPath.join(', ') });
+      return sendProblem(res, err);
+    }
+    return sendProblem(res, new DomainError('not-found', `No route ${method} ${url.pathname}`));
+  }
+  const body = await readBody(req);
+  const event = buildProxyEvent(req, url, match.route, match.pathParameters, body);
+
+  if (match.route.access.kind === 'token' || match.route.access.kind === 'optional') {
+    try {
+      const principal = await authorize({ headers: event.headers, httpMethod: event.httpMethod, resource: event.resource });
+      event.requestContext.authorizer = { ...principalToContext(principal), principalId: principal.sub };
+    } catch {
+      // The stack configures API Gateway's UNAUTHORIZED response to this same problem+json.
+      return sendProblem(res, new DomainError('unauthorized'));
+    }
+  }
+
+  const fn = match.route.fn;
+  const handler = await loadHandler(fn);
+  const result = (await handler(event, lambdaContext(fn, event.requestContext.requestId))) as APIGatewayProxyResult;
+  const headers: Record<string, string | number | boolean> = { ...(result.headers ?? {}) };
+  for (const [k, vs] of Object.entries(result.multiValueHeaders ?? {})) headers[k] = vs.join(', ');
+  res.writeHead(result.statusCode, headers as Record<string, string>);
+  res.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
+}
+
+export interface Gateway {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+export async function startGateway(opts: { port: number; host?: string }): Promise<Gateway> {
+  const host = opts.host ?? '127.0.0.1';
+  const server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      if (e instanceof DomainError) return sendProblem(res, e);
+      log('error', 'gateway error', { error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
+      if (!res.headersSent) sendProblem(res, new DomainError('internal-error', 'The local gateway failed; see its log'));
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(opts.port, host, () => ok());
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : opts.port;
+  return {
+    url: `http://${host}:${port}`,
+    server,
+    close: () =>
+      new Promise<void>((done) => {
+        server.close(() => done());
+        server.closeIdleConnections();
+      }),
+  };
+}

@@ -1,0 +1,45 @@
+import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Role } from '../routes';
+import { authAudience, authIssuer, localKeyDir } from '../../functions/shared/auth';
+
+/**
+ * The local stack's key files (never used when deployed): `auth.jwk.json` signs the tokens the
+ * local identity provider (`npm run token`) issues; `receipt-signing.jwk.json` signs receipts and
+ * day proofs. Created on first use with mode 0600.
+ */
+export async function ensureLocalKey(name: 'auth' | 'receipt-signing', dir = localKeyDir()): Promise<JWK> {
+  const file = join(dir, `${name}.jwk.json`);
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as JWK;
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+  const jwk = { ...(await exportJWK(privateKey)), alg: 'ES256', use: 'sig', kid: `${name}-${randomUUID().slice(0, 8)}` };
+  writeFileSync(file, JSON.stringify(jwk, null, 2), { mode: 0o600, flag: 'wx' });
+  return jwk;
+}
+
+export interface TokenClaims {
+  role: Role;
+  dept?: string;
+  window?: string;
+  sub?: string;
+  /** jose duration, e.g. '8h'. */
+  expiresIn?: string;
+}
+
+export async function issueLocalToken(claims: TokenClaims, dir = localKeyDir()): Promise<string> {
+  const jwk = await ensureLocalKey('auth', dir);
+  const key = await importJWK(jwk, 'ES256');
+  const { expiresIn = '8h', sub, ...rest } = claims;
+  const payload = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+  return new SignJWT(payload)
+    .setProtectedHeader({ alg: 'ES256', kid: jwk.kid })
+    .setSubject(sub ?? `${claims.role}${claims.dept ? `:${claims.dept}` : ''}${claims.window ? `:${claims.window}` : ''}`)
+    .setIssuer(authIssuer())
+    .setAudience(authAudience())
+    .setIssuedAt()
+    .setExpirationTime(expiresIn)
+    .sign(key);
+}

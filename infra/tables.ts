@@ -1,0 +1,62 @@
+/**
+ * The one definition of every DynamoDB table: logical name, keys, indexes, stream and TTL.
+ * The CDK stack declares tables from it and the local stack creates the same tables in DynamoDB Local,
+ * so the two cannot drift. Functions learn the physical name from the env var `TABLE_<NAME>`.
+ *
+ * Every table uses generic string keys (pk/sk, gsiNpk/gsiNsk): the item shapes live with the bounded
+ * context that owns the table, and a new access pattern does not need a schema migration.
+ */
+export interface IndexDef {
+  name: string;
+  pk: string;
+  sk: string;
+}
+
+export interface TableDef {
+  /** Logical name; also the suffix of the env var `TABLE_<NAME>` that carries the physical name. */
+  name: TableName;
+  pk: string;
+  sk: string;
+  indexes: IndexDef[];
+  /** NEW_IMAGE stream, consumed by the open-data aggregator. Only tables without personal data. */
+  stream?: boolean;
+  ttlAttribute?: string;
+  /** Holds payer identity; only the notices context may read it. */
+  personalData?: boolean;
+}
+
+export const TABLE_NAMES = [
+  'Catalog',
+  'Notices',
+  'Payments',
+  'Receipts',
+  'Ledger',
+  'Finance',
+  'Idempotency',
+  'RateLimits',
+  'Audit',
+  'OpenData',
+] as const;
+export type TableName = (typeof TABLE_NAMES)[number];
+
+const gsi = (n: 1 | 2): IndexDef => ({ name: `gsi${n}`, pk: `gsi${n}pk`, sk: `gsi${n}sk` });
+
+export const tables: Record<TableName, TableDef> = {
+  Catalog: { name: 'Catalog', pk: 'pk', sk: 'sk', indexes: [gsi(1)] },
+  Notices: { name: 'Notices', pk: 'pk', sk: 'sk', indexes: [gsi(1), gsi(2)], personalData: true },
+  Payments: { name: 'Payments', pk: 'pk', sk: 'sk', indexes: [gsi(1)], stream: true },
+  Receipts: { name: 'Receipts', pk: 'pk', sk: 'sk', indexes: [] },
+  Ledger: { name: 'Ledger', pk: 'pk', sk: 'sk', indexes: [gsi(1), gsi(2)] },
+  Finance: { name: 'Finance', pk: 'pk', sk: 'sk', indexes: [gsi(1)] },
+  Idempotency: { name: 'Idempotency', pk: 'pk', sk: 'sk', indexes: [], ttlAttribute: 'expiresAt' },
+  RateLimits: { name: 'RateLimits', pk: 'pk', sk: 'sk', indexes: [], ttlAttribute: 'expiresAt' },
+  Audit: { name: 'Audit', pk: 'pk', sk: 'sk', indexes: [gsi(1)] },
+  OpenData: { name: 'OpenData', pk: 'pk', sk: 'sk', indexes: [gsi(1)], ttlAttribute: 'expiresAt' },
+};
+
+export const tableEnvVar = (name: TableName): string => `TABLE_${name.toUpperCase()}`;
+
+/** Physical table name inside a function: from the environment, or the logical name locally. */
+export function tableName(name: TableName): string {
+  return process.env[tableEnvVar(name)] ?? name;
+}

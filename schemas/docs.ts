@@ -1,0 +1,17 @@
+import type { z } from 'zod';
+import type { RouteKey } from '../infra/routes';
+
+/** What the OpenAPI document says about one route; each context's schema module exports its own. */
+export interface RouteDoc {
+  summary: string;
+  body?: z.ZodType;
+  /** `text/csv` bodies are documented as a string. */
+  bodyType?: 'text/csv';
+  query?: z.ZodType;
+  response?: z.ZodType;
+  status?: number;
+  /** Problem slugs this route may answer besides validation-failed. */
+  problems?: string[];
+}
+
+export type RouteDocs = Partial<Record<RouteKey, RouteDoc>>;

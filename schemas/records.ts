@@ -1,0 +1,47 @@
+/**
+ * Stored records that cross bounded contexts. The payments context writes them; finance
+ * (reconciliation) reads them from the Payments table, and the open-data aggregator receives them on
+ * the Payments table's stream. They carry NO personal data: no payer name, ID number or phone.
+ */
+export type Channel = 'cash' | 'card' | 'transfer' | 'online';
+export const CHANNELS: readonly Channel[] = ['cash', 'card', 'transfer', 'online'];
+
+export interface PaymentLineRecord {
+  noticeNo: string;
+  departmentId: string;
+  feeCode: string;
+  feeVersion: number;
+  quantity: number;
+  amount: number;
+  /** When the notice was issued: the open-data notice-to-payment time needs it. */
+  noticeIssuedAt: string;
+}
+
+/** Payments table item `PAY#<paymentId>` / `PAY` (plus the table's key attributes). */
+export interface PaymentRecord {
+  recordType: 'payment';
+  paymentId: string;
+  noticeNos: string[];
+  channel: Channel;
+  amount: number;
+  bankRef: string | null;
+  windowId: string | null;
+  paidAt: string;
+  businessDate: string;
+  receiptNo: string;
+  lines: PaymentLineRecord[];
+}
+
+/** Payments table item `PAY#<paymentId>` / `REFUND#<refundId>`. */
+export interface RefundRecord {
+  recordType: 'refund';
+  refundId: string;
+  paymentId: string;
+  channel: Channel;
+  amount: number;
+  refundedAt: string;
+  businessDate: string;
+  receiptNo: string;
+  /** How the refunded amount splits over the payment's lines (department, fee item). */
+  lines: { departmentId: string; feeCode: string; amount: number }[];
+}

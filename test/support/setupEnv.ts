@@ -1,0 +1,9 @@
+import { inject } from 'vitest';
+import { tableEnvVar, TABLE_NAMES } from '../../infra/tables';
+
+// Integration tests call domain code and DynamoDB adapters in the worker: point them at the run's stack.
+process.env.DYNAMODB_ENDPOINT = inject('dynamodbEndpoint');
+process.env.LOCAL_KEY_DIR = inject('keyDir');
+process.env.AWS_REGION ??= 'local';
+process.env.LOG_LEVEL ??= 'warn';
+for (const t of TABLE_NAMES) process.env[tableEnvVar(t)] ??= t;
