@@ -16,7 +16,7 @@ export interface FunctionDef {
   timeoutSeconds?: number;
 }
 
-export const BACKGROUND_FUNCTIONS = ['authorizer', 'aggregator', 'publisher'] as const;
+export const BACKGROUND_FUNCTIONS = ['authorizer', 'aggregator', 'publisher', 'statementImport'] as const;
 export type FunctionName = HttpFunctionName | (typeof BACKGROUND_FUNCTIONS)[number];
 
 export const functions: Record<FunctionName, FunctionDef> = {
@@ -47,6 +47,13 @@ export const functions: Record<FunctionName, FunctionDef> = {
     tables: { Payments: 'read', Ledger: 'readwrite', Finance: 'readwrite', Idempotency: 'readwrite', Catalog: 'read' },
     signs: true,
     timeoutSeconds: 60,
+    memoryMb: 1024,
+  },
+  // Imports bank statements too large for the API payload limit: S3 upload → same import code.
+  statementImport: {
+    entry: 'functions/finance/statementImport.ts',
+    tables: { Payments: 'read', Finance: 'readwrite' },
+    timeoutSeconds: 900,
     memoryMb: 1024,
   },
   opendata: { entry: 'functions/opendata/handler.ts', tables: { OpenData: 'readwrite', Catalog: 'read', RateLimits: 'readwrite' } },

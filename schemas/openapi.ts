@@ -3,10 +3,14 @@ import { routes, type Route } from '../infra/routes';
 import { problemTypes } from '../functions/shared/errors';
 import { catalogRouteDocs } from './catalog';
 import { Problem } from './common';
+import { ledgerRouteDocs } from './ledger';
 import type { RouteDoc, RouteDocs } from './docs';
 
 /** Every context's route docs; a route without one is still listed, with a generic response. */
-const allDocs: RouteDocs = { ...catalogRouteDocs };
+const allDocs: RouteDocs = {
+  ...catalogRouteDocs,
+  ...ledgerRouteDocs,
+};
 
 /** Schemas with a `.meta({ id })` become shared components; zod emits them as local `$defs`. */
 const components: Record<string, unknown> = {};
