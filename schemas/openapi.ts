@@ -4,12 +4,16 @@ import { problemTypes } from '../functions/shared/errors';
 import { catalogRouteDocs } from './catalog';
 import { Problem } from './common';
 import { ledgerRouteDocs } from './ledger';
+import { noticesRouteDocs } from './notices';
+import { paymentsRouteDocs } from './payments';
 import type { RouteDoc, RouteDocs } from './docs';
 
 /** Every context's route docs; a route without one is still listed, with a generic response. */
 const allDocs: RouteDocs = {
   ...catalogRouteDocs,
   ...ledgerRouteDocs,
+  ...noticesRouteDocs,
+  ...paymentsRouteDocs,
 };
 
 /** Schemas with a `.meta({ id })` become shared components; zod emits them as local `$defs`. */

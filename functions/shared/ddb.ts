@@ -19,3 +19,9 @@ export function ddb(): DynamoDBDocumentClient {
   }
   return client;
 }
+
+/**
+ * The port stores take instead of calling ddb() directly, so tests can wrap `send` (e.g. to inject a
+ * failure at a chosen call) without module mocking.
+ */
+export type DocClient = Pick<DynamoDBDocumentClient, 'send'>;

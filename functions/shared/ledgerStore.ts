@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { tableName } from '../../infra/tables';
-import { ddb } from './ddb';
+import { ddb, type DocClient } from './ddb';
 import type { LedgerTransaction } from './ledger';
 
 /**
@@ -69,9 +69,9 @@ export const DAY_GUARD_OFFSET = 1;
 const registered = new Set<string>();
 
 /** Records that a business day has postings; idempotent, and once per process per day. */
-export async function registerBusinessDay(date: string): Promise<void> {
+export async function registerBusinessDay(date: string, client: DocClient = ddb()): Promise<void> {
   if (registered.has(date)) return;
-  await ddb().send(new PutCommand({ TableName: tableName('Ledger'), Item: { ...ledgerKeys.dayRegistry(date), date } }));
+  await client.send(new PutCommand({ TableName: tableName('Ledger'), Item: { ...ledgerKeys.dayRegistry(date), date } }));
   registered.add(date);
 }
 

@@ -1,0 +1,48 @@
+import { createHash } from 'node:crypto';
+import { PayNotices, PaymentsQuery, ReceiptLookupQuery, RefundRequest, VerifyReceipt } from '../../schemas/payments';
+import { DynamoIdempotencyStore, parseIdempotencyKey } from '../shared/idempotency';
+import { decodeCursor, encodeCursor, httpHandler, type HttpRequest, type HttpResponse } from '../shared/http';
+import { enforceRateLimit } from '../shared/rateLimit';
+import { signer } from '../shared/signer';
+import { parseWith } from '../shared/validate';
+import { Payments } from './payments';
+import { DynamoPaymentStore } from './store';
+
+/** Receipt look-ups with a check code, per client (source IP) per minute; `RECEIPT_LOOKUP_LIMIT` overrides. */
+const lookupLimit = () => Number(process.env.RECEIPT_LOOKUP_LIMIT ?? 60);
+
+const payments = new Payments(new DynamoPaymentStore(), new DynamoIdempotencyStore(), { sign: (p) => signer().sign(p), jwks: () => signer().jwks() }, (client) =>
+  enforceRateLimit({ scope: 'receipt-lookup', client, limit: lookupLimit(), windowSeconds: 60 }),
+);
+
+const clientOf = (req: HttpRequest) =>
+  createHash('sha256').update(req.event.requestContext?.identity?.sourceIp ?? 'unknown').digest('base64url').slice(0, 22);
+
+const idempotent = (r: { status: number; body: unknown; replayed: boolean }): HttpResponse => ({
+  status: r.status,
+  body: r.body,
+  headers: r.replayed ? { 'idempotent-replayed': 'true' } : undefined,
+});
+
+export const handler = httpHandler('payments', {
+  'POST /v1/payments': async (req) => {
+    const key = parseIdempotencyKey(req.headers['idempotency-key']);
+    return idempotent(await payments.pay(req.principal, parseWith(PayNotices, req.body), key));
+  },
+  'GET /v1/payments': async (req) => {
+    const q = parseWith(PaymentsQuery, req.query);
+    const page = await payments.listPayments({ ...q, after: decodeCursor(q.cursor) as { paidAt: string; paymentId: string } | undefined });
+    return { status: 200, body: { items: page.items, nextCursor: encodeCursor(page.next) } };
+  },
+  'GET /v1/payments/{paymentId}': async (req) => ({ status: 200, body: await payments.getPayment(req.params.paymentId!) }),
+  'POST /v1/payments/{paymentId}/refunds': async (req) => {
+    const key = parseIdempotencyKey(req.headers['idempotency-key']);
+    return idempotent(await payments.refund(req.principal, req.params.paymentId!, parseWith(RefundRequest, req.body), key));
+  },
+  'GET /v1/receipts/{receiptNo}': async (req) => ({
+    status: 200,
+    body: await payments.getReceipt(req.params.receiptNo!, parseWith(ReceiptLookupQuery, req.query).checkCode, clientOf(req)),
+  }),
+  'POST /v1/receipts/verify': async (req) => ({ status: 200, body: await payments.verify(parseWith(VerifyReceipt, req.body), clientOf(req)) }),
+  'GET /v1/.well-known/jwks.json': async () => ({ status: 200, body: await payments.jwks(), headers: { 'cache-control': 'public, max-age=300' } }),
+});

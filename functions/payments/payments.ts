@@ -1,0 +1,445 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { PayNotices, Payment, Receipt, ReceiptPayload } from '../../schemas/payments';
+import type { Channel, PaymentLineRecord, PaymentRecord, RefundRecord } from '../../schemas/records';
+import type { NoticeRecord } from '../notices/notices';
+import { statusOn } from '../notices/notices';
+import { maskName } from '../notices/masking';
+import type { Principal } from '../shared/auth';
+import { businessDateOf, now } from '../shared/clock';
+import { DomainError } from '../shared/errors';
+import { checkCode, documentNumber, paymentId as newPaymentId, refundId as newRefundId } from '../shared/ids';
+import { fingerprintOf, idempotently, type Claim, type IdempotencyStore, type StoredResponse } from '../shared/idempotency';
+import { accounts, buildTransaction, mergePostings, type LedgerTransaction, type Posting } from '../shared/ledger';
+import { verifySigned, type Signer } from '../shared/signer';
+
+/**
+ * One-window payments (一个窗口收费), refunds and receipts. Invariants:
+ * - a notice is paid at most once: its status flips issued → paid inside the payment's one atomic
+ *   commit, conditional on it still being issued and not past due;
+ * - a payment is wholly recorded (notices, PII-free payment record, bankRef uniqueness item, ledger
+ *   transaction, signed receipt, idempotency completion) or not at all;
+ * - the amount paid equals the notices' total, which the catalog fixed when the notices were issued;
+ * - cumulative refunds never exceed the payment: every refund commits conditional on the refunded
+ *   total it read; a refund is a new reversing transaction in today's business date, never an edit.
+ *
+ * Steps of `pay`: claim the Idempotency-Key → read the notices → check codes, states and amount →
+ * build the ledger transaction and sign the receipt → register the business day → commit all at once.
+ */
+
+/** The Payments table item of a payment: the PII-free record plus what refunds have taken from it. */
+export interface StoredPayment extends PaymentRecord {
+  refundedTotal: number;
+  /** Refunded amount per entry of `lines`, same order. */
+  lineRefunded: number[];
+}
+
+export interface PaymentCommit {
+  /** DynamoDB ClientRequestToken: one per attempt, so an SDK retry of the same attempt cannot apply twice. */
+  token: string;
+  today: string;
+  noticeNos: string[];
+  payment: StoredPayment;
+  bankRef?: { channel: Channel; bankRef: string };
+  ledger: LedgerTransaction;
+  receipt: Receipt;
+  claim: Claim;
+  response: StoredResponse;
+  nowMs: number;
+}
+
+export interface RefundCommit {
+  token: string;
+  paymentId: string;
+  /** The refunded total the refund was computed from; the commit fails if it changed meanwhile. */
+  previousRefunded: number;
+  refundedTotal: number;
+  lineRefunded: number[];
+  refund: RefundRecord & { reason: string };
+  ledger: LedgerTransaction;
+  receipt: Receipt;
+  original: { receiptNo: string; status: Receipt['status'] };
+  claim: Claim;
+  response: StoredResponse;
+  nowMs: number;
+}
+
+/** A commit lost a race that a re-read may resolve (DynamoDB TransactionConflict, refunded total changed). */
+export class TransientConflict extends Error {
+  constructor(detail: string) {
+    super(detail);
+    this.name = 'TransientConflict';
+  }
+}
+
+export interface PaymentStore {
+  /** Strongly consistent reads of the notices that exist. */
+  getNotices(noticeNos: string[]): Promise<Map<string, NoticeRecord>>;
+  getPayment(paymentId: string): Promise<StoredPayment | undefined>;
+  getReceipt(receiptNo: string): Promise<Receipt | undefined>;
+  paymentsOfDay(businessDate: string): Promise<StoredPayment[]>;
+  registerBusinessDay(date: string): Promise<void>;
+  /** Atomic; throws a DomainError naming the failed condition, or TransientConflict. */
+  commitPayment(c: PaymentCommit): Promise<void>;
+  commitRefund(c: RefundCommit): Promise<void>;
+}
+
+export type LookupLimiter = (client: string) => Promise<void>;
+
+export const MAX_ATTEMPTS = 6;
+export const RECEIPT_ISSUER = () => process.env.RECEIPT_ISSUER ?? '财政局 行政服务中心统一收费窗口';
+
+const sameCode = (given: string | undefined, stored: string): boolean => {
+  if (given === undefined) return false;
+  const a = Buffer.from(given.toUpperCase());
+  const b = Buffer.from(stored);
+  return a.length === b.length && timingSafeEqual(a, b);
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Splits a refund over the payment's lines in proportion to what each line still holds, in integer
+ * fen with the largest-remainder method (ties to the earlier line). Because the base is what remains,
+ * no line is ever refunded more than it was paid, whatever the sequence of partial refunds.
+ */
+export function splitRefund(amount: number, remaining: readonly number[]): number[] {
+  const total = remaining.reduce((s, r) => s + r, 0);
+  if (amount > total) throw new Error('refund larger than what remains');
+  if (total === 0) return remaining.map(() => 0);
+  const a = BigInt(amount);
+  const t = BigInt(total);
+  const shares = remaining.map((r) => Number((BigInt(r) * a) / t));
+  const remainders = remaining.map((r, i) => ({ i, rem: (BigInt(r) * a) % t }));
+  let left = amount - shares.reduce((s, x) => s + x, 0);
+  remainders.sort((x, y) => (x.rem === y.rem ? x.i - y.i : x.rem > y.rem ? -1 : 1));
+  for (const { i, rem } of remainders) {
+    if (left === 0 || rem === 0n) break;
+    shares[i]! += 1;
+    left--;
+  }
+  return shares;
+}
+
+function receiptLines(notices: NoticeRecord[]): ReceiptPayload['lines'] {
+  return notices.flatMap((n) =>
+    n.lines.map((l) => ({ noticeNo: n.noticeNo, departmentId: n.departmentId, feeCode: l.feeCode, name: l.name, quantity: l.quantity, amount: l.amount })),
+  );
+}
+
+export function payerNameOf(notices: NoticeRecord[]): string {
+  return [...new Set(notices.map((n) => maskName(n.payer.name)))].join('、');
+}
+
+export function paymentView(p: StoredPayment) {
+  return {
+    paymentId: p.paymentId,
+    noticeNos: p.noticeNos,
+    amount: p.amount,
+    refundedAmount: p.refundedTotal,
+    channel: p.channel,
+    bankRef: p.bankRef,
+    windowId: p.windowId,
+    paidAt: p.paidAt,
+    businessDate: p.businessDate,
+    receiptNo: p.receiptNo,
+    lines: p.lines.map(({ noticeIssuedAt: _i, ...l }) => l),
+  };
+}
+
+export class Payments {
+  constructor(
+    private readonly store: PaymentStore,
+    private readonly idempotency: IdempotencyStore,
+    private readonly signer: Pick<Signer, 'sign' | 'jwks'>,
+    private readonly limiter: LookupLimiter,
+    private readonly clock: () => Date = now,
+  ) {}
+
+  async pay(principal: Principal, input: PayNotices, key: string): Promise<{ status: number; body: unknown; replayed: boolean }> {
+    if (principal.role === 'anonymous' && input.channel !== 'online')
+      throw new DomainError('unauthorized', 'A counter payment (cash, card, transfer) is recorded by a window clerk');
+    if (principal.role !== 'anonymous' && principal.role !== 'clerk') throw new DomainError('forbidden', 'Only a window clerk records payments');
+    const owner = newPaymentId(businessDateOf(this.clock()));
+    return idempotently(
+      this.idempotency,
+      { scope: 'payments', key, fingerprint: fingerprintOf(principal, input), owner, nowMs: this.clock().getTime() },
+      (claim) => this.settle(principal, input, claim),
+    );
+  }
+
+  private async settle(principal: Principal, input: PayNotices, claim: Claim): Promise<StoredResponse> {
+    const paymentId = claim.owner;
+    for (let attempt = 1; ; attempt++) {
+      const at = this.clock();
+      const today = businessDateOf(at);
+      const found = await this.store.getNotices(input.noticeNos);
+      const notices: NoticeRecord[] = [];
+      for (const [i, no] of input.noticeNos.entries()) {
+        const n = found.get(no);
+        // An online payer must hold every check code; a wrong one looks exactly like a missing notice.
+        if (!n || (principal.role === 'anonymous' && !sameCode(input.checkCodes?.[no], n.checkCode)))
+          throw new DomainError('not-found', `No notice ${no} with this check code`, [{ path: `noticeNos.${i}`, message: 'no such notice' }]);
+        const status = statusOn(n, today);
+        if (status === 'paid') throw new DomainError('notice-already-paid', `Notice ${no} is already paid`);
+        if (status === 'cancelled') throw new DomainError('notice-cancelled', `Notice ${no} is cancelled`);
+        if (status === 'expired') throw new DomainError('notice-expired', `Notice ${no} was due on ${n.dueDate}`);
+        notices.push(n);
+      }
+      const total = notices.reduce((s, n) => s + n.total, 0);
+      if (input.amount !== total)
+        throw new DomainError('amount-mismatch', `The notices total ${total} fen; the payment says ${input.amount}`, [{ path: 'amount', message: `must be ${total}` }]);
+
+      const paidAt = at.toISOString();
+      const lines: PaymentLineRecord[] = notices.flatMap((n) =>
+        n.lines.map((l) => ({
+          noticeNo: n.noticeNo,
+          departmentId: n.departmentId,
+          feeCode: l.feeCode,
+          feeVersion: l.feeVersion,
+          quantity: l.quantity,
+          amount: l.amount,
+          noticeIssuedAt: n.issuedAt,
+        })),
+      );
+      const receiptNo = documentNumber(today);
+      const payment: StoredPayment = {
+        recordType: 'payment',
+        paymentId,
+        noticeNos: input.noticeNos,
+        channel: input.channel,
+        amount: total,
+        bankRef: input.bankRef ?? null,
+        windowId: principal.window ?? null,
+        paidAt,
+        businessDate: today,
+        receiptNo,
+        lines,
+        refundedTotal: 0,
+        lineRefunded: lines.map(() => 0),
+      };
+      const ledger = buildTransaction({
+        id: `pay-${paymentId}`,
+        kind: 'payment',
+        ref: paymentId,
+        businessDate: today,
+        createdAt: paidAt,
+        postings: mergePostings([
+          { account: accounts.clearing(input.channel), debit: total, credit: 0 },
+          ...lines.map((l): Posting => ({ account: accounts.revenue(l.departmentId, l.feeCode), debit: 0, credit: l.amount })),
+        ]),
+      });
+      const receipt = await this.sign({
+        receiptNo,
+        checkCode: checkCode(),
+        kind: 'payment',
+        paymentId,
+        payerName: payerNameOf(notices),
+        lines: receiptLines(notices),
+        total,
+        currency: 'CNY',
+        issuer: RECEIPT_ISSUER(),
+        issuedAt: paidAt,
+      });
+      const body: Payment = {
+        paymentId,
+        noticeNos: input.noticeNos,
+        amount: total,
+        channel: input.channel,
+        bankRef: payment.bankRef,
+        windowId: payment.windowId,
+        paidAt,
+        businessDate: today,
+        receipt,
+      };
+      const response = { status: 201, body };
+      await this.store.registerBusinessDay(today);
+      try {
+        await this.store.commitPayment({
+          token: `${paymentId}.${attempt}`,
+          today,
+          noticeNos: input.noticeNos,
+          payment,
+          bankRef: input.bankRef ? { channel: input.channel, bankRef: input.bankRef } : undefined,
+          ledger,
+          receipt,
+          claim,
+          response,
+          nowMs: at.getTime(),
+        });
+        return response;
+      } catch (e) {
+        if (!(e instanceof TransientConflict)) throw e;
+        if (attempt >= MAX_ATTEMPTS) throw new DomainError('concurrent-update', 'Too many concurrent changes to these notices; retry');
+        await sleep(5 + Math.random() * 20 * attempt); // then re-read: the winner's outcome decides ours
+      }
+    }
+  }
+
+  async refund(principal: Principal, paymentId: string, input: { amount: number; reason: string }, key: string) {
+    if (principal.role !== 'finance') throw new DomainError('forbidden', 'Only finance refunds');
+    const owner = newRefundId(businessDateOf(this.clock()));
+    return idempotently(
+      this.idempotency,
+      { scope: 'refunds', key, fingerprint: fingerprintOf(principal, { paymentId, ...input }), owner, nowMs: this.clock().getTime() },
+      (claim) => this.reverse(paymentId, input, claim),
+    );
+  }
+
+  private async reverse(paymentId: string, input: { amount: number; reason: string }, claim: Claim): Promise<StoredResponse> {
+    const refundId = claim.owner;
+    for (let attempt = 1; ; attempt++) {
+      const at = this.clock();
+      const today = businessDateOf(at); // a refund posts into today's (open) day, whatever day the payment was
+      const payment = await this.store.getPayment(paymentId);
+      if (!payment) throw new DomainError('not-found', `No payment ${paymentId}`);
+      const left = payment.amount - payment.refundedTotal;
+      if (input.amount > left)
+        throw new DomainError('refund-exceeds-payment', `At most ${left} fen of payment ${paymentId} is left to refund`, [{ path: 'amount', message: `must be at most ${left}` }]);
+      const original = await this.store.getReceipt(payment.receiptNo);
+      if (!original) throw new Error(`payment ${paymentId} has no receipt ${payment.receiptNo}`);
+
+      const shares = splitRefund(
+        input.amount,
+        payment.lines.map((l, i) => l.amount - (payment.lineRefunded[i] ?? 0)),
+      );
+      const refundedAt = at.toISOString();
+      const byRevenue = new Map<string, { departmentId: string; feeCode: string; amount: number }>();
+      for (const [i, l] of payment.lines.entries()) {
+        if (!shares[i]) continue;
+        const k = `${l.departmentId}|${l.feeCode}`;
+        const prev = byRevenue.get(k) ?? { departmentId: l.departmentId, feeCode: l.feeCode, amount: 0 };
+        prev.amount += shares[i]!;
+        byRevenue.set(k, prev);
+      }
+      const refundLines = [...byRevenue.values()];
+      const ledger = buildTransaction({
+        id: `refund-${refundId}`,
+        kind: 'refund',
+        ref: refundId,
+        businessDate: today,
+        createdAt: refundedAt,
+        postings: [
+          ...refundLines.map((l): Posting => ({ account: accounts.revenue(l.departmentId, l.feeCode), debit: l.amount, credit: 0 })),
+          { account: accounts.clearing(payment.channel), debit: 0, credit: input.amount },
+        ],
+      });
+      const receiptNo = documentNumber(today);
+      const receipt = await this.sign({
+        receiptNo,
+        checkCode: checkCode(),
+        kind: 'reversal',
+        paymentId,
+        refundId,
+        originalReceiptNo: payment.receiptNo,
+        payerName: original.payerName,
+        lines: payment.lines.flatMap((l, i) => {
+          const o = original.lines[i];
+          return shares[i] ? [{ noticeNo: l.noticeNo, departmentId: l.departmentId, feeCode: l.feeCode, name: o?.name ?? l.feeCode, quantity: l.quantity, amount: shares[i]! }] : [];
+        }),
+        total: input.amount,
+        currency: 'CNY',
+        issuer: RECEIPT_ISSUER(),
+        issuedAt: refundedAt,
+      });
+      const refundedTotal = payment.refundedTotal + input.amount;
+      const originalStatus: Receipt['status'] = refundedTotal === payment.amount ? 'reversed' : 'partially-reversed';
+      const refund: RefundRecord & { reason: string } = {
+        recordType: 'refund',
+        refundId,
+        paymentId,
+        channel: payment.channel,
+        amount: input.amount,
+        refundedAt,
+        businessDate: today,
+        receiptNo,
+        lines: refundLines,
+        reason: input.reason,
+      };
+      const { recordType: _t, ...refundBody } = refund;
+      const response = { status: 201, body: { ...refundBody, receipt, originalReceipt: { receiptNo: payment.receiptNo, status: originalStatus } } };
+      await this.store.registerBusinessDay(today);
+      try {
+        await this.store.commitRefund({
+          token: `${refundId}.${attempt}`,
+          paymentId,
+          previousRefunded: payment.refundedTotal,
+          refundedTotal,
+          lineRefunded: payment.lines.map((_, i) => (payment.lineRefunded[i] ?? 0) + shares[i]!),
+          refund,
+          ledger,
+          receipt,
+          original: { receiptNo: payment.receiptNo, status: originalStatus },
+          claim,
+          response,
+          nowMs: at.getTime(),
+        });
+        return response;
+      } catch (e) {
+        if (!(e instanceof TransientConflict)) throw e;
+        if (attempt >= MAX_ATTEMPTS) throw new DomainError('concurrent-update', 'Too many concurrent refunds of this payment; retry');
+        await sleep(5 + Math.random() * 20 * attempt);
+      }
+    }
+  }
+
+  private async sign(payload: ReceiptPayload): Promise<Receipt> {
+    return { ...payload, status: 'valid', jws: await this.signer.sign(payload) };
+  }
+
+  async getPayment(paymentId: string) {
+    const p = await this.store.getPayment(paymentId);
+    if (!p) throw new DomainError('not-found', `No payment ${paymentId}`);
+    return paymentView(p);
+  }
+
+  /** One business day's payments, ordered by (paidAt, paymentId); the cursor is the last pair returned. */
+  async listPayments(q: { businessDate?: string; channel?: Channel; limit?: number; after?: { paidAt: string; paymentId: string } }) {
+    const date = q.businessDate ?? businessDateOf(this.clock());
+    const limit = q.limit ?? 50;
+    let all = (await this.store.paymentsOfDay(date)).filter((p) => !q.channel || p.channel === q.channel);
+    all.sort((a, b) => (a.paidAt === b.paidAt ? a.paymentId.localeCompare(b.paymentId) : a.paidAt.localeCompare(b.paidAt)));
+    const after = q.after;
+    if (after && typeof after.paidAt === 'string' && typeof after.paymentId === 'string')
+      all = all.filter((p) => p.paidAt > after.paidAt || (p.paidAt === after.paidAt && p.paymentId > after.paymentId));
+    const items = all.slice(0, limit);
+    const last = items.at(-1);
+    return { items: items.map(paymentView), next: all.length > limit && last ? { paidAt: last.paidAt, paymentId: last.paymentId } : undefined };
+  }
+
+  async getReceipt(receiptNo: string, code: string | undefined, client: string): Promise<Receipt> {
+    await this.limiter(client);
+    const r = await this.store.getReceipt(receiptNo);
+    if (!r || !sameCode(code, r.checkCode)) throw new DomainError('not-found', 'No receipt with this number and check code');
+    return r;
+  }
+
+  /** Valid only when the signature verifies against our published keys AND it is the receipt we issued. */
+  async verify(input: { receiptNo: string; checkCode: string } | { jws: string }, client: string) {
+    const invalid = { valid: false, status: null };
+    let stored: Receipt | undefined;
+    let jws: string;
+    if ('jws' in input) {
+      jws = input.jws;
+      const payload = await this.verifySignature(jws);
+      if (!payload || typeof payload.receiptNo !== 'string') return invalid;
+      stored = await this.store.getReceipt(payload.receiptNo);
+    } else {
+      await this.limiter(client);
+      stored = await this.store.getReceipt(input.receiptNo);
+      if (!stored || !sameCode(input.checkCode, stored.checkCode)) return invalid;
+      jws = stored.jws;
+      if (!(await this.verifySignature(jws))) return invalid;
+    }
+    if (!stored || stored.jws !== jws) return invalid;
+    return { valid: true, status: stored.status, receipt: stored };
+  }
+
+  private async verifySignature(jws: string): Promise<Partial<ReceiptPayload> | undefined> {
+    const payload = await verifySigned<Partial<ReceiptPayload>>(jws, await this.signer.jwks());
+    return payload && typeof payload === 'object' ? payload : undefined;
+  }
+
+  jwks() {
+    return this.signer.jwks();
+  }
+}
