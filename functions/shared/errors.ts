@@ -46,6 +46,11 @@ export const problemTypes = {
   'statement-row-invalid': { status: 422, title: 'A statement row is invalid' },
   'allocation-exceeded': { status: 422, title: 'The expenditure exceeds the allocation' },
   'reconciliation-closed': { status: 409, title: 'The reconciliation is already closed' },
+  'reconciliation-superseded': { status: 409, title: 'A newer run of this reconciliation exists' },
+  'statement-unknown': { status: 422, title: 'No such bank statement for this business date' },
+  'difference-unknown': { status: 422, title: 'The reconciliation has no difference with this itemRef' },
+  'difference-already-resolved': { status: 409, title: 'The difference is already resolved' },
+  'allocation-unknown': { status: 422, title: 'No such budget allocation' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ProblemType = keyof typeof problemTypes;

@@ -36,6 +36,8 @@ export const accounts = {
   fiscalSpecialAccount: () => 'fis:special-account',
   /** Reconciliation differences parked while finance decides (never a holding account for revenue). */
   suspense: () => 'sus:reconciliation',
+  /** Reconciliation differences finance wrote off for good (suspense line, so never revenue). */
+  writeOff: () => 'sus:write-off',
   /** Expenditure line: the budget the finance bureau appropriates from (credit side of allocations). */
   budgetAppropriation: () => 'exp:appropriation',
   /** Expenditure line: what a department may still spend under one allocation. */

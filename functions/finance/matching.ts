@@ -1,0 +1,190 @@
+import type { Channel } from '../../schemas/records';
+import type { StatementLine } from './statement';
+
+/**
+ * Reconciliation matching (对账) as a hash join: index the day's payments once (build side), then
+ * stream the statement lines past the index (probe side). Memory holds the index and the differences
+ * found, never the statement: a line is looked at once and dropped.
+ *
+ * Match keys: card, transfer and online lines match a payment by `<channel>:<bankRef>` (bank
+ * references are unique per channel); a cash line is a window's deposit for the day and matches the
+ * SUM of that window's cash payments on the business date (`cash:<windowId>`).
+ *
+ * Every difference is classified, and its itemRef depends only on the data (not on the run), so the
+ * same difference has the same itemRef in every re-run:
+ * - payment missing in bank   `MB:<key>`    ledger holds money the bank never credited
+ * - bank line missing in ledger `ML:<key>`  the bank credited money no payment explains
+ * - amount mismatch           `AM:<key>`    both exist, amounts differ
+ * - duplicate                 `DU:<key>:<n>` the n-th (n ≥ 2) bank line with a key already seen
+ */
+export interface PaymentForMatching {
+  paymentId: string;
+  channel: Channel;
+  amount: number;
+  bankRef: string | null;
+  windowId: string | null;
+}
+
+export type DifferenceKind = 'payment-missing-in-bank' | 'bank-line-missing-in-ledger' | 'amount-mismatch' | 'duplicate';
+
+export interface Difference {
+  itemRef: string;
+  kind: DifferenceKind;
+  channel: Channel;
+  bankRef?: string;
+  windowId?: string;
+  paymentId?: string;
+  /** What the ledger holds, fen. */
+  expected?: number;
+  /** What the bank credited, fen. */
+  actual?: number;
+  statementId?: string;
+  row?: number;
+}
+
+export interface MatchResult {
+  /** Payments matched exactly (a matched cash deposit counts each of the window's payments). */
+  matchedCount: number;
+  matchedAmount: number;
+  /** Exactly matched money per channel: what the settlement moves from clearing to the fiscal account. */
+  matchedByChannel: Partial<Record<Channel, number>>;
+  paymentsMissingInBank: Difference[];
+  bankLinesMissingInLedger: Difference[];
+  amountMismatches: Difference[];
+  duplicates: Difference[];
+}
+
+export const paymentKey = (p: PaymentForMatching): string =>
+  p.channel === 'cash' ? `cash:${p.windowId ?? ''}` : `${p.channel}:${p.bankRef ?? `(none ${p.paymentId})`}`;
+
+export const lineKey = (l: Pick<StatementLine, 'channel' | 'bankRef' | 'windowId'>): string =>
+  l.channel === 'cash' ? `cash:${l.windowId ?? ''}` : `${l.channel}:${l.bankRef ?? ''}`;
+
+const channelOfKey = (key: string) => key.slice(0, key.indexOf(':')) as Channel;
+
+/** Build side: one slot per match key, in parallel arrays (no object per payment). */
+export class PaymentIndex {
+  private readonly slots = new Map<string, number>();
+  private readonly keys: string[] = [];
+  readonly expected: number[] = [];
+  /** Payments behind the slot (a cash window aggregates many). */
+  readonly payments: number[] = [];
+  /** The payment id when the slot is one payment (card, transfer, online). */
+  readonly paymentIds: (string | undefined)[] = [];
+
+  add(p: PaymentForMatching): void {
+    let key = paymentKey(p);
+    let slot = this.slots.get(key);
+    // A bank reference is unique per channel, so two payments on one non-cash key are a data error:
+    // keep them apart so both stay visible.
+    if (slot !== undefined && p.channel !== 'cash') {
+      key = `${key}#${p.paymentId}`;
+      slot = undefined;
+    }
+    if (slot === undefined) {
+      slot = this.keys.length;
+      this.slots.set(key, slot);
+      this.keys.push(key);
+      this.expected.push(0);
+      this.payments.push(0);
+      this.paymentIds.push(p.channel === 'cash' ? undefined : p.paymentId);
+    }
+    this.expected[slot]! += p.amount;
+    this.payments[slot]! += 1;
+  }
+
+  slotOf(key: string): number | undefined {
+    return this.slots.get(key);
+  }
+  keyOf(slot: number): string {
+    return this.keys[slot]!;
+  }
+  get size(): number {
+    return this.keys.length;
+  }
+}
+
+/** Probe side: feed statement lines one at a time, then `finish()`. */
+export class Reconciler {
+  private readonly seen: Uint32Array;
+  /** Keys of lines with no payment, and how often each was seen (grows only with differences). */
+  private readonly unknownSeen = new Map<string, number>();
+  private readonly result: MatchResult = {
+    matchedCount: 0,
+    matchedAmount: 0,
+    matchedByChannel: {},
+    paymentsMissingInBank: [],
+    bankLinesMissingInLedger: [],
+    amountMismatches: [],
+    duplicates: [],
+  };
+
+  constructor(private readonly index: PaymentIndex) {
+    this.seen = new Uint32Array(index.size);
+  }
+
+  add(line: StatementLine, statementId?: string): void {
+    const key = lineKey(line);
+    const slot = this.index.slotOf(key);
+    // Built only for a difference: the matched path allocates nothing per line.
+    const where = () => ({ statementId, row: line.row, ...(line.bankRef ? { bankRef: line.bankRef } : {}), ...(line.windowId ? { windowId: line.windowId } : {}) });
+    if (slot === undefined) {
+      const n = (this.unknownSeen.get(key) ?? 0) + 1;
+      this.unknownSeen.set(key, n);
+      if (n === 1) this.result.bankLinesMissingInLedger.push({ itemRef: `ML:${key}`, kind: 'bank-line-missing-in-ledger', channel: line.channel, actual: line.amount, ...where() });
+      else this.result.duplicates.push({ itemRef: `DU:${key}:${n}`, kind: 'duplicate', channel: line.channel, actual: line.amount, ...where() });
+      return;
+    }
+    const n = ++this.seen[slot]!;
+    const paymentId = this.index.paymentIds[slot];
+    const expected = this.index.expected[slot]!;
+    if (n > 1) {
+      this.result.duplicates.push({ itemRef: `DU:${key}:${n}`, kind: 'duplicate', channel: line.channel, actual: line.amount, ...(paymentId ? { paymentId } : {}), ...where() });
+    } else if (expected === line.amount) {
+      this.result.matchedCount += this.index.payments[slot]!;
+      this.result.matchedAmount += expected;
+      this.result.matchedByChannel[line.channel] = (this.result.matchedByChannel[line.channel] ?? 0) + expected;
+    } else {
+      this.result.amountMismatches.push({ itemRef: `AM:${key}`, kind: 'amount-mismatch', channel: line.channel, expected, actual: line.amount, ...(paymentId ? { paymentId } : {}), ...where() });
+    }
+  }
+
+  finish(): MatchResult {
+    for (let slot = 0; slot < this.index.size; slot++) {
+      if (this.seen[slot] !== 0) continue;
+      const key = this.index.keyOf(slot);
+      const paymentId = this.index.paymentIds[slot];
+      const channel = channelOfKey(key);
+      const bankRef = channel === 'cash' ? undefined : key.slice(channel.length + 1).split('#')[0];
+      this.result.paymentsMissingInBank.push({
+        itemRef: `MB:${key}`,
+        kind: 'payment-missing-in-bank',
+        channel,
+        expected: this.index.expected[slot]!,
+        ...(paymentId ? { paymentId } : {}),
+        ...(bankRef ? { bankRef } : {}),
+        ...(channel === 'cash' ? { windowId: key.slice('cash:'.length) } : {}),
+      });
+    }
+    return this.result;
+  }
+}
+
+/** The whole join over iterables: the shape the use case, the CLI and the benchmark share. */
+export async function matchDay(
+  payments: AsyncIterable<PaymentForMatching> | Iterable<PaymentForMatching>,
+  statements: { statementId?: string; lines: AsyncIterable<StatementLine> | Iterable<StatementLine> }[],
+): Promise<MatchResult> {
+  const index = new PaymentIndex();
+  for await (const p of payments) index.add(p);
+  const reconciler = new Reconciler(index);
+  for (const s of statements) for await (const line of s.lines) reconciler.add(line, s.statementId);
+  return reconciler.finish();
+}
+
+export const allDifferences = (r: Pick<MatchResult, 'paymentsMissingInBank' | 'bankLinesMissingInLedger' | 'amountMismatches' | 'duplicates'>): Difference[] => [
+  ...r.paymentsMissingInBank,
+  ...r.bankLinesMissingInLedger,
+  ...r.amountMismatches,
+  ...r.duplicates,
+];
