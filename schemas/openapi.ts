@@ -4,6 +4,7 @@ import { problemTypes } from '../functions/shared/errors';
 import { catalogRouteDocs } from './catalog';
 import { Problem } from './common';
 import { ledgerRouteDocs } from './ledger';
+import { opendataRouteDocs } from './opendata';
 import { noticesRouteDocs } from './notices';
 import { paymentsRouteDocs } from './payments';
 import type { RouteDoc, RouteDocs } from './docs';
@@ -12,6 +13,7 @@ import type { RouteDoc, RouteDocs } from './docs';
 const allDocs: RouteDocs = {
   ...catalogRouteDocs,
   ...ledgerRouteDocs,
+  ...opendataRouteDocs,
   ...noticesRouteDocs,
   ...paymentsRouteDocs,
 };

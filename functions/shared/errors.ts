@@ -51,6 +51,10 @@ export const problemTypes = {
   'difference-unknown': { status: 422, title: 'The reconciliation has no difference with this itemRef' },
   'difference-already-resolved': { status: 409, title: 'The difference is already resolved' },
   'allocation-unknown': { status: 422, title: 'No such budget allocation' },
+  // open data
+  'dataset-unknown': { status: 404, title: 'No such open dataset' },
+  'release-unknown': { status: 404, title: 'No such release of this dataset' },
+  'disclosure-unresolved': { status: 409, title: 'Small-cell suppression could not protect every cell; nothing was published' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ProblemType = keyof typeof problemTypes;

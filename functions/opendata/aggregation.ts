@@ -1,0 +1,195 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { CHANNELS, type PaymentRecord, type RefundRecord } from '../../schemas/records';
+import { DepartmentId } from '../../schemas/common';
+import { FeeCode } from '../../schemas/catalog';
+import { businessDateOf } from '../shared/clock';
+
+/**
+ * What one Payments-table record adds to the open-data aggregates (the pure half of the aggregator).
+ *
+ * Cells, all in the business time zone:
+ * - `MC#<dept>#<fee>`  month × department × fee item: paymentCount, amount, refundCount, refundAmount
+ * - `DC#<date>#<channel>` day × channel: paymentCount, amount
+ * - `NT#<dept>`  month × department: noticeCount, paymentCount, and a histogram of notice-to-payment
+ *   times in whole hours (`h<hours>`, capped), from which median and p90 are exact to the hour.
+ *
+ * Every counter lives in one of AGGREGATE_SHARDS items per cell, chosen by the hash of the record's
+ * id, so no item is written on every payment; readers sum the shards. A record is applied at most
+ * once: the store writes a marker for its key in the same transaction as its counters.
+ */
+export const AGGREGATE_SHARDS = 16;
+/** Notice-to-payment times at or beyond this many hours share the last bucket. */
+export const HISTOGRAM_CAP_HOURS = 24 * 92;
+
+export type Counters = Record<string, number>;
+
+export interface Contribution {
+  /** Business month YYYY-MM: the partition of the aggregates. */
+  month: string;
+  shard: number;
+  /** Cell key, see above. */
+  cell: string;
+  add: Counters;
+}
+
+export interface AggregatedRecord {
+  /** `PAY#<paymentId>` or `REFUND#<refundId>`: the dedupe key of the record. */
+  key: string;
+  contributions: Contribution[];
+}
+
+export const shardOf = (id: string): number => createHash('sha256').update(id).digest()[0]! % AGGREGATE_SHARDS;
+
+const Instant = z.iso.datetime({ offset: true });
+const Channel = z.enum(CHANNELS as [string, ...string[]]);
+const Amount = z.number().int().min(0);
+
+// Only the fields the aggregates use, validated so that nothing but identifiers from the catalog and
+// counts ever reaches a key or a counter (a malformed record cannot smuggle text into open data).
+const PaymentShape = z.object({
+  recordType: z.literal('payment'),
+  paymentId: z.string().min(1).max(200),
+  channel: Channel,
+  amount: Amount,
+  paidAt: Instant,
+  lines: z
+    .array(z.object({ noticeNo: z.string().min(1).max(200), departmentId: DepartmentId, feeCode: FeeCode, amount: Amount, noticeIssuedAt: Instant }))
+    .min(1),
+});
+const RefundShape = z.object({
+  recordType: z.literal('refund'),
+  refundId: z.string().min(1).max(200),
+  paymentId: z.string().min(1).max(200),
+  amount: Amount,
+  refundedAt: Instant,
+  lines: z.array(z.object({ departmentId: DepartmentId, feeCode: FeeCode, amount: Amount })).min(1),
+});
+
+export type ParsedRecord =
+  | { kind: 'aggregate'; record: AggregatedRecord }
+  /** Another item type of the Payments table (e.g. bank-reference uniqueness items). */
+  | { kind: 'ignored' }
+  /** Says it is a payment or refund but does not have the shape: counted and logged, never applied. */
+  | { kind: 'malformed' };
+
+/** Classifies a Payments-table item (plain JS, already unmarshalled) and derives its contributions. */
+export function aggregateRecord(item: Record<string, unknown>): ParsedRecord {
+  if (item.recordType === 'payment') {
+    const p = PaymentShape.safeParse(item);
+    return p.success ? { kind: 'aggregate', record: paymentContributions(p.data as unknown as PaymentRecord) } : { kind: 'malformed' };
+  }
+  if (item.recordType === 'refund') {
+    const r = RefundShape.safeParse(item);
+    return r.success ? { kind: 'aggregate', record: refundContributions(r.data as unknown as RefundRecord) } : { kind: 'malformed' };
+  }
+  return { kind: 'ignored' };
+}
+
+const dateOf = (iso: string) => businessDateOf(new Date(iso));
+
+/** Whole hours from notice issue to payment, clamped to [0, cap]. */
+export function hourBucket(issuedAt: string, paidAt: string): number {
+  const hours = Math.floor((Date.parse(paidAt) - Date.parse(issuedAt)) / 3_600_000);
+  return Math.min(HISTOGRAM_CAP_HOURS, Math.max(0, hours));
+}
+
+export function paymentContributions(p: PaymentRecord): AggregatedRecord {
+  const shard = shardOf(p.paymentId);
+  const date = dateOf(p.paidAt);
+  const month = date.slice(0, 7);
+  const out: Contribution[] = [{ month, shard, cell: `DC#${date}#${p.channel}`, add: { paymentCount: 1, amount: p.amount } }];
+
+  const fees = new Map<string, number>();
+  for (const l of p.lines) fees.set(`${l.departmentId}#${l.feeCode}`, (fees.get(`${l.departmentId}#${l.feeCode}`) ?? 0) + l.amount);
+  for (const [fee, amount] of fees) out.push({ month, shard, cell: `MC#${fee}`, add: { paymentCount: 1, amount } });
+
+  // One notice may have several lines; its time counts once.
+  const notices = new Map<string, { departmentId: string; issuedAt: string }>();
+  for (const l of p.lines) if (!notices.has(l.noticeNo)) notices.set(l.noticeNo, { departmentId: l.departmentId, issuedAt: l.noticeIssuedAt });
+  const byDept = new Map<string, Counters>();
+  for (const n of notices.values()) {
+    const c = byDept.get(n.departmentId) ?? { paymentCount: 1, noticeCount: 0 };
+    c.noticeCount! += 1;
+    const b = `h${hourBucket(n.issuedAt, p.paidAt)}`;
+    c[b] = (c[b] ?? 0) + 1;
+    byDept.set(n.departmentId, c);
+  }
+  for (const [dept, add] of byDept) out.push({ month, shard, cell: `NT#${dept}`, add });
+  return { key: `PAY#${p.paymentId}`, contributions: out };
+}
+
+/** A refund counts in the month it is refunded, in the cells of the fee items it gives money back for. */
+export function refundContributions(r: RefundRecord): AggregatedRecord {
+  const shard = shardOf(r.refundId);
+  const month = dateOf(r.refundedAt).slice(0, 7);
+  const fees = new Map<string, number>();
+  for (const l of r.lines) fees.set(`${l.departmentId}#${l.feeCode}`, (fees.get(`${l.departmentId}#${l.feeCode}`) ?? 0) + l.amount);
+  return {
+    key: `REFUND#${r.refundId}`,
+    contributions: [...fees].map(([fee, amount]) => ({ month, shard, cell: `MC#${fee}`, add: { refundCount: 1, refundAmount: amount } })),
+  };
+}
+
+/** Adds counters (shards of one cell, or contributions folded in memory). */
+export function addCounters(into: Counters, add: Counters): Counters {
+  for (const [k, v] of Object.entries(add)) into[k] = (into[k] ?? 0) + v;
+  return into;
+}
+
+/** Nearest-rank percentile (0 < p ≤ 1) of a histogram of whole hours; null when empty. */
+export function percentileHours(counters: Counters, p: number): number | null {
+  const buckets = Object.entries(counters)
+    .filter(([k, v]) => /^h\d+$/.test(k) && v > 0)
+    .map(([k, v]) => [Number(k.slice(1)), v] as const)
+    .sort((a, b) => a[0] - b[0]);
+  const n = buckets.reduce((s, [, v]) => s + v, 0);
+  if (n === 0) return null;
+  const rank = Math.ceil(p * n);
+  let seen = 0;
+  for (const [hours, v] of buckets) {
+    seen += v;
+    if (seen >= rank) return hours;
+  }
+  return buckets.at(-1)![0];
+}
+
+/**
+ * The store port of the aggregator. `applyOnce` writes a record's contributions and its marker
+ * atomically; it returns false when the marker already existed (a re-delivered record).
+ */
+export interface AggregateStore {
+  applyOnce(record: AggregatedRecord): Promise<boolean>;
+  /** Months that have aggregates, ascending. */
+  months(): Promise<string[]>;
+  /** Every cell of a month with its shards summed. */
+  cellsOfMonth(month: string): Promise<Map<string, Counters>>;
+}
+
+export interface ApplyReport {
+  applied: number;
+  duplicates: number;
+  ignored: number;
+  malformed: number;
+}
+
+/** Applies a batch of Payments-table items, a few at a time (counters commute, so order is free). */
+export async function applyItems(store: AggregateStore, items: Record<string, unknown>[], concurrency = 8): Promise<ApplyReport> {
+  const report: ApplyReport = { applied: 0, duplicates: 0, ignored: 0, malformed: 0 };
+  const records: AggregatedRecord[] = [];
+  for (const item of items) {
+    const parsed = aggregateRecord(item);
+    if (parsed.kind === 'aggregate') records.push(parsed.record);
+    else report[parsed.kind]++;
+  }
+  let next = 0;
+  const worker = async () => {
+    while (next < records.length) {
+      const r = records[next++]!;
+      if (await store.applyOnce(r)) report.applied++;
+      else report.duplicates++;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, records.length) }, worker));
+  return report;
+}

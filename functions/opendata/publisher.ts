@@ -1,0 +1,16 @@
+import { DynamoCatalogStore } from '../catalog/store';
+import { log } from '../shared/log';
+import { DynamoAggregateStore } from './aggregateStore';
+import { publish } from './publishing';
+import { DynamoReleaseStore } from './releaseStore';
+
+/** Scheduled publisher (EventBridge rule from PUBLISH_SCHEDULE; locally infra/local/scheduler.ts). */
+export const handler = async (): Promise<{ publicationId: string; published: boolean }> => {
+  const outcome = await publish({ aggregates: new DynamoAggregateStore(), catalog: new DynamoCatalogStore(), releases: new DynamoReleaseStore() });
+  log('info', 'open data publication', {
+    publicationId: outcome.publicationId,
+    published: outcome.published,
+    rows: Object.fromEntries(outcome.releases.map((r) => [r.datasetId, r.rowCount])),
+  });
+  return { publicationId: outcome.publicationId, published: outcome.published };
+};

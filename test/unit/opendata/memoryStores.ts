@@ -1,0 +1,62 @@
+import { addCounters, type AggregateStore, type AggregatedRecord, type Counters } from '../../../functions/opendata/aggregation';
+import type { Row } from '../../../functions/opendata/datasets';
+import type { ReleaseStore, RowsQuery, StoredRow } from '../../../functions/opendata/releases';
+import type { DatasetId, Release } from '../../../schemas/opendata';
+
+/** In-memory AggregateStore: the same contract as DynamoAggregateStore (sharded items, markers). */
+export class MemoryAggregateStore implements AggregateStore {
+  markers = new Set<string>();
+  /** month → shard → cell → counters */
+  items = new Map<string, Map<number, Map<string, Counters>>>();
+
+  async applyOnce(record: AggregatedRecord): Promise<boolean> {
+    if (this.markers.has(record.key)) return false;
+    this.markers.add(record.key);
+    for (const c of record.contributions) {
+      const month = this.items.get(c.month) ?? this.items.set(c.month, new Map()).get(c.month)!;
+      const shard = month.get(c.shard) ?? month.set(c.shard, new Map()).get(c.shard)!;
+      addCounters(shard.get(c.cell) ?? shard.set(c.cell, {}).get(c.cell)!, c.add);
+    }
+    return true;
+  }
+  async months() {
+    return [...this.items.keys()].sort();
+  }
+  async cellsOfMonth(month: string) {
+    const out = new Map<string, Counters>();
+    for (const shard of this.items.get(month)?.values() ?? []) for (const [cell, c] of shard) addCounters(out.get(cell) ?? out.set(cell, {}).get(cell)!, c);
+    return out;
+  }
+}
+
+export class MemoryReleaseStore implements ReleaseStore {
+  releases: Release[] = [];
+  rows = new Map<string, StoredRow[]>();
+
+  async putRelease(release: Release, rows: StoredRow[]) {
+    if (this.releases.some((r) => r.datasetId === release.datasetId && r.id === release.id)) throw new Error('exists');
+    this.rows.set(`${release.datasetId}#${release.id}`, [...rows].sort((a, b) => (a.key < b.key ? -1 : 1)));
+    this.releases.push(release);
+  }
+  async latestRelease(datasetId: DatasetId) {
+    return (await this.listReleases(datasetId, 1)).items[0];
+  }
+  async getRelease(datasetId: DatasetId, id: string) {
+    return this.releases.find((r) => r.datasetId === datasetId && r.id === id);
+  }
+  async listReleases(datasetId: DatasetId, limit: number, after?: string) {
+    const all = this.releases.filter((r) => r.datasetId === datasetId && (!after || r.id < after)).sort((a, b) => (a.id < b.id ? 1 : -1));
+    const items = all.slice(0, limit);
+    return { items, last: all.length > limit ? items.at(-1)!.id : undefined };
+  }
+  async pageRows(datasetId: DatasetId, releaseId: string, q: RowsQuery) {
+    const rows = (this.rows.get(`${datasetId}#${releaseId}`) ?? []).filter(
+      (r) =>
+        (!q.after || r.key > q.after) &&
+        (q.keyPrefix === undefined || (q.keyPrefix.endsWith('#') ? r.key.startsWith(q.keyPrefix) : r.key === q.keyPrefix)) &&
+        Object.entries(q.filters).every(([f, v]) => r.row[f] === v),
+    );
+    const page = rows.slice(0, q.limit);
+    return { rows: page.map((r) => r.row as Row), last: rows.length > q.limit ? page.at(-1)!.key : undefined };
+  }
+}
