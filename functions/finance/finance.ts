@@ -1,0 +1,26 @@
+import { now, today } from '../shared/clock';
+import { Budget } from './budget';
+import type { Clock } from './ports';
+import { Reconciliations } from './reconciliation';
+import { SeparationReports } from './separation';
+import { DynamoFinanceStore, DynamoJournal, DynamoPaymentsReader } from './store';
+
+/**
+ * The finance context wired to DynamoDB: one composition root shared by the HTTP handler, the S3
+ * statement import and the `npm run reconcile` CLI, so all three run the same code.
+ */
+export const systemClock: Clock = { now, today };
+
+export function financeContext() {
+  const store = new DynamoFinanceStore();
+  const journal = new DynamoJournal();
+  const payments = new DynamoPaymentsReader();
+  return {
+    store,
+    journal,
+    payments,
+    reconciliations: new Reconciliations({ store, journal, payments, clock: systemClock }),
+    budget: new Budget({ store, clock: systemClock }),
+    reports: new SeparationReports({ store, journal }),
+  };
+}
