@@ -3,6 +3,7 @@ import { routes, type Route } from '../infra/routes';
 import { problemTypes } from '../functions/shared/errors';
 import { catalogRouteDocs } from './catalog';
 import { Problem } from './common';
+import { financeRouteDocs } from './finance';
 import { ledgerRouteDocs } from './ledger';
 import { opendataRouteDocs } from './opendata';
 import { noticesRouteDocs } from './notices';
@@ -13,6 +14,7 @@ import type { RouteDoc, RouteDocs } from './docs';
 const allDocs: RouteDocs = {
   ...catalogRouteDocs,
   ...ledgerRouteDocs,
+  ...financeRouteDocs,
   ...opendataRouteDocs,
   ...noticesRouteDocs,
   ...paymentsRouteDocs,
