@@ -3,6 +3,8 @@ import { tableEnvVar, TABLE_NAMES } from '../tables';
 import { assertPortFree, ensureTables, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb';
 import { startGateway, type Gateway } from './gateway';
 import { ensureLocalKey } from './keys';
+import { startPublishScheduler, type PublishScheduler } from './scheduler';
+import { startStreamPoller, type StreamPoller } from './streams';
 
 /**
  * The whole system on one machine: DynamoDB Local, tables, keys, and the gateway. `npm start` and
@@ -20,6 +22,10 @@ export interface LocalStackOptions {
 export interface LocalStack {
   gateway: Gateway;
   dynamo: DynamoDbLocal;
+  /** Payments stream → aggregator; `streams.drained()` waits until it has caught up. */
+  streams: StreamPoller;
+  /** The publisher's schedule; `scheduler.runNow()` publishes on demand. */
+  scheduler: PublishScheduler;
   stop(): Promise<void>;
 }
 
@@ -38,10 +44,16 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     await ensureLocalKey('receipt-signing');
     void functions; // (all functions load lazily on first request)
     const gateway = await startGateway({ port: opts.port });
+    const streams = await startStreamPoller({ endpoint: dynamo.endpoint });
+    const scheduler = startPublishScheduler();
     return {
       gateway,
       dynamo,
+      streams,
+      scheduler,
       stop: async () => {
+        await scheduler.stop();
+        await streams.stop();
         await gateway.close();
         await dynamo.stop();
       },

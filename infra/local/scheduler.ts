@@ -1,0 +1,63 @@
+import type { Context } from 'aws-lambda';
+import { PUBLISH_SCHEDULE } from '../functions';
+import { log } from '../../functions/shared/log';
+import { lambdaContext, loadHandler } from './gateway';
+
+/**
+ * The local stand-in for the publisher's EventBridge rule: runs the publisher every
+ * PUBLISH_SCHEDULE.everyMs (the interval of the stack's cron expression) and on demand. Runs never
+ * overlap; a run on demand while one is going waits for it and then runs again.
+ */
+export interface PublishScheduler {
+  runNow(): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+type ScheduledHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+export function startPublishScheduler(opts: { everyMs?: number; handler?: ScheduledHandler } = {}): PublishScheduler {
+  const everyMs = opts.everyMs ?? PUBLISH_SCHEDULE.everyMs;
+  let running: Promise<unknown> = Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  const run = (): Promise<unknown> => {
+    const next = running.catch(() => undefined).then(async () => {
+      const handler = opts.handler ?? ((await loadHandler('publisher')) as ScheduledHandler);
+      const event = {
+        version: '0',
+        id: crypto.randomUUID(),
+        'detail-type': 'Scheduled Event',
+        source: 'aws.events',
+        account: '000000000000',
+        time: new Date().toISOString(),
+        region: 'local',
+        resources: ['arn:aws:events:local:000000000000:rule/publisher'],
+        detail: {},
+      };
+      return handler(event, lambdaContext('publisher'));
+    });
+    running = next;
+    return next;
+  };
+
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      run()
+        .catch((e: unknown) => log('error', 'scheduled publication failed', { error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) }))
+        .finally(schedule);
+    }, everyMs);
+    timer.unref();
+  };
+  schedule();
+
+  return {
+    runNow: run,
+    stop: async () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running.catch(() => undefined);
+    },
+  };
+}
