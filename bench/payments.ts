@@ -1,0 +1,211 @@
+/**
+ * `npm run bench:payments`: what a payment costs end to end, against what DynamoDB alone costs.
+ *
+ * ours:     POST /v1/payments over HTTP through the local gateway (authorizer, middy, zod, Idempotency-Key
+ *           claim, notice reads, receipt signing, one TransactWriteItems), one card payment of one notice.
+ * baseline: the same DynamoDB calls a payment needs, issued directly with a document client against the
+ *           same DynamoDB Local: the claim Put, the BatchGet of the notice, and the same TransactWriteItems
+ *           (notice update, payment, bankRef, ledger transaction + day guard, receipt, claim completion).
+ * Both run sequentially and with 16 concurrent clients, interleaved in rounds so drift on a shared
+ * machine hits both alike. Prints p50/p99 latency, throughput and the ratios, then one GOAL line each.
+ */
+import { BatchGetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+process.env.LOG_LEVEL ??= 'silent';
+delete process.env.CLOCK;
+
+const { freePort } = await import('../infra/local/dynamodb');
+const { startLocalStack } = await import('../infra/local/stack');
+const { issueLocalToken } = await import('../infra/local/keys');
+const { tableName } = await import('../infra/tables');
+const { ddb } = await import('../functions/shared/ddb');
+const { today } = await import('../functions/shared/clock');
+const { noticeKey } = await import('../functions/notices/store');
+const { paymentKeys } = await import('../functions/payments/store');
+const { idempotencyRecordId, LEASE_MS, KEEP_SECONDS } = await import('../functions/shared/idempotency');
+const { buildTransaction, accounts } = await import('../functions/shared/ledger');
+const { postTransactionItems, shardOf } = await import('../functions/shared/ledgerStore');
+const { paymentId: newPaymentId, documentNumber, checkCode } = await import('../functions/shared/ids');
+
+const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 150);
+const CONCURRENT = Number(process.env.BENCH_CONCURRENT ?? 480);
+const CLIENTS = 16;
+const ROUNDS = 2;
+const AMOUNT = 2000;
+
+const dataDir = mkdtempSync(join(tmpdir(), 'bench-payments-'));
+const stack = await startLocalStack({ port: await freePort(), dynamoPort: await freePort(), inMemory: true, dataDir });
+const base = stack.gateway.url;
+
+async function http(method: string, path: string, token: string | undefined, body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(base + path, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+async function pool<T>(items: T[], clients: number, work: (item: T) => Promise<void>) {
+  let next = 0;
+  await Promise.all(Array.from({ length: clients }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  }));
+}
+
+// ---- setup (not measured): a department, a fee item and enough notices for both sides ----
+const admin = await issueLocalToken({ role: 'admin' });
+const clerk = await issueLocalToken({ role: 'clerk', window: 'W01' });
+const dept = 'BENCH';
+const fee = 'BENCH-FEE';
+await http('POST', '/v1/departments', admin, { id: dept, name: '基准测试局' });
+await http('POST', '/v1/fee-items', admin, { code: fee, departmentId: dept, name: '工本费', category: 'administrative-fee', legalBasis: 'x', approvedBy: 'y', pricing: { kind: 'fixed', amount: AMOUNT } });
+const deptToken = await issueLocalToken({ role: 'department', dept });
+
+interface IssuedNotice { noticeNo: string }
+async function issueNotices(n: number): Promise<IssuedNotice[]> {
+  const out: IssuedNotice[] = [];
+  await pool(Array.from({ length: n }), 8, async () => {
+    const r = await http('POST', '/v1/notices', deptToken, { payer: { name: '张三', idType: 'other', idNumber: 'B1' }, lines: [{ feeCode: fee }] });
+    if (r.status !== 201) throw new Error(`setup: notice ${r.status} ${JSON.stringify(r.body)}`);
+    out.push(r.body);
+  });
+  return out;
+}
+
+// A genuine receipt body, so the baseline writes items of the same size as ours.
+const sample = await (async () => {
+  const [n] = await issueNotices(1);
+  const r = await http('POST', '/v1/payments', clerk, { noticeNos: [n!.noticeNo], channel: 'card', amount: AMOUNT, bankRef: `W-${randomUUID()}` }, { 'idempotency-key': randomUUID() });
+  if (r.status !== 201) throw new Error(`setup: payment ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+})();
+
+// ---- the two operations ----
+async function ours(n: IssuedNotice): Promise<void> {
+  const r = await http('POST', '/v1/payments', clerk, { noticeNos: [n.noticeNo], channel: 'card', amount: AMOUNT, bankRef: `B-${randomUUID()}` }, { 'idempotency-key': randomUUID() });
+  if (r.status !== 201) throw new Error(`payment failed: ${r.status} ${JSON.stringify(r.body)}`);
+}
+
+async function baseline(n: IssuedNotice): Promise<void> {
+  const client = ddb();
+  const nowMs = Date.now();
+  const date = today();
+  const paymentId = newPaymentId(date);
+  const idem = { pk: idempotencyRecordId('payments', randomUUID()), sk: 'IDEM' };
+  await client.send(
+    new PutCommand({
+      TableName: tableName('Idempotency'),
+      Item: { ...idem, status: 'in-progress', fingerprint: 'f'.repeat(64), owner: paymentId, leaseUntil: nowMs + LEASE_MS, expiresAt: Math.floor(nowMs / 1000) + KEEP_SECONDS },
+      ConditionExpression: 'attribute_not_exists(pk) OR (#s = :inprog AND leaseUntil < :now)',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: { ':inprog': 'in-progress', ':now': nowMs },
+    }),
+  );
+  const got = await client.send(new BatchGetCommand({ RequestItems: { [tableName('Notices')]: { Keys: [noticeKey(n.noticeNo)], ConsistentRead: true } } }));
+  if (!got.Responses?.[tableName('Notices')]?.length) throw new Error('baseline: notice not found');
+  const paidAt = new Date(nowMs).toISOString();
+  const bankRef = `B-${randomUUID()}`;
+  const receipt = { ...sample.receipt, receiptNo: documentNumber(date), checkCode: checkCode(), paymentId, issuedAt: paidAt };
+  const tx = buildTransaction({
+    id: `pay-${paymentId}`, kind: 'payment', ref: paymentId, businessDate: date, createdAt: paidAt,
+    postings: [{ account: accounts.clearing('card'), debit: AMOUNT, credit: 0 }, { account: accounts.revenue(dept, fee), debit: 0, credit: AMOUNT }],
+  });
+  const payment = { recordType: 'payment', paymentId, noticeNos: [n.noticeNo], channel: 'card', amount: AMOUNT, bankRef, windowId: 'W01', paidAt, businessDate: date, receiptNo: receipt.receiptNo, lines: [], refundedTotal: 0, lineRefunded: [0] };
+  await client.send(
+    new TransactWriteCommand({
+      ClientRequestToken: `${paymentId}.1`,
+      TransactItems: [
+        {
+          Update: {
+            TableName: tableName('Notices'), Key: noticeKey(n.noticeNo),
+            UpdateExpression: 'SET #s = :paid, paymentId = :pid, paidAt = :at', ConditionExpression: '#s = :issued AND dueDate >= :today',
+            ExpressionAttributeNames: { '#s': 'status' },
+            ExpressionAttributeValues: { ':paid': 'paid', ':issued': 'issued', ':pid': paymentId, ':at': paidAt, ':today': date },
+          },
+        },
+        { Put: { TableName: tableName('Payments'), Item: { ...paymentKeys.payment(paymentId), gsi1pk: paymentKeys.paymentDayShard(date, shardOf(paymentId)), gsi1sk: `${paidAt}#${paymentId}`, ...payment }, ConditionExpression: 'attribute_not_exists(pk)' } },
+        { Put: { TableName: tableName('Payments'), Item: { ...paymentKeys.bankRef('card', bankRef), recordType: 'bank-ref', channel: 'card', bankRef, paymentId }, ConditionExpression: 'attribute_not_exists(pk)' } },
+        ...postTransactionItems(tx),
+        { Put: { TableName: tableName('Receipts'), Item: { ...paymentKeys.receipt(receipt.receiptNo), ...receipt }, ConditionExpression: 'attribute_not_exists(pk)' } },
+        {
+          Update: {
+            TableName: tableName('Idempotency'), Key: idem,
+            UpdateExpression: 'SET #s = :done, #r = :resp, expiresAt = :exp REMOVE leaseUntil', ConditionExpression: '#s = :inprog AND #o = :owner',
+            ExpressionAttributeNames: { '#s': 'status', '#o': 'owner', '#r': 'response' },
+            ExpressionAttributeValues: { ':done': 'completed', ':inprog': 'in-progress', ':owner': paymentId, ':resp': { status: 201, json: JSON.stringify(sample) }, ':exp': Math.floor(nowMs / 1000) + KEEP_SECONDS },
+          },
+        },
+      ],
+    }),
+  );
+}
+
+// ---- measurement ----
+interface Run { latencies: number[]; seconds: number }
+async function measure(op: (n: IssuedNotice) => Promise<void>, notices: IssuedNotice[], clients: number): Promise<Run> {
+  const latencies: number[] = [];
+  const t0 = performance.now();
+  await pool(notices, clients, async (n) => {
+    const s = performance.now();
+    await op(n);
+    latencies.push(performance.now() - s);
+  });
+  return { latencies, seconds: (performance.now() - t0) / 1000 };
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
+};
+const merge = (runs: Run[]): Run => ({ latencies: runs.flatMap((r) => r.latencies), seconds: runs.reduce((s, r) => s + r.seconds, 0) });
+const summary = (r: Run) => ({ p50: pct(r.latencies, 50), p99: pct(r.latencies, 99), rps: r.latencies.length / r.seconds });
+
+console.log(`bench:payments — setup: issuing ${2 * (SEQUENTIAL + CONCURRENT) + 40} notices…`);
+const warm = await issueNotices(40);
+await measure(ours, warm.slice(0, 20), 4);
+await measure(baseline, warm.slice(20), 4);
+
+const results: Record<'seq' | 'conc', { ours: Run[]; base: Run[] }> = { seq: { ours: [], base: [] }, conc: { ours: [], base: [] } };
+for (let round = 0; round < ROUNDS; round++) {
+  const seqN = Math.ceil(SEQUENTIAL / ROUNDS);
+  const concN = Math.ceil(CONCURRENT / ROUNDS);
+  const ns = await issueNotices(2 * (seqN + concN));
+  let i = 0;
+  const take = (k: number) => ns.slice(i, (i += k));
+  results.seq.base.push(await measure(baseline, take(seqN), 1));
+  results.seq.ours.push(await measure(ours, take(seqN), 1));
+  results.conc.base.push(await measure(baseline, take(concN), CLIENTS));
+  results.conc.ours.push(await measure(ours, take(concN), CLIENTS));
+}
+
+const rows: string[] = [];
+const goals: string[] = [];
+const fmt = (x: number) => x.toFixed(2);
+for (const [mode, label] of [['seq', 'sequential'], ['conc', `${CLIENTS} concurrent clients`]] as const) {
+  const o = summary(merge(results[mode].ours));
+  const b = summary(merge(results[mode].base));
+  rows.push(
+    `${label}:`,
+    `  baseline (raw DynamoDB calls): p50 ${fmt(b.p50)} ms  p99 ${fmt(b.p99)} ms  ${fmt(b.rps)} payments/s`,
+    `  ours (HTTP → gateway → handler): p50 ${fmt(o.p50)} ms  p99 ${fmt(o.p99)} ms  ${fmt(o.rps)} payments/s`,
+    `  ratio ours/baseline: p50 ${fmt(o.p50 / b.p50)}×  p99 ${fmt(o.p99 / b.p99)}×  throughput ${fmt(o.rps / b.rps)}×`,
+  );
+  const tag = mode === 'seq' ? 'sequential' : `concurrent${CLIENTS}`;
+  const goal = (metric: string, v: number, target: string, ok: boolean) => goals.push(`GOAL ${metric} ${fmt(v)} ${target} ${ok ? 'PASS' : 'MISS'}`);
+  goal(`payments_${tag}_p50_latency_ratio`, o.p50 / b.p50, '<=1.3', o.p50 / b.p50 <= 1.3);
+  goal(`payments_${tag}_p99_latency_ratio`, o.p99 / b.p99, '<=1.3', o.p99 / b.p99 <= 1.3);
+  goal(`payments_${tag}_throughput_ratio`, o.rps / b.rps, '>=0.8', o.rps / b.rps >= 0.8);
+}
+console.log(`payments: ${SEQUENTIAL} sequential + ${CONCURRENT} concurrent per side, ${ROUNDS} interleaved rounds, DynamoDB Local in memory`);
+console.log(rows.join('\n'));
+console.log(goals.join('\n'));
+
+await stack.stop();
+rmSync(dataDir, { recursive: true, force: true });
+process.exit(0);
