@@ -113,7 +113,11 @@ const WINDOW_ID = /^[A-Za-z0-9_-]{1,32}$/;
 const NOTICE_NO = /^[A-Za-z0-9-]{1,40}$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-const isCalendarDate = (s: string) => DATE.test(s) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s);
+const isCalendarDate = (s: string) => {
+  if (!DATE.test(s)) return false;
+  const t = Date.parse(`${s}T00:00:00Z`); // NaN for month 13; rolls 02-30 over to March
+  return !Number.isNaN(t) && new Date(t).toISOString().startsWith(s);
+};
 
 /** Parses one data row; returns the line or the field errors (`row 7.amount`). */
 export function parseStatementRow(text: string, row: number): StatementLine | FieldError[] {

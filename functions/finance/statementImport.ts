@@ -19,7 +19,9 @@ const KEY = /^statements\/(\d{4}-\d{2}-\d{2})\/[^/]+\.csv$/;
 
 export function statementDateOfKey(key: string): string | undefined {
   const date = KEY.exec(key)?.[1];
-  return date && new Date(`${date}T00:00:00Z`).toISOString().startsWith(date) ? date : undefined;
+  if (!date) return undefined;
+  const t = Date.parse(`${date}T00:00:00Z`);
+  return !Number.isNaN(t) && new Date(t).toISOString().startsWith(date) ? date : undefined;
 }
 
 export function linesOfStream(stream: Readable): AsyncIterable<string> {

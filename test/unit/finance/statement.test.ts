@@ -75,7 +75,7 @@ describe('statement import', () => {
   });
 
   it('names the row and field of every bad row and stores nothing', async () => {
-    const rows = [...body, 'C2,2026-03-01,12.5,card,,', 'C3,2026-02-30,1.00,card,,', ',2026-03-01,1.00,online,,', 'X,2026-03-01,1.00,cheque,,', 'D,2026-03-01,5.00,cash,,', 'E,2026-03-01,5.00,card'];
+    const rows = [...body, 'C2,2026-03-01,12.5,card,,', 'C3,2026-02-30,1.00,card,,', 'C4,2026-13-01,1.00,card,,', ',2026-03-01,1.00,online,,', 'X,2026-03-01,1.00,cheque,,', 'D,2026-03-01,5.00,cash,,', 'E,2026-03-01,5.00,card'];
     const store = new MemoryBooks();
     const e = await rejection(rows.join('\r\n'), store);
     expect(e.type).toBe('statement-row-invalid');
@@ -83,10 +83,11 @@ describe('statement import', () => {
     expect(e.errors).toEqual([
       { path: 'row 5.amount', message: expect.stringContaining('two decimals') },
       { path: 'row 6.valueDate', message: expect.any(String) },
-      { path: 'row 7.bankRef', message: 'required for online' },
-      { path: 'row 8.channel', message: expect.any(String) },
-      { path: 'row 9.windowId', message: 'required for a cash deposit' },
-      { path: 'row 10', message: 'expected 6 fields, found 4' },
+      { path: 'row 7.valueDate', message: expect.any(String) },
+      { path: 'row 8.bankRef', message: 'required for online' },
+      { path: 'row 9.channel', message: expect.any(String) },
+      { path: 'row 10.windowId', message: 'required for a cash deposit' },
+      { path: 'row 11', message: 'expected 6 fields, found 4' },
     ]);
     expect(store.statements.size).toBe(0);
     expect(store.chunks.size).toBe(0);

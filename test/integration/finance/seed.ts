@@ -1,0 +1,45 @@
+import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { tableName } from '../../../infra/tables';
+import { paymentDayShard } from '../../../functions/finance/store';
+import { ddb } from '../../../functions/shared/ddb';
+import type { LedgerTransaction } from '../../../functions/shared/ledger';
+import { postTransactionItems, registerBusinessDay, shardOf } from '../../../functions/shared/ledgerStore';
+import type { PaymentRecord } from '../../../schemas/records';
+import { paymentTransaction } from '../../unit/finance/dayFixtures';
+
+/**
+ * Seeds a business day the way the payments context stores it (PaymentRecord items in the Payments
+ * table, keys as functions/payments/store.ts writes them, and their ledger transactions), without
+ * going through notices and payments: finance only reads these records.
+ */
+async function batchPut(table: string, items: Record<string, unknown>[]): Promise<void> {
+  const chunks: Record<string, unknown>[][] = [];
+  for (let i = 0; i < items.length; i += 25) chunks.push(items.slice(i, i + 25));
+  const write = async (chunk: Record<string, unknown>[]) => {
+    let pending: unknown[] = chunk.map((Item) => ({ PutRequest: { Item } }));
+    while (pending.length) {
+      const r = await ddb().send(new BatchWriteCommand({ RequestItems: { [table]: pending as never } }));
+      pending = (r.UnprocessedItems?.[table] as unknown[] | undefined) ?? [];
+    }
+  };
+  // A few batches in flight at a time.
+  for (let i = 0; i < chunks.length; i += 8) await Promise.all(chunks.slice(i, i + 8).map(write));
+}
+
+export const paymentItem = (p: PaymentRecord) => ({
+  pk: `PAY#${p.paymentId}`,
+  sk: 'PAY',
+  gsi1pk: paymentDayShard(p.businessDate, shardOf(p.paymentId)),
+  gsi1sk: `${p.paidAt}#${p.paymentId}`,
+  ...p,
+  refundedTotal: 0,
+});
+
+/** The ledger item exactly as postTransactionItems would put it (seeding skips the guard check). */
+export const ledgerItem = (tx: LedgerTransaction) => postTransactionItems(tx)[0]!.Put!.Item as Record<string, unknown>;
+
+export async function seedPayments(payments: readonly PaymentRecord[]): Promise<void> {
+  for (const d of new Set(payments.map((p) => p.businessDate))) await registerBusinessDay(d);
+  await batchPut(tableName('Payments'), payments.map(paymentItem));
+  await batchPut(tableName('Ledger'), payments.map((p) => ledgerItem(paymentTransaction(p))));
+}
