@@ -52,7 +52,7 @@ describe('finance store on DynamoDB Local', () => {
     const payments = Array.from({ length: 40 }, (_, i) =>
       paymentRecord(date, {
         paymentId: `${date}-${d1}-${i}`,
-        channel: (['cash', 'card', 'transfer', 'online'] as const)[i % 4],
+        channel: (['cash', 'card', 'transfer', 'online'] as const)[i % 4]!,
         amount: 1000 + i,
         windowId: `W${i % 3}`,
         lines: [{ departmentId: d1, feeCode: 'F1', amount: 1000 + i }],
