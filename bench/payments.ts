@@ -34,7 +34,7 @@ const { paymentId: newPaymentId, documentNumber, checkCode } = await import('../
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 150);
 const CONCURRENT = Number(process.env.BENCH_CONCURRENT ?? 480);
 const CLIENTS = 16;
-const ROUNDS = 2;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const AMOUNT = 2000;
 
 const dataDir = mkdtempSync(join(tmpdir(), 'bench-payments-'));
@@ -178,10 +178,10 @@ for (let round = 0; round < ROUNDS; round++) {
   const ns = await issueNotices(2 * (seqN + concN));
   let i = 0;
   const take = (k: number) => ns.slice(i, (i += k));
-  results.seq.base.push(await measure(baseline, take(seqN), 1));
-  results.seq.ours.push(await measure(ours, take(seqN), 1));
-  results.conc.base.push(await measure(baseline, take(concN), CLIENTS));
-  results.conc.ours.push(await measure(ours, take(concN), CLIENTS));
+  // Alternate which side goes first, so a trend in the machine's load does not favour one side.
+  const sides = round % 2 === 0 ? (['base', 'ours'] as const) : (['ours', 'base'] as const);
+  for (const side of sides) results.seq[side].push(await measure(side === 'ours' ? ours : baseline, take(seqN), 1));
+  for (const side of sides) results.conc[side].push(await measure(side === 'ours' ? ours : baseline, take(concN), CLIENTS));
 }
 
 const rows: string[] = [];
