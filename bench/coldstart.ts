@@ -1,0 +1,174 @@
+/**
+ * Cold start: how much our own code adds to a Lambda module's import time.
+ *
+ * For each function in infra/functions.ts whose entry exists: bundle it with the stack's esbuild
+ * options (infra/constructs/bundling.ts, the same ones NodejsFunction uses), then time `node
+ * <bundle>` in a fresh process — which imports it, as the Lambda runtime does on a cold start —
+ * against, in the same interleaved rounds,
+ *   (a) bare `node -e 0`, and
+ *   (b) a bundle that only constructs a DynamoDB document client (bench/support/sdkClientOnly.ts).
+ * Prints medians, ratios and bundle sizes, the largest inputs of each bundle, and one GOAL line per
+ * function: our code may add at most 15% over (b).
+ *
+ *   npm run bench:coldstart            (BENCH_RUNS=N to change the repetitions; default 21)
+ *
+ * BENCH_WHATIF=1 adds, for diagnosis only (no GOAL line), each function bundled as if its sources
+ * said `import * as z from 'zod'` instead of `import { z } from 'zod'`: the named `z` is zod's whole
+ * namespace object, which esbuild cannot tree-shake (≈440 KiB, locales included), while a namespace
+ * import lets it keep only what is used.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join, resolve } from 'node:path';
+import { build, type Metafile, type Plugin } from 'esbuild';
+import { esbuildOptionsFor } from '../infra/constructs/bundling';
+import { functions, type FunctionName } from '../infra/functions';
+import { tableEnvVar } from '../infra/tables';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const OUT = join(ROOT, '.bench', 'coldstart');
+const RUNS = Number(process.env.BENCH_RUNS ?? 21);
+const GOAL_RATIO = 1.15;
+
+interface Target {
+  name: string;
+  args: string[];
+  bundle?: string;
+  metafile?: Metafile;
+  env: Record<string, string>;
+}
+
+/** The environment a deployed function sees (names only matter; nothing is called at import). */
+function lambdaEnv(name?: FunctionName): Record<string, string> {
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    AWS_REGION: 'cn-north-1',
+    AWS_LAMBDA_FUNCTION_NAME: name ?? 'baseline',
+    LOG_LEVEL: 'info',
+    BUSINESS_TZ: 'Asia/Shanghai',
+  };
+  if (!name) return env;
+  const def = functions[name];
+  for (const t of Object.keys(def.tables) as (keyof typeof def.tables)[]) env[tableEnvVar(t)] = `OneWindowFees-${t}`;
+  if (def.signs) env.SIGNING_KMS_KEY_ID = 'arn:aws-cn:kms:cn-north-1:000000000000:key/00000000-0000-0000-0000-000000000000';
+  if (name === 'authorizer') Object.assign(env, { AUTH_ISSUER: 'https://idp.example', AUTH_AUDIENCE: 'one-window-api', AUTH_JWKS_URL: 'https://idp.example/jwks.json' });
+  if (name === 'opendata') env.OPEN_DATA_USAGE_PLAN_ID = 'plan0000';
+  return env;
+}
+
+/** What-if only: rewrites our sources' `import { z } from 'zod'` to a namespace import. */
+const zodNamespaceImports: Plugin = {
+  name: 'what-if-zod-namespace-import',
+  setup(b) {
+    b.onLoad({ filter: /\/(functions|schemas|infra)\/.*\.ts$/ }, (args) => ({
+      loader: 'ts',
+      contents: readFileSync(args.path, 'utf8').replace(/import \{ z \} from 'zod';/g, "import * as z from 'zod';"),
+    }));
+  },
+};
+
+async function bundle(name: string, entry: string, plugins: Plugin[] = []): Promise<{ file: string; metafile: Metafile }> {
+  const file = join(OUT, name, 'index.mjs');
+  const r = await build({ ...esbuildOptionsFor(entry, file), metafile: true, plugins });
+  return { file, metafile: r.metafile };
+}
+
+function timeOnce(t: Target): number {
+  const start = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, t.args, { env: t.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (r.status !== 0) throw new Error(`${t.name} failed to import (exit ${r.status}):\n${r.stderr.toString().slice(0, 2000)}`);
+  return ms;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
+
+/** The inputs that contribute most bytes to a bundle, grouped by package (or our own folder). */
+function largestInputs(meta: Metafile, outfile: string, n = 4): string {
+  const out = Object.entries(meta.outputs).find(([k]) => resolve(k) === resolve(outfile))?.[1];
+  if (!out) return '';
+  const byGroup = new Map<string, number>();
+  for (const [path, { bytesInOutput }] of Object.entries(out.inputs)) {
+    const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
+    const group = m ? m[1]! : path.split('/').slice(0, 2).join('/');
+    byGroup.set(group, (byGroup.get(group) ?? 0) + bytesInOutput);
+  }
+  return [...byGroup.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([g, b]) => `${g} ${kb(b)}`)
+    .join(', ');
+}
+
+async function main() {
+  rmSync(OUT, { recursive: true, force: true });
+  mkdirSync(OUT, { recursive: true });
+
+  const targets: Target[] = [{ name: 'bare node -e 0', args: ['-e', '0'], env: lambdaEnv() }];
+  const sdk = await bundle('sdk-client-only', join(ROOT, 'bench/support/sdkClientOnly.ts'));
+  targets.push({ name: 'sdk-client-only', args: [sdk.file], bundle: sdk.file, metafile: sdk.metafile, env: lambdaEnv() });
+
+  const skipped: string[] = [];
+  for (const name of Object.keys(functions) as FunctionName[]) {
+    const entry = join(ROOT, functions[name].entry);
+    if (!existsSync(entry)) {
+      skipped.push(name);
+      continue;
+    }
+    const b = await bundle(name, entry);
+    targets.push({ name, args: [b.file], bundle: b.file, metafile: b.metafile, env: lambdaEnv(name) });
+  }
+  const measured = targets.length;
+  if (process.env.BENCH_WHATIF)
+    for (const t of targets.slice(2)) {
+      const b = await bundle(`${t.name}.zod-ns`, join(ROOT, functions[t.name as FunctionName].entry), [zodNamespaceImports]);
+      targets.push({ name: `(what-if) ${t.name} with import * as z`, args: [b.file], bundle: b.file, metafile: b.metafile, env: t.env });
+    }
+
+  // Warm the file cache, then interleave: every round runs every target once, so load on this
+  // shared machine affects all of them alike.
+  for (const t of targets) timeOnce(t);
+  const samples = new Map<string, number[]>(targets.map((t) => [t.name, []]));
+  for (let i = 0; i < RUNS; i++) for (const t of targets) samples.get(t.name)!.push(timeOnce(t));
+
+  const med = new Map([...samples].map(([k, v]) => [k, median(v)]));
+  const bare = med.get('bare node -e 0')!;
+  const base = med.get('sdk-client-only')!;
+
+  console.log(`cold start: node ${process.version} (${process.arch}), ${cpus().length}× ${cpus()[0]?.model ?? 'cpu'}, ${RUNS} interleaved runs, medians`);
+  console.log('');
+  const header = ['target', 'median ms', 'vs bare', 'vs sdk', 'bundle', 'largest inputs'];
+  const rows = targets.map((t) => {
+    const m = med.get(t.name)!;
+    return [
+      t.name,
+      m.toFixed(1),
+      (m / bare).toFixed(2),
+      t.name === 'bare node -e 0' ? '' : (m / base).toFixed(2),
+      t.bundle ? kb(statSync(t.bundle).size) : '',
+      t.metafile && t.bundle ? largestInputs(t.metafile, t.bundle) : '',
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  for (const r of [header, ...rows]) console.log(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));
+  console.log('');
+  console.log(`our code over the SDK client = (function − sdk-client-only) / (sdk-client-only − bare): the import work we add beyond the client`);
+  for (const t of targets.slice(2, measured)) {
+    const extra = ((med.get(t.name)! - base) / (base - bare)) * 100;
+    console.log(`  ${t.name.padEnd(widths[0]!)}  +${(med.get(t.name)! - base).toFixed(1)} ms (${extra.toFixed(0)}% of the client's own import cost)`);
+  }
+  if (skipped.length) console.log(`\nskipped (entry not written yet): ${skipped.join(', ')}`);
+  console.log('');
+  for (const t of targets.slice(2, measured)) {
+    const ratio = med.get(t.name)! / base;
+    console.log(`GOAL coldstart-${t.name}-ratio-vs-sdk ${ratio.toFixed(3)} <=${GOAL_RATIO} ${ratio <= GOAL_RATIO ? 'PASS' : 'MISS'}`);
+  }
+}
+
+await main();

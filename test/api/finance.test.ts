@@ -1,0 +1,155 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { today } from '../../functions/shared/clock';
+import { seedPayments } from '../integration/finance/seed';
+import { api, token, uniq } from '../support/api';
+import { matchingStatementRows, paymentRecord, statementCsv, uniqueDate } from '../unit/finance/dayFixtures';
+
+let financeToken: string;
+let auditor: string;
+let clerk: string;
+let admin: string;
+
+beforeAll(async () => {
+  [financeToken, auditor, clerk, admin] = await Promise.all([
+    token({ role: 'finance', sub: 'finance:api-test' }),
+    token({ role: 'auditor' }),
+    token({ role: 'clerk', window: 'W01' }),
+    token({ role: 'admin' }),
+  ]);
+});
+
+const postCsv = (date: string, csv: string, t = financeToken, contentType = 'text/csv') =>
+  api('POST', `/v1/bank-statements?date=${date}`, { token: t, rawBody: csv, headers: { 'content-type': contentType } });
+
+async function seededDay() {
+  const date = uniqueDate();
+  const payments = [
+    paymentRecord(date, { paymentId: `${date}-${uniq()}`, channel: 'card', amount: 1999 }),
+    paymentRecord(date, { paymentId: `${date}-${uniq()}`, channel: 'online', amount: 10 }),
+    paymentRecord(date, { paymentId: `${date}-${uniq()}`, channel: 'cash', amount: 100000001, windowId: 'W02' }),
+  ];
+  await seedPayments(payments);
+  return { date, payments };
+}
+
+describe('bank statements over HTTP', () => {
+  it('imports a CSV with BOM and CRLF: 201 with lines and exact total', async () => {
+    const { date, payments } = await seededDay();
+    const res = await postCsv(date, statementCsv(matchingStatementRows(date, payments), { bom: true, crlf: true }));
+    expect(res.status).toBe(201);
+    expect(res.body).toEqual({ statementId: expect.any(String), date, lines: 3, total: 1999 + 10 + 100000001 });
+  });
+
+  it('answers 422 statement-row-invalid naming row and field, and stores nothing', async () => {
+    const date = uniqueDate();
+    const res = await postCsv(date, 'bankRef,valueDate,amount,channel,noticeNo,windowId\nA,2026-03-01,1.00,card,,\nB,2026-03-01,12.5,card,,\n');
+    expect(res.status).toBe(422);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+    expect(res.body).toMatchObject({ type: expect.stringMatching(/statement-row-invalid$/), status: 422, errors: [{ path: 'row 3.amount', message: expect.any(String) }] });
+  });
+
+  it('checks role, date and content type', async () => {
+    expect((await postCsv('2026-03-01', 'x', clerk)).status).toBe(403);
+    expect((await api('POST', '/v1/bank-statements', { rawBody: 'x', headers: { 'content-type': 'text/csv' } })).status).toBe(401);
+    const noDate = await api('POST', '/v1/bank-statements', { token: financeToken, rawBody: 'x', headers: { 'content-type': 'text/csv' } });
+    expect(noDate.status).toBe(400);
+    expect(noDate.body.errors[0].path).toBe('date');
+    expect((await postCsv('2026-03-01', 'x', financeToken, 'application/json')).status).toBe(415);
+  });
+});
+
+describe('reconciliation and day close over HTTP', () => {
+  it('runs, resolves, accepts and proves a day; auditors read and verify', async () => {
+    const { date, payments } = await seededDay();
+    const rows = matchingStatementRows(date, payments);
+    const card = rows.find((r) => r.channel === 'card')!;
+    const st = await postCsv(date, statementCsv(rows.filter((r) => r !== card)));
+    const created = await api('POST', '/v1/reconciliations', { token: financeToken, body: { businessDate: date, statementIds: [st.body.statementId] } });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ businessDate: date, status: 'open', version: 1, unresolved: 1 });
+    const { id, summary } = created.body;
+    expect(summary).toMatchObject({ matchedCount: 2, matchedAmount: 10 + 100000001, bankLinesMissingInLedger: [], amountMismatches: [], duplicates: [] });
+    expect(summary.paymentsMissingInBank).toEqual([expect.objectContaining({ itemRef: `MB:card:${card.bankRef}`, paymentId: payments[0]!.paymentId, expected: 1999 })]);
+
+    expect((await api('GET', `/v1/reconciliations/${id}`, { token: auditor })).body).toMatchObject({ id, status: 'open' });
+    expect((await api('POST', `/v1/reconciliations/${id}/accept`, { token: financeToken })).body).toMatchObject({ status: 409, type: expect.stringMatching(/unresolved-differences$/) });
+
+    const bad = await api('POST', `/v1/reconciliations/${id}/resolutions`, { token: financeToken, body: { itemRef: `MB:card:${card.bankRef}`, action: 'ignore', note: '' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['action', 'note']);
+    const resolution = await api('POST', `/v1/reconciliations/${id}/resolutions`, { token: financeToken, body: { itemRef: `MB:card:${card.bankRef}`, action: 'suspense', note: 'asked the bank' } });
+    expect(resolution.status).toBe(201);
+    expect(resolution.body).toMatchObject({ action: 'suspense', decidedBy: 'finance:api-test', adjustmentTxId: expect.any(String) });
+
+    const accepted = await api('POST', `/v1/reconciliations/${id}/accept`, { token: financeToken });
+    expect(accepted.status).toBe(200);
+    expect(accepted.body).toEqual({ status: 'closed', proof: { date, root: expect.stringMatching(/^[0-9a-f]{64}$/), count: 5, signature: expect.any(String) } });
+
+    const proof = await api('GET', `/v1/ledger/days/${date}/proof`, { token: auditor });
+    expect(proof.body).toEqual(accepted.body.proof);
+    const verify = await api('GET', `/v1/ledger/days/${date}/verify`, { token: auditor });
+    expect(verify.body).toMatchObject({ ok: true, root: proof.body.root, count: 5 });
+
+    const again = await api('POST', '/v1/reconciliations', { token: financeToken, body: { businessDate: date, statementIds: [st.body.statementId] } });
+    expect(again.status).toBe(409);
+    expect(again.body.type).toMatch(/day-closed$/);
+    expect((await api('POST', `/v1/reconciliations/${id}/resolutions`, { token: financeToken, body: { itemRef: 'x', action: 'suspense', note: 'n' } })).status).toBe(409);
+  });
+
+  it('refuses to close a day that has not ended (409 day-not-over)', async () => {
+    const date = today();
+    const st = await postCsv(date, statementCsv([]));
+    const run = await api('POST', '/v1/reconciliations', { token: financeToken, body: { businessDate: date, statementIds: [st.body.statementId] } });
+    expect(run.status).toBe(201);
+    const res = await api('POST', `/v1/reconciliations/${run.body.id}/accept`, { token: financeToken });
+    expect(res.status).toBe(409);
+    expect(res.body.type).toMatch(/day-not-over$/);
+  });
+
+  it('answers 404 for an unknown run and 422 for an unknown statement', async () => {
+    expect((await api('GET', '/v1/reconciliations/RC-20200101-V999', { token: financeToken })).status).toBe(404);
+    expect((await api('GET', '/v1/reconciliations/nonsense', { token: financeToken })).status).toBe(404);
+    const res = await api('POST', '/v1/reconciliations', { token: financeToken, body: { businessDate: uniqueDate(), statementIds: ['ST-NOPE'] } });
+    expect(res.status).toBe(422);
+    expect(res.body.errors).toEqual([{ path: 'statementIds.0', message: 'no such statement' }]);
+    expect((await api('POST', '/v1/reconciliations', { token: financeToken, body: { businessDate: '2026-02-30', statementIds: [], extra: 1 } })).status).toBe(400);
+  });
+});
+
+describe('budget, expenditures and the separation report over HTTP', () => {
+  it('allocates, spends own allocations only and never beyond, and reports the separation with its checks', async () => {
+    const dept = `D${uniq()}`;
+    const other = `D${uniq()}`;
+    for (const id of [dept, other]) expect((await api('POST', '/v1/departments', { token: admin, body: { id, name: '测试局' } })).status).toBe(201);
+    const unknownDept = await api('POST', '/v1/budget-allocations', { token: financeToken, body: { departmentId: 'DNOPE', fiscalYear: 2026, amount: 1, purpose: 'x' } });
+    expect(unknownDept.status).toBe(422);
+    const alloc = await api('POST', '/v1/budget-allocations', { token: financeToken, body: { departmentId: dept, fiscalYear: 2026, amount: 100000, purpose: '办公经费' } });
+    expect(alloc.status).toBe(201);
+    expect(alloc.body).toMatchObject({ allocationId: expect.any(String), departmentId: dept, amount: 100000, remaining: 100000 });
+    const { allocationId } = alloc.body;
+
+    const mine = await token({ role: 'department', dept });
+    const theirs = await token({ role: 'department', dept: other });
+    const spend = (t: string, amount: number) => api('POST', '/v1/expenditures', { token: t, body: { allocationId, amount, payee: '某文具公司', purpose: '纸张' } });
+    expect((await spend(theirs, 100)).status).toBe(403);
+    expect((await api('POST', '/v1/expenditures', { token: financeToken, body: { allocationId, amount: 1, payee: 'p', purpose: 'p' } })).status).toBe(403);
+    const spent = await spend(mine, 60000);
+    expect(spent.status).toBe(201);
+    expect(spent.body).toMatchObject({ allocationId, departmentId: dept, amount: 60000, remaining: 40000 });
+    const over = await spend(mine, 40001);
+    expect(over.status).toBe(422);
+    expect(over.body.type).toMatch(/allocation-exceeded$/);
+    expect((await spend(mine, 1.5)).status).toBe(400);
+
+    const d = today();
+    const report = await api('GET', `/v1/reports/separation?from=${d}&to=${d}&department=${dept}`, { token: auditor });
+    expect(report.status).toBe(200);
+    expect(report.body.rows).toEqual([{ departmentId: dept, collected: 0, refunded: 0, settledToFiscal: 0, inClearing: 0, inSuspense: 0, allocated: 100000, spent: 60000 }]);
+    expect(report.body.checks.map((c: { name: string }) => c.name)).toEqual(
+      expect.arrayContaining(['transactions-balanced', 'lines-never-meet', 'no-collections-reach-spending-accounts', 'trial-balance-balanced', 'spending-within-allocations']),
+    );
+    for (const c of report.body.checks) expect(c.ok, `${c.name}: ${c.detail}`).toBe(true);
+    expect((await api('GET', `/v1/reports/separation?from=${d}&to=2000-01-01`, { token: financeToken })).status).toBe(400);
+    expect((await api('GET', `/v1/reports/separation?from=${d}&to=${d}`, { token: clerk })).status).toBe(403);
+  });
+});
