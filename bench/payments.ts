@@ -34,7 +34,7 @@ const { paymentId: newPaymentId, documentNumber, checkCode } = await import('../
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 150);
 const CONCURRENT = Number(process.env.BENCH_CONCURRENT ?? 480);
 const CLIENTS = 16;
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
 const AMOUNT = 2000;
 
 const dataDir = mkdtempSync(join(tmpdir(), 'bench-payments-'));
