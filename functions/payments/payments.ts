@@ -7,7 +7,7 @@ import { maskName } from '../notices/masking';
 import type { Principal } from '../shared/auth';
 import { businessDateOf, now } from '../shared/clock';
 import { DomainError } from '../shared/errors';
-import { checkCode, documentNumber, paymentId as newPaymentId, refundId as newRefundId } from '../shared/ids';
+import { checkCode, documentNumber, isDocumentNumber, isPaymentId, paymentId as newPaymentId, refundId as newRefundId } from '../shared/ids';
 import { fingerprintOf, idempotently, type Claim, type IdempotencyStore, type StoredResponse } from '../shared/idempotency';
 import { accounts, buildTransaction, mergePostings, type LedgerTransaction, type Posting } from '../shared/ledger';
 import { verifySigned, type Signer } from '../shared/signer';
@@ -290,7 +290,7 @@ export class Payments {
     for (let attempt = 1; ; attempt++) {
       const at = this.clock();
       const today = businessDateOf(at); // a refund posts into today's (open) day, whatever day the payment was
-      const payment = await this.store.getPayment(paymentId);
+      const payment = isPaymentId(paymentId) ? await this.store.getPayment(paymentId) : undefined;
       if (!payment) throw new DomainError('not-found', `No payment ${paymentId}`);
       const left = payment.amount - payment.refundedTotal;
       if (input.amount > left)
@@ -387,7 +387,7 @@ export class Payments {
   }
 
   async getPayment(paymentId: string) {
-    const p = await this.store.getPayment(paymentId);
+    const p = isPaymentId(paymentId) ? await this.store.getPayment(paymentId) : undefined;
     if (!p) throw new DomainError('not-found', `No payment ${paymentId}`);
     return paymentView(p);
   }
@@ -408,7 +408,7 @@ export class Payments {
 
   async getReceipt(receiptNo: string, code: string | undefined, client: string): Promise<Receipt> {
     await this.limiter(client);
-    const r = await this.store.getReceipt(receiptNo);
+    const r = isDocumentNumber(receiptNo) ? await this.store.getReceipt(receiptNo) : undefined;
     if (!r || !sameCode(code, r.checkCode)) throw new DomainError('not-found', 'No receipt with this number and check code');
     return r;
   }
@@ -421,11 +421,11 @@ export class Payments {
     if ('jws' in input) {
       jws = input.jws;
       const payload = await this.verifySignature(jws);
-      if (!payload || typeof payload.receiptNo !== 'string') return invalid;
+      if (!payload || typeof payload.receiptNo !== 'string' || !isDocumentNumber(payload.receiptNo)) return invalid;
       stored = await this.store.getReceipt(payload.receiptNo);
     } else {
       await this.limiter(client);
-      stored = await this.store.getReceipt(input.receiptNo);
+      stored = isDocumentNumber(input.receiptNo) ? await this.store.getReceipt(input.receiptNo) : undefined;
       if (!stored || !sameCode(input.checkCode, stored.checkCode)) return invalid;
       jws = stored.jws;
       if (!(await this.verifySignature(jws))) return invalid;

@@ -284,3 +284,22 @@ describe('refunds', () => {
     expect(original.body.status).toBe('reversed');
   });
 });
+
+describe('bad input never gets a 5xx', () => {
+  it('answers absurd path parameters, cursors and bodies with 4xx', async () => {
+    const long = 'P'.repeat(3000);
+    const rs = [
+      await api('GET', `/v1/payments/${long}`, { token: finance }),
+      await api('POST', `/v1/payments/${long}/refunds`, { token: finance, body: { amount: 1, reason: 'x' }, headers: { 'idempotency-key': randomUUID() } }),
+      await api('GET', `/v1/receipts/${'9'.repeat(3000)}?checkCode=X`),
+      await api('GET', `/v1/notices/${'9'.repeat(3000)}?checkCode=X`),
+      await api('POST', '/v1/receipts/verify', { body: { receiptNo: '9'.repeat(64), checkCode: 'X' } }),
+      await api('POST', '/v1/receipts/verify', { body: { jws: 'a.b.c' } }),
+      await api('GET', '/v1/payments?cursor=eyJwYWlkQXQiOjF9', { token: finance }),
+      await api('GET', '/v1/payments?businessDate=2026-02-30', { token: finance }),
+      await api('POST', '/v1/payments', { token: clerk, rawBody: '{"noticeNos":', headers: { 'content-type': 'application/json', 'idempotency-key': 'k' } }),
+      await api('POST', '/v1/payments', { token: clerk, body: { noticeNos: ['1'.repeat(20)], channel: 'cash', amount: 1, checkCodes: { a: 1 } }, headers: { 'idempotency-key': 'k2' } }),
+    ];
+    for (const r of rs) expect(r.status, r.text).toBeLessThan(500);
+  });
+});
