@@ -8,11 +8,14 @@ import { parseWith } from '../shared/validate';
 import { Payments } from './payments';
 import { DynamoPaymentStore } from './store';
 
-/** Receipt look-ups with a check code, per client (source IP) per minute; `RECEIPT_LOOKUP_LIMIT` overrides. */
-const lookupLimit = () => Number(process.env.RECEIPT_LOOKUP_LIMIT ?? 60);
+/** Per client (source IP) per minute; `RECEIPT_LOOKUP_LIMIT` / `ONLINE_PAYMENT_LIMIT` override. */
+const limits = {
+  'receipt-lookup': () => Number(process.env.RECEIPT_LOOKUP_LIMIT ?? 60),
+  'online-payment': () => Number(process.env.ONLINE_PAYMENT_LIMIT ?? 30),
+};
 
-const payments = new Payments(new DynamoPaymentStore(), new DynamoIdempotencyStore(), { sign: (p) => signer().sign(p), jwks: () => signer().jwks() }, (client) =>
-  enforceRateLimit({ scope: 'receipt-lookup', client, limit: lookupLimit(), windowSeconds: 60 }),
+const payments = new Payments(new DynamoPaymentStore(), new DynamoIdempotencyStore(), { sign: (p) => signer().sign(p), jwks: () => signer().jwks() }, (scope, client) =>
+  enforceRateLimit({ scope, client, limit: limits[scope](), windowSeconds: 60 }),
 );
 
 const clientOf = (req: HttpRequest) =>
@@ -27,7 +30,7 @@ const idempotent = (r: { status: number; body: unknown; replayed: boolean }): Ht
 export const handler = httpHandler('payments', {
   'POST /v1/payments': async (req) => {
     const key = parseIdempotencyKey(req.headers['idempotency-key']);
-    return idempotent(await payments.pay(req.principal, parseWith(PayNotices, req.body), key));
+    return idempotent(await payments.pay(req.principal, parseWith(PayNotices, req.body), key, clientOf(req)));
   },
   'GET /v1/payments': async (req) => {
     const q = parseWith(PaymentsQuery, req.query);

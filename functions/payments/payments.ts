@@ -83,7 +83,12 @@ export interface PaymentStore {
   commitRefund(c: RefundCommit): Promise<void>;
 }
 
-export type LookupLimiter = (client: string) => Promise<void>;
+/**
+ * Throws `rate-limited` when a client is over its budget. Everything that answers differently for a
+ * right and a wrong check code is limited per client: receipt look-ups and verification by code, and
+ * anonymous (online) payments, where a right code gets past the 404 to the amount check.
+ */
+export type LookupLimiter = (scope: 'receipt-lookup' | 'online-payment', client: string) => Promise<void>;
 
 export const MAX_ATTEMPTS = 6;
 export const RECEIPT_ISSUER = () => process.env.RECEIPT_ISSUER ?? '财政局 行政服务中心统一收费窗口';
@@ -155,10 +160,11 @@ export class Payments {
     private readonly clock: () => Date = now,
   ) {}
 
-  async pay(principal: Principal, input: PayNotices, key: string): Promise<{ status: number; body: unknown; replayed: boolean }> {
+  async pay(principal: Principal, input: PayNotices, key: string, client = 'unknown'): Promise<{ status: number; body: unknown; replayed: boolean }> {
     if (principal.role === 'anonymous' && input.channel !== 'online')
       throw new DomainError('unauthorized', 'A counter payment (cash, card, transfer) is recorded by a window clerk');
     if (principal.role !== 'anonymous' && principal.role !== 'clerk') throw new DomainError('forbidden', 'Only a window clerk records payments');
+    if (principal.role === 'anonymous') await this.limiter('online-payment', client);
     const owner = newPaymentId(businessDateOf(this.clock()));
     return idempotently(
       this.idempotency,
@@ -407,7 +413,7 @@ export class Payments {
   }
 
   async getReceipt(receiptNo: string, code: string | undefined, client: string): Promise<Receipt> {
-    await this.limiter(client);
+    await this.limiter('receipt-lookup', client);
     const r = isDocumentNumber(receiptNo) ? await this.store.getReceipt(receiptNo) : undefined;
     if (!r || !sameCode(code, r.checkCode)) throw new DomainError('not-found', 'No receipt with this number and check code');
     return r;
@@ -424,7 +430,7 @@ export class Payments {
       if (!payload || typeof payload.receiptNo !== 'string' || !isDocumentNumber(payload.receiptNo)) return invalid;
       stored = await this.store.getReceipt(payload.receiptNo);
     } else {
-      await this.limiter(client);
+      await this.limiter('receipt-lookup', client);
       stored = isDocumentNumber(input.receiptNo) ? await this.store.getReceipt(input.receiptNo) : undefined;
       if (!stored || !sameCode(input.checkCode, stored.checkCode)) return invalid;
       jws = stored.jws;

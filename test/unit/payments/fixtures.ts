@@ -42,6 +42,6 @@ export async function world(clockIso?: string) {
   const lookups: string[] = [];
   const notices = new Notices(store, async (code) => CATALOG.filter((v) => v.code === code), async (c) => void lookups.push(c), clock);
   const signer = await testSigner();
-  const payments = new Payments(store, store, signer, async (c) => void lookups.push(c), clock);
+  const payments = new Payments(store, store, signer, async (scope, c) => void lookups.push(`${scope}:${c}`), clock);
   return { store, clock, notices, payments, signer, lookups };
 }

@@ -55,16 +55,20 @@ describe('pay', () => {
     expect(store.idempotency.size).toBe(0); // every failed attempt released its claim
   });
 
-  it('lets an anonymous payer pay online only, and only with every check code', async () => {
-    const { payments, issue } = await setup();
+  it('lets an anonymous payer pay online only, and only with every check code, rate-limiting every attempt', async () => {
+    const { payments, issue, lookups } = await setup();
     const n = await issue('D01', [{ feeCode: 'A-FIXED' }]);
     await expect(payments.pay(anonymous, { noticeNos: [n.noticeNo], channel: 'cash', amount: 1000 }, 'k')).rejects.toMatchObject(problem('unauthorized'));
     await expect(payments.pay(anonymous, { noticeNos: [n.noticeNo], channel: 'online', amount: 1000, bankRef: 'X' }, 'k')).rejects.toMatchObject(problem('not-found'));
     await expect(
       payments.pay(anonymous, { noticeNos: [n.noticeNo], channel: 'online', amount: 1000, bankRef: 'X', checkCodes: { [n.noticeNo]: 'WRONG123' } }, 'k'),
     ).rejects.toMatchObject(problem('not-found'));
-    const ok = await payments.pay(anonymous, { noticeNos: [n.noticeNo], channel: 'online', amount: 1000, bankRef: 'X', checkCodes: { [n.noticeNo]: n.checkCode!.toLowerCase() } }, 'k');
+    const ok = await payments.pay(anonymous, { noticeNos: [n.noticeNo], channel: 'online', amount: 1000, bankRef: 'X', checkCodes: { [n.noticeNo]: n.checkCode!.toLowerCase() } }, 'k', 'ip9');
     expect(ok.status).toBe(201);
+    // a right code gets past the 404, so every anonymous attempt counts against the client's budget
+    expect(lookups.filter((l) => l.startsWith('online-payment:'))).toEqual(['online-payment:unknown', 'online-payment:unknown', 'online-payment:ip9']);
+    await payments.pay(clerk, { noticeNos: [(await issue('D01', [{ feeCode: 'A-FIXED' }])).noticeNo], channel: 'cash', amount: 1000 }, 'k2', 'ip9');
+    expect(lookups.filter((l) => l.startsWith('online-payment:'))).toHaveLength(3);
   });
 
   it('keeps bankRef unique per channel', async () => {
