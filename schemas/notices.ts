@@ -30,7 +30,13 @@ export type Payer = z.infer<typeof Payer>;
 /** No price field: the system prices every line from the fee item version in force (strict object). */
 export const NoticeLineRequest = z.strictObject({
   feeCode: FeeCode,
-  quantity: z.number().int('must be an integer').min(1).max(100_000).optional(),
+  quantity: z
+    .number()
+    .int('must be an integer')
+    .min(1)
+    .max(100_000)
+    .optional()
+    .meta({ description: 'units (default 1); a fixed-price item costs its amount per unit too' }),
 });
 
 export const IssueNotice = z
@@ -84,7 +90,9 @@ export const NoticeListQuery = z
     limit: Limit.optional(),
     cursor: z.string().max(2048).optional(),
   })
-  .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'must not be before from', path: ['to'] });
+  .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'must not be before from', path: ['to'] })
+  // Finance's listing walks month partitions: one year at most per query keeps a page's reads bounded.
+  .refine((q) => !q.from || !q.to || Date.parse(q.to) - Date.parse(q.from) <= 366 * 86_400_000, { message: 'at most 366 days after from', path: ['to'] });
 
 export const CancelNotice = z.strictObject({ reason: z.string().trim().min(1).max(500) }).meta({ id: 'CancelNotice' });
 

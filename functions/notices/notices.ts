@@ -64,6 +64,8 @@ export function statusOn(n: Pick<NoticeRecord, 'status' | 'dueDate'>, today: str
   return n.status === 'issued' && n.dueDate < today ? 'expired' : n.status;
 }
 
+const minDate = (a: string, b: string) => (a < b ? a : b);
+
 export function addDays(date: string, days: number): string {
   const d = new Date(`${date}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() + days);
@@ -178,7 +180,7 @@ export class Notices {
       departmentId = principal.dept;
     } else if (principal.role !== 'finance') throw new DomainError('forbidden');
     const today = this.today();
-    const to = q.to ?? today;
+    const to = q.to ?? (q.from ? minDate(addDays(q.from, 366), today) : today);
     const from = q.from ?? addDays(to, -90);
     const limit = q.limit ?? 50;
     const items: NoticeView[] = [];
