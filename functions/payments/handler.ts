@@ -5,7 +5,8 @@ import { decodeCursor, encodeCursor, httpHandler, type HttpRequest, type HttpRes
 import { enforceRateLimit } from '../shared/rateLimit';
 import { signer } from '../shared/signer';
 import { parseWith } from '../shared/validate';
-import { Payments } from './payments';
+import { Payments, type LookupLimiter } from './payments';
+import { Receipts } from './receipts';
 import { DynamoPaymentStore } from './store';
 
 /** Per client (source IP) per minute; `RECEIPT_LOOKUP_LIMIT` / `ONLINE_PAYMENT_LIMIT` override. */
@@ -14,9 +15,11 @@ const limits = {
   'online-payment': () => Number(process.env.ONLINE_PAYMENT_LIMIT ?? 30),
 };
 
-const payments = new Payments(new DynamoPaymentStore(), new DynamoIdempotencyStore(), { sign: (p) => signer().sign(p), jwks: () => signer().jwks() }, (scope, client) =>
-  enforceRateLimit({ scope, client, limit: limits[scope](), windowSeconds: 60 }),
-);
+const limiter: LookupLimiter = (scope, client) => enforceRateLimit({ scope, client, limit: limits[scope](), windowSeconds: 60 });
+const keys = { sign: (p: object) => signer().sign(p), jwks: () => signer().jwks() };
+const store = new DynamoPaymentStore();
+const payments = new Payments(store, new DynamoIdempotencyStore(), keys, limiter);
+const receipts = new Receipts(store, keys, limiter);
 
 const clientOf = (req: HttpRequest) =>
   createHash('sha256').update(req.event.requestContext?.identity?.sourceIp ?? 'unknown').digest('base64url').slice(0, 22);
@@ -44,8 +47,8 @@ export const handler = httpHandler('payments', {
   },
   'GET /v1/receipts/{receiptNo}': async (req) => ({
     status: 200,
-    body: await payments.getReceipt(req.params.receiptNo!, parseWith(ReceiptLookupQuery, req.query).checkCode, clientOf(req)),
+    body: await receipts.get(req.params.receiptNo!, parseWith(ReceiptLookupQuery, req.query).checkCode, clientOf(req)),
   }),
-  'POST /v1/receipts/verify': async (req) => ({ status: 200, body: await payments.verify(parseWith(VerifyReceipt, req.body), clientOf(req)) }),
-  'GET /v1/.well-known/jwks.json': async () => ({ status: 200, body: await payments.jwks(), headers: { 'cache-control': 'public, max-age=300' } }),
+  'POST /v1/receipts/verify': async (req) => ({ status: 200, body: await receipts.verify(parseWith(VerifyReceipt, req.body), clientOf(req)) }),
+  'GET /v1/.well-known/jwks.json': async () => ({ status: 200, body: await receipts.jwks(), headers: { 'cache-control': 'public, max-age=300' } }),
 });

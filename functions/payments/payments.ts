@@ -7,10 +7,10 @@ import { maskName } from '../notices/masking';
 import type { Principal } from '../shared/auth';
 import { businessDateOf, now } from '../shared/clock';
 import { DomainError } from '../shared/errors';
-import { checkCode, documentNumber, isDocumentNumber, isPaymentId, paymentId as newPaymentId, refundId as newRefundId } from '../shared/ids';
+import { checkCode, documentNumber, isPaymentId, paymentId as newPaymentId, refundId as newRefundId } from '../shared/ids';
 import { fingerprintOf, idempotently, type Claim, type IdempotencyStore, type StoredResponse } from '../shared/idempotency';
 import { accounts, buildTransaction, mergePostings, type LedgerTransaction, type Posting } from '../shared/ledger';
-import { verifySigned, type Signer } from '../shared/signer';
+import type { Signer } from '../shared/signer';
 
 /**
  * One-window payments (一个窗口收费), refunds and receipts. Invariants:
@@ -93,7 +93,7 @@ export type LookupLimiter = (scope: 'receipt-lookup' | 'online-payment', client:
 export const MAX_ATTEMPTS = 6;
 export const RECEIPT_ISSUER = () => process.env.RECEIPT_ISSUER ?? '财政局 行政服务中心统一收费窗口';
 
-const sameCode = (given: string | undefined, stored: string): boolean => {
+export const sameCode = (given: string | undefined, stored: string): boolean => {
   if (given === undefined) return false;
   const a = Buffer.from(given.toUpperCase());
   const b = Buffer.from(stored);
@@ -155,7 +155,7 @@ export class Payments {
   constructor(
     private readonly store: PaymentStore,
     private readonly idempotency: IdempotencyStore,
-    private readonly signer: Pick<Signer, 'sign' | 'jwks'>,
+    private readonly signer: Pick<Signer, 'sign'>,
     private readonly limiter: LookupLimiter,
     private readonly clock: () => Date = now,
   ) {}
@@ -410,42 +410,5 @@ export class Payments {
     const items = all.slice(0, limit);
     const last = items.at(-1);
     return { items: items.map(paymentView), next: all.length > limit && last ? { paidAt: last.paidAt, paymentId: last.paymentId } : undefined };
-  }
-
-  async getReceipt(receiptNo: string, code: string | undefined, client: string): Promise<Receipt> {
-    await this.limiter('receipt-lookup', client);
-    const r = isDocumentNumber(receiptNo) ? await this.store.getReceipt(receiptNo) : undefined;
-    if (!r || !sameCode(code, r.checkCode)) throw new DomainError('not-found', 'No receipt with this number and check code');
-    return r;
-  }
-
-  /** Valid only when the signature verifies against our published keys AND it is the receipt we issued. */
-  async verify(input: { receiptNo: string; checkCode: string } | { jws: string }, client: string) {
-    const invalid = { valid: false, status: null };
-    let stored: Receipt | undefined;
-    let jws: string;
-    if ('jws' in input) {
-      jws = input.jws;
-      const payload = await this.verifySignature(jws);
-      if (!payload || typeof payload.receiptNo !== 'string' || !isDocumentNumber(payload.receiptNo)) return invalid;
-      stored = await this.store.getReceipt(payload.receiptNo);
-    } else {
-      await this.limiter('receipt-lookup', client);
-      stored = isDocumentNumber(input.receiptNo) ? await this.store.getReceipt(input.receiptNo) : undefined;
-      if (!stored || !sameCode(input.checkCode, stored.checkCode)) return invalid;
-      jws = stored.jws;
-      if (!(await this.verifySignature(jws))) return invalid;
-    }
-    if (!stored || stored.jws !== jws) return invalid;
-    return { valid: true, status: stored.status, receipt: stored };
-  }
-
-  private async verifySignature(jws: string): Promise<Partial<ReceiptPayload> | undefined> {
-    const payload = await verifySigned<Partial<ReceiptPayload>>(jws, await this.signer.jwks());
-    return payload && typeof payload === 'object' ? payload : undefined;
-  }
-
-  jwks() {
-    return this.signer.jwks();
   }
 }

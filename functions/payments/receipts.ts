@@ -1,0 +1,55 @@
+import type { Receipt, ReceiptPayload } from '../../schemas/payments';
+import { DomainError } from '../shared/errors';
+import { isDocumentNumber } from '../shared/ids';
+import { verifySigned, type Signer } from '../shared/signer';
+import { sameCode, type LookupLimiter, type PaymentStore } from './payments';
+
+/**
+ * Receipts (财政电子票据) as anyone sees them. A receipt is genuine when its JWS verifies against our
+ * published keys AND it is, byte for byte, the receipt we stored; its status (valid,
+ * partially-reversed, reversed) is the stored one, because a refund changes the status, never the
+ * signed document. Look-ups by check code are rate-limited per client.
+ */
+export class Receipts {
+  constructor(
+    private readonly store: Pick<PaymentStore, 'getReceipt'>,
+    private readonly signer: Pick<Signer, 'jwks'>,
+    private readonly limiter: LookupLimiter,
+  ) {}
+
+  async get(receiptNo: string, code: string | undefined, client: string): Promise<Receipt> {
+    await this.limiter('receipt-lookup', client);
+    const r = isDocumentNumber(receiptNo) ? await this.store.getReceipt(receiptNo) : undefined;
+    if (!r || !sameCode(code, r.checkCode)) throw new DomainError('not-found', 'No receipt with this number and check code');
+    return r;
+  }
+
+  async verify(input: { receiptNo: string; checkCode: string } | { jws: string }, client: string) {
+    const invalid = { valid: false, status: null };
+    let stored: Receipt | undefined;
+    let jws: string;
+    if ('jws' in input) {
+      jws = input.jws;
+      const payload = await this.verifySignature(jws);
+      if (!payload || typeof payload.receiptNo !== 'string' || !isDocumentNumber(payload.receiptNo)) return invalid;
+      stored = await this.store.getReceipt(payload.receiptNo);
+    } else {
+      await this.limiter('receipt-lookup', client);
+      stored = isDocumentNumber(input.receiptNo) ? await this.store.getReceipt(input.receiptNo) : undefined;
+      if (!stored || !sameCode(input.checkCode, stored.checkCode)) return invalid;
+      jws = stored.jws;
+      if (!(await this.verifySignature(jws))) return invalid;
+    }
+    if (!stored || stored.jws !== jws) return invalid;
+    return { valid: true, status: stored.status, receipt: stored };
+  }
+
+  jwks() {
+    return this.signer.jwks();
+  }
+
+  private async verifySignature(jws: string): Promise<Partial<ReceiptPayload> | undefined> {
+    const payload = await verifySigned<Partial<ReceiptPayload>>(jws, await this.signer.jwks());
+    return payload && typeof payload === 'object' ? payload : undefined;
+  }
+}
