@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { request as httpRequest } from 'node:http';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { today } from '../../functions/shared/clock';
 import { api, token, uniq } from '../support/api';
 
@@ -301,5 +302,40 @@ describe('bad input never gets a 5xx', () => {
       await api('POST', '/v1/payments', { token: clerk, body: { noticeNos: ['1'.repeat(20)], channel: 'cash', amount: 1, checkCodes: { a: 1 } }, headers: { 'idempotency-key': 'k2' } }),
     ];
     for (const r of rs) expect(r.status, r.text).toBeLessThan(500);
+  });
+});
+
+/** A POST from another loopback address: its own rate-limit bucket, untouched by the rest of the run. */
+function postFrom(localAddress: string, path: string, body: unknown, headers: Record<string, string>): Promise<{ status: number; body: any }> {
+  const url = new URL(inject('apiUrl') + path);
+  const data = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      { host: url.hostname, port: url.port, path: url.pathname, localAddress, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data), ...headers } },
+      (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }));
+      },
+    );
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+describe('online payments cannot be used to guess check codes', () => {
+  it('rate-limits anonymous payment attempts per client', async () => {
+    const d = await department();
+    const n = await notice(d);
+    const intoWindow = (Date.now() / 1000) % 60;
+    if (intoWindow > 54) await new Promise((r) => setTimeout(r, (61 - intoWindow) * 1000));
+    const from = `127.1.${Math.floor(Math.random() * 250)}.${2 + Math.floor(Math.random() * 250)}`;
+    const statuses: number[] = [];
+    for (let i = 0; i < 33; i++) {
+      const r = await postFrom(from, '/v1/payments', { noticeNos: [n.noticeNo], channel: 'online', amount: 1, bankRef: `G${i}`, checkCodes: { [n.noticeNo]: `GUESS${String(i).padStart(3, '0')}` } }, { 'idempotency-key': randomUUID() });
+      statuses.push(r.status);
+    }
+    expect(statuses.slice(0, 30).every((s) => s === 404)).toBe(true);
+    expect(statuses.slice(30)).toEqual([429, 429, 429]);
   });
 });
