@@ -71,4 +71,22 @@ describe('portal', () => {
     await page.click('#verify-form button[type=submit]');
     await page.waitForFunction(() => !document.querySelector('#verify-verdict')?.textContent?.includes('Genuine'));
   });
+
+  it('signs up for an open-data key and charts every published dataset', async () => {
+    const finance = await token({ role: 'finance' });
+    expect((await api('POST', '/v1/open/publish', { token: finance })).status).toBeLessThan(300);
+
+    await page.goto(inject('apiUrl') + '/#open-data');
+    await page.evaluate(() => localStorage.clear());
+    await page.reload();
+    await page.fill('#key-form [name=name]', 'Data journalist');
+    await page.fill('#key-form [name=email]', 'journalist@example.org');
+    await page.fill('#key-form [name=purpose]', 'charts of public fees');
+    await page.click('#key-form button[type=submit]');
+    for (const id of ['fee-catalog', 'monthly-collections', 'daily-channel-volume', 'notice-to-payment-time'])
+      await page.locator(`.dataset[data-dataset="${id}"]`).waitFor();
+    // The catalog was published above with at least one fee item, so its chart has bars.
+    await page.locator('.dataset[data-dataset="fee-catalog"] svg.chart rect').first().waitFor();
+    expect(await page.locator('#datasets .error').count()).toBe(0);
+  });
 });
