@@ -65,7 +65,6 @@ const channelOfKey = (key: string) => key.slice(0, key.indexOf(':')) as Channel;
 /** Build side: one slot per match key, in parallel arrays (no object per payment). */
 export class PaymentIndex {
   private readonly slots = new Map<string, number>();
-  private readonly keys: string[] = [];
   readonly expected: number[] = [];
   /** Payments behind the slot (a cash window aggregates many). */
   readonly payments: number[] = [];
@@ -82,12 +81,12 @@ export class PaymentIndex {
       slot = undefined;
     }
     if (slot === undefined) {
-      slot = this.keys.length;
+      slot = this.expected.length;
       this.slots.set(key, slot);
-      this.keys.push(key);
-      this.expected.push(0);
-      this.payments.push(0);
+      this.expected.push(p.amount);
+      this.payments.push(1);
       this.paymentIds.push(p.channel === 'cash' ? undefined : p.paymentId);
+      return;
     }
     this.expected[slot]! += p.amount;
     this.payments[slot]! += 1;
@@ -96,13 +95,22 @@ export class PaymentIndex {
   slotOf(key: string): number | undefined {
     return this.slots.get(key);
   }
-  keyOf(slot: number): string {
-    return this.keys[slot]!;
+  /** Every key with its slot, in insertion order. */
+  entries(): IterableIterator<[string, number]> {
+    return this.slots.entries();
   }
   get size(): number {
-    return this.keys.length;
+    return this.expected.length;
   }
 }
+
+/** Where a difference's line came from (built only for differences). */
+const where = (line: StatementLine, statementId?: string) => ({
+  ...(statementId ? { statementId } : {}),
+  row: line.row,
+  ...(line.bankRef ? { bankRef: line.bankRef } : {}),
+  ...(line.windowId ? { windowId: line.windowId } : {}),
+});
 
 /** Probe side: feed statement lines one at a time, then `finish()`. */
 export class Reconciler {
@@ -123,36 +131,44 @@ export class Reconciler {
     this.seen = new Uint32Array(index.size);
   }
 
+  /** Matched money per channel, in fields rather than a keyed object: this is the hot path. */
+  private matchedCash = 0;
+  private matchedCard = 0;
+  private matchedTransfer = 0;
+  private matchedOnline = 0;
+
   add(line: StatementLine, statementId?: string): void {
-    const key = lineKey(line);
+    const key = line.channel === 'cash' ? `cash:${line.windowId ?? ''}` : `${line.channel}:${line.bankRef ?? ''}`;
     const slot = this.index.slotOf(key);
-    // Built only for a difference: the matched path allocates nothing per line.
-    const where = () => ({ statementId, row: line.row, ...(line.bankRef ? { bankRef: line.bankRef } : {}), ...(line.windowId ? { windowId: line.windowId } : {}) });
-    if (slot === undefined) {
-      const n = (this.unknownSeen.get(key) ?? 0) + 1;
-      this.unknownSeen.set(key, n);
-      if (n === 1) this.result.bankLinesMissingInLedger.push({ itemRef: `ML:${key}`, kind: 'bank-line-missing-in-ledger', channel: line.channel, actual: line.amount, ...where() });
-      else this.result.duplicates.push({ itemRef: `DU:${key}:${n}`, kind: 'duplicate', channel: line.channel, actual: line.amount, ...where() });
-      return;
-    }
+    if (slot === undefined) return this.unknownLine(key, line, statementId);
     const n = ++this.seen[slot]!;
-    const paymentId = this.index.paymentIds[slot];
     const expected = this.index.expected[slot]!;
-    if (n > 1) {
-      this.result.duplicates.push({ itemRef: `DU:${key}:${n}`, kind: 'duplicate', channel: line.channel, actual: line.amount, ...(paymentId ? { paymentId } : {}), ...where() });
-    } else if (expected === line.amount) {
+    if (n === 1 && expected === line.amount) {
       this.result.matchedCount += this.index.payments[slot]!;
       this.result.matchedAmount += expected;
-      this.result.matchedByChannel[line.channel] = (this.result.matchedByChannel[line.channel] ?? 0) + expected;
-    } else {
-      this.result.amountMismatches.push({ itemRef: `AM:${key}`, kind: 'amount-mismatch', channel: line.channel, expected, actual: line.amount, ...(paymentId ? { paymentId } : {}), ...where() });
+      if (line.channel === 'card') this.matchedCard += expected;
+      else if (line.channel === 'transfer') this.matchedTransfer += expected;
+      else if (line.channel === 'online') this.matchedOnline += expected;
+      else this.matchedCash += expected;
+      return;
     }
+    const paymentId = this.index.paymentIds[slot];
+    if (n > 1) this.result.duplicates.push({ itemRef: `DU:${key}:${n}`, kind: 'duplicate', channel: line.channel, actual: line.amount, ...(paymentId ? { paymentId } : {}), ...where(line, statementId) });
+    else this.result.amountMismatches.push({ itemRef: `AM:${key}`, kind: 'amount-mismatch', channel: line.channel, expected, actual: line.amount, ...(paymentId ? { paymentId } : {}), ...where(line, statementId) });
+  }
+
+  private unknownLine(key: string, line: StatementLine, statementId?: string): void {
+    const n = (this.unknownSeen.get(key) ?? 0) + 1;
+    this.unknownSeen.set(key, n);
+    if (n === 1) this.result.bankLinesMissingInLedger.push({ itemRef: `ML:${key}`, kind: 'bank-line-missing-in-ledger', channel: line.channel, actual: line.amount, ...where(line, statementId) });
+    else this.result.duplicates.push({ itemRef: `DU:${key}:${n}`, kind: 'duplicate', channel: line.channel, actual: line.amount, ...where(line, statementId) });
   }
 
   finish(): MatchResult {
-    for (let slot = 0; slot < this.index.size; slot++) {
+    const byChannel: [Channel, number][] = [['cash', this.matchedCash], ['card', this.matchedCard], ['transfer', this.matchedTransfer], ['online', this.matchedOnline]];
+    for (const [channel, amount] of byChannel) if (amount) this.result.matchedByChannel[channel] = amount;
+    for (const [key, slot] of this.index.entries()) {
       if (this.seen[slot] !== 0) continue;
-      const key = this.index.keyOf(slot);
       const paymentId = this.index.paymentIds[slot];
       const channel = channelOfKey(key);
       const bankRef = channel === 'cash' ? undefined : key.slice(channel.length + 1).split('#')[0];
@@ -170,15 +186,30 @@ export class Reconciler {
   }
 }
 
-/** The whole join over iterables: the shape the use case, the CLI and the benchmark share. */
+type Source<T> = AsyncIterable<T> | Iterable<T>;
+const isSync = <T>(x: Source<T>): x is Iterable<T> => typeof (x as Iterable<T>)[Symbol.iterator] === 'function';
+
+/**
+ * The whole join: the shape the use case, the CLI and the benchmark share. Statement lines come one
+ * by one or in chunks (arrays), synchronously or not; a synchronous source is read without an
+ * await per line, and an asynchronous one should yield chunks for the same reason.
+ */
 export async function matchDay(
-  payments: AsyncIterable<PaymentForMatching> | Iterable<PaymentForMatching>,
-  statements: { statementId?: string; lines: AsyncIterable<StatementLine> | Iterable<StatementLine> }[],
+  payments: Source<PaymentForMatching>,
+  statements: { statementId?: string; lines: Source<StatementLine | StatementLine[]> }[],
 ): Promise<MatchResult> {
   const index = new PaymentIndex();
-  for await (const p of payments) index.add(p);
+  if (isSync(payments)) for (const p of payments) index.add(p);
+  else for await (const p of payments) index.add(p);
   const reconciler = new Reconciler(index);
-  for (const s of statements) for await (const line of s.lines) reconciler.add(line, s.statementId);
+  for (const s of statements) {
+    const feed = (x: StatementLine | StatementLine[]) => {
+      if (Array.isArray(x)) for (const l of x) reconciler.add(l, s.statementId);
+      else reconciler.add(x, s.statementId);
+    };
+    if (isSync(s.lines)) for (const x of s.lines) feed(x);
+    else for await (const x of s.lines) feed(x);
+  }
   return reconciler.finish();
 }
 

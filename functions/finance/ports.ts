@@ -1,4 +1,4 @@
-import type { PaymentRecord } from '../../schemas/records';
+import type { PaymentRecord, RefundRecord } from '../../schemas/records';
 import type { LedgerTransaction } from '../shared/ledger';
 import type { StoredDayProof } from '../ledger/dayProof';
 import type { Difference } from './matching';
@@ -75,7 +75,10 @@ export interface ReconciliationStore {
   createRun(run: ReconciliationRun, inherited: ResolutionRecord[]): Promise<boolean>;
   getRun(id: string): Promise<ReconciliationRun | undefined>;
   latestRun(businessDate: string): Promise<ReconciliationRun | undefined>;
+  /** The id of the day's latest run, without loading its differences. */
+  latestRunId(businessDate: string): Promise<string | undefined>;
   resolutions(runId: string): Promise<ResolutionRecord[]>;
+  getResolution(runId: string, itemRef: string): Promise<ResolutionRecord | undefined>;
   /**
    * Records one resolution and posts its adjustment in the same transaction. Throws
    * `difference-already-resolved` if the item has one, `day-closed` if the day closed meanwhile.
@@ -123,6 +126,8 @@ export interface Journal {
 /** The payments context's stored records, read-only (Payments table, by business date). */
 export interface PaymentsReader {
   paymentsOfDay(businessDate: string): AsyncIterable<PaymentRecord>;
+  /** Refunds posted on the business date (each credited its payment's channel clearing in the same transaction). */
+  refundsOfDay(businessDate: string): AsyncIterable<RefundRecord>;
 }
 
 export type FinanceStore = StatementStore & ReconciliationStore & BudgetStore;

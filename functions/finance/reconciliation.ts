@@ -1,4 +1,4 @@
-import { accounts, buildTransaction, sha256Hex, type LedgerTransaction, type Posting } from '../shared/ledger';
+import { accounts, buildTransaction, sha256Hex, type Posting } from '../shared/ledger';
 import { DomainError } from '../shared/errors';
 import type { Principal } from '../shared/auth';
 import { signDayProof, type StoredDayProof } from '../ledger/dayProof';
@@ -111,17 +111,6 @@ export function settlementPostings(
   return postings.length >= 2 ? postings : [];
 }
 
-/** What the day's refunds took out of each channel's clearing (refund transactions credit clearing). */
-export function refundsOutOfClearing(txs: readonly LedgerTransaction[]): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const tx of txs) {
-    if (tx.kind !== 'refund') continue;
-    for (const p of tx.postings)
-      if (p.account.startsWith('clr:')) out.set(p.account.slice(4), (out.get(p.account.slice(4)) ?? 0) + p.credit - p.debit);
-  }
-  return out;
-}
-
 /** Match keys whose payments left clearing for suspense or write-off instead of the fiscal account. */
 export function parkedPaymentKeys(run: Pick<ReconciliationRun, 'differences'>, resolutions: Map<string, ResolutionRecord>): Set<string> {
   const keys = new Set<string>();
@@ -146,7 +135,7 @@ export class Reconciliations {
 
     const result = await matchDay(
       payments.paymentsOfDay(date),
-      headers.map((h) => ({ statementId: h!.statementId, lines: store.statementLines(h!) })),
+      headers.map((h) => ({ statementId: h!.statementId, lines: store.statementChunks(h!) })),
     );
     const differences = allDifferences(result);
 
@@ -204,8 +193,8 @@ export class Reconciliations {
   async get(id: string): Promise<ReconciliationView> {
     const run = await this.deps.store.getRun(id);
     if (!run) throw new DomainError('not-found', `No reconciliation ${id}`);
-    const latest = await this.deps.store.latestRun(run.businessDate);
-    return this.view(run, await this.deps.store.resolutions(id), latest?.id === run.id);
+    const latestId = await this.deps.store.latestRunId(run.businessDate);
+    return this.view(run, await this.deps.store.resolutions(id), latestId === run.id);
   }
 
   async resolve(id: string, input: { itemRef: string; action: ResolutionAction; note: string }, by: Principal): Promise<ResolutionRecord> {
@@ -213,7 +202,7 @@ export class Reconciliations {
     const run = await this.openLatestRun(id);
     const d = run.differences.find((x) => x.itemRef === input.itemRef);
     if (!d) throw new DomainError('difference-unknown', `Reconciliation ${id} has no difference ${input.itemRef}`, [{ path: 'itemRef', message: 'no such difference in this run' }]);
-    const existing = (await store.resolutions(id)).find((r) => r.itemRef === input.itemRef);
+    const existing = await store.getResolution(id, input.itemRef);
     if (existing) {
       // A retried request (same decision, same person) gets the first answer back.
       if (existing.action === input.action && existing.note === input.note && existing.decidedBy === by.sub) return existing;
@@ -234,7 +223,7 @@ export class Reconciliations {
     const run = await store.getRun(id);
     if (!run) throw new DomainError('not-found', `No reconciliation ${id}`);
     if (run.status === 'closed') return { status: 'closed', proof: run.proof! }; // a retried accept
-    await this.openLatestRun(id);
+    await this.assertLatest(run);
     const date = run.businessDate;
     if (date >= clock.today()) throw new DomainError('day-not-over', `Business day ${date} has not ended (today is ${clock.today()})`);
     const resolutions = new Map((await store.resolutions(id)).map((r) => [r.itemRef, r]));
@@ -246,8 +235,13 @@ export class Reconciliations {
         unresolved.slice(0, 100).map((d) => ({ path: d.itemRef, message: `${d.kind} is unresolved` })),
       );
 
+    // The per-department split only reads payments: let it run alongside the close.
+    const split = this.settlementByDepartment(run, resolutions);
+    split.catch(() => undefined);
     // 1. The settlement lands in the day while it is still open (its own guard check would refuse it later).
-    const postings = settlementPostings(run, resolutions, refundsOutOfClearing(await journal.transactionsOfDay(date)));
+    const refunds = new Map<string, number>();
+    for await (const r of this.deps.payments.refundsOfDay(date)) refunds.set(r.channel, (refunds.get(r.channel) ?? 0) + r.amount);
+    const postings = settlementPostings(run, resolutions, refunds);
     const settlement = postings.length
       ? buildTransaction({ id: settlementTxId(date), kind: 'settlement', ref: run.id, businessDate: date, postings, createdAt: clock.now().toISOString() })
       : undefined;
@@ -257,13 +251,13 @@ export class Reconciliations {
     // 3. Only now is the day's set of transactions final: root, sign, store.
     const txs = await journal.transactionsOfClosedDay(date);
     const proof = await journal.putProof(await signDayProof(date, txs, this.deps.sign));
-    await store.putDaySettlement(await this.settlementByDepartment(run, resolutions, settlement?.id ?? null));
+    await store.putDaySettlement({ ...(await split), settlementTxId: settlement?.id ?? null });
     await store.markRunClosed(id, { closedAt: clock.now().toISOString(), closedBy: by.sub, proof });
     return { status: 'closed', proof };
   }
 
   /** Splits the day's payments by charging department: settled to the fiscal account, or parked. */
-  private async settlementByDepartment(run: ReconciliationRun, resolutions: Map<string, ResolutionRecord>, settlementTxId: string | null): Promise<DaySettlement> {
+  private async settlementByDepartment(run: ReconciliationRun, resolutions: Map<string, ResolutionRecord>): Promise<Omit<DaySettlement, 'settlementTxId'>> {
     const parked = parkedPaymentKeys(run, resolutions);
     const byDepartment: DaySettlement['byDepartment'] = {};
     for await (const p of this.deps.payments.paymentsOfDay(run.businessDate)) {
@@ -274,16 +268,20 @@ export class Reconciliations {
         else row.settled += l.amount;
       }
     }
-    return { date: run.businessDate, reconciliationId: run.id, settlementTxId, byDepartment };
+    return { date: run.businessDate, reconciliationId: run.id, byDepartment };
   }
 
   private async openLatestRun(id: string): Promise<ReconciliationRun> {
     const run = await this.deps.store.getRun(id);
     if (!run) throw new DomainError('not-found', `No reconciliation ${id}`);
     if (run.status === 'closed') throw new DomainError('reconciliation-closed', `Reconciliation ${id} is closed`);
-    const latest = await this.deps.store.latestRun(run.businessDate);
-    if (latest && latest.id !== run.id) throw new DomainError('reconciliation-superseded', `${latest.id} is the current run of ${run.businessDate}`);
+    await this.assertLatest(run);
     return run;
+  }
+
+  private async assertLatest(run: ReconciliationRun): Promise<void> {
+    const latestId = await this.deps.store.latestRunId(run.businessDate);
+    if (latestId && latestId !== run.id) throw new DomainError('reconciliation-superseded', `${latestId} is the current run of ${run.businessDate}`);
   }
 
   private view(run: ReconciliationRun, resolutions: ResolutionRecord[], latest: boolean): ReconciliationView {

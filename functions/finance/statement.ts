@@ -48,8 +48,8 @@ export interface StatementStore {
   putStatementHeader(header: StatementHeader): Promise<boolean>;
   discardStatementChunks(statementId: string, chunks: number): Promise<void>;
   getStatement(statementId: string): Promise<StatementHeader | undefined>;
-  /** The statement's lines in row order, one chunk in memory at a time. */
-  statementLines(header: StatementHeader): AsyncIterable<StatementLine>;
+  /** The statement's lines in row order, a chunk (array) at a time: one chunk in memory, no await per line. */
+  statementChunks(header: StatementHeader): AsyncIterable<StatementLine[]>;
 }
 
 const AMOUNT = /^(\d{1,10})\.(\d{2})$/;
@@ -113,10 +113,18 @@ const WINDOW_ID = /^[A-Za-z0-9_-]{1,32}$/;
 const NOTICE_NO = /^[A-Za-z0-9-]{1,40}$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
+/** Statements carry a handful of value dates: remember the verdicts (bounded, so junk cannot grow it). */
+const dateVerdicts = new Map<string, boolean>();
 const isCalendarDate = (s: string) => {
-  if (!DATE.test(s)) return false;
-  const t = Date.parse(`${s}T00:00:00Z`); // NaN for month 13; rolls 02-30 over to March
-  return !Number.isNaN(t) && new Date(t).toISOString().startsWith(s);
+  const known = dateVerdicts.get(s);
+  if (known !== undefined) return known;
+  let ok = DATE.test(s);
+  if (ok) {
+    const t = Date.parse(`${s}T00:00:00Z`); // NaN for month 13; rolls 02-30 over to March
+    ok = !Number.isNaN(t) && new Date(t).toISOString().startsWith(s);
+  }
+  if (dateVerdicts.size < 10_000) dateVerdicts.set(s, ok);
+  return ok;
 };
 
 /** Parses one data row; returns the line or the field errors (`row 7.amount`). */
@@ -125,8 +133,8 @@ export function parseStatementRow(text: string, row: number): StatementLine | Fi
   if (!fields) return [{ path: `row ${row}`, message: 'unbalanced quotes' }];
   if (fields.length !== STATEMENT_HEADER.length) return [{ path: `row ${row}`, message: `expected ${STATEMENT_HEADER.length} fields, found ${fields.length}` }];
   const [bankRefRaw, valueDateRaw, amountRaw, channelRaw, noticeNoRaw, windowIdRaw] = fields.map((f) => f.trim()) as [string, string, string, string, string, string];
-  const errors: FieldError[] = [];
-  const err = (field: string, message: string) => errors.push({ path: `row ${row}.${field}`, message });
+  let errors: FieldError[] | undefined;
+  const err = (field: string, message: string) => (errors ??= []).push({ path: `row ${row}.${field}`, message });
 
   const channel = channelRaw as Channel;
   if (!CHANNELS.includes(channel)) err('channel', `must be one of ${CHANNELS.join(', ')}`);
@@ -140,7 +148,7 @@ export function parseStatementRow(text: string, row: number): StatementLine | Fi
   if (windowIdRaw === '') {
     if (channel === 'cash') err('windowId', 'required for a cash deposit');
   } else if (!WINDOW_ID.test(windowIdRaw)) err('windowId', 'must be 1-32 letters, digits, _ or -');
-  if (errors.length) return errors;
+  if (errors) return errors;
   return {
     row,
     bankRef: bankRefRaw || null,
@@ -164,31 +172,62 @@ export function* linesOf(text: string): Generator<string> {
 }
 
 /**
- * Parses a statement's rows one at a time from any line source. Stops collecting errors after
- * MAX_REPORTED_ERRORS but keeps counting rows. Yields lines until the first error; afterwards only
- * validates (the caller must not store anything once `errors` is non-empty).
+ * Parses a statement's rows one physical line at a time. Stops collecting errors after
+ * MAX_REPORTED_ERRORS but keeps counting rows; after the first error it only validates (the caller
+ * must not store anything once `errors` is non-empty).
  */
-export async function* parseStatement(source: AsyncIterable<string> | Iterable<string>, errors: FieldError[]): AsyncGenerator<StatementLine> {
-  let row = 0;
-  for await (let text of source) {
-    row++;
+export class StatementParser {
+  private row = 0;
+  constructor(readonly errors: FieldError[] = []) {}
+
+  /** The parsed line, or undefined for the header, a blank line or a bad row. */
+  push(text: string): StatementLine | undefined {
+    const row = ++this.row;
     if (row === 1) {
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       const header = splitCsvRow(text.trim())?.map((h) => h.trim());
-      if (header?.join(',') !== STATEMENT_HEADER.join(','))
-        errors.push({ path: 'row 1', message: `the header must be ${STATEMENT_HEADER.join(',')}` });
-      continue;
+      if (header?.join(',') !== STATEMENT_HEADER.join(',')) this.errors.push({ path: 'row 1', message: `the header must be ${STATEMENT_HEADER.join(',')}` });
+      return undefined;
     }
-    if (text.trim() === '') continue; // blank lines (e.g. the trailing newline) carry nothing
+    if (text.trim() === '') return undefined; // blank lines (e.g. the trailing newline) carry nothing
     const parsed = parseStatementRow(text, row);
-    if (Array.isArray(parsed)) {
-      if (errors.length < MAX_REPORTED_ERRORS) errors.push(...parsed.slice(0, MAX_REPORTED_ERRORS - errors.length));
-      else if (errors.length === MAX_REPORTED_ERRORS) errors.push({ path: `row ${row}`, message: 'further errors not listed' });
-      continue;
-    }
-    if (errors.length === 0) yield parsed;
+    if (!Array.isArray(parsed)) return this.errors.length === 0 ? parsed : undefined;
+    if (this.errors.length < MAX_REPORTED_ERRORS) this.errors.push(...parsed.slice(0, MAX_REPORTED_ERRORS - this.errors.length));
+    else if (this.errors.length === MAX_REPORTED_ERRORS) this.errors.push({ path: `row ${row}`, message: 'further errors not listed' });
+    return undefined;
   }
-  if (row === 0) errors.push({ path: 'row 1', message: 'the statement is empty (no header)' });
+
+  end(): void {
+    if (this.row === 0) this.errors.push({ path: 'row 1', message: 'the statement is empty (no header)' });
+  }
+}
+
+/** The parser over a whole line source; a synchronous source is read without an await per line. */
+export async function* parseStatement(source: AsyncIterable<string> | Iterable<string>, errors: FieldError[]): AsyncGenerator<StatementLine[]> {
+  const parser = new StatementParser(errors);
+  let batch: StatementLine[] = [];
+  const take = (text: string) => {
+    const line = parser.push(text);
+    if (line) batch.push(line);
+  };
+  if (Symbol.iterator in source) {
+    for (const text of source) {
+      take(text);
+      if (batch.length === STATEMENT_CHUNK_LINES) {
+        yield batch;
+        batch = [];
+      }
+    }
+  } else
+    for await (const text of source) {
+      take(text);
+      if (batch.length === STATEMENT_CHUNK_LINES) {
+        yield batch;
+        batch = [];
+      }
+    }
+  parser.end();
+  if (batch.length) yield batch;
 }
 
 export interface ImportOptions {
@@ -220,12 +259,15 @@ export async function importStatement(lines: AsyncIterable<string> | Iterable<st
     if (inFlight.size >= 4) await Promise.race(inFlight);
   };
   try {
-    for await (const line of parseStatement(lines, errors)) {
-      chunk.push(line);
-      count++;
-      total += line.amount;
-      if (chunk.length === STATEMENT_CHUNK_LINES) await flush();
-      if (opts.onProgress && count % 10_000 === 0) opts.onProgress(count);
+    for await (const batch of parseStatement(lines, errors)) {
+      if (errors.length) continue;
+      for (const line of batch) {
+        chunk.push(line);
+        count++;
+        total += line.amount;
+        if (chunk.length === STATEMENT_CHUNK_LINES) await flush();
+      }
+      opts.onProgress?.(count);
     }
     if (errors.length === 0 && chunk.length) await flush();
     await Promise.all(inFlight);

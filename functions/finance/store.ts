@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { tableName } from '../../infra/tables';
-import type { PaymentRecord } from '../../schemas/records';
+import type { PaymentRecord, RefundRecord } from '../../schemas/records';
 import { ddb, type DocClient } from '../shared/ddb';
 import { DomainError } from '../shared/errors';
 import type { LedgerTransaction } from '../shared/ledger';
@@ -107,7 +107,7 @@ export class DynamoFinanceStore implements FinanceStore {
   }
 
   /** One chunk in memory at a time, the next one already being fetched. */
-  async *statementLines(h: StatementHeader): AsyncIterable<StatementLine> {
+  async *statementChunks(h: StatementHeader): AsyncIterable<StatementLine[]> {
     const fetch = (n: number) =>
       this.client.send(new GetCommand({ TableName: this.table, Key: financeKeys.statementChunk(h.statementId, n), ConsistentRead: true })).then((r) => {
         if (!r.Item) throw new Error(`statement ${h.statementId} chunk ${n} is missing`);
@@ -117,7 +117,7 @@ export class DynamoFinanceStore implements FinanceStore {
     for (let n = 0; n < h.chunks; n++) {
       const lines = await next!;
       next = n + 1 < h.chunks ? fetch(n + 1) : undefined;
-      yield* lines;
+      yield lines;
     }
   }
 
@@ -183,6 +183,26 @@ export class DynamoFinanceStore implements FinanceStore {
     );
     const item = r.Items?.[0];
     return item ? this.hydrate(item) : undefined;
+  }
+
+  async latestRunId(businessDate: string): Promise<string | undefined> {
+    const r = await this.client.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :run)',
+        ExpressionAttributeValues: { ':pk': financeKeys.runDay(businessDate), ':run': 'RUN#' },
+        ProjectionExpression: 'id',
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    return r.Items?.[0]?.id as string | undefined;
+  }
+
+  async getResolution(runId: string, itemRef: string): Promise<ResolutionRecord | undefined> {
+    const r = await this.client.send(new GetCommand({ TableName: this.table, Key: financeKeys.resolution(runId, itemRef), ConsistentRead: true }));
+    return r.Item ? strip<ResolutionRecord>(r.Item) : undefined;
   }
 
   async resolutions(runId: string): Promise<ResolutionRecord[]> {
@@ -420,12 +440,21 @@ export class DynamoJournal implements Journal {
  * shard page at a time, so memory does not grow with the day.
  */
 export const paymentDayShard = (date: string, shard: number) => `PDAY#${date}#${String(shard).padStart(2, '0')}`;
+export const refundDayShard = (date: string, shard: number) => `RDAY#${date}#${String(shard).padStart(2, '0')}`;
 
 export class DynamoPaymentsReader implements PaymentsReader {
   private readonly table = tableName('Payments');
   constructor(private readonly client: DocClient = ddb()) {}
 
-  async *paymentsOfDay(businessDate: string): AsyncIterable<PaymentRecord> {
+  paymentsOfDay(businessDate: string): AsyncIterable<PaymentRecord> {
+    return this.recordsOfDay<PaymentRecord>(paymentDayShard, businessDate, 'payment');
+  }
+
+  refundsOfDay(businessDate: string): AsyncIterable<RefundRecord> {
+    return this.recordsOfDay<RefundRecord>(refundDayShard, businessDate, 'refund');
+  }
+
+  private async *recordsOfDay<T>(shardKey: (date: string, shard: number) => string, businessDate: string, recordType: string): AsyncIterable<T> {
     for (let shard = 0; shard < DAY_SHARDS; shard++) {
       let ExclusiveStartKey: Record<string, unknown> | undefined;
       do {
@@ -434,11 +463,11 @@ export class DynamoPaymentsReader implements PaymentsReader {
             TableName: this.table,
             IndexName: 'gsi1',
             KeyConditionExpression: 'gsi1pk = :p',
-            ExpressionAttributeValues: { ':p': paymentDayShard(businessDate, shard) },
+            ExpressionAttributeValues: { ':p': shardKey(businessDate, shard) },
             ExclusiveStartKey,
           }),
         );
-        for (const i of r.Items ?? []) if (i.recordType === 'payment') yield strip<PaymentRecord>(i);
+        for (const i of r.Items ?? []) if (i.recordType === recordType) yield strip<T>(i);
         ExclusiveStartKey = r.LastEvaluatedKey;
       } while (ExclusiveStartKey);
     }

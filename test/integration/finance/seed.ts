@@ -1,11 +1,12 @@
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { tableName } from '../../../infra/tables';
-import { paymentDayShard } from '../../../functions/finance/store';
+import { paymentDayShard, refundDayShard } from '../../../functions/finance/store';
 import { ddb } from '../../../functions/shared/ddb';
 import type { LedgerTransaction } from '../../../functions/shared/ledger';
 import { postTransactionItems, registerBusinessDay, shardOf } from '../../../functions/shared/ledgerStore';
 import type { PaymentRecord } from '../../../schemas/records';
-import { paymentTransaction } from '../../unit/finance/dayFixtures';
+import { paymentTransaction, refundTransaction } from '../../unit/finance/dayFixtures';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 
 /**
  * Seeds a business day the way the payments context stores it (PaymentRecord items in the Payments
@@ -42,4 +43,37 @@ export async function seedPayments(payments: readonly PaymentRecord[]): Promise<
   for (const d of new Set(payments.map((p) => p.businessDate))) await registerBusinessDay(d);
   await batchPut(tableName('Payments'), payments.map(paymentItem));
   await batchPut(tableName('Ledger'), payments.map((p) => ledgerItem(paymentTransaction(p))));
+}
+
+/** A refund as the payments context commits it: RefundRecord (gsi1 `RDAY#`) and its ledger transaction, atomically. */
+export async function seedRefund(p: PaymentRecord, refundId: string, amount: number, businessDate: string): Promise<void> {
+  const tx = refundTransaction(p, refundId, amount, businessDate);
+  await registerBusinessDay(businessDate);
+  await ddb().send(
+    new TransactWriteCommand({
+      TransactItems: [
+        {
+          Put: {
+            TableName: tableName('Payments'),
+            Item: {
+              pk: `PAY#${p.paymentId}`,
+              sk: `REFUND#${refundId}`,
+              gsi1pk: refundDayShard(businessDate, shardOf(refundId)),
+              gsi1sk: `${tx.createdAt}#${refundId}`,
+              recordType: 'refund',
+              refundId,
+              paymentId: p.paymentId,
+              channel: p.channel,
+              amount,
+              refundedAt: tx.createdAt,
+              businessDate,
+              receiptNo: `RR${refundId}`,
+              lines: [{ departmentId: p.lines[0]!.departmentId, feeCode: p.lines[0]!.feeCode, amount }],
+            },
+          },
+        },
+        ...postTransactionItems(tx),
+      ],
+    }),
+  );
 }

@@ -6,8 +6,8 @@ import { importStatement, linesOf, type StatementLine } from '../../../functions
 import type { Principal } from '../../../functions/shared/auth';
 import { ddb } from '../../../functions/shared/ddb';
 import { DomainError } from '../../../functions/shared/errors';
-import { matchingStatementRows, paymentRecord, refundTransaction, statementCsv, uniqueDate } from '../../unit/finance/dayFixtures';
-import { seedPayments } from './seed';
+import { matchingStatementRows, paymentRecord, statementCsv, uniqueDate } from '../../unit/finance/dayFixtures';
+import { seedPayments, seedRefund } from './seed';
 import { uniq } from '../../support/api';
 
 const finance: Principal = { role: 'finance', sub: 'finance:zhao' };
@@ -21,7 +21,7 @@ describe('finance store on DynamoDB Local', () => {
     const ok = await importStatement(linesOf(statementCsv(rows, { crlf: true })), importOpts(date), ctx.store);
     expect(ok).toMatchObject({ lines: 2345, chunks: 3 });
     const back: StatementLine[] = [];
-    for await (const l of ctx.store.statementLines(ok)) back.push(l);
+    for await (const c of ctx.store.statementChunks(ok)) back.push(...c);
     expect(back.map((l) => l.amount)).toEqual(rows.map((r) => r.amount));
     expect(await ctx.store.getStatement(ok.statementId)).toMatchObject({ date, lines: 2345, total: ok.total });
 
@@ -59,7 +59,7 @@ describe('finance store on DynamoDB Local', () => {
       }),
     );
     await seedPayments(payments);
-    await ctx.journal.post(refundTransaction(payments[1]!, `${date}-R1`, 300, date));
+    await seedRefund(payments[1]!, `${date}-R1`, 300, date);
     const rows = matchingStatementRows(date, payments);
     const missing = rows.find((r) => r.channel === 'card')!;
     const s = await importStatement(linesOf(statementCsv(rows.filter((r) => r !== missing))), importOpts(date), ctx.store);

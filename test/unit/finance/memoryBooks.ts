@@ -12,7 +12,7 @@ import type { StatementHeader, StatementLine } from '../../../functions/finance/
 import type { StoredDayProof } from '../../../functions/ledger/dayProof';
 import { DomainError } from '../../../functions/shared/errors';
 import type { LedgerTransaction } from '../../../functions/shared/ledger';
-import type { PaymentRecord } from '../../../schemas/records';
+import type { PaymentRecord, RefundRecord } from '../../../schemas/records';
 
 /**
  * In-memory finance store, journal and payments reader for domain unit tests: the same contracts
@@ -32,6 +32,7 @@ export class MemoryBooks implements FinanceStore, Journal, PaymentsReader {
   closedDays = new Set<string>();
   proofs = new Map<string, StoredDayProof>();
   payments: PaymentRecord[] = [];
+  refunds: RefundRecord[] = [];
 
   // statements
   async putStatementChunk(id: string, n: number, lines: StatementLine[]) {
@@ -48,8 +49,8 @@ export class MemoryBooks implements FinanceStore, Journal, PaymentsReader {
   async getStatement(id: string) {
     return this.statements.get(id);
   }
-  async *statementLines(h: StatementHeader) {
-    for (let n = 0; n < h.chunks; n++) yield* this.chunks.get(`${h.statementId}#${n}`)!;
+  async *statementChunks(h: StatementHeader) {
+    for (let n = 0; n < h.chunks; n++) yield this.chunks.get(`${h.statementId}#${n}`)!;
   }
 
   // runs
@@ -66,6 +67,12 @@ export class MemoryBooks implements FinanceStore, Journal, PaymentsReader {
   async latestRun(date: string) {
     const runs = [...this.runs.values()].filter((r) => r.businessDate === date).sort((a, b) => b.version - a.version);
     return runs[0] && structuredClone(runs[0]);
+  }
+  async latestRunId(date: string) {
+    return (await this.latestRun(date))?.id;
+  }
+  async getResolution(runId: string, itemRef: string) {
+    return this.resolutionsByRun.get(runId)?.get(itemRef);
   }
   async resolutions(runId: string) {
     return [...(this.resolutionsByRun.get(runId)?.values() ?? [])];
@@ -154,5 +161,13 @@ export class MemoryBooks implements FinanceStore, Journal, PaymentsReader {
   // payments
   async *paymentsOfDay(date: string) {
     for (const p of this.payments) if (p.businessDate === date) yield p;
+  }
+  async *refundsOfDay(date: string) {
+    for (const r of this.refunds) if (r.businessDate === date) yield r;
+  }
+  /** A refund as the payments context commits it: the record and its ledger transaction together. */
+  async refund(p: PaymentRecord, refundId: string, amount: number, businessDate: string, tx: LedgerTransaction) {
+    await this.post(tx);
+    this.refunds.push({ recordType: 'refund', refundId, paymentId: p.paymentId, channel: p.channel, amount, refundedAt: tx.createdAt, businessDate, receiptNo: `RR${refundId}`, lines: [] });
   }
 }

@@ -139,7 +139,7 @@ describe('reconcile, resolve, accept', () => {
 
   it('nets the day’s refunds out of the settlement', async () => {
     const payments = await seedDay();
-    await books.post(refundTransaction(payments[1]!, 'R1', 1200, DATE));
+    await books.refund(payments[1]!, 'R1', 1200, DATE, refundTransaction(payments[1]!, 'R1', 1200, DATE));
     const run = await recon.run({ businessDate: DATE, statementIds: [(await statement(matchingStatementRows(DATE, payments))).statementId] }, finance);
     await recon.accept(run.id, finance);
     expect(books.txs.get(`settle-${DATE}`)!.postings.find((p) => p.account === 'clr:card')).toEqual({ account: 'clr:card', debit: 0, credit: 6999 - 1200 });

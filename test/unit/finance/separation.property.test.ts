@@ -64,7 +64,7 @@ describe('revenue–expenditure separation (property)', () => {
             const amount = Math.min(op.amount, left);
             if (amount <= 0) continue;
             refundedOf.set(p.paymentId, (refundedOf.get(p.paymentId) ?? 0) + amount);
-            await books.post(refundTransaction(p, `R${i}`, amount, p.businessDate));
+            await books.refund(p, `R${i}`, amount, p.businessDate, refundTransaction(p, `R${i}`, amount, p.businessDate));
             model.get(p.lines[0]!.departmentId)!.refunded += amount;
           } else if (op.op === 'allocate') {
             day = DAYS[op.day]!;

@@ -65,7 +65,7 @@ describe('statement import', () => {
       const { store, result } = await importText(text);
       expect(result).toMatchObject({ date: '2026-03-01', lines: 3, total: 1999 + 10 + 100000001 });
       const lines = [];
-      for await (const l of store.statementLines(result)) lines.push(l);
+      for await (const c of store.statementChunks(result)) lines.push(...c);
       expect(lines.map((l) => [l.row, l.bankRef, l.amount, l.channel, l.windowId])).toEqual([
         [2, 'C1', 1999, 'card', 'W01'],
         [3, 'DEP-W01', 10, 'cash', 'W01'],
@@ -118,7 +118,7 @@ describe('statement import', () => {
     const { store, result } = await importText(statementCsv(rows, { crlf: true, bom: true }));
     expect(result).toMatchObject({ lines: 2501, chunks: 3, total: (2501 * 2502) / 2 });
     let expectedRow = 2;
-    for await (const l of store.statementLines(result)) expect(l.row).toBe(expectedRow++);
+    for await (const c of store.statementChunks(result)) for (const l of c) expect(l.row).toBe(expectedRow++);
     expect(expectedRow).toBe(2503);
   });
 });
