@@ -48,6 +48,14 @@ describe('bank statements over HTTP', () => {
     expect(res.body).toMatchObject({ type: expect.stringMatching(/statement-row-invalid$/), status: 422, errors: [{ path: 'row 3.amount', message: expect.any(String) }] });
   });
 
+  it('sends statements above 5 MB to the S3 path (413)', async () => {
+    const row = 'REF0000000000000000000000000000000000,2026-03-01,1234567.89,transfer,N000000000000,W01\n';
+    const big = 'bankRef,valueDate,amount,channel,noticeNo,windowId\n' + row.repeat(Math.ceil((5 * 1024 * 1024 + 1) / row.length));
+    const res = await postCsv(uniqueDate(), big);
+    expect(res.status).toBe(413);
+    expect(res.body.detail).toContain('S3');
+  });
+
   it('checks role, date and content type', async () => {
     expect((await postCsv('2026-03-01', 'x', clerk)).status).toBe(403);
     expect((await api('POST', '/v1/bank-statements', { rawBody: 'x', headers: { 'content-type': 'text/csv' } })).status).toBe(401);
