@@ -9,6 +9,7 @@ import {
 } from '../../schemas/finance';
 import { DomainError } from '../shared/errors';
 import { httpHandler } from '../shared/http';
+import { parseIdempotencyKey } from '../shared/idempotency';
 import { parseWith } from '../shared/validate';
 import { financeContext, systemClock } from './finance';
 import { importStatement, linesOf } from './statement';
@@ -33,7 +34,14 @@ export const handler = httpHandler('finance', {
     status: 201,
     body: await finance.reconciliations.resolve(parseWith(ReconciliationParams, req.params).id, parseWith(CreateResolution, req.body), req.principal),
   }),
-  'POST /v1/reconciliations/{id}/accept': async (req) => ({ status: 200, body: await finance.reconciliations.accept(parseWith(ReconciliationParams, req.params).id, req.principal) }),
+  'POST /v1/reconciliations/{id}/accept': async (req) => {
+    // Accept is idempotent by construction (every step is keyed by the day), so an Idempotency-Key
+    // is optional here: when sent, it is checked and a repeated accept says it was replayed.
+    const key = req.headers['idempotency-key'];
+    if (key !== undefined) parseIdempotencyKey(key);
+    const { replayed, ...result } = await finance.reconciliations.accept(parseWith(ReconciliationParams, req.params).id, req.principal);
+    return { status: 200, body: result, headers: replayed && key !== undefined ? { 'idempotent-replayed': 'true' } : undefined };
+  },
   'POST /v1/budget-allocations': async (req) => ({ status: 201, body: await finance.budget.allocate(parseWith(CreateBudgetAllocation, req.body), req.principal) }),
   'POST /v1/expenditures': async (req) => ({ status: 201, body: await finance.budget.spend(parseWith(CreateExpenditure, req.body), req.principal) }),
   'GET /v1/reports/separation': async (req) => ({ status: 200, body: await finance.reports.report(parseWith(SeparationQuery, req.query)) }),

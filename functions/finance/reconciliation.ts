@@ -218,11 +218,12 @@ export class Reconciliations {
     return resolution;
   }
 
-  async accept(id: string, by: Principal): Promise<{ status: 'closed'; proof: StoredDayProof }> {
+  /** `replayed`: the run was already closed (a retried accept); the answer is the same. */
+  async accept(id: string, by: Principal): Promise<{ status: 'closed'; proof: StoredDayProof; replayed: boolean }> {
     const { store, journal, clock } = this.deps;
     const run = await store.getRun(id);
     if (!run) throw new DomainError('not-found', `No reconciliation ${id}`);
-    if (run.status === 'closed') return { status: 'closed', proof: run.proof! }; // a retried accept
+    if (run.status === 'closed') return { status: 'closed', proof: run.proof!, replayed: true };
     await this.assertLatest(run);
     const date = run.businessDate;
     if (date >= clock.today()) throw new DomainError('day-not-over', `Business day ${date} has not ended (today is ${clock.today()})`);
@@ -253,7 +254,7 @@ export class Reconciliations {
     const proof = await journal.putProof(await signDayProof(date, txs, this.deps.sign));
     await store.putDaySettlement({ ...(await split), settlementTxId: settlement?.id ?? null });
     await store.markRunClosed(id, { closedAt: clock.now().toISOString(), closedBy: by.sub, proof });
-    return { status: 'closed', proof };
+    return { status: 'closed', proof, replayed: false };
   }
 
   /** Splits the day's payments by charging department: settled to the fiscal account, or parked. */

@@ -93,6 +93,11 @@ describe('reconciliation and day close over HTTP', () => {
     expect(accepted.status).toBe(200);
     expect(accepted.body).toEqual({ status: 'closed', proof: { date, root: expect.stringMatching(/^[0-9a-f]{64}$/), count: 5, signature: expect.any(String) } });
 
+    const retried = await api('POST', `/v1/reconciliations/${id}/accept`, { token: financeToken, headers: { 'idempotency-key': `accept-${id}` } });
+    expect(retried.status).toBe(200);
+    expect(retried.body).toEqual(accepted.body);
+    expect(retried.headers.get('idempotent-replayed')).toBe('true');
+
     const proof = await api('GET', `/v1/ledger/days/${date}/proof`, { token: auditor });
     expect(proof.body).toEqual(accepted.body.proof);
     const verify = await api('GET', `/v1/ledger/days/${date}/verify`, { token: auditor });

@@ -78,7 +78,7 @@ describe('reconcile, resolve, accept', () => {
     // Per-department split for the separation report.
     expect(books.settlements.get(DATE)!.byDepartment).toEqual({ D01: { settled: 1999 + 1 + 30 + 700, parked: 0 }, D02: { settled: 5000 + 100000000, parked: 0 } });
     // A retried accept answers the same; the closed day refuses any further posting.
-    expect(await recon.accept(run.id, finance)).toEqual(accepted);
+    expect(await recon.accept(run.id, finance)).toEqual({ ...accepted, replayed: true });
     await rejects(books.post(refundTransaction(payments[0]!, 'R1', 100, DATE)), 'day-closed');
     await rejects(recon.run({ businessDate: DATE, statementIds: [s.statementId] }, finance), 'day-closed');
   });
