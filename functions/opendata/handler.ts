@@ -55,7 +55,7 @@ export const handler = httpHandler('opendata', {
     await consumer(req);
     const csv = req.query.format === 'csv' || (req.query.format === undefined && /\btext\/csv\b/i.test(req.headers.accept ?? ''));
     const rowsReq = await resolveRowsRequest(releases, req.params.id!, req.query, csv ? 'csv' : 'json');
-    const headers = { etag: rowsReq.etag, 'cache-control': 'public, max-age=300', vary: 'Accept' };
+    const headers = { etag: rowsReq.etag, 'cache-control': 'private, max-age=300', vary: 'Accept' };
     const ifNoneMatch = req.headers['if-none-match'];
     if (ifNoneMatch && ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === rowsReq.etag)) return { status: 304, headers, text: '' };
     const page = await rowsPage(releases, rowsReq);
