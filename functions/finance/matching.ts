@@ -66,8 +66,8 @@ const channelOfKey = (key: string) => key.slice(0, key.indexOf(':')) as Channel;
 export class PaymentIndex {
   private readonly slots = new Map<string, number>();
   readonly expected: number[] = [];
-  /** Payments behind the slot (a cash window aggregates many). */
-  readonly payments: number[] = [];
+  /** Payments behind a cash slot (a window aggregates many); every other slot is one payment. */
+  private readonly cashCounts = new Map<number, number>();
   /** The payment id when the slot is one payment (card, transfer, online). */
   readonly paymentIds: (string | undefined)[] = [];
 
@@ -84,12 +84,16 @@ export class PaymentIndex {
       slot = this.expected.length;
       this.slots.set(key, slot);
       this.expected.push(p.amount);
-      this.payments.push(1);
       this.paymentIds.push(p.channel === 'cash' ? undefined : p.paymentId);
+      if (p.channel === 'cash') this.cashCounts.set(slot, 1);
       return;
     }
     this.expected[slot]! += p.amount;
-    this.payments[slot]! += 1;
+    this.cashCounts.set(slot, this.cashCounts.get(slot)! + 1);
+  }
+
+  paymentsIn(slot: number): number {
+    return this.cashCounts.get(slot) ?? 1;
   }
 
   slotOf(key: string): number | undefined {
@@ -144,7 +148,7 @@ export class Reconciler {
     const n = ++this.seen[slot]!;
     const expected = this.index.expected[slot]!;
     if (n === 1 && expected === line.amount) {
-      this.result.matchedCount += this.index.payments[slot]!;
+      this.result.matchedCount += line.channel === 'cash' ? this.index.paymentsIn(slot) : 1;
       this.result.matchedAmount += expected;
       if (line.channel === 'card') this.matchedCard += expected;
       else if (line.channel === 'transfer') this.matchedTransfer += expected;
