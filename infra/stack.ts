@@ -282,6 +282,9 @@ export class OneWindowStack extends Stack {
     for (const route of routes as readonly Route[]) {
       const resource = this.api.root.resourceForPath(route.path);
       const method = resource.addMethod(route.method, integrationOf(route.fn), this.methodAccess(route));
+      // A function reached by name: its invoke permissions (under the method) need it to exist first.
+      if (route.fn in FIXED_FUNCTION_NAMES)
+        for (const c of method.node.findAll()) if (c instanceof lambda.CfnPermission) c.node.addDependency(fn[route.fn]);
       if (route.access.kind === 'public' || route.access.kind === 'apiKey')
         acknowledge(method, [
           {
@@ -446,8 +449,6 @@ export class OneWindowStack extends Stack {
       functionArn: this.formatArn({ service: 'lambda', resource: 'function', resourceName: this.fixedFunctionName(name), arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
       sameEnvironment: true,
     });
-    // The invoke permissions hang off this handle; they need the real function to exist first.
-    byName.node.addDependency(this.functions[name]);
     return byName;
   }
 

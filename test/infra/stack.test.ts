@@ -256,6 +256,17 @@ describe('API', () => {
     }
   });
 
+  it('lets API Gateway invoke each function only after the function exists', () => {
+    for (const [id, p] of ofType('AWS::Lambda::Permission')) {
+      if (p.Properties.Principal !== 'apigateway.amazonaws.com') continue;
+      const target = JSON.stringify(p.Properties.FunctionName);
+      const fn = FN_NAMES.find((n) => target.includes(`"${idOf(stack.functions[n])}"`) || target.includes(`:function:${stack.stackName}-${n}"`));
+      expect(fn, id).toBeDefined();
+      const fnId = idOf(stack.functions[fn!]);
+      expect(target.includes(`"${fnId}"`) || asArray(p.DependsOn).includes(fnId), `${id} → ${fn}`).toBe(true);
+    }
+  });
+
   it('runs a REQUEST authorizer on every call: no identity source, no cache', () => {
     const auth = ofType('AWS::ApiGateway::Authorizer');
     expect(auth).toHaveLength(1);
