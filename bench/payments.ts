@@ -172,6 +172,7 @@ const warm = await issueNotices(40);
 await measure(ours, warm.slice(0, 20), 4);
 await measure(baseline, warm.slice(20), 4);
 
+const healthFloor: number[] = [];
 const results: Record<'seq' | 'conc', { ours: Run[]; base: Run[] }> = { seq: { ours: [], base: [] }, conc: { ours: [], base: [] } };
 for (let round = 0; round < ROUNDS; round++) {
   const seqN = Math.ceil(SEQUENTIAL / ROUNDS);
@@ -190,6 +191,12 @@ for (let round = 0; round < ROUNDS; round++) {
       await (side === 'ours' ? ours(a) : baseline(b));
       (side === 'ours' ? seqOurs : seqBase).push(performance.now() - s);
     }
+  }
+  // Context, not a goal: the floor of one HTTP round trip through the gateway (no DynamoDB call).
+  for (let k = 0; k < seqN; k++) {
+    const s = performance.now();
+    await http('GET', '/v1/health', undefined, undefined);
+    healthFloor.push(performance.now() - s);
   }
   results.seq.ours.push({ latencies: seqOurs, seconds: seqOurs.reduce((x, y) => x + y, 0) / 1000 });
   results.seq.base.push({ latencies: seqBase, seconds: seqBase.reduce((x, y) => x + y, 0) / 1000 });
@@ -218,6 +225,7 @@ for (const [mode, label] of [['seq', 'sequential'], ['conc', `${CLIENTS} concurr
 }
 console.log(`payments: ${SEQUENTIAL} sequential + ${CONCURRENT} concurrent per side, ${ROUNDS} interleaved rounds, DynamoDB Local in memory`);
 console.log(rows.join('\n'));
+console.log(`context: GET /v1/health through the same gateway (no DynamoDB): p50 ${fmt(pct(healthFloor, 50))} ms  p99 ${fmt(pct(healthFloor, 99))} ms`);
 console.log(goals.join('\n'));
 
 await stack.stop();
