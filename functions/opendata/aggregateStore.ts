@@ -1,5 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { QueryCommand, TransactWriteCommand, type TransactWriteCommandInput, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { tableName } from '../../infra/tables';
 import { ddb } from '../shared/ddb';
 import { AGGREGATE_SHARDS, addCounters, type AggregateStore, type AggregatedRecord, type Counters } from './aggregation';
@@ -91,6 +91,21 @@ export class DynamoAggregateStore implements AggregateStore {
         await new Promise((r) => setTimeout(r, Math.random() * 20 * 2 ** attempt));
       }
     }
+  }
+
+  async appliedAmong(keys: string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    const unique = [...new Set(keys)];
+    for (let i = 0; i < unique.length; i += 100) {
+      let request: Record<string, unknown>[] = unique.slice(i, i + 100).map((k) => aggregateKeys.marker(k));
+      for (let attempt = 0; request.length; attempt++) {
+        const r = await ddb().send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: request, ProjectionExpression: 'pk' } } }));
+        for (const item of r.Responses?.[this.table] ?? []) found.add((item.pk as string).slice('APPLIED#'.length));
+        request = (r.UnprocessedKeys?.[this.table]?.Keys ?? []) as Record<string, unknown>[];
+        if (request.length) await new Promise((ok) => setTimeout(ok, Math.min(500, 20 * 2 ** attempt)));
+      }
+    }
+    return found;
   }
 
   async isApplied(recordKey: string): Promise<boolean> {

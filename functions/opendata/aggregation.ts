@@ -160,6 +160,11 @@ export function percentileHours(counters: Counters, p: number): number | null {
  */
 export interface AggregateStore {
   applyOnce(record: AggregatedRecord): Promise<boolean>;
+  /**
+   * Which of these record keys have markers already (a cheap read, possibly stale): lets a
+   * re-delivered batch skip its transactions. Only an optimisation; applyOnce's condition decides.
+   */
+  appliedAmong(keys: string[]): Promise<Set<string>>;
   /** Months that have aggregates, ascending. */
   months(): Promise<string[]>;
   /** Every cell of a month with its shards summed. */
@@ -182,14 +187,17 @@ export async function applyItems(store: AggregateStore, items: Record<string, un
     if (parsed.kind === 'aggregate') records.push(parsed.record);
     else report[parsed.kind]++;
   }
+  const known = records.length ? await store.appliedAmong(records.map((r) => r.key)) : new Set<string>();
+  report.duplicates += records.filter((r) => known.has(r.key)).length;
+  const fresh = records.filter((r) => !known.has(r.key));
   let next = 0;
   const worker = async () => {
-    while (next < records.length) {
-      const r = records[next++]!;
+    while (next < fresh.length) {
+      const r = fresh[next++]!;
       if (await store.applyOnce(r)) report.applied++;
       else report.duplicates++;
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, records.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(concurrency, fresh.length) }, worker));
   return report;
 }

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { startStreamPoller, waitForAggregation } from '../../../infra/local/streams';
 import { tableName } from '../../../infra/tables';
 import { DynamoAggregateStore } from '../../../functions/opendata/aggregateStore';
+import { paymentContributions } from '../../../functions/opendata/aggregation';
 import { handler as aggregate } from '../../../functions/opendata/aggregator';
 import { ddb } from '../../../functions/shared/ddb';
 import { uniq } from '../../support/api';
@@ -93,11 +94,14 @@ describe('aggregator on the Payments stream of DynamoDB Local', () => {
         },
       ],
     } as unknown as DynamoDBStreamEvent;
-    await aggregate(event);
-    await aggregate(event);
-    await Promise.all([aggregate(event), aggregate(event)]);
+    // First delivery four times at once: all see no marker, all attempt the transaction, one wins.
+    await Promise.all([aggregate(event), aggregate(event), aggregate(event), aggregate(event)]);
+    await aggregate(event); // and later once more (skipped by the marker read)
     expect((await store.cellsOfMonth('2024-02')).get(`MC#R${tag}#FEE-${tag}`)).toEqual({ paymentCount: 1, amount: p.amount });
     expect(await store.isApplied(`PAY#${p.paymentId}`)).toBe(true);
+    // The transaction's condition alone (no marker read first) rejects it too.
+    expect(await store.applyOnce(paymentContributions(p))).toBe(false);
+    expect((await store.cellsOfMonth('2024-02')).get(`MC#R${tag}#FEE-${tag}`)).toEqual({ paymentCount: 1, amount: p.amount });
   });
 
   it('polls every shard and delivers Lambda-shaped DynamoDBStreamEvent batches, then stops cleanly', async () => {

@@ -19,6 +19,9 @@ export class MemoryAggregateStore implements AggregateStore {
     }
     return true;
   }
+  async appliedAmong(keys: string[]) {
+    return new Set(keys.filter((k) => this.markers.has(k)));
+  }
   async months() {
     return [...this.items.keys()].sort();
   }
