@@ -83,6 +83,23 @@ export function gatewayProblemBody(problem: ProblemType, status: number): string
   return JSON.stringify({ ...problemOf(new DomainError(problem)), status });
 }
 
+/**
+ * The stage's access log line: what happened and how long it took, never who (no source IP, no
+ * user agent, no principal: payers are anonymous callers, and logs carry no personal data).
+ */
+export const ACCESS_LOG_FIELDS = {
+  requestId: apigw.AccessLogField.contextRequestId(),
+  requestTime: apigw.AccessLogField.contextRequestTime(),
+  httpMethod: apigw.AccessLogField.contextHttpMethod(),
+  resourcePath: apigw.AccessLogField.contextResourcePath(),
+  status: apigw.AccessLogField.contextStatus(),
+  responseLength: apigw.AccessLogField.contextResponseLength(),
+  responseLatency: apigw.AccessLogField.contextResponseLatency(),
+  integrationLatency: apigw.AccessLogField.contextIntegrationLatency(),
+  integrationStatus: apigw.AccessLogField.contextIntegrationStatus(),
+  errorType: apigw.AccessLogField.contextErrorResponseType(),
+};
+
 /** See OneWindowStack.fixedFunctionName. */
 const FIXED_FUNCTION_NAMES: Partial<Record<FunctionName, true>> = { opendata: true };
 
@@ -221,8 +238,7 @@ export class OneWindowStack extends Stack {
       deployOptions: {
         stageName: STAGE_NAME,
         accessLogDestination: new apigw.LogGroupLogDestination(accessLogGroup),
-        // Standard fields carry no bodies and no headers; the caller IP is the only network detail.
-        accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields(),
+        accessLogFormat: apigw.AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
         // Execution logs at ERROR only, and never request/response data (bodies carry payer data).
         loggingLevel: apigw.MethodLoggingLevel.ERROR,
         dataTraceEnabled: false,

@@ -303,6 +303,10 @@ describe('API', () => {
     expect(p.StageName).toBe(STAGE_NAME);
     expect(p.AccessLogSetting.DestinationArn['Fn::GetAtt'][1]).toBe('Arn');
     expect(resources[p.AccessLogSetting.DestinationArn['Fn::GetAtt'][0]]!.Type).toBe('AWS::Logs::LogGroup');
+    // No personal data in the access log: no caller IP, user agent or principal.
+    const format = JSON.parse(p.AccessLogSetting.Format) as Record<string, string>;
+    expect(format).toMatchObject({ requestId: '$context.requestId', status: '$context.status', resourcePath: '$context.resourcePath' });
+    expect(Object.values(format).filter((v) => /identity\.(sourceIp|userAgent|user|caller)|authorizer/.test(v))).toEqual([]);
     expect(p.MethodSettings).toContainEqual(
       expect.objectContaining({
         HttpMethod: '*',
