@@ -18,15 +18,18 @@
  * the differences, accept (settle + close + sign); plus the same statement through
  * `npm run reconcile` (the CLI, streaming from a file).
  *
- *   npm run bench:reconcile            BENCH_RUNS=N (default 3) · BENCH_SKIP_E2E=1 · BENCH_PAYMENTS=N (default 1e6)
+ * Times are best-of-N and median: the machine is shared, and the best run is the least disturbed
+ * estimate of the code's own cost; the GOAL uses best-of, the median ratio is printed beside it.
+ *
+ *   npm run bench:reconcile            BENCH_RUNS=N (default 5) · BENCH_SKIP_E2E=1 · BENCH_PAYMENTS=N (default 1e6)
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const N = Number(process.env.BENCH_PAYMENTS ?? 1_000_000);
 const GOAL_TIME_RATIO = 1.5;
 const GOAL_STREAM_GROWTH = 1.1;
@@ -69,13 +72,14 @@ for (let i = 0; i < RUNS; i++) {
 }
 const check = runs.project![0]!.result as { matched: number; differences: Record<string, number> };
 process.stdout.write(`  project found: matched ${check.matched.toLocaleString('en')} payments, differences ${JSON.stringify(check.differences)}\n`);
-process.stdout.write(`  ${'variant'.padEnd(34)} ${'median ms'.padStart(10)} ${'peak heap MB'.padStart(13)} ${'peak RSS MB'.padStart(12)}\n`);
+process.stdout.write(`  ${'variant'.padEnd(34)} ${'best ms'.padStart(9)} ${'median ms'.padStart(10)} ${'peak heap MB'.padStart(13)} ${'peak RSS MB'.padStart(12)}\n`);
 const row = (name: string, rs: ChildResult[]) => {
-  const ms = median(rs.map((r) => r.ms));
+  const ms = Math.min(...rs.map((r) => r.ms));
+  const med = median(rs.map((r) => r.ms));
   const heap = Math.max(...rs.map((r) => r.peakHeapMB));
   const rss = Math.max(...rs.map((r) => r.peakRssMB));
-  process.stdout.write(`  ${name.padEnd(34)} ${fmt(ms).padStart(10)} ${fmt(heap).padStart(13)} ${fmt(rss).padStart(12)}\n`);
-  return { ms, heap, rss };
+  process.stdout.write(`  ${name.padEnd(34)} ${fmt(ms).padStart(9)} ${fmt(med).padStart(10)} ${fmt(heap).padStart(13)} ${fmt(rss).padStart(12)}\n`);
+  return { ms, med, heap, rss };
 };
 const project = row('project matcher (parsed lines)', runs.project!);
 const baseline = row('minimal hash join (parsed lines)', runs.baseline!);
@@ -84,7 +88,7 @@ const baselineCsv = row('minimal: split + join (CSV)', runs.baselineCsv!);
 const timeRatio = project.ms / baseline.ms;
 const csvRatio = projectCsv.ms / baselineCsv.ms;
 process.stdout.write(
-  `  ratio project/baseline: time ${fmt(timeRatio, 2)}×, peak heap ${fmt(project.heap / baseline.heap, 2)}×, peak RSS ${fmt(project.rss / baseline.rss, 2)}×; CSV path time ${fmt(csvRatio, 2)}×\n`,
+  `  ratio project/baseline: time ${fmt(timeRatio, 2)}× (median ${fmt(project.med / baseline.med, 2)}×), peak heap ${fmt(project.heap / baseline.heap, 2)}×, peak RSS ${fmt(project.rss / baseline.rss, 2)}×; CSV path time ${fmt(csvRatio, 2)}× (median ${fmt(projectCsv.med / baselineCsv.med, 2)}×)\n`,
 );
 goal('reconcile_match_time_ratio_vs_hashjoin', timeRatio, GOAL_TIME_RATIO, timeRatio <= GOAL_TIME_RATIO);
 goal('reconcile_csv_match_time_ratio_vs_minimal', csvRatio, GOAL_TIME_RATIO, csvRatio <= GOAL_TIME_RATIO);
@@ -118,4 +122,3 @@ if (!process.env.BENCH_SKIP_E2E) {
 }
 
 process.stdout.write('\n' + goals.join('\n') + '\n');
-void writeFileSync;
