@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { today } from '../../functions/shared/clock';
+import { AcceptResult, BudgetAllocation, Expenditure, Reconciliation, Resolution, SeparationReport, StatementSummary } from '../../schemas/finance';
 import { seedPayments } from '../integration/finance/seed';
 import { api, token, uniq } from '../support/api';
 import { matchingStatementRows, paymentRecord, statementCsv, uniqueDate } from '../unit/finance/dayFixtures';
@@ -38,6 +39,7 @@ describe('bank statements over HTTP', () => {
     const res = await postCsv(date, statementCsv(matchingStatementRows(date, payments), { bom: true, crlf: true }));
     expect(res.status).toBe(201);
     expect(res.body).toEqual({ statementId: expect.any(String), date, lines: 3, total: 1999 + 10 + 100000001 });
+    expect(StatementSummary.safeParse(res.body).success).toBe(true);
   });
 
   it('answers 422 statement-row-invalid naming row and field, and stores nothing', async () => {
@@ -75,6 +77,7 @@ describe('reconciliation and day close over HTTP', () => {
     const created = await api('POST', '/v1/reconciliations', { token: financeToken, body: { businessDate: date, statementIds: [st.body.statementId] } });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ businessDate: date, status: 'open', version: 1, unresolved: 1 });
+    expect(Reconciliation.safeParse(created.body).error).toBeUndefined();
     const { id, summary } = created.body;
     expect(summary).toMatchObject({ matchedCount: 2, matchedAmount: 10 + 100000001, bankLinesMissingInLedger: [], amountMismatches: [], duplicates: [] });
     expect(summary.paymentsMissingInBank).toEqual([expect.objectContaining({ itemRef: `MB:card:${card.bankRef}`, paymentId: payments[0]!.paymentId, expected: 1999 })]);
@@ -88,11 +91,14 @@ describe('reconciliation and day close over HTTP', () => {
     const resolution = await api('POST', `/v1/reconciliations/${id}/resolutions`, { token: financeToken, body: { itemRef: `MB:card:${card.bankRef}`, action: 'suspense', note: 'asked the bank' } });
     expect(resolution.status).toBe(201);
     expect(resolution.body).toMatchObject({ action: 'suspense', decidedBy: 'finance:api-test', adjustmentTxId: expect.any(String) });
+    expect(Resolution.safeParse(resolution.body).error).toBeUndefined();
 
     const accepted = await api('POST', `/v1/reconciliations/${id}/accept`, { token: financeToken });
     expect(accepted.status).toBe(200);
     expect(accepted.body).toEqual({ status: 'closed', proof: { date, root: expect.stringMatching(/^[0-9a-f]{64}$/), count: 5, signature: expect.any(String) } });
 
+    expect(AcceptResult.safeParse(accepted.body).error).toBeUndefined();
+    expect(Reconciliation.safeParse((await api('GET', `/v1/reconciliations/${id}`, { token: auditor })).body).error).toBeUndefined();
     const retried = await api('POST', `/v1/reconciliations/${id}/accept`, { token: financeToken, headers: { 'idempotency-key': `accept-${id}` } });
     expect(retried.status).toBe(200);
     expect(retried.body).toEqual(accepted.body);
@@ -139,6 +145,7 @@ describe('budget, expenditures and the separation report over HTTP', () => {
     const alloc = await api('POST', '/v1/budget-allocations', { token: financeToken, body: { departmentId: dept, fiscalYear: 2026, amount: 100000, purpose: '办公经费' } });
     expect(alloc.status).toBe(201);
     expect(alloc.body).toMatchObject({ allocationId: expect.any(String), departmentId: dept, amount: 100000, remaining: 100000 });
+    expect(BudgetAllocation.safeParse(alloc.body).error).toBeUndefined();
     const { allocationId } = alloc.body;
 
     const mine = await token({ role: 'department', dept });
@@ -149,6 +156,7 @@ describe('budget, expenditures and the separation report over HTTP', () => {
     const spent = await spend(mine, 60000);
     expect(spent.status).toBe(201);
     expect(spent.body).toMatchObject({ allocationId, departmentId: dept, amount: 60000, remaining: 40000 });
+    expect(Expenditure.safeParse(spent.body).error).toBeUndefined();
     const over = await spend(mine, 40001);
     expect(over.status).toBe(422);
     expect(over.body.type).toMatch(/allocation-exceeded$/);
@@ -157,6 +165,7 @@ describe('budget, expenditures and the separation report over HTTP', () => {
     const d = today();
     const report = await api('GET', `/v1/reports/separation?from=${d}&to=${d}&department=${dept}`, { token: auditor });
     expect(report.status).toBe(200);
+    expect(SeparationReport.safeParse(report.body).error).toBeUndefined();
     expect(report.body.rows).toEqual([{ departmentId: dept, collected: 0, refunded: 0, settledToFiscal: 0, inClearing: 0, inSuspense: 0, allocated: 100000, spent: 60000 }]);
     expect(report.body.checks.map((c: { name: string }) => c.name)).toEqual(
       expect.arrayContaining(['transactions-balanced', 'lines-never-meet', 'no-collections-reach-spending-accounts', 'trial-balance-balanced', 'spending-within-allocations']),
