@@ -73,6 +73,14 @@ export class DynamoReleaseStore implements ReleaseStore {
   }
 
   async pageRows(datasetId: DatasetId, releaseId: string, q: RowsQuery): Promise<{ rows: Row[]; last?: string }> {
+    // DynamoDB rejects a start key outside the key condition (a cursor reused with other filters):
+    // before the range means from its start, past it means nothing left.
+    let after = q.after;
+    if (after !== undefined && q.keyPrefix !== undefined) {
+      const inRange = q.keyPrefix.endsWith('#') ? after.startsWith(q.keyPrefix) : after === q.keyPrefix;
+      if (!inRange && after < q.keyPrefix) after = undefined;
+      else if (!inRange || !q.keyPrefix.endsWith('#')) return { rows: [] };
+    }
     const values: Record<string, unknown> = { ':pk': rowsPk(datasetId, releaseId) };
     const names: Record<string, string> = {};
     let keyCondition = 'pk = :pk';
@@ -95,7 +103,7 @@ export class DynamoReleaseStore implements ReleaseStore {
     // One row beyond the page tells whether another page exists.
     const want = q.limit + 1;
     const found: { key: string; row: Row }[] = [];
-    let start: Record<string, unknown> | undefined = q.after ? { pk: values[':pk'], sk: q.after } : undefined;
+    let start: Record<string, unknown> | undefined = after ? { pk: values[':pk'], sk: after } : undefined;
     do {
       const r = await ddb().send(new QueryCommand({ ...input, Limit: conditions.length ? Math.max(want - found.length, 250) : want - found.length, ExclusiveStartKey: start }));
       for (const i of r.Items ?? []) found.push({ key: i.sk as string, row: i.r as Row });

@@ -97,7 +97,8 @@ export async function resolveRowsRequest(store: ReleaseStore, id: string, query:
     else filters[name] = v;
   }
   const c = decodeCursor(control.cursor);
-  if (c && (typeof c.r !== 'string' || typeof c.k !== 'string')) errors.push({ path: 'cursor', message: 'invalid cursor' });
+  if (c && (typeof c.r !== 'string' || !/^[0-9A-Za-z-]{1,64}$/.test(c.r) || typeof c.k !== 'string' || c.k.length === 0 || c.k.length > 512))
+    errors.push({ path: 'cursor', message: 'not a cursor this API issued' });
   if (c && control.release && c.r !== control.release) errors.push({ path: 'cursor', message: 'the cursor belongs to another release' });
   if (errors.length) throw new DomainError('validation-failed', errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors);
 

@@ -168,6 +168,19 @@ describe('rows', () => {
     expect(suppressed.body.items.every((r: any) => r.paymentCount === null && r.amount === null)).toBe(true);
   });
 
+  it('answers a cursor reused with other filters from the filtered range, never with an error', async () => {
+    const base = `/v1/open/datasets/monthly-collections/rows?release=${secondRelease}`;
+    const early = await keyed(key, `${base}&limit=1`);
+    const filtered = await keyed(key, `${base}&month=2023-06&departmentId=${depts[0]}&limit=1000`);
+    const fromEarly = await keyed(key, `${base}&month=2023-06&departmentId=${depts[0]}&limit=1000&cursor=${early.body.nextCursor}`);
+    expect(fromEarly.status).toBe(200);
+    expect(fromEarly.body.items).toEqual(filtered.body.items);
+    const last = await keyed(key, `${base}&month=2023-06&departmentId=${depts[0]}&feeCode=${filtered.body.items[0].feeCode}&limit=1000&cursor=${early.body.nextCursor}`);
+    expect(last.status).toBe(200);
+    const forged = Buffer.from(JSON.stringify({ r: 'x'.repeat(2000), k: 'y' })).toString('base64url').slice(0, 2000);
+    expect((await keyed(key, `${base}&cursor=${forged}`)).status).toBe(400);
+  });
+
   it('serves earlier releases unchanged', async () => {
     const first = await allRows('monthly-collections', firstRelease);
     expect(first.filter((r) => depts.includes(r.departmentId) && r.month === '2023-06')).toEqual([]);
