@@ -37,7 +37,7 @@ export const handler = httpHandler('payments', {
   },
   'GET /v1/payments': async (req) => {
     const q = parseWith(PaymentsQuery, req.query);
-    const page = await payments.listPayments({ ...q, after: decodeCursor(q.cursor) as { paidAt: string; paymentId: string } | undefined });
+    const page = await payments.listPayments({ ...q, after: decodeCursor(q.cursor) });
     return { status: 200, body: { items: page.items, nextCursor: encodeCursor(page.next) } };
   },
   'GET /v1/payments/{paymentId}': async (req) => ({ status: 200, body: await payments.getPayment(req.params.paymentId!) }),

@@ -76,7 +76,11 @@ export interface PaymentStore {
   getNotices(noticeNos: string[]): Promise<Map<string, NoticeRecord>>;
   getPayment(paymentId: string): Promise<StoredPayment | undefined>;
   getReceipt(receiptNo: string): Promise<Receipt | undefined>;
-  paymentsOfDay(businessDate: string): Promise<StoredPayment[]>;
+  /**
+   * Up to `limit` payments of one business day (of one channel if given), in (paidAt, paymentId)
+   * order, strictly after the `after` position; `more` says whether any follow.
+   */
+  paymentsPage(q: { businessDate: string; channel?: Channel; after?: string; limit: number }): Promise<{ items: StoredPayment[]; more: boolean }>;
   registerBusinessDay(date: string): Promise<void>;
   /** Atomic; throws a DomainError naming the failed condition, or TransientConflict. */
   commitPayment(c: PaymentCommit): Promise<void>;
@@ -134,6 +138,9 @@ function receiptLines(notices: NoticeRecord[]): ReceiptPayload['lines'] {
 export function payerNameOf(notices: NoticeRecord[]): string {
   return [...new Set(notices.map((n) => maskName(n.payer.name)))].join('、');
 }
+
+/** A payment's place in its day's order: what the day index sorts by. */
+export const positionOf = (p: Pick<StoredPayment, 'paidAt' | 'paymentId'>) => `${p.paidAt}#${p.paymentId}`;
 
 export function paymentView(p: StoredPayment) {
   return {
@@ -398,17 +405,16 @@ export class Payments {
     return paymentView(p);
   }
 
-  /** One business day's payments, ordered by (paidAt, paymentId); the cursor is the last pair returned. */
-  async listPayments(q: { businessDate?: string; channel?: Channel; limit?: number; after?: { paidAt: string; paymentId: string } }) {
-    const date = q.businessDate ?? businessDateOf(this.clock());
+  /** One business day's payments, ordered by (paidAt, paymentId); the cursor is the last position returned. */
+  async listPayments(q: { businessDate?: string; channel?: Channel; limit?: number; after?: Record<string, unknown> }) {
+    const businessDate = q.businessDate ?? businessDateOf(this.clock());
     const limit = q.limit ?? 50;
-    let all = (await this.store.paymentsOfDay(date)).filter((p) => !q.channel || p.channel === q.channel);
-    all.sort((a, b) => (a.paidAt === b.paidAt ? a.paymentId.localeCompare(b.paymentId) : a.paidAt.localeCompare(b.paidAt)));
-    const after = q.after;
-    if (after && typeof after.paidAt === 'string' && typeof after.paymentId === 'string')
-      all = all.filter((p) => p.paidAt > after.paidAt || (p.paidAt === after.paidAt && p.paymentId > after.paymentId));
-    const items = all.slice(0, limit);
-    const last = items.at(-1);
-    return { items: items.map(paymentView), next: all.length > limit && last ? { paidAt: last.paidAt, paymentId: last.paymentId } : undefined };
+    const at = q.after?.at;
+    const after = typeof at === 'string' && /^[0-9T:.Z-]{10,40}#P\d{8}[0-9A-Z]{16}$/.test(at) ? at : undefined;
+    if (q.after && !after)
+      throw new DomainError('validation-failed', 'cursor: not a cursor this API issued', [{ path: 'cursor', message: 'invalid cursor' }]);
+    const page = await this.store.paymentsPage({ businessDate, channel: q.channel, after, limit });
+    const last = page.items.at(-1);
+    return { items: page.items.map(paymentView), next: page.more && last ? { at: positionOf(last) } : undefined };
   }
 }

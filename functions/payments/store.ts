@@ -2,6 +2,7 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { tableName } from '../../infra/tables';
 import type { Receipt } from '../../schemas/payments';
+import type { Channel } from '../../schemas/records';
 import type { NoticeRecord } from '../notices/notices';
 import { statusOn } from '../notices/notices';
 import { noticeKey, toNoticeRecord } from '../notices/store';
@@ -9,7 +10,7 @@ import { ddb, type DocClient } from '../shared/ddb';
 import { DomainError } from '../shared/errors';
 import { DynamoIdempotencyStore } from '../shared/idempotency';
 import { DAY_SHARDS, postTransactionItems, registerBusinessDay, shardOf } from '../shared/ledgerStore';
-import { TransientConflict, type PaymentCommit, type PaymentStore, type RefundCommit, type StoredPayment } from './payments';
+import { positionOf, TransientConflict, type PaymentCommit, type PaymentStore, type RefundCommit, type StoredPayment } from './payments';
 
 /**
  * DynamoDB adapter of the payments context.
@@ -76,28 +77,42 @@ export class DynamoPaymentStore implements PaymentStore {
     return r.Item ? (strip(r.Item, 'reason') as unknown as Receipt) : undefined;
   }
 
-  async paymentsOfDay(businessDate: string): Promise<StoredPayment[]> {
+  /**
+   * Keyset page over the day's 16 index shards: each shard is read in order from `after` until it
+   * yields `limit` matches (or ends), then the shards are merged; so a page reads O(16 × limit)
+   * items, never the whole day.
+   */
+  async paymentsPage(q: { businessDate: string; channel?: Channel; after?: string; limit: number }): Promise<{ items: StoredPayment[]; more: boolean }> {
     const perShard = await Promise.all(
       Array.from({ length: DAY_SHARDS }, async (_, shard) => {
         const out: StoredPayment[] = [];
         let ExclusiveStartKey: Record<string, unknown> | undefined;
-        do {
+        while (out.length <= q.limit) {
           const r = await this.client.send(
             new QueryCommand({
               TableName: this.payments,
               IndexName: 'gsi1',
-              KeyConditionExpression: 'gsi1pk = :p',
-              ExpressionAttributeValues: { ':p': paymentKeys.paymentDayShard(businessDate, shard) },
+              KeyConditionExpression: q.after ? 'gsi1pk = :p AND gsi1sk > :after' : 'gsi1pk = :p',
+              ...(q.channel ? { FilterExpression: 'channel = :c' } : {}),
+              ExpressionAttributeValues: {
+                ':p': paymentKeys.paymentDayShard(q.businessDate, shard),
+                ...(q.after ? { ':after': q.after } : {}),
+                ...(q.channel ? { ':c': q.channel } : {}),
+              },
+              Limit: q.limit + 1,
               ExclusiveStartKey,
             }),
           );
           for (const i of r.Items ?? []) out.push(strip(i) as unknown as StoredPayment);
           ExclusiveStartKey = r.LastEvaluatedKey;
-        } while (ExclusiveStartKey);
+          if (!ExclusiveStartKey) break;
+        }
         return out;
       }),
     );
-    return perShard.flat();
+    const merged = perShard.flat().sort((a, b) => positionOf(a).localeCompare(positionOf(b)));
+    // A shard that is not exhausted holds more than `limit` matches itself, so `more` is exact.
+    return { items: merged.slice(0, q.limit), more: merged.length > q.limit };
   }
 
   registerBusinessDay(date: string): Promise<void> {

@@ -339,3 +339,28 @@ describe('online payments cannot be used to guess check codes', () => {
     expect(statuses.slice(30)).toEqual([429, 429, 429]);
   });
 });
+
+describe('GET /v1/payments', () => {
+  it('pages one day’s payments of a channel in (paidAt, paymentId) order without gaps or repeats', async () => {
+    const d = await department(100);
+    const mine: string[] = [];
+    for (let i = 0; i < 5; i++) mine.push((await pay({ noticeNos: [(await notice(d)).noticeNo], channel: 'transfer', amount: 100, bankRef: `PG-${uniq()}` })).body.paymentId);
+    const seen: any[] = [];
+    let cursor: string | null = null;
+    do {
+      const r: any = await api('GET', `/v1/payments?businessDate=${today()}&channel=transfer&limit=3${cursor ? `&cursor=${cursor}` : ''}`, { token: finance });
+      expect(r.status).toBe(200);
+      expect(r.body.items.length).toBeLessThanOrEqual(3);
+      seen.push(...r.body.items);
+      cursor = r.body.nextCursor;
+    } while (cursor);
+    const ids = seen.map((p) => p.paymentId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toEqual(expect.arrayContaining(mine));
+    expect(seen.every((p) => p.channel === 'transfer')).toBe(true);
+    const order = seen.map((p) => `${p.paidAt}#${p.paymentId}`);
+    expect(order).toEqual([...order].sort());
+    const bad = Buffer.from(JSON.stringify({ at: 'x'.repeat(2000) })).toString('base64url');
+    expect((await api('GET', `/v1/payments?cursor=${bad}`, { token: finance })).status).toBe(400);
+  });
+});

@@ -1,6 +1,6 @@
 import { CompactSign, exportJWK, generateKeyPair, type JSONWebKeySet } from 'jose';
 import type { NoticePage, NoticeRecord, NoticeStore } from '../../../functions/notices/notices';
-import { TransientConflict, type PaymentCommit, type PaymentStore, type RefundCommit, type StoredPayment } from '../../../functions/payments/payments';
+import { positionOf, TransientConflict, type PaymentCommit, type PaymentStore, type RefundCommit, type StoredPayment } from '../../../functions/payments/payments';
 import { DomainError } from '../../../functions/shared/errors';
 import { LEASE_MS, type Claim, type IdempotencyRecord, type IdempotencyStore } from '../../../functions/shared/idempotency';
 import type { LedgerTransaction } from '../../../functions/shared/ledger';
@@ -95,8 +95,13 @@ export class MemoryWorld implements NoticeStore, PaymentStore, IdempotencyStore 
   getReceipt(receiptNo: string) {
     return this.op('payments.getReceipt', () => this.receipts.get(receiptNo));
   }
-  paymentsOfDay(businessDate: string) {
-    return this.op('payments.ofDay', () => [...this.payments.values()].filter((p) => p.businessDate === businessDate));
+  paymentsPage(q: { businessDate: string; channel?: string; after?: string; limit: number }) {
+    return this.op('payments.page', () => {
+      const all = [...this.payments.values()]
+        .filter((p) => p.businessDate === q.businessDate && (!q.channel || p.channel === q.channel) && (!q.after || positionOf(p) > q.after))
+        .sort((a, b) => positionOf(a).localeCompare(positionOf(b)));
+      return { items: all.slice(0, q.limit), more: all.length > q.limit };
+    });
   }
   registerBusinessDay(date: string) {
     return this.op('payments.registerDay', () => void this.days.add(date));
