@@ -116,8 +116,10 @@ export class Notices {
     if (dueDate < today) throw new DomainError('validation-failed', 'dueDate lies in the past', [{ path: 'dueDate', message: `must not be before ${today}` }]);
 
     const lines: NoticeLine[] = [];
+    const codes = [...new Set(input.lines.map((l) => l.feeCode))];
+    const versionsOf = new Map(await Promise.all(codes.map(async (c) => [c, await this.feeVersions(c)] as const)));
     for (const [i, line] of input.lines.entries()) {
-      const versions = await this.feeVersions(line.feeCode);
+      const versions = versionsOf.get(line.feeCode) ?? [];
       const path = `lines.${i}.feeCode`;
       if (versions.length === 0) throw new DomainError('fee-item-unknown', `No fee item ${line.feeCode}`, [{ path, message: 'unknown fee item' }]);
       // Ownership first: another department's item is refused even when it is not in force.
