@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { CHANNELS, type PaymentRecord, type RefundRecord } from '../../schemas/records';
 import { DepartmentId } from '../../schemas/common';
 import { FeeCode } from '../../schemas/catalog';
