@@ -52,8 +52,11 @@ export interface ReconciliationView {
 const runId = (date: string, version: number) => `RC-${date.replaceAll('-', '')}-V${String(version).padStart(3, '0')}`;
 const keyOfItemRef = (itemRef: string) => itemRef.slice(3).replace(/:\d+$/, '');
 
-/** The adjustment's id depends on the day, the difference and its amounts: one difference, one adjustment. */
-export const adjustmentTxId = (date: string, d: Difference) => `adj-${date}-${sha256Hex(`${d.itemRef}|${d.expected ?? ''}|${d.actual ?? ''}`).slice(0, 20)}`;
+/**
+ * One adjustment per difference per run (a retry cannot post twice). Across runs, an identical
+ * difference inherits its resolution and adjustment; any other earlier adjustment is reversed.
+ */
+export const adjustmentTxId = (runId: string, d: Difference) => `adj-${runId}-${sha256Hex(`${d.itemRef}|${d.expected ?? ''}|${d.actual ?? ''}`).slice(0, 20)}`;
 export const settlementTxId = (date: string) => `settle-${date}`;
 
 /**
@@ -211,7 +214,7 @@ export class Reconciliations {
     const postings = resolutionPostings(d, input.action);
     const decidedAt = clock.now().toISOString();
     const adjustment = postings.length
-      ? buildTransaction({ id: adjustmentTxId(run.businessDate, d), kind: 'adjustment', ref: `${run.id}/${d.itemRef}`, businessDate: run.businessDate, postings, createdAt: decidedAt })
+      ? buildTransaction({ id: adjustmentTxId(run.id, d), kind: 'adjustment', ref: `${run.id}/${d.itemRef}`, businessDate: run.businessDate, postings, createdAt: decidedAt })
       : undefined;
     const resolution: ResolutionRecord = { itemRef: d.itemRef, action: input.action, note: input.note, decidedBy: by.sub, decidedAt, adjustmentTxId: adjustment?.id ?? null };
     await store.putResolution(id, resolution, adjustment);

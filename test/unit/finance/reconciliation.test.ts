@@ -184,6 +184,26 @@ describe('reconcile, resolve, accept', () => {
     expect(books.txs.has(`rev-${c1.adjustmentTxId}`)).toBe(false);
   });
 
+  it('keeps one adjustment per difference when a difference changes and changes back across runs', async () => {
+    const payments = await seedDay();
+    const rows = matchingStatementRows(DATE, payments);
+    const over = (n: number) => rows.map((r) => (r.bankRef === 'BRC2' ? { ...r, amount: 5000 + n } : r));
+    const a = await statement(over(100));
+    const b = await statement(over(200));
+    const v1 = await recon.run({ businessDate: DATE, statementIds: [a.statementId] }, finance);
+    await recon.resolve(v1.id, { itemRef: 'AM:card:BRC2', action: 'suspense', note: 'over-credited 100' }, finance);
+    const v2 = await recon.run({ businessDate: DATE, statementIds: [b.statementId] }, finance);
+    expect(v2.unresolved).toBe(1); // the amount changed: the decision does not carry over, its adjustment is reversed
+    const v3 = await recon.run({ businessDate: DATE, statementIds: [a.statementId] }, finance);
+    await recon.resolve(v3.id, { itemRef: 'AM:card:BRC2', action: 'suspense', note: 'over-credited 100 after all' }, finance);
+    await recon.accept(v3.id, finance);
+    const tb = trialBalance(await books.transactionsOfDay(DATE));
+    const balance = (acc: string) => tb.accounts.find((x) => x.account === acc)?.balance ?? 0;
+    expect(balance('sus:reconciliation')).toBe(-100);
+    expect(balance('fis:special-account')).toBe(1999 + 5100 + 100000001 + 30 + 700);
+    for (const row of tb.accounts.filter((x) => x.line === 'clearing')) expect(row.balance).toBe(0);
+  });
+
   it('refuses statements of another day or unknown ones, naming the field', async () => {
     const other = await statement([{ bankRef: 'X', valueDate: DATE, amount: 1, channel: 'card' }], '2026-02-28');
     const e = await rejects(recon.run({ businessDate: DATE, statementIds: [other.statementId, 'ST-NOPE'] }, finance), 'statement-unknown');
