@@ -147,16 +147,19 @@ async function baseline(n: IssuedNotice): Promise<void> {
 }
 
 // ---- measurement ----
-interface Run { latencies: number[]; seconds: number }
+interface Run { latencies: number[]; seconds: number; cpuMs?: number }
 async function measure(op: (n: IssuedNotice) => Promise<void>, notices: IssuedNotice[], clients: number): Promise<Run> {
   const latencies: number[] = [];
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await pool(notices, clients, async (n) => {
     const s = performance.now();
     await op(n);
     latencies.push(performance.now() - s);
   });
-  return { latencies, seconds: (performance.now() - t0) / 1000 };
+  const cpu = process.cpuUsage(cpu0);
+  // Node's own CPU (this process: bench client, gateway, handler, SDK); DynamoDB Local's JVM is apart.
+  return { latencies, seconds: (performance.now() - t0) / 1000, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 const pairs = <T>(a: T[], b: T[]): [T, T][] => a.map((x, i) => [x, b[i]!]);
@@ -164,7 +167,11 @@ const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
 };
-const merge = (runs: Run[]): Run => ({ latencies: runs.flatMap((r) => r.latencies), seconds: runs.reduce((s, r) => s + r.seconds, 0) });
+const merge = (runs: Run[]): Run => ({
+  latencies: runs.flatMap((r) => r.latencies),
+  seconds: runs.reduce((s, r) => s + r.seconds, 0),
+  cpuMs: runs.reduce((s, r) => s + (r.cpuMs ?? 0), 0),
+});
 const summary = (r: Run) => ({ p50: pct(r.latencies, 50), p99: pct(r.latencies, 99), rps: r.latencies.length / r.seconds });
 
 console.log(`bench:payments — setup: issuing ${2 * (SEQUENTIAL + CONCURRENT) + 40} notices…`);
@@ -211,6 +218,9 @@ const fmt = (x: number) => x.toFixed(2);
 for (const [mode, label] of [['seq', 'sequential'], ['conc', `${CLIENTS} concurrent clients`]] as const) {
   const o = summary(merge(results[mode].ours));
   const b = summary(merge(results[mode].base));
+  const cpuPer = (runs: Run[]) => merge(runs).cpuMs! / merge(runs).latencies.length;
+  if (mode === 'conc')
+    rows.push(`  Node CPU per payment (this process): baseline ${fmt(cpuPer(results.conc.base))} ms, ours ${fmt(cpuPer(results.conc.ours))} ms`);
   rows.push(
     `${label}:`,
     `  baseline (raw DynamoDB calls): p50 ${fmt(b.p50)} ms  p99 ${fmt(b.p99)} ms  ${fmt(b.rps)} payments/s`,
