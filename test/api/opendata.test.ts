@@ -73,8 +73,10 @@ beforeAll(async () => {
   firstRelease = first.body.publicationId;
   await waitForAggregation(await writePaymentsTable(seed(['2023-06'], 60, 2)));
   const second = await api('POST', '/v1/open/publish', { token: finance });
-  expect(second.status).toBe(201);
+  // 200 when a test file running alongside published the same content a moment earlier.
+  expect([200, 201]).toContain(second.status);
   secondRelease = second.body.publicationId;
+  expect(secondRelease).not.toBe(firstRelease);
 });
 
 async function allRows(datasetId: string, release: string, apiKey = key): Promise<any[]> {
