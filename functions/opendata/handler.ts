@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { DynamoCatalogStore } from '../catalog/store';
 import { ApiKeyRequest, DATASET_IDS } from '../../schemas/opendata';
 import { now, today } from '../shared/clock';
@@ -35,7 +36,9 @@ const latestReleases = async () => Object.fromEntries((await Promise.all(DATASET
 
 export const handler = httpHandler('opendata', {
   'POST /v1/open/keys': async (req) => {
-    await enforceRateLimit({ scope: 'opendata-signup', client: req.event.requestContext?.identity?.sourceIp ?? 'unknown', limit: 30, windowSeconds: 60 });
+    // Sign-ups per caller address; the address is personal data, so only a hash of it is kept (2 minutes, TTL).
+    const caller = createHash('sha256').update(req.event.requestContext?.identity?.sourceIp ?? 'unknown').digest('hex').slice(0, 32);
+    await enforceRateLimit({ scope: 'opendata-signup', client: caller, limit: 30, windowSeconds: 60 });
     return { status: 201, body: await issueApiKey(keys, registry, parseWith(ApiKeyRequest, req.body), now()) };
   },
   'GET /v1/open/data.json': async (req) => ({ status: 200, body: dcatCatalog(baseUrl(req), await latestReleases(), today()) }),
