@@ -141,6 +141,12 @@ export function payerNameOf(notices: NoticeRecord[]): string {
 
 /** A payment's place in its day's order: what the day index sorts by. */
 export const positionOf = (p: Pick<StoredPayment, 'paidAt' | 'paymentId'>) => `${p.paidAt}#${p.paymentId}`;
+/** Code-unit order, the order DynamoDB sorts string keys in (localeCompare would not match it). */
+export const byPosition = (a: StoredPayment, b: StoredPayment): number => {
+  const x = positionOf(a);
+  const y = positionOf(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+};
 
 export function paymentView(p: StoredPayment) {
   return {

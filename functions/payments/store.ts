@@ -10,7 +10,7 @@ import { ddb, type DocClient } from '../shared/ddb';
 import { DomainError } from '../shared/errors';
 import { DynamoIdempotencyStore } from '../shared/idempotency';
 import { DAY_SHARDS, postTransactionItems, registerBusinessDay, shardOf } from '../shared/ledgerStore';
-import { positionOf, TransientConflict, type PaymentCommit, type PaymentStore, type RefundCommit, type StoredPayment } from './payments';
+import { byPosition, TransientConflict, type PaymentCommit, type PaymentStore, type RefundCommit, type StoredPayment } from './payments';
 
 /**
  * DynamoDB adapter of the payments context.
@@ -110,7 +110,7 @@ export class DynamoPaymentStore implements PaymentStore {
         return out;
       }),
     );
-    const merged = perShard.flat().sort((a, b) => positionOf(a).localeCompare(positionOf(b)));
+    const merged = perShard.flat().sort(byPosition);
     // A shard that is not exhausted holds more than `limit` matches itself, so `more` is exact.
     return { items: merged.slice(0, q.limit), more: merged.length > q.limit };
   }

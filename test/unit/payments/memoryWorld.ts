@@ -1,6 +1,6 @@
 import { CompactSign, exportJWK, generateKeyPair, type JSONWebKeySet } from 'jose';
 import type { NoticePage, NoticeRecord, NoticeStore } from '../../../functions/notices/notices';
-import { positionOf, TransientConflict, type PaymentCommit, type PaymentStore, type RefundCommit, type StoredPayment } from '../../../functions/payments/payments';
+import { byPosition, positionOf, TransientConflict, type PaymentCommit, type PaymentStore, type RefundCommit, type StoredPayment } from '../../../functions/payments/payments';
 import { DomainError } from '../../../functions/shared/errors';
 import { LEASE_MS, type Claim, type IdempotencyRecord, type IdempotencyStore } from '../../../functions/shared/idempotency';
 import type { LedgerTransaction } from '../../../functions/shared/ledger';
@@ -99,7 +99,7 @@ export class MemoryWorld implements NoticeStore, PaymentStore, IdempotencyStore 
     return this.op('payments.page', () => {
       const all = [...this.payments.values()]
         .filter((p) => p.businessDate === q.businessDate && (!q.channel || p.channel === q.channel) && (!q.after || positionOf(p) > q.after))
-        .sort((a, b) => positionOf(a).localeCompare(positionOf(b)));
+        .sort(byPosition);
       return { items: all.slice(0, q.limit), more: all.length > q.limit };
     });
   }
