@@ -93,6 +93,8 @@ export const PaymentSummary = z
   })
   .meta({ id: 'PaymentSummary' });
 
+export const PaymentDetail = PaymentSummary.extend({ receipt: Receipt }).meta({ id: 'PaymentDetail' });
+
 export const RefundRequest = z.strictObject({ amount: PositiveFen, reason: z.string().trim().min(1).max(500) }).meta({ id: 'RefundRequest' });
 
 export const Refund = z
@@ -151,7 +153,7 @@ export const paymentsRouteDocs: RouteDocs = {
     ],
   },
   'GET /v1/payments': { summary: 'Payments of a business day', query: PaymentsQuery, response: z.object({ items: z.array(PaymentSummary), nextCursor: z.string().nullable() }) },
-  'GET /v1/payments/{paymentId}': { summary: 'One payment', response: PaymentSummary, problems: ['not-found'] },
+  'GET /v1/payments/{paymentId}': { summary: 'One payment with its receipt (current status)', response: PaymentDetail, problems: ['not-found'] },
   'POST /v1/payments/{paymentId}/refunds': {
     summary: 'Refund part or all of a payment (Idempotency-Key required): a reversing transaction and a red receipt',
     body: RefundRequest,

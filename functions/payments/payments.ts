@@ -408,7 +408,8 @@ export class Payments {
   async getPayment(paymentId: string) {
     const p = isPaymentId(paymentId) ? await this.store.getPayment(paymentId) : undefined;
     if (!p) throw new DomainError('not-found', `No payment ${paymentId}`);
-    return paymentView(p);
+    // The payment as POST answered it, plus refunds so far; the receipt with its current status.
+    return { ...paymentView(p), receipt: await this.store.getReceipt(p.receiptNo) };
   }
 
   /** One business day's payments, ordered by (paidAt, paymentId); the cursor is the last position returned. */

@@ -79,7 +79,8 @@ describe('POST /v1/payments', () => {
     const seen = await api('GET', `/v1/notices/${n.noticeNo}`, { token: d.deptToken });
     expect(seen.body).toMatchObject({ status: 'paid', paymentId: r.body.paymentId });
     const got = await api('GET', `/v1/payments/${r.body.paymentId}`, { token: finance });
-    expect(got.body).toMatchObject({ paymentId: r.body.paymentId, amount: 10000, refundedAmount: 0 });
+    expect(got.body).toMatchObject({ paymentId: r.body.paymentId, amount: 10000, refundedAmount: 0, receiptNo: r.body.receipt.receiptNo });
+    expect(got.body.receipt).toEqual(r.body.receipt);
     const listed = await api('GET', `/v1/payments?businessDate=${today()}&channel=cash&limit=500`, { token: finance });
     expect(listed.status).toBe(200);
     expect(listed.body.items.every((p: { channel: string }) => p.channel === 'cash')).toBe(true);
