@@ -154,7 +154,7 @@ export const SeparationRow = z
   .meta({ id: 'SeparationRow' });
 
 export const SeparationCheck = z
-  .object({ name: z.string(), ok: z.boolean(), detail: z.string() })
+  .object({ name: z.string(), ok: z.boolean(), result: z.enum(['pass', 'fail']), detail: z.string().meta({ description: 'what was verified, and what violated it' }) })
   .meta({ id: 'SeparationCheck' });
 
 export const SeparationReport = z

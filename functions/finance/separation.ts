@@ -25,6 +25,7 @@ export interface SeparationRow {
 export interface SeparationCheck {
   name: string;
   ok: boolean;
+  result: 'pass' | 'fail';
   detail: string;
 }
 
@@ -105,7 +106,7 @@ export function separationReport(
   const overspent = [...spentFrom].filter(([a, s]) => allocatedTo.has(a) && s > allocatedTo.get(a)!);
   const tb = trialBalance(txs);
   const ids = (xs: string[]) => (xs.length ? `: ${xs.slice(0, 10).join(', ')}${xs.length > 10 ? ', …' : ''}` : '');
-  const checks: SeparationCheck[] = [
+  const checks: Omit<SeparationCheck, 'result'>[] = [
     { name: 'transactions-unaltered', ok: altered.length === 0, detail: `${txs.length - altered.length} of ${txs.length} transactions match their hash${ids(altered)}` },
     {
       name: 'transactions-balanced',
@@ -136,7 +137,7 @@ export function separationReport(
     },
   ];
   const out = [...rows.values()].filter((r) => !department || r.departmentId === department).sort((a, b) => a.departmentId.localeCompare(b.departmentId));
-  return { rows: out, checks };
+  return { rows: out, checks: checks.map((c) => ({ name: c.name, ok: c.ok, result: c.ok ? 'pass' : 'fail', detail: c.detail })) };
 }
 
 function safeLine(account: string): string {

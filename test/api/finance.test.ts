@@ -170,7 +170,7 @@ describe('budget, expenditures and the separation report over HTTP', () => {
     expect(report.body.checks.map((c: { name: string }) => c.name)).toEqual(
       expect.arrayContaining(['transactions-balanced', 'lines-never-meet', 'no-collections-reach-spending-accounts', 'trial-balance-balanced', 'spending-within-allocations']),
     );
-    for (const c of report.body.checks) expect(c.ok, `${c.name}: ${c.detail}`).toBe(true);
+    for (const c of report.body.checks) expect(c, `${c.name}: ${c.detail}`).toMatchObject({ ok: true, result: 'pass' });
     expect((await api('GET', `/v1/reports/separation?from=${d}&to=2000-01-01`, { token: financeToken })).status).toBe(400);
     expect((await api('GET', `/v1/reports/separation?from=${d}&to=${d}`, { token: clerk })).status).toBe(403);
   });
