@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { BusinessDate, DepartmentId, PositiveFen } from './common';
 
 export const Department = z.strictObject({ id: DepartmentId, name: z.string().trim().min(1).max(200) }).meta({ id: 'Department' });

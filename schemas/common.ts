@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Shared building blocks of the API contract. Request objects are strict: unknown fields are rejected. */
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { BusinessDate, Fen, Limit } from './common';
 import type { RouteDocs } from './docs';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isValidResidentId } from '../functions/shared/ids';
 import { BusinessDate, DepartmentId, Fen, Limit } from './common';
 import { FeeCode } from './catalog';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { routes, type Route } from '../infra/routes';
 import { problemTypes } from '../functions/shared/errors';
 import { catalogRouteDocs } from './catalog';

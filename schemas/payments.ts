@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CHANNELS } from './records';
 import { BusinessDate, DepartmentId, Fen, Limit, PositiveFen } from './common';
 import { FeeCode } from './catalog';

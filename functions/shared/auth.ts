@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, importJWK, jwtVerify, type JWK, type JWTVerifyGetKey } from 'jose';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ROLES, type Role } from '../../infra/routes';
 
 /** Who is calling, as the authorizer established it. `anonymous` only on routes that allow it. */

@@ -21,11 +21,13 @@ const b64url = (b: Uint8Array | string) => Buffer.from(b).toString('base64url');
 
 class LocalKeySigner implements Signer {
   private jwk: JWK;
+  private key?: ReturnType<typeof importJWK>;
   constructor(file: string) {
     this.jwk = JSON.parse(readFileSync(file, 'utf8')) as JWK;
   }
   async sign(payload: object): Promise<string> {
-    const key = await importJWK(this.jwk, 'ES256');
+    // Imported once per process: importing on every receipt cost a thread-pool trip per payment.
+    const key = await (this.key ??= importJWK(this.jwk, 'ES256'));
     return new CompactSign(new TextEncoder().encode(JSON.stringify(payload))).setProtectedHeader({ alg: 'ES256', kid: this.jwk.kid, typ: 'JWT' }).sign(key);
   }
   async jwks(): Promise<JSONWebKeySet> {

@@ -69,7 +69,7 @@ describe('portal', () => {
 
     await page.fill('#verify-form [name=checkCode]', 'WRONG0000');
     await page.click('#verify-form button[type=submit]');
-    await page.waitForFunction(() => !document.querySelector('#verify-verdict')?.textContent?.includes('Genuine'));
+    await page.waitForFunction("!document.querySelector('#verify-verdict')?.textContent?.includes('Genuine')");
   });
 
   it('signs up for an open-data key and charts every published dataset', async () => {
@@ -77,7 +77,7 @@ describe('portal', () => {
     expect((await api('POST', '/v1/open/publish', { token: finance })).status).toBeLessThan(300);
 
     await page.goto(inject('apiUrl') + '/#open-data');
-    await page.evaluate(() => localStorage.clear());
+    await page.evaluate('localStorage.clear()');
     await page.reload();
     await page.fill('#key-form [name=name]', 'Data journalist');
     await page.fill('#key-form [name=email]', 'journalist@example.org');
