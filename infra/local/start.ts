@@ -15,6 +15,7 @@ try {
       `  API       ${url}/v1   (OpenAPI: ${url}/v1/openapi.json)`,
       `  Portal    ${url}/`,
       `  DynamoDB  ${stack.dynamo.endpoint} (data in .data/dynamodb)`,
+      `  Streams   Payments stream → open-data aggregator (polling); publisher on its schedule`,
       `  Tokens    npm run --silent token -- --role admin|finance|department|clerk|auditor [--dept D01] [--window W01]`,
       `  Stop      Ctrl-C`,
       '',
