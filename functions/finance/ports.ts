@@ -107,9 +107,13 @@ export interface Journal {
   /** Posts into the transaction's business day; 'exists' if the id was posted before; `day-closed` if closed. */
   post(tx: LedgerTransaction): Promise<'posted' | 'exists'>;
   getTransaction(id: string): Promise<LedgerTransaction | undefined>;
-  isDayClosed(date: string): Promise<boolean>;
-  /** Writes every day-open guard of the date: from then on no posting into it can commit. */
-  closeDay(date: string): Promise<void>;
+  /** Which reconciliation closed the day, if it is closed. */
+  dayClosedBy(date: string): Promise<string | undefined>;
+  /**
+   * Writes every day-open guard of the date, naming the reconciliation that closes it: from then on
+   * no posting into it can commit. Idempotent for the same reconciliation; `day-closed` for another.
+   */
+  closeDay(date: string, reconciliationId: string): Promise<void>;
   /**
    * Every transaction of the day, read after closeDay. The adapter waits out index propagation
    * (a GSI is eventually consistent) so a posting committed before the guards is not missed.

@@ -130,7 +130,8 @@ export class Reconciliations {
   async run(input: { businessDate: string; statementIds: string[] }, by: Principal): Promise<ReconciliationView> {
     const { store, journal, payments, clock } = this.deps;
     const date = input.businessDate;
-    if (await journal.isDayClosed(date)) throw new DomainError('day-closed', `Business day ${date} is closed`);
+    const closedBy = await journal.dayClosedBy(date);
+    if (closedBy) throw new DomainError('day-closed', `Business day ${date} was closed by ${closedBy}`);
     const statementIds = [...new Set(input.statementIds)];
     const headers = await Promise.all(statementIds.map((id) => store.getStatement(id)));
     const bad = headers.flatMap((h, i) => (h && h.date === date ? [] : [{ path: `statementIds.${i}`, message: h ? `is a statement of ${h.date}` : 'no such statement' }]));
@@ -229,6 +230,9 @@ export class Reconciliations {
     if (run.status === 'closed') return { status: 'closed', proof: run.proof!, replayed: true };
     await this.assertLatest(run);
     const date = run.businessDate;
+    // Closed by this run means an earlier accept stopped half-way: finishing it is safe (every step is idempotent).
+    const closedBy = await journal.dayClosedBy(date);
+    if (closedBy && closedBy !== run.id) throw new DomainError('day-closed', `Business day ${date} was closed by ${closedBy}`);
     if (date >= clock.today()) throw new DomainError('day-not-over', `Business day ${date} has not ended (today is ${clock.today()})`);
     const resolutions = new Map((await store.resolutions(id)).map((r) => [r.itemRef, r]));
     const unresolved = run.differences.filter((d) => !resolutions.has(d.itemRef));
@@ -251,7 +255,7 @@ export class Reconciliations {
       : undefined;
     if (settlement) await journal.post(settlement);
     // 2. Close: from here on every posting into the day fails its guard check, atomically.
-    await journal.closeDay(date);
+    await journal.closeDay(date, run.id);
     // 3. Only now is the day's set of transactions final: root, sign, store.
     const txs = await journal.transactionsOfClosedDay(date);
     const proof = await journal.putProof(await signDayProof(date, txs, this.deps.sign));

@@ -374,19 +374,30 @@ export class DynamoJournal implements Journal {
     return getTransaction(id);
   }
 
-  async isDayClosed(date: string): Promise<boolean> {
+  async dayClosedBy(date: string): Promise<string | undefined> {
     const r = await this.client.send(new GetCommand({ TableName: this.table, Key: ledgerKeys.dayGuard(date, 0), ConsistentRead: true }));
-    return Boolean(r.Item);
+    return r.Item ? ((r.Item.closedBy as string | undefined) ?? 'an earlier close') : undefined;
   }
 
-  async closeDay(date: string): Promise<void> {
-    await this.client.send(
-      new TransactWriteCommand({
-        TransactItems: Array.from({ length: DAY_SHARDS }, (_, shard) => ({
-          Put: { TableName: this.table, Item: { ...ledgerKeys.dayGuard(date, shard), date, shard } },
-        })),
-      }),
-    );
+  async closeDay(date: string, reconciliationId: string): Promise<void> {
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: Array.from({ length: DAY_SHARDS }, (_, shard) => ({
+            Put: {
+              TableName: this.table,
+              Item: { ...ledgerKeys.dayGuard(date, shard), date, shard, closedBy: reconciliationId },
+              ConditionExpression: 'attribute_not_exists(pk) OR closedBy = :me',
+              ExpressionAttributeValues: { ':me': reconciliationId },
+            },
+          })),
+        }),
+      );
+    } catch (e) {
+      if (e instanceof TransactionCanceledException && cancellationCodes(e).includes('ConditionalCheckFailed'))
+        throw new DomainError('day-closed', `Business day ${date} was closed by another reconciliation`);
+      throw e;
+    }
   }
 
   async transactionsOfClosedDay(date: string): Promise<LedgerTransaction[]> {

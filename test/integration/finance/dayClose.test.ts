@@ -3,6 +3,7 @@ import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateComm
 import { describe, expect, it } from 'vitest';
 import { tableName } from '../../../infra/tables';
 import { financeContext } from '../../../functions/finance/finance';
+import { settlementPostings, settlementTxId } from '../../../functions/finance/reconciliation';
 import { importStatement, linesOf } from '../../../functions/finance/statement';
 import { getDayProof, verifyDay } from '../../../functions/ledger/dayProof';
 import type { Principal } from '../../../functions/shared/auth';
@@ -46,7 +47,7 @@ async function cancellation(items: ReturnType<typeof postTransactionItems>): Pro
 }
 
 describe('day close on DynamoDB Local', () => {
-  it('rejects every kind of posting into a closed day, atomically, while the next day stays open', async () => {
+  it('rejects every kind of posting into a closed day, atomically, while other days stay open', async () => {
     const { date, accepted } = await closedDay();
     expect(accepted.status).toBe('closed');
     const kinds = [
@@ -70,8 +71,8 @@ describe('day close on DynamoDB Local', () => {
     for (let shard = 0; shard < DAY_SHARDS; shard++)
       expect((await ddb().send(new GetCommand({ TableName: tableName('Ledger'), Key: ledgerKeys.dayGuard(date, shard) }))).Item).toBeDefined();
 
-    const nextDay = new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
-    const open = tx({ id: `open-${date}`, kind: 'refund', businessDate: nextDay, postings: [{ account: accounts.revenue('D01', 'F1'), debit: 100, credit: 0 }, { account: accounts.clearing('card'), debit: 0, credit: 100 }] });
+    const openDay = uniqueDate(); // another, open day (a refund of a closed day's payment posts into an open one)
+    const open = tx({ id: `open-${date}`, kind: 'refund', businessDate: openDay, postings: [{ account: accounts.revenue('D01', 'F1'), debit: 100, credit: 0 }, { account: accounts.clearing('card'), debit: 0, credit: 100 }] });
     expect(await ctx.journal.post(open)).toBe('posted');
   });
 
@@ -84,6 +85,26 @@ describe('day close on DynamoDB Local', () => {
     expect(await verifyDay(date)).toMatchObject({ ok: true, root: proof.root, count: proof.count, problems: [] });
     const run = await ctx.reconciliations.get((await ctx.store.latestRun(date))!.id);
     expect(run).toMatchObject({ status: 'closed', proof });
+  });
+
+  it('finishes a close that stopped half-way, and no other reconciliation can close the day again', async () => {
+    const date = uniqueDate();
+    const payments = [paymentRecord(date, { paymentId: `${date}-H1`, channel: 'card', amount: 4321 }), paymentRecord(date, { paymentId: `${date}-H2`, channel: 'cash', amount: 99, windowId: 'W8' })];
+    await seedPayments(payments);
+    const s = await importStatement(linesOf(statementCsv(matchingStatementRows(date, payments))), { date, source: 'api', importedBy: finance.sub, importedAt: new Date().toISOString() }, ctx.store);
+    const run = await ctx.reconciliations.run({ businessDate: date, statementIds: [s.statementId] }, finance);
+    // An accept that crashed after step 3: the settlement posted and the guards written, no proof yet.
+    const settlement = buildTransaction({ id: settlementTxId(date), kind: 'settlement', ref: run.id, businessDate: date, createdAt: new Date().toISOString(), postings: settlementPostings({ matchedByChannel: { card: 4321, cash: 99 }, differences: [] }, new Map()) });
+    expect(await ctx.journal.post(settlement)).toBe('posted');
+    await ctx.journal.closeDay(date, run.id);
+    expect(await getDayProof(date).catch((e: unknown) => e)).toMatchObject({ type: 'not-found' });
+
+    const accepted = await ctx.reconciliations.accept(run.id, finance);
+    expect(accepted).toMatchObject({ status: 'closed', replayed: false, proof: { count: 3 } });
+    expect((await ctx.journal.transactionsOfDay(date)).filter((t) => t.kind === 'settlement')).toHaveLength(1);
+    expect((await verifyDay(date)).ok).toBe(true);
+    await expect(ctx.journal.closeDay(date, 'RC-19000101-V001')).rejects.toMatchObject({ type: 'day-closed' });
+    expect(await ctx.journal.dayClosedBy(date)).toBe(run.id);
   });
 
   it('verify catches an altered transaction, a missing one, and an altered proof', async () => {

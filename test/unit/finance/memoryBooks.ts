@@ -29,7 +29,7 @@ export class MemoryBooks implements FinanceStore, Journal, PaymentsReader {
   expenditures = new Map<string, ExpenditureRecord>();
   departments = new Set<string>();
   txs = new Map<string, LedgerTransaction>();
-  closedDays = new Set<string>();
+  closedDays = new Map<string, string>();
   proofs = new Map<string, StoredDayProof>();
   payments: PaymentRecord[] = [];
   refunds: RefundRecord[] = [];
@@ -135,11 +135,13 @@ export class MemoryBooks implements FinanceStore, Journal, PaymentsReader {
   async getTransaction(id: string) {
     return this.txs.get(id);
   }
-  async isDayClosed(date: string) {
-    return this.closedDays.has(date);
+  async dayClosedBy(date: string) {
+    return this.closedDays.get(date);
   }
-  async closeDay(date: string) {
-    this.closedDays.add(date);
+  async closeDay(date: string, reconciliationId: string) {
+    const by = this.closedDays.get(date);
+    if (by && by !== reconciliationId) throw new DomainError('day-closed');
+    this.closedDays.set(date, reconciliationId);
   }
   async transactionsOfClosedDay(date: string) {
     return this.transactionsOfDay(date);
