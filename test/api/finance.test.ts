@@ -175,3 +175,58 @@ describe('budget, expenditures and the separation report over HTTP', () => {
     expect((await api('GET', `/v1/reports/separation?from=${d}&to=${d}`, { token: clerk })).status).toBe(403);
   });
 });
+
+describe('reconciliation of payments made through the payments API', () => {
+  it('reads the payments context’s own records: matches by bankRef and window deposit, flags a changed amount, and sees refunds', async () => {
+    const dept = `F${uniq()}`;
+    const fee = `FF-${uniq()}`;
+    expect((await api('POST', '/v1/departments', { token: admin, body: { id: dept, name: '财政测试局' } })).status).toBe(201);
+    const item = { code: fee, departmentId: dept, name: '工本费', category: 'administrative-fee', legalBasis: '《条例》', approvedBy: '发改委', pricing: { kind: 'fixed', amount: 1999 } };
+    expect((await api('POST', '/v1/fee-items', { token: admin, body: item })).status).toBe(201);
+    const deptToken = await token({ role: 'department', dept });
+    const window = `W${uniq()}`;
+    const windowClerk = await token({ role: 'clerk', window });
+    const pay = async (channel: 'card' | 'cash' | 'transfer', bankRef?: string) => {
+      const n = await api('POST', '/v1/notices', { token: deptToken, body: { payer: { name: 'Jane Roe', idType: 'passport', idNumber: 'E12345678' }, lines: [{ feeCode: fee }] } });
+      expect(n.status).toBe(201);
+      const r = await api('POST', '/v1/payments', {
+        token: windowClerk,
+        body: { noticeNos: [n.body.noticeNo], channel, amount: n.body.total, ...(bankRef ? { bankRef } : {}) },
+        headers: { 'idempotency-key': `pay-${uniq()}` },
+      });
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      return r.body as { paymentId: string; businessDate: string; amount: number };
+    };
+    const card = await pay('card', `CARD-${uniq()}`);
+    const transfer = await pay('transfer', `TRF-${uniq()}`);
+    const cash1 = await pay('cash');
+    const cash2 = await pay('cash');
+    const refund = await api('POST', `/v1/payments/${card.paymentId}/refunds`, { token: financeToken, body: { amount: 500, reason: '多收' }, headers: { 'idempotency-key': `refund-${uniq()}` } });
+    expect(refund.status, JSON.stringify(refund.body)).toBe(201);
+
+    const date = card.businessDate;
+    const cardRef = (await api('GET', `/v1/payments/${card.paymentId}`, { token: financeToken })).body.bankRef as string;
+    const transferRef = (await api('GET', `/v1/payments/${transfer.paymentId}`, { token: financeToken })).body.bankRef as string;
+    const rows = [
+      { bankRef: cardRef, valueDate: date, amount: 1999, channel: 'card' as const },
+      { bankRef: transferRef, valueDate: date, amount: 1998, channel: 'transfer' as const }, // one fen short
+      { bankRef: `DEP-${window}`, valueDate: date, amount: cash1.amount + cash2.amount, channel: 'cash' as const, windowId: window },
+    ];
+    const st = await postCsv(date, statementCsv(rows));
+    expect(st.status).toBe(201);
+    // Today's run also sees every other test's payments of today: look only at ours.
+    const run = await api('POST', '/v1/reconciliations', { token: financeToken, body: { businessDate: date, statementIds: [st.body.statementId] } });
+    expect(run.status).toBe(201);
+    const s = run.body.summary;
+    const all = [...s.paymentsMissingInBank, ...s.bankLinesMissingInLedger, ...s.amountMismatches, ...s.duplicates];
+    expect(all.filter((d: { itemRef: string }) => d.itemRef.includes(cardRef) || d.itemRef.includes(window))).toEqual([]);
+    expect(s.amountMismatches.filter((d: { bankRef?: string }) => d.bankRef === transferRef)).toEqual([
+      expect.objectContaining({ itemRef: `AM:transfer:${transferRef}`, paymentId: transfer.paymentId, expected: 1999, actual: 1998 }),
+    ]);
+
+    const { DynamoPaymentsReader } = await import('../../functions/finance/store');
+    const refunds = [];
+    for await (const r of new DynamoPaymentsReader().refundsOfDay(date)) if (r.paymentId === card.paymentId) refunds.push(r);
+    expect(refunds).toEqual([expect.objectContaining({ channel: 'card', amount: 500, businessDate: date })]);
+  });
+});
