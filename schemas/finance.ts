@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { BusinessDate, DepartmentId, Fen, PositiveFen, Timestamp } from './common';
 import { DayProof } from './ledger';
 import type { RouteDocs } from './docs';
