@@ -45,3 +45,17 @@ export interface RefundRecord {
   /** How the refunded amount splits over the payment's lines (department, fee item). */
   lines: { departmentId: string; feeCode: string; amount: number }[];
 }
+
+const shard2 = (shard: number) => String(shard).padStart(2, '0');
+
+/**
+ * Key layout of the Payments table: the payments context writes it, finance reads it by business
+ * date. gsi1 spreads a day over DAY_SHARDS partitions (no hot key).
+ */
+export const paymentsTableKeys = {
+  payment: (paymentId: string) => ({ pk: `PAY#${paymentId}`, sk: 'PAY' }),
+  refund: (paymentId: string, refundId: string) => ({ pk: `PAY#${paymentId}`, sk: `REFUND#${refundId}` }),
+  bankRef: (channel: string, bankRef: string) => ({ pk: `BANKREF#${channel}#${bankRef}`, sk: 'BANKREF' }),
+  paymentDayShard: (date: string, shard: number) => `PDAY#${date}#${shard2(shard)}`,
+  refundDayShard: (date: string, shard: number) => `RDAY#${date}#${shard2(shard)}`,
+};

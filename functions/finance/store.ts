@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { tableName } from '../../infra/tables';
-import type { PaymentRecord, RefundRecord } from '../../schemas/records';
+import { paymentsTableKeys, type PaymentRecord, type RefundRecord } from '../../schemas/records';
 import { ddb, type DocClient } from '../shared/ddb';
 import { DomainError } from '../shared/errors';
 import type { LedgerTransaction } from '../shared/ledger';
@@ -446,12 +446,11 @@ export class DynamoJournal implements Journal {
 }
 
 /**
- * The payments context's records, read by business date. Keys as functions/payments/store.ts writes
- * them: gsi1 `PDAY#<businessDate>#<shard>` over DAY_SHARDS shards (refunds use `RDAY#`). Streams one
+ * The payments context's records, read by business date. Keys from schemas/records.ts
+ * (paymentsTableKeys), as the payments context writes them: gsi1 `PDAY#<businessDate>#<shard>` over DAY_SHARDS shards (refunds use `RDAY#`). Streams one
  * shard page at a time, so memory does not grow with the day.
  */
-export const paymentDayShard = (date: string, shard: number) => `PDAY#${date}#${String(shard).padStart(2, '0')}`;
-export const refundDayShard = (date: string, shard: number) => `RDAY#${date}#${String(shard).padStart(2, '0')}`;
+const { paymentDayShard, refundDayShard } = paymentsTableKeys;
 
 export class DynamoPaymentsReader implements PaymentsReader {
   private readonly table = tableName('Payments');

@@ -2,7 +2,7 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { tableName } from '../../infra/tables';
 import type { Receipt } from '../../schemas/payments';
-import type { Channel } from '../../schemas/records';
+import { paymentsTableKeys, type Channel } from '../../schemas/records';
 import type { NoticeRecord } from '../notices/notices';
 import { statusOn } from '../notices/notices';
 import { noticeKey, toNoticeRecord } from '../notices/store';
@@ -24,11 +24,7 @@ import { byPosition, TransientConflict, type PaymentCommit, type PaymentStore, t
  * Notices are read and flipped to paid through the notices context's key layout.
  */
 export const paymentKeys = {
-  payment: (paymentId: string) => ({ pk: `PAY#${paymentId}`, sk: 'PAY' }),
-  refund: (paymentId: string, refundId: string) => ({ pk: `PAY#${paymentId}`, sk: `REFUND#${refundId}` }),
-  bankRef: (channel: string, bankRef: string) => ({ pk: `BANKREF#${channel}#${bankRef}`, sk: 'BANKREF' }),
-  paymentDayShard: (date: string, shard: number) => `PDAY#${date}#${String(shard).padStart(2, '0')}`,
-  refundDayShard: (date: string, shard: number) => `RDAY#${date}#${String(shard).padStart(2, '0')}`,
+  ...paymentsTableKeys,
   receipt: (receiptNo: string) => ({ pk: `RCPT#${receiptNo}`, sk: 'RCPT' }),
 };
 

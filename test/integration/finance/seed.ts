@@ -1,6 +1,8 @@
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { tableName } from '../../../infra/tables';
-import { paymentDayShard, refundDayShard } from '../../../functions/finance/store';
+import { paymentsTableKeys } from '../../../schemas/records';
+
+const { paymentDayShard, refundDayShard } = paymentsTableKeys;
 import { ddb } from '../../../functions/shared/ddb';
 import type { LedgerTransaction } from '../../../functions/shared/ledger';
 import { postTransactionItems, registerBusinessDay, shardOf } from '../../../functions/shared/ledgerStore';
