@@ -107,6 +107,22 @@ export const sameCode = (given: string | undefined, stored: string): boolean => 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
+ * Runs one read-decide-commit attempt until it commits. A TransientConflict means another
+ * transaction touched the same items: back off, re-read, and let the winner's outcome decide ours.
+ */
+async function untilCommitted<T>(what: string, attemptOnce: (attempt: number) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await attemptOnce(attempt);
+    } catch (e) {
+      if (!(e instanceof TransientConflict)) throw e;
+      if (attempt >= MAX_ATTEMPTS) throw new DomainError('concurrent-update', `Too many concurrent changes to ${what}; retry`);
+      await sleep(5 + Math.random() * 20 * attempt);
+    }
+  }
+}
+
+/**
  * Splits a refund over the payment's lines in proportion to what each line still holds, in integer
  * fen with the largest-remainder method (ties to the earlier line). Because the base is what remains,
  * no line is ever refunded more than it was paid, whatever the sequence of partial refunds.
@@ -188,7 +204,7 @@ export class Payments {
 
   private async settle(principal: Principal, input: PayNotices, claim: Claim): Promise<StoredResponse> {
     const paymentId = claim.owner;
-    for (let attempt = 1; ; attempt++) {
+    return untilCommitted('these notices', async (attempt) => {
       const at = this.clock();
       const today = businessDateOf(at);
       const found = await this.store.getNotices(input.noticeNos);
@@ -272,26 +288,20 @@ export class Payments {
       };
       const response = { status: 201, body };
       await this.store.registerBusinessDay(today);
-      try {
-        await this.store.commitPayment({
-          token: `${paymentId}.${attempt}`,
-          today,
-          noticeNos: input.noticeNos,
-          payment,
-          bankRef: input.bankRef ? { channel: input.channel, bankRef: input.bankRef } : undefined,
-          ledger,
-          receipt,
-          claim,
-          response,
-          nowMs: at.getTime(),
-        });
-        return response;
-      } catch (e) {
-        if (!(e instanceof TransientConflict)) throw e;
-        if (attempt >= MAX_ATTEMPTS) throw new DomainError('concurrent-update', 'Too many concurrent changes to these notices; retry');
-        await sleep(5 + Math.random() * 20 * attempt); // then re-read: the winner's outcome decides ours
-      }
-    }
+      await this.store.commitPayment({
+        token: `${paymentId}.${attempt}`,
+        today,
+        noticeNos: input.noticeNos,
+        payment,
+        bankRef: input.bankRef ? { channel: input.channel, bankRef: input.bankRef } : undefined,
+        ledger,
+        receipt,
+        claim,
+        response,
+        nowMs: at.getTime(),
+      });
+      return response;
+    });
   }
 
   async refund(principal: Principal, paymentId: string, input: { amount: number; reason: string }, key: string) {
@@ -306,7 +316,7 @@ export class Payments {
 
   private async reverse(paymentId: string, input: { amount: number; reason: string }, claim: Claim): Promise<StoredResponse> {
     const refundId = claim.owner;
-    for (let attempt = 1; ; attempt++) {
+    return untilCommitted('refunds of this payment', async (attempt) => {
       const at = this.clock();
       const today = businessDateOf(at); // a refund posts into today's (open) day, whatever day the payment was
       const payment = isPaymentId(paymentId) ? await this.store.getPayment(paymentId) : undefined;
@@ -377,28 +387,22 @@ export class Payments {
       const { recordType: _t, ...refundBody } = refund;
       const response = { status: 201, body: { ...refundBody, receipt, originalReceipt: { receiptNo: payment.receiptNo, status: originalStatus } } };
       await this.store.registerBusinessDay(today);
-      try {
-        await this.store.commitRefund({
-          token: `${refundId}.${attempt}`,
-          paymentId,
-          previousRefunded: payment.refundedTotal,
-          refundedTotal,
-          lineRefunded: payment.lines.map((_, i) => (payment.lineRefunded[i] ?? 0) + shares[i]!),
-          refund,
-          ledger,
-          receipt,
-          original: { receiptNo: payment.receiptNo, status: originalStatus },
-          claim,
-          response,
-          nowMs: at.getTime(),
-        });
-        return response;
-      } catch (e) {
-        if (!(e instanceof TransientConflict)) throw e;
-        if (attempt >= MAX_ATTEMPTS) throw new DomainError('concurrent-update', 'Too many concurrent refunds of this payment; retry');
-        await sleep(5 + Math.random() * 20 * attempt);
-      }
-    }
+      await this.store.commitRefund({
+        token: `${refundId}.${attempt}`,
+        paymentId,
+        previousRefunded: payment.refundedTotal,
+        refundedTotal,
+        lineRefunded: payment.lines.map((_, i) => (payment.lineRefunded[i] ?? 0) + shares[i]!),
+        refund,
+        ledger,
+        receipt,
+        original: { receiptNo: payment.receiptNo, status: originalStatus },
+        claim,
+        response,
+        nowMs: at.getTime(),
+      });
+      return response;
+    });
   }
 
   private async sign(payload: ReceiptPayload): Promise<Receipt> {
