@@ -46,7 +46,8 @@ export const functions: Record<FunctionName, FunctionDef> = {
     entry: 'functions/finance/handler.ts',
     tables: { Payments: 'read', Ledger: 'readwrite', Finance: 'readwrite', Idempotency: 'readwrite', Catalog: 'read' },
     signs: true,
-    timeoutSeconds: 60,
+    // API Gateway cuts integrations at 29 s; longer work (large statements) runs in statementImport.
+    timeoutSeconds: 29,
     memoryMb: 1024,
   },
   // Imports bank statements too large for the API payload limit: S3 upload → same import code.

@@ -76,6 +76,7 @@ export const GATEWAY_PROBLEMS: { type: apigw.ResponseType; problem: ProblemType;
   { type: apigw.ResponseType.UNSUPPORTED_MEDIA_TYPE, problem: 'unsupported-media-type', status: 415 },
   // What is left of 4xx after the types above is 403 (EXPIRED_TOKEN, INVALID_SIGNATURE, WAF_FILTERED).
   { type: apigw.ResponseType.DEFAULT_4XX, problem: 'forbidden', status: 403 },
+  { type: apigw.ResponseType.INTEGRATION_TIMEOUT, problem: 'upstream-timeout', status: 504 },
   { type: apigw.ResponseType.DEFAULT_5XX, problem: 'internal-error', status: 500 },
 ];
 

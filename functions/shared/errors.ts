@@ -18,6 +18,7 @@ export const problemTypes = {
   'unsupported-media-type': { status: 415, title: 'Unsupported content type' },
   'rate-limited': { status: 429, title: 'Too many requests' },
   'internal-error': { status: 500, title: 'Internal error' },
+  'upstream-timeout': { status: 504, title: 'The request took longer than the gateway allows; retry (money-moving requests with the same Idempotency-Key)' },
   // catalog
   'department-exists': { status: 409, title: 'The department already exists' },
   'department-unknown': { status: 422, title: 'No such department' },
