@@ -2,17 +2,10 @@ import { createRemoteJWKSet, importJWK, jwtVerify, type JWK, type JWTVerifyGetKe
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod';
-import { ROLES, type Role } from '../../infra/routes';
+import { ROLES } from '../../infra/routes';
 
-/** Who is calling, as the authorizer established it. `anonymous` only on routes that allow it. */
-export interface Principal {
-  role: Role | 'anonymous';
-  sub: string;
-  dept?: string;
-  window?: string;
-}
-
-export const ANONYMOUS: Principal = { role: 'anonymous', sub: 'anonymous' };
+export { ANONYMOUS, principalFromContext, principalToContext, type Principal } from './principal';
+import type { Principal } from './principal';
 
 export const authIssuer = (): string => process.env.AUTH_ISSUER ?? 'https://auth.one-window.local';
 export const authAudience = (): string => process.env.AUTH_AUDIENCE ?? 'one-window-api';
@@ -62,20 +55,4 @@ export async function verifyToken(token: string): Promise<Principal> {
   });
   const claims = claimsSchema.parse(payload);
   return { role: claims.role, sub: claims.sub, dept: claims.dept, window: claims.window };
-}
-
-/** The authorizer hands the principal to the function as string context values. */
-export function principalToContext(p: Principal): Record<string, string> {
-  return { role: p.role, sub: p.sub, ...(p.dept ? { dept: p.dept } : {}), ...(p.window ? { window: p.window } : {}) };
-}
-
-export function principalFromContext(ctx: Record<string, unknown> | null | undefined): Principal {
-  if (!ctx || typeof ctx.role !== 'string') return ANONYMOUS;
-  const role = (ROLES as readonly string[]).includes(ctx.role) ? (ctx.role as Role) : 'anonymous';
-  return {
-    role,
-    sub: typeof ctx.sub === 'string' ? ctx.sub : 'anonymous',
-    dept: typeof ctx.dept === 'string' ? ctx.dept : undefined,
-    window: typeof ctx.window === 'string' ? ctx.window : undefined,
-  };
 }

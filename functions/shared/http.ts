@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { routes, type HttpFunctionName, type Route, type RouteKey } from '../../infra/routes';
-import { principalFromContext, type Principal } from './auth';
+import { principalFromContext, type Principal } from './principal';
 import { DomainError, problemOf } from './errors';
 import { log } from './log';
 
