@@ -164,18 +164,29 @@ export class Reconciliations {
       const prevDiffs = new Map((prev?.differences ?? []).map((d) => [d.itemRef, d]));
       const current = new Map(differences.map((d) => [d.itemRef, d]));
       const inherited: ResolutionRecord[] = [];
-      const toReverse: ResolutionRecord[] = [];
       for (const r of prevResolutions) {
         const before = prevDiffs.get(r.itemRef);
         const now = current.get(r.itemRef);
         if (before && now && sameDifference(before, now)) inherited.push({ ...r, inheritedFrom: r.inheritedFrom ?? prev!.id });
-        else if (r.adjustmentTxId) toReverse.push(r);
       }
       if (!(await store.createRun(run, inherited))) continue; // another run took this version: recompute the carry-over
-      for (const r of toReverse) await this.reverseAdjustment(r, run);
+      await this.reverseDroppedAdjustments(run);
       return this.view(run, inherited, true);
     }
     throw new DomainError('concurrent-update', `Concurrent reconciliation runs for ${date}; retry`);
+  }
+
+  /**
+   * Every adjustment an earlier run of the day posted that this run no longer carries (its difference
+   * vanished or changed) must be reversed. Reversal ids derive from the adjustment (`rev-<id>`), so
+   * this is idempotent: it runs after each new run and again before accept, where it also completes
+   * a reversal that a crash between creating the run and posting the reversal left undone.
+   */
+  private async reverseDroppedAdjustments(run: ReconciliationRun): Promise<void> {
+    const kept = new Set((await this.deps.store.resolutions(run.id)).map((r) => r.adjustmentTxId).filter(Boolean));
+    for (let v = 1; v < run.version; v++)
+      for (const r of await this.deps.store.resolutions(runId(run.businessDate, v)))
+        if (r.adjustmentTxId && !kept.has(r.adjustmentTxId)) await this.reverseAdjustment(r, run);
   }
 
   /** A difference that vanished in a re-run no longer justifies its adjustment: post the exact reverse. */
@@ -243,6 +254,8 @@ export class Reconciliations {
         unresolved.slice(0, 100).map((d) => ({ path: d.itemRef, message: `${d.kind} is unresolved` })),
       );
 
+    // A reversal owed since this run was created (and interrupted then) lands before the day closes.
+    await this.reverseDroppedAdjustments(run);
     // The per-department split only reads payments: let it run alongside the close.
     const split = this.settlementByDepartment(run, resolutions);
     split.catch(() => undefined);

@@ -184,6 +184,42 @@ describe('reconcile, resolve, accept', () => {
     expect(books.txs.has(`rev-${c1.adjustmentTxId}`)).toBe(false);
   });
 
+  it('completes before accepting a reversal that a crash interrupted after the re-run was created', async () => {
+    const payments = await seedDay();
+    const full = matchingStatementRows(DATE, payments);
+    const partial = await statement(full.filter((r) => r.bankRef !== 'BRC2'));
+    const v1 = await recon.run({ businessDate: DATE, statementIds: [partial.statementId] }, finance);
+    const parked = await recon.resolve(v1.id, { itemRef: 'MB:card:BRC2', action: 'suspense', note: 'ask the bank' }, finance);
+
+    // The process dies between storing run v2 and posting the reversal of v1's (now baseless) adjustment.
+    let crash = true;
+    const crashingJournal = new Proxy(books, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop, target) as unknown;
+        if (prop !== 'post' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+        return async (tx: { id: string }) => {
+          if (crash && tx.id.startsWith('rev-')) {
+            crash = false;
+            throw new Error('injected crash');
+          }
+          return (value as (t: unknown) => Promise<unknown>).call(target, tx);
+        };
+      },
+    });
+    const crashing = new Reconciliations({ store: books, journal: crashingJournal, payments: books, clock });
+    const late = await statement(full.filter((r) => r.bankRef === 'BRC2'));
+    await expect(crashing.run({ businessDate: DATE, statementIds: [partial.statementId, late.statementId] }, finance)).rejects.toThrow('injected crash');
+    expect(books.txs.has(`rev-${parked.adjustmentTxId}`)).toBe(false);
+
+    const v2 = await recon.get(`RC-${DATE.replaceAll('-', '')}-V002`);
+    expect(v2.unresolved).toBe(0);
+    await recon.accept(v2.id, finance);
+    expect(books.txs.has(`rev-${parked.adjustmentTxId}`)).toBe(true);
+    const tb = trialBalance(await books.transactionsOfDay(DATE));
+    expect(tb.accounts.find((a) => a.account === 'sus:reconciliation')?.balance ?? 0).toBe(0);
+    for (const row of tb.accounts.filter((a) => a.line === 'clearing')) expect(row.balance).toBe(0);
+  });
+
   it('keeps one adjustment per difference when a difference changes and changes back across runs', async () => {
     const payments = await seedDay();
     const rows = matchingStatementRows(DATE, payments);
