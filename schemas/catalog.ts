@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { BusinessDate, DepartmentId, PositiveFen } from './common';
+import { BusinessDate, DepartmentId, Limit, PositiveFen } from './common';
 
 export const Department = z.strictObject({ id: DepartmentId, name: z.string().trim().min(1).max(200) }).meta({ id: 'Department' });
 export type Department = z.infer<typeof Department>;
@@ -61,7 +61,12 @@ export type FeeItem = z.infer<typeof FeeItem>;
 
 export const FeeItemHistory = z.object({ current: FeeItem.nullable(), versions: z.array(FeeItem) }).meta({ id: 'FeeItemHistory' });
 
-export const FeeItemsQuery = z.strictObject({ department: DepartmentId.optional(), asOf: BusinessDate.optional() });
+export const FeeItemsQuery = z.strictObject({
+  department: DepartmentId.optional(),
+  asOf: BusinessDate.optional(),
+  limit: Limit,
+  cursor: z.string().max(2048).optional(),
+});
 
 import type { RouteDocs } from './docs';
 import { listOf } from './common';

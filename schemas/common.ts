@@ -41,3 +41,13 @@ export const Problem = z
   .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
 
 export const IdempotencyKey = z.string().min(1).max(255);
+
+/** The Idempotency-Key header of the money-moving POSTs (API.md "Idempotency"), as the OpenAPI document lists it. */
+export const idempotencyKeyHeader = (required: boolean, note = '') => ({
+  name: 'Idempotency-Key',
+  required,
+  description:
+    'Same key and same body: the first response is replayed (same status and body, Idempotent-Replayed: true); same key, another body: 422 idempotency-key-reused; still in flight: 409 idempotency-in-progress. Keys are kept at least 24 hours.' +
+    note,
+  schema: IdempotencyKey,
+});

@@ -10,8 +10,17 @@ export interface RouteDoc {
   query?: z.ZodType;
   response?: z.ZodType;
   status?: number;
+  /** Request headers the route reads, emitted as `in: header` parameters (e.g. Idempotency-Key). */
+  headers?: HeaderDoc[];
   /** Problem slugs this route may answer besides validation-failed. */
   problems?: string[];
 }
 
 export type RouteDocs = Partial<Record<RouteKey, RouteDoc>>;
+
+export interface HeaderDoc {
+  name: string;
+  required: boolean;
+  description: string;
+  schema: z.ZodType;
+}

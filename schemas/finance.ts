@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { BusinessDate, DepartmentId, Fen, PositiveFen, Timestamp } from './common';
+import { BusinessDate, DepartmentId, Fen, idempotencyKeyHeader, PositiveFen, Timestamp } from './common';
 import { DayProof } from './ledger';
 import type { RouteDocs } from './docs';
 
@@ -187,6 +187,7 @@ export const financeRouteDocs: RouteDocs = {
   },
   'POST /v1/reconciliations/{id}/accept': {
     summary: 'Settle the day’s matched money into the fiscal special account and close the business day (signed Merkle root)',
+    headers: [idempotencyKeyHeader(false, ' Accept is idempotent by construction (every step is keyed by the day), so the key is optional here; when sent, a repeated accept says it was replayed.')],
     response: AcceptResult,
     problems: ['not-found', 'unresolved-differences', 'day-not-over', 'day-closed', 'reconciliation-superseded'],
   },

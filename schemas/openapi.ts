@@ -38,6 +38,9 @@ const queryParameters = (q: z.ZodType | undefined) => {
   return Object.entries(schema.properties ?? {}).map(([name, s]) => ({ name, in: 'query', required: schema.required?.includes(name) ?? false, schema: s }));
 };
 
+const headerParameters = (doc: RouteDoc | undefined) =>
+  (doc?.headers ?? []).map((h) => ({ name: h.name, in: 'header', required: h.required, description: h.description, schema: jsonSchema(h.schema, 'input') }));
+
 function security(route: Route) {
   switch (route.access.kind) {
     case 'public':
@@ -73,7 +76,7 @@ function operation(route: Route, doc: RouteDoc | undefined) {
     summary: doc?.summary ?? `${route.method} ${route.path}`,
     tags: [route.fn],
     security: security(route),
-    parameters: [...pathParams, ...queryParameters(doc?.query)],
+    parameters: [...pathParams, ...headerParameters(doc), ...queryParameters(doc?.query)],
     ...(doc?.body || bodyType
       ? {
           requestBody: {

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { listOf } from './common';
+import { Limit, listOf } from './common';
 import type { RouteDocs } from './docs';
 
 /**
@@ -67,6 +67,9 @@ export const RowsControl = z.object({
   format: z.enum(['json', 'csv']).optional().meta({ description: 'csv is the same as Accept: text/csv' }),
 });
 
+/** The releases list pages like every list of the API (default 50, max 500). */
+export const ReleasesQuery = z.strictObject({ limit: Limit, cursor: z.string().max(2048).optional() });
+
 export const RowsPage = z.object({
   items: z.array(z.record(z.string(), z.unknown())),
   nextCursor: z.string().nullable(),
@@ -91,6 +94,6 @@ export const opendataRouteDocs: RouteDocs = {
     response: RowsPage,
     problems: ['api-key-required', 'dataset-unknown', 'release-unknown', 'rate-limited'],
   },
-  'GET /v1/open/datasets/{id}/releases': { summary: 'Immutable releases, newest first', response: listOf(Release), problems: ['api-key-required', 'dataset-unknown', 'rate-limited'] },
+  'GET /v1/open/datasets/{id}/releases': { summary: 'Immutable releases, newest first', query: ReleasesQuery, response: listOf(Release), problems: ['api-key-required', 'dataset-unknown', 'rate-limited'] },
   'POST /v1/open/publish': { summary: 'Publish new releases of every dataset now', response: PublishResult, status: 201, problems: ['disclosure-unresolved'] },
 };

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { CHANNELS } from './records';
-import { BusinessDate, DepartmentId, Fen, Limit, PositiveFen } from './common';
+import { BusinessDate, DepartmentId, Fen, idempotencyKeyHeader, Limit, PositiveFen } from './common';
 import { FeeCode } from './catalog';
 import type { RouteDocs } from './docs';
 import { NoticeNo } from './notices';
@@ -101,6 +101,8 @@ export const Refund = z
   .object({
     refundId: z.string(),
     paymentId: z.string(),
+    channel: Channel.meta({ description: 'the channel of the payment refunded' }),
+    receiptNo: z.string().meta({ description: 'the red receipt’s number' }),
     amount: Fen,
     reason: z.string(),
     refundedAt: z.string(),
@@ -137,6 +139,7 @@ export const paymentsRouteDocs: RouteDocs = {
   'POST /v1/payments': {
     summary: 'Pay 1-20 notices through one channel (Idempotency-Key required)',
     body: PayNotices,
+    headers: [idempotencyKeyHeader(true)],
     response: Payment,
     status: 201,
     problems: [
@@ -157,6 +160,7 @@ export const paymentsRouteDocs: RouteDocs = {
   'POST /v1/payments/{paymentId}/refunds': {
     summary: 'Refund part or all of a payment (Idempotency-Key required): a reversing transaction and a red receipt',
     body: RefundRequest,
+    headers: [idempotencyKeyHeader(true)],
     response: Refund,
     status: 201,
     problems: ['idempotency-key-required', 'refund-exceeds-payment', 'not-found', 'idempotency-key-reused', 'idempotency-in-progress', 'day-closed'],

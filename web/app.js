@@ -37,8 +37,16 @@ const pricingText = (p) => (p.kind === 'fixed' ? yuan(p.amount) : `${yuan(p.unit
 async function showCatalog(asOf) {
   const tbody = $('#catalog-table tbody');
   tbody.replaceChildren();
-  const r = await call('GET', `/v1/fee-items${asOf ? `?asOf=${encodeURIComponent(asOf)}` : ''}`);
+  // A public catalog shows every fee in force: follow the list's pages (500 per page at most).
+  const query = `limit=500${asOf ? `&asOf=${encodeURIComponent(asOf)}` : ''}`;
+  let r = await call('GET', `/v1/fee-items?${query}`);
   if (!r.ok) return tbody.append(el('tr', {}, el('td', { colspan: '8', class: 'error' }, problemText(r.body, r.status))));
+  const items = [...r.body.items];
+  while (r.ok && r.body.nextCursor) {
+    r = await call('GET', `/v1/fee-items?${query}&cursor=${encodeURIComponent(r.body.nextCursor)}`);
+    if (r.ok) items.push(...r.body.items);
+  }
+  r = { body: { items } };
   if (r.body.items.length === 0) tbody.append(el('tr', {}, el('td', { colspan: '8' }, 'No fee items in force on this date.')));
   for (const f of r.body.items)
     tbody.append(

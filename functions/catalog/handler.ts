@@ -1,5 +1,5 @@
 import { CreateFeeItem, Department, FeeItemsQuery, NewFeeItemVersion, RetireFeeItem } from '../../schemas/catalog';
-import { httpHandler } from '../shared/http';
+import { decodeCursor, encodeCursor, httpHandler } from '../shared/http';
 import { parseWith } from '../shared/validate';
 import { Catalog } from './catalog';
 import { DynamoCatalogStore } from './store';
@@ -12,7 +12,13 @@ export const handler = httpHandler('catalog', {
   'POST /v1/fee-items': async (req) => ({ status: 201, body: await catalog.createFeeItem(parseWith(CreateFeeItem, req.body)) }),
   'GET /v1/fee-items': async (req) => {
     const q = parseWith(FeeItemsQuery, req.query);
-    return { status: 200, body: { items: await catalog.inForce(q.asOf, q.department), nextCursor: null } };
+    // The catalog is read whole (it is small); pages are cut from the code-sorted list so that
+    // ?limit= and ?cursor= work here as on every other list (API.md "Lists").
+    const after = decodeCursor(q.cursor)?.code;
+    const all = await catalog.inForce(q.asOf, q.department);
+    const rest = typeof after === 'string' ? all.filter((i) => i.code.localeCompare(after) > 0) : all;
+    const items = rest.slice(0, q.limit);
+    return { status: 200, body: { items, nextCursor: rest.length > items.length ? encodeCursor({ code: items.at(-1)!.code }) : null } };
   },
   'GET /v1/fee-items/{code}': async (req) => ({ status: 200, body: await catalog.history(req.params.code!) }),
   'PUT /v1/fee-items/{code}': async (req) => ({ status: 200, body: await catalog.publishVersion(req.params.code!, parseWith(NewFeeItemVersion, req.body)) }),

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DATASET_IDS, RowsControl, type DatasetId, type Release } from '../../schemas/opendata';
+import { DATASET_IDS, ReleasesQuery, RowsControl, type DatasetId, type Release } from '../../schemas/opendata';
 import { DomainError, type FieldError } from '../shared/errors';
 import { decodeCursor, encodeCursor } from '../shared/http';
 import { parseWith } from '../shared/validate';
@@ -39,7 +39,7 @@ export interface ReleaseStore {
 
 export function requireDataset(id: string): DatasetDef {
   const def = datasetDef(id);
-  if (!def) throw new DomainError('dataset-unknown', `No open dataset ${id}; see GET /v1/open/datasets`);
+  if (!def) throw new DomainError('dataset-unknown', 'No open dataset with this id; see GET /v1/open/datasets');
   return def;
 }
 
@@ -65,7 +65,8 @@ export async function datasetDetail(store: ReleaseStore, id: string) {
 
 export async function releasesPage(store: ReleaseStore, id: string, query: Record<string, string>) {
   const def = requireDataset(id);
-  const q = parseWith(RowsControl.pick({ limit: true, cursor: true }).strict(), query);
+  // A list like any other (API.md "Lists": default 50, max 500); only rows go up to 1000.
+  const q = parseWith(ReleasesQuery, query);
   const cursor = decodeCursor(q.cursor);
   const page = await store.listReleases(def.id, q.limit, typeof cursor?.k === 'string' ? cursor.k : undefined);
   return { items: page.items, nextCursor: page.last ? encodeCursor({ k: page.last }) : null };
@@ -104,7 +105,7 @@ export async function resolveRowsRequest(store: ReleaseStore, id: string, query:
 
   const releaseId = control.release ?? (c?.r as string | undefined);
   const release = releaseId ? await store.getRelease(def.id, releaseId) : await store.latestRelease(def.id);
-  if (!release) throw new DomainError('release-unknown', releaseId ? `${def.id} has no release ${releaseId}` : `No release of ${def.id} has been published yet`);
+  if (!release) throw new DomainError('release-unknown', releaseId ? `${def.id} has no release with this id` : `No release of ${def.id} has been published yet`);
 
   // Equality filters on a leading run of key fields become a key prefix (no rows read in vain).
   const prefixParts: string[] = [];
