@@ -110,7 +110,7 @@ export class Catalog {
 
   async history(code: string): Promise<{ current: FeeItem | null; versions: FeeItem[] }> {
     const versions = await this.store.listVersions(code);
-    if (versions.length === 0) throw new DomainError('not-found', `No fee item ${code}`);
+    if (versions.length === 0) throw new DomainError('not-found', 'No fee item with this code');
     return { current: versionInForce(versions, this.today()) ?? null, versions };
   }
 
@@ -127,7 +127,7 @@ export class Catalog {
   private async latest(code: string): Promise<FeeItem> {
     const versions = await this.store.listVersions(code);
     const latest = versions.at(-1);
-    if (!latest) throw new DomainError('not-found', `No fee item ${code}`);
+    if (!latest) throw new DomainError('not-found', 'No fee item with this code');
     return latest;
   }
 }

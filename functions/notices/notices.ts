@@ -121,7 +121,8 @@ export class Notices {
     for (const [i, line] of input.lines.entries()) {
       const versions = versionsOf.get(line.feeCode) ?? [];
       const path = `lines.${i}.feeCode`;
-      if (versions.length === 0) throw new DomainError('fee-item-unknown', `No fee item ${line.feeCode}`, [{ path, message: 'unknown fee item' }]);
+      // The detail names the field, never the value: a mistyped field may hold anything, an ID number included.
+      if (versions.length === 0) throw new DomainError('fee-item-unknown', `${path} names no fee item`, [{ path, message: 'unknown fee item' }]);
       // Ownership first: another department's item is refused even when it is not in force.
       if (versions.some((v) => v.departmentId !== dept))
         throw new DomainError('fee-item-other-department', `${line.feeCode} belongs to another department`, [{ path, message: 'fee item of another department' }]);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { DATASET_IDS, ReleasesQuery, RowsControl, type DatasetId, type Release } from '../../schemas/opendata';
 import { DomainError, type FieldError } from '../shared/errors';
 import { decodeCursor, encodeCursor } from '../shared/http';
-import { parseWith } from '../shared/validate';
+import { fieldKey, parseWith } from '../shared/validate';
 import { DATASETS, datasetDef, filterValue, orderedRow, tableSchema, type DatasetDef, type Row } from './datasets';
 
 /**
@@ -90,7 +90,7 @@ export async function resolveRowsRequest(store: ReleaseStore, id: string, query:
   for (const [name, raw] of Object.entries(rest)) {
     const field = def.fields.find((f) => f.name === name);
     if (!field) {
-      errors.push({ path: name, message: `not a field of ${def.id}; filter on one of ${def.fields.map((f) => f.name).join(', ')}` });
+      errors.push({ path: fieldKey(name), message: `not a field of ${def.id}; filter on one of ${def.fields.map((f) => f.name).join(', ')}` });
       continue;
     }
     const v = filterValue(field, raw);

@@ -213,7 +213,7 @@ export class Payments {
         const n = found.get(no);
         // An online payer must hold every check code; a wrong one looks exactly like a missing notice.
         if (!n || (principal.role === 'anonymous' && !sameCode(input.checkCodes?.[no], n.checkCode)))
-          throw new DomainError('not-found', `No notice ${no} with this check code`, [{ path: `noticeNos.${i}`, message: 'no such notice' }]);
+          throw new DomainError('not-found', `noticeNos.${i}: no notice with this number and check code`, [{ path: `noticeNos.${i}`, message: 'no such notice' }]);
         const status = statusOn(n, today);
         if (status === 'paid') throw new DomainError('notice-already-paid', `Notice ${no} is already paid`);
         if (status === 'cancelled') throw new DomainError('notice-cancelled', `Notice ${no} is cancelled`);
@@ -320,7 +320,7 @@ export class Payments {
       const at = this.clock();
       const today = businessDateOf(at); // a refund posts into today's (open) day, whatever day the payment was
       const payment = isPaymentId(paymentId) ? await this.store.getPayment(paymentId) : undefined;
-      if (!payment) throw new DomainError('not-found', `No payment ${paymentId}`);
+      if (!payment) throw new DomainError('not-found', 'No payment with this id');
       const left = payment.amount - payment.refundedTotal;
       if (input.amount > left)
         throw new DomainError('refund-exceeds-payment', `At most ${left} fen of payment ${paymentId} is left to refund`, [{ path: 'amount', message: `must be at most ${left}` }]);
@@ -411,7 +411,7 @@ export class Payments {
 
   async getPayment(paymentId: string) {
     const p = isPaymentId(paymentId) ? await this.store.getPayment(paymentId) : undefined;
-    if (!p) throw new DomainError('not-found', `No payment ${paymentId}`);
+    if (!p) throw new DomainError('not-found', 'No payment with this id');
     // The payment as POST answered it, plus refunds so far; the receipt with its current status.
     return { ...paymentView(p), receipt: await this.store.getReceipt(p.receiptNo) };
   }

@@ -158,7 +158,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   const method = req.method ?? 'GET';
   if (!url.pathname.startsWith('/v1/')) {
     if ((method === 'GET' || method === 'HEAD') && serveStatic(url, res)) return;
-    return sendProblem(res, new DomainError('not-found', `Nothing at ${url.pathname}`));
+    return sendProblem(res, new DomainError('not-found', 'Nothing at this path'));
   }
   const match = matchRoute(method, url.pathname);
   if (!match.route) {
@@ -166,7 +166,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
       const err = new DomainError('method-not-allowed', `${method} is not allowed here`, undefined, { allow: match.methodsForPath.join(', ') });
       return sendProblem(res, err);
     }
-    return sendProblem(res, new DomainError('not-found', `No route ${method} ${url.pathname}`));
+    return sendProblem(res, new DomainError('not-found', `No route ${method} at this path`));
   }
   const body = await readBody(req);
   const event = buildProxyEvent(req, url, match.route, match.pathParameters, body);
