@@ -42,6 +42,9 @@ export const Problem = z
 
 export const IdempotencyKey = z.string().min(1).max(255);
 
+/** The body of a POST that takes none: absent or `{}`; like every request body, unknown fields are rejected. */
+export const EmptyBody = z.strictObject({}).optional();
+
 /** The Idempotency-Key header of the money-moving POSTs (API.md "Idempotency"), as the OpenAPI document lists it. */
 export const idempotencyKeyHeader = (required: boolean, note = '') => ({
   name: 'Idempotency-Key',

@@ -10,6 +10,8 @@ export interface RouteDoc {
   query?: z.ZodType;
   response?: z.ZodType;
   status?: number;
+  /** Other success statuses the route answers (e.g. 200 when nothing changed, 304); `sameBody` reuses `response`. */
+  alsoStatus?: { status: number; description: string; sameBody?: boolean }[];
   /** Request headers the route reads, emitted as `in: header` parameters (e.g. Idempotency-Key). */
   headers?: HeaderDoc[];
   /** Problem slugs this route may answer besides validation-failed. */

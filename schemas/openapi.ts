@@ -61,6 +61,11 @@ function operation(route: Route, doc: RouteDoc | undefined) {
     [status]: { description: 'Success', ...(doc?.response ? { content: { 'application/json': { schema: jsonSchema(doc.response, 'output') } } } : {}) },
     '400': { description: 'validation-failed', content: problemRef },
   };
+  for (const alt of doc?.alsoStatus ?? [])
+    responses[String(alt.status)] = {
+      description: alt.description,
+      ...(alt.sameBody && doc?.response ? { content: { 'application/json': { schema: jsonSchema(doc.response, 'output') } } } : {}),
+    };
   for (const slug of doc?.problems ?? []) {
     const p = problemTypes[slug as keyof typeof problemTypes];
     if (!p) continue;
@@ -68,7 +73,11 @@ function operation(route: Route, doc: RouteDoc | undefined) {
     const prev = responses[key] as { description: string } | undefined;
     responses[key] = { description: prev ? `${prev.description}, ${slug}` : slug, content: problemRef };
   }
-  if (route.access.kind === 'token') responses['401'] ??= { description: 'unauthorized', content: problemRef };
+  // A bad token is 401 on `optional` routes too; a role the route table does not admit is 403 (API.md "Auth").
+  if (route.access.kind === 'token' || route.access.kind === 'optional') {
+    responses['401'] ??= { description: 'unauthorized', content: problemRef };
+    responses['403'] ??= { description: 'forbidden', content: problemRef };
+  }
   const pathParams = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
   const bodyType = doc?.bodyType ?? route.bodyType;
   return {

@@ -92,8 +92,15 @@ export const opendataRouteDocs: RouteDocs = {
     summary: 'Rows of a release (latest by default): JSON, or CSV with Accept: text/csv; keyset pages; filters on any field',
     query: RowsControl,
     response: RowsPage,
+    alsoStatus: [{ status: 304, description: 'Not modified: If-None-Match named the current ETag' }],
     problems: ['api-key-required', 'dataset-unknown', 'release-unknown', 'rate-limited'],
   },
   'GET /v1/open/datasets/{id}/releases': { summary: 'Immutable releases, newest first', query: ReleasesQuery, response: listOf(Release), problems: ['api-key-required', 'dataset-unknown', 'rate-limited'] },
-  'POST /v1/open/publish': { summary: 'Publish new releases of every dataset now', response: PublishResult, status: 201, problems: ['disclosure-unresolved'] },
+  'POST /v1/open/publish': {
+    summary: 'Publish new releases of every dataset now',
+    response: PublishResult,
+    status: 201,
+    alsoStatus: [{ status: 200, description: 'Nothing changed since the last publication (published: false)', sameBody: true }],
+    problems: ['disclosure-unresolved'],
+  },
 };

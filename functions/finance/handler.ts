@@ -7,6 +7,7 @@ import {
   SeparationQuery,
   StatementQuery,
 } from '../../schemas/finance';
+import { EmptyBody } from '../../schemas/common';
 import { DomainError } from '../shared/errors';
 import { httpHandler } from '../shared/http';
 import { parseIdempotencyKey } from '../shared/idempotency';
@@ -39,6 +40,7 @@ export const handler = httpHandler('finance', {
     // is optional here: when sent, it is checked and a repeated accept says it was replayed.
     const key = req.headers['idempotency-key'];
     if (key !== undefined) parseIdempotencyKey(key);
+    parseWith(EmptyBody, req.body);
     const { replayed, ...result } = await finance.reconciliations.accept(parseWith(ReconciliationParams, req.params).id, req.principal);
     return { status: 200, body: result, headers: replayed && key !== undefined ? { 'idempotent-replayed': 'true' } : undefined };
   },

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DynamoCatalogStore } from '../catalog/store';
+import { EmptyBody } from '../../schemas/common';
 import { ApiKeyRequest, DATASET_IDS } from '../../schemas/opendata';
 import { now, today } from '../shared/clock';
 import { enforceRateLimit } from '../shared/rateLimit';
@@ -78,7 +79,8 @@ export const handler = httpHandler('opendata', {
     await consumer(req);
     return { status: 200, body: await releasesPage(releases, req.params.id!, req.query) };
   },
-  'POST /v1/open/publish': async () => {
+  'POST /v1/open/publish': async (req) => {
+    parseWith(EmptyBody, req.body);
     const outcome = await publish({ aggregates: new DynamoAggregateStore(), catalog: new DynamoCatalogStore(), releases });
     return { status: outcome.published ? 201 : 200, body: outcome };
   },

@@ -17,7 +17,7 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, prefix
   if (result.success) return result.data;
   const errors: FieldError[] = [];
   const seen = new Set<string>();
-  for (const issue of result.error.issues) {
+  for (const issue of closestIssues(result.error.issues)) {
     const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
     for (const p of keys) {
       const path = [prefix, ...p.map(fieldKey)].filter(Boolean).join('.');
@@ -28,4 +28,20 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, prefix
     }
   }
   throw validationFailed(errors);
+}
+
+type Issue = z.core.$ZodIssue;
+
+/**
+ * A union that matched no branch reports only "Invalid input" at its own path; to name the bad
+ * fields (API.md: one entry per bad field) its issues are replaced by those of the branch that came
+ * closest (fewest issues; the first on a tie), with paths made absolute.
+ */
+function closestIssues(issues: readonly Issue[]): Issue[] {
+  return issues.flatMap((issue) => {
+    if (issue.code !== 'invalid_union' || issue.errors.length === 0) return [issue];
+    const best = issue.errors.reduce((a, b) => (b.length < a.length ? b : a));
+    if (best.length === 0) return [issue];
+    return closestIssues(best.map((i) => ({ ...i, path: [...issue.path, ...i.path] }) as Issue));
+  });
 }

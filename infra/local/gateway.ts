@@ -2,7 +2,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { randomUUID } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { extname, join, normalize, resolve } from 'node:path';
+import { extname, join, normalize, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { functions, type FunctionName } from '../functions';
 import { matchRoute, type Route } from '../routes';
@@ -145,9 +145,16 @@ const STATIC_TYPES: Record<string, string> = {
 
 function serveStatic(url: URL, res: ServerResponse): boolean {
   const webRoot = join(REPO_ROOT, 'web');
-  const rel = normalize(decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname)).replace(/^(\.\.[/\\])+/, '');
-  const file = join(webRoot, rel);
-  if (!file.startsWith(webRoot) || !existsSync(file) || !statSync(file).isFile()) return false;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname);
+  } catch {
+    return false; // malformed percent-encoding: nothing here (404), not a crash
+  }
+  if (decoded.includes('\0')) return false;
+  const file = join(webRoot, normalize(decoded).replace(/^(\.\.[/\\])+/, ''));
+  // Only files strictly inside web/ (a sibling such as web2/ shares the prefix but not the separator).
+  if (!file.startsWith(webRoot + sep) || !existsSync(file) || !statSync(file).isFile()) return false;
   res.writeHead(200, { 'content-type': STATIC_TYPES[extname(file)] ?? 'application/octet-stream' });
   createReadStream(file).pipe(res);
   return true;

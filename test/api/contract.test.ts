@@ -41,17 +41,30 @@ function conforms(method: string, path: string, res: ApiResponse): void {
   expect(op, `${method} ${path} documented`).toBeDefined();
   const status = String(res.status);
   if (res.status >= 400) {
+    expect(op.responses[status], `${method} ${path} documents problem status ${status}`).toBeDefined();
     expect(res.headers.get('content-type'), `${method} ${path} ${status}`).toContain('application/problem+json');
     expect(Object.keys(res.body).every((k) => ['type', 'title', 'status', 'detail', 'errors'].includes(k))).toBe(true);
     expect(res.body).toMatchObject({ type: expect.stringMatching(/\/problems\/[a-z-]+$/), title: expect.any(String), status: res.status, detail: expect.any(String) });
     return;
   }
   expect(op.responses[status], `${method} ${path} documents status ${status}`).toBeDefined();
+  expect(badTimes(res.body), `${method} ${path}: times are ISO UTC with milliseconds, dates YYYY-MM-DD`).toEqual([]);
   const schema = op.responses[status].content?.['application/json']?.schema;
   if (!schema) return;
   const validate = ajv.getSchema(`openapi#/paths/${pointer(path)}/${method.toLowerCase()}/responses/${status}/content/application~1json/schema`)!;
   const ok = validate(res.body);
   expect(ok ? [] : validate.errors, `${method} ${path} ${status} body matches the OpenAPI schema`).toEqual([]);
+}
+
+/** Every `...At` field is an ISO UTC timestamp with milliseconds; every business date field is YYYY-MM-DD. */
+function badTimes(v: unknown, at = ''): string[] {
+  if (Array.isArray(v)) return v.flatMap((x, i) => badTimes(x, `${at}[${i}]`));
+  if (!v || typeof v !== 'object') return [];
+  return Object.entries(v).flatMap(([k, x]) => {
+    if (typeof x === 'string' && /At$/.test(k) && !ISO_MS.test(x)) return [`${at}.${k}=${x}`];
+    if (typeof x === 'string' && /^(businessDate|date|dueDate|effectiveFrom|effectiveTo|asOf)$/.test(k) && !DATE.test(x)) return [`${at}.${k}=${x}`];
+    return badTimes(x, `${at}.${k}`);
+  });
 }
 
 /** Calls a documented route, checks the response against the OpenAPI document and returns it. */
@@ -120,6 +133,41 @@ describe('conventions', () => {
     expect(slugOf(r)).toBe('validation-failed');
     expect(r.body.errors.map((e: any) => e.path)).toEqual(expect.arrayContaining(['id', 'name']));
     for (const e of r.body.errors) expect(keys(e)).toEqual(['message', 'path']);
+  });
+
+  it('request bodies are strict on every JSON POST/PUT: an unknown field is 400 naming it, nothing done', async () => {
+    for (const r of routes as readonly { method: string; path: string; access: { kind: string; roles?: readonly string[] }; bodyType?: string }[]) {
+      if (r.method === 'GET' || r.bodyType) continue;
+      const role = r.access.roles?.[0];
+      const t = role ? await token({ role: role as 'admin', dept: 'D01', window: 'W01' }) : undefined;
+      const path = r.path.replace(/\{\w+\}/g, '00000000000000000001');
+      const res = await call(r.method, r.path, path, { token: t, body: { zzzUnknown: 1 }, headers: { 'idempotency-key': randomUUID() } });
+      if (r.path === '/v1/reconciliations/{id}/accept') {
+        expect(res.status).toBeGreaterThanOrEqual(400); // no such run (404) or the unknown field (400); never success
+        continue;
+      }
+      expect(res.status, `${r.method} ${r.path}`).toBe(400);
+      expect(res.body.errors, `${r.method} ${r.path}`).toContainEqual({ path: 'zzzUnknown', message: 'unknown field' });
+    }
+  });
+
+  it('a body that matches no alternative names the fields of the closest one, not just "Invalid input"', async () => {
+    const r = await call('POST', '/v1/receipts/verify', '/v1/receipts/verify', { body: { receiptNo: 'R1' } });
+    expect(r.status).toBe(400);
+    expect(r.body.errors).toEqual([{ path: 'checkCode', message: expect.any(String) }]);
+  });
+
+  it('fee-items pages like every list: 50 by default, then the cursor', async () => {
+    const d = await departmentWithFee();
+    const item = (i: number) => ({ code: `${d.fee}-${String(i).padStart(2, '0')}`, departmentId: d.dept, name: 'x', category: 'other', legalBasis: 'l', approvedBy: 'a', pricing: { kind: 'fixed', amount: 1 } });
+    for (let i = 0; i < 50; i += 10)
+      await Promise.all(Array.from({ length: 10 }, (_, j) => api('POST', '/v1/fee-items', { token: admin, body: item(i + j) }).then((r) => expect(r.status).toBe(201))));
+    const first = await call('GET', '/v1/fee-items', `/v1/fee-items?department=${d.dept}`);
+    expect(first.body.items).toHaveLength(50);
+    expect(first.body.nextCursor).toEqual(expect.any(String));
+    const rest = await call('GET', '/v1/fee-items', `/v1/fee-items?department=${d.dept}&cursor=${first.body.nextCursor}`);
+    expect(rest.body).toEqual({ items: [expect.objectContaining({ code: item(49).code })], nextCursor: null });
+    expect(first.body.items[0].code).toBe(d.fee);
   });
 
   it('lists take ?limit= (default 50, max 500) and answer {items, nextCursor}', async () => {
@@ -419,6 +467,9 @@ describe('open data', () => {
   it('keys, datasets, releases, rows (limit up to 1000), metadata; 403 without a key', async () => {
     const published = await call('POST', '/v1/open/publish', '/v1/open/publish', { token: financeT });
     expect([200, 201]).toContain(published.status);
+    // Nothing changed since (unless another test wrote data meanwhile): 200 published: false, a documented status.
+    const again = await call('POST', '/v1/open/publish', '/v1/open/publish', { token: admin });
+    if (again.status === 200) expect(again.body.published).toBe(false);
     const k = await call('POST', '/v1/open/keys', '/v1/open/keys', { body: { name: 'Contract', email: 'c@example.org', purpose: 'tests' } });
     expect(k.status).toBe(201);
     const h = { 'x-api-key': k.body.apiKey };
@@ -438,7 +489,8 @@ describe('open data', () => {
     expect(rows.status).toBe(200);
     expect(keys(rows.body)).toEqual(expect.arrayContaining(['items', 'nextCursor', 'release']));
     expect(rows.headers.get('etag')).toBeTruthy();
-    expect((await api('GET', '/v1/open/datasets/fee-catalog/rows?limit=1000', { headers: { ...h, 'if-none-match': rows.headers.get('etag')! } })).status).toBe(304);
+    const notModified = await call('GET', '/v1/open/datasets/{id}/rows', '/v1/open/datasets/fee-catalog/rows?limit=1000', { headers: { ...h, 'if-none-match': rows.headers.get('etag')! } });
+    expect(notModified.status).toBe(304);
     expect((await call('GET', '/v1/open/datasets/{id}/rows', '/v1/open/datasets/fee-catalog/rows?limit=1001', { headers: h })).status).toBe(400);
     const csv = await api('GET', '/v1/open/datasets/fee-catalog/rows', { headers: { ...h, accept: 'text/csv' } });
     expect(csv.headers.get('content-type')).toContain('text/csv');

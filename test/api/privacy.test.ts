@@ -420,6 +420,36 @@ describe('privacy: canary payers through the whole money path', () => {
     }
   });
 
+  it('the portal’s static files: no way out of web/, no 5xx for odd paths', async () => {
+    const secretPaths = [
+      '/..%2fpackage.json',
+      '/..%2f..%2f..%2fetc%2fpasswd',
+      '/%2e%2e/%2e%2e/package.json',
+      '/..%5cpackage.json',
+      '/web/..%2f..%2fpackage.json',
+      `/..%2f.data%2fkeys%2fauth.jwk.json`,
+      `/..%2f..%2f${encodeURIComponent(dataDir.slice(1))}%2fkeys%2fauth.jwk.json`,
+      '/%E0%A4%A',
+      '/%00',
+      '/index.html%00.png',
+    ];
+    for (const p of secretPaths) {
+      const r = await call('GET', p);
+      expect(r.status, p).toBe(404);
+      expect(r.text).not.toMatch(/"d"\s*:|"dependencies"|root:/);
+    }
+    expect((await call('GET', '/')).status).toBe(200);
+  });
+
+  it('the local key files are readable by their owner only', async () => {
+    const { statSync, readdirSync } = await import('node:fs');
+    const dir = process.env.LOCAL_KEY_DIR!;
+    expect(statSync(dir).mode & 0o077).toBe(0);
+    const files = readdirSync(dir);
+    expect(files).toEqual(expect.arrayContaining(['auth.jwk.json', 'receipt-signing.jwk.json']));
+    for (const f of files) expect(statSync(join(dir, f)).mode & 0o077, f).toBe(0);
+  });
+
   it('the scanner finds canaries where they are allowed (positive controls)', async () => {
     const noticeItems = await scanAll(tableName('Notices'));
     expect(canariesIn(JSON.stringify(noticeItems))).toEqual(expect.arrayContaining([CANARY_A.name, CANARY_A.idNumber, CANARY_A.phone, CANARY_B.name]));
