@@ -1,14 +1,14 @@
-import type { z } from 'zod';
+import type { $ZodType } from 'zod/v4/core';
 import type { RouteKey } from '../infra/routes';
 
 /** What the OpenAPI document says about one route; each context's schema module exports its own. */
 export interface RouteDoc {
   summary: string;
-  body?: z.ZodType;
+  body?: $ZodType;
   /** `text/csv` bodies are documented as a string. */
   bodyType?: 'text/csv';
-  query?: z.ZodType;
-  response?: z.ZodType;
+  query?: $ZodType;
+  response?: $ZodType;
   status?: number;
   /** Other success statuses the route answers (e.g. 200 when nothing changed, 304); `sameBody` reuses `response`. */
   alsoStatus?: { status: number; description: string; sameBody?: boolean }[];
@@ -24,5 +24,16 @@ export interface HeaderDoc {
   name: string;
   required: boolean;
   description: string;
-  schema: z.ZodType;
+  schema: $ZodType;
+}
+
+/**
+ * Builds a value on first use. Response shapes and route docs are read only by the OpenAPI document
+ * and tests, so each schema module builds them in a `lazily` factory: a Lambda cold start constructs
+ * only the request schemas it validates with (zod schema construction is CPU at import; see
+ * docs/benchmarks.md, "Cold start").
+ */
+export function lazily<T>(build: () => T): () => T {
+  let built: { value: T } | undefined;
+  return () => (built ??= { value: build() }).value;
 }

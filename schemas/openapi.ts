@@ -1,29 +1,30 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import type { $ZodType } from 'zod/v4/core';
 import { routes, type Route } from '../infra/routes';
 import { problemTypes } from '../functions/shared/errors';
-import { catalogRouteDocs } from './catalog';
+import { catalogDocs } from './catalog';
 import { Problem } from './common';
-import { financeRouteDocs } from './finance';
-import { ledgerRouteDocs } from './ledger';
-import { opendataRouteDocs } from './opendata';
-import { noticesRouteDocs } from './notices';
-import { paymentsRouteDocs } from './payments';
+import { financeDocs } from './finance';
+import { ledgerDocs } from './ledger';
+import { opendataDocs } from './opendata';
+import { noticesDocs } from './notices';
+import { paymentsDocs } from './payments';
 import type { RouteDoc, RouteDocs } from './docs';
 
 /** Every context's route docs; a route without one is still listed, with a generic response. */
 const allDocs: RouteDocs = {
-  ...catalogRouteDocs,
-  ...ledgerRouteDocs,
-  ...financeRouteDocs,
-  ...opendataRouteDocs,
-  ...noticesRouteDocs,
-  ...paymentsRouteDocs,
+  ...catalogDocs().routes,
+  ...ledgerDocs().routes,
+  ...financeDocs().routes,
+  ...opendataDocs().routes,
+  ...noticesDocs().routes,
+  ...paymentsDocs().routes,
 };
 
 /** Schemas with a `.meta({ id })` become shared components; zod emits them as local `$defs`. */
 const components: Record<string, unknown> = {};
 
-const jsonSchema = (s: z.ZodType, io: 'input' | 'output') => {
+const jsonSchema = (s: $ZodType, io: 'input' | 'output') => {
   const { $schema: _s, $defs, ...rest } = z.toJSONSchema(s, { target: 'draft-2020-12', io, unrepresentable: 'any', reused: 'inline' }) as Record<string, unknown>;
   const suffix = io === 'input' ? 'Input' : '';
   const rewrite = (v: unknown): unknown =>
@@ -32,7 +33,7 @@ const jsonSchema = (s: z.ZodType, io: 'input' | 'output') => {
   return rewrite(rest) as Record<string, unknown>;
 };
 
-const queryParameters = (q: z.ZodType | undefined) => {
+const queryParameters = (q: $ZodType | undefined) => {
   if (!q) return [];
   const schema = jsonSchema(q, 'input') as { properties?: Record<string, unknown>; required?: string[] };
   return Object.entries(schema.properties ?? {}).map(([name, s]) => ({ name, in: 'query', required: schema.required?.includes(name) ?? false, schema: s }));
@@ -114,7 +115,7 @@ export function buildOpenApiDocument() {
     servers: [{ url: '/' }],
     paths,
     components: {
-      schemas: { Problem: jsonSchema(Problem, 'output'), ...components },
+      schemas: { Problem: jsonSchema(Problem(), 'output'), ...components },
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
         apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },

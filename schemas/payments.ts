@@ -1,171 +1,174 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { CHANNELS } from './records';
-import { BusinessDate, DepartmentId, Fen, idempotencyKeyHeader, Limit, PositiveFen } from './common';
+import { BusinessDate, Cursor, DepartmentId, Fen, idempotencyKeyHeader, Limit, PositiveFen } from './common';
 import { FeeCode } from './catalog';
-import type { RouteDocs } from './docs';
+import { lazily, type RouteDocs } from './docs';
 import { NoticeNo } from './notices';
 
 export const Channel = z.enum(CHANNELS as unknown as ['cash', 'card', 'transfer', 'online']);
 
 export const PayNotices = z
   .strictObject({
-    noticeNos: z
-      .array(NoticeNo)
-      .min(1)
-      .max(20)
-      .refine((a) => new Set(a).size === a.length, 'a notice may appear only once'),
+    noticeNos: z.array(NoticeNo).check(
+      z.minLength(1),
+      z.maxLength(20),
+      z.refine((a) => new Set(a).size === a.length, 'a notice may appear only once'),
+    ),
     channel: Channel,
     amount: PositiveFen,
-    bankRef: z.string().trim().min(1).max(64).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces').optional(),
-    checkCodes: z.record(z.string(), z.string().max(64)).optional(),
+    bankRef: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(64), z.regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces'))),
+    checkCodes: z.optional(z.record(z.string(), z.string().check(z.maxLength(64)))),
   })
-  .superRefine((p, ctx) => {
-    if (p.channel === 'cash' && p.bankRef !== undefined) ctx.addIssue({ code: 'custom', path: ['bankRef'], message: 'cash payments carry no bankRef' });
-    if (p.channel !== 'cash' && p.bankRef === undefined) ctx.addIssue({ code: 'custom', path: ['bankRef'], message: `required for ${p.channel}` });
-  })
-  .meta({ id: 'PayNotices' });
+  .check(
+    z.superRefine((p, ctx) => {
+      if (p.channel === 'cash' && p.bankRef !== undefined) ctx.addIssue({ code: 'custom', path: ['bankRef'], message: 'cash payments carry no bankRef' });
+      if (p.channel !== 'cash' && p.bankRef === undefined) ctx.addIssue({ code: 'custom', path: ['bankRef'], message: `required for ${p.channel}` });
+    }),
+    z.meta({ id: 'PayNotices' }),
+  );
 export type PayNotices = z.infer<typeof PayNotices>;
-
-export const ReceiptLine = z
-  .object({
-    noticeNo: NoticeNo,
-    departmentId: DepartmentId,
-    feeCode: FeeCode,
-    name: z.string(),
-    quantity: z.number().int(),
-    amount: Fen,
-  })
-  .meta({ id: 'ReceiptLine' });
 
 export const RECEIPT_STATUSES = ['valid', 'partially-reversed', 'reversed'] as const;
 
-/** What the JWS signs: the receipt without `jws` and `status` (the status changes; the document does not). */
-export const ReceiptPayload = z.object({
-  receiptNo: z.string(),
-  checkCode: z.string(),
-  kind: z.enum(['payment', 'reversal']).meta({ description: 'reversal: a red receipt (红冲) for a refund' }),
-  paymentId: z.string(),
-  refundId: z.string().optional(),
-  originalReceiptNo: z.string().optional(),
-  payerName: z.string().meta({ description: 'masked' }),
-  lines: z.array(ReceiptLine),
-  total: Fen,
-  currency: z.literal('CNY'),
-  issuer: z.string(),
-  issuedAt: z.string(),
+export const RefundRequest = z
+  .strictObject({ amount: PositiveFen, reason: z.string().check(z.trim(), z.minLength(1), z.maxLength(500)) })
+  .check(z.meta({ id: 'RefundRequest' }));
+
+export const PaymentsQuery = z.strictObject({
+  businessDate: z.optional(BusinessDate),
+  channel: z.optional(Channel),
+  limit: z.optional(Limit),
+  cursor: z.optional(Cursor),
 });
-export type ReceiptPayload = z.infer<typeof ReceiptPayload>;
 
-export const Receipt = ReceiptPayload.extend({
-  status: z.enum(RECEIPT_STATUSES),
-  jws: z.string().meta({ description: 'compact JWS (ES256, kid in the header) over the receipt without jws and status' }),
-}).meta({ id: 'Receipt' });
-export type Receipt = z.infer<typeof Receipt>;
+export const ReceiptLookupQuery = z.strictObject({ checkCode: z.optional(z.string().check(z.maxLength(64))) });
 
-export const Payment = z
-  .object({
+export const VerifyReceipt = z
+  .union([
+    z.strictObject({ receiptNo: z.string().check(z.minLength(1), z.maxLength(64)), checkCode: z.string().check(z.minLength(1), z.maxLength(64)) }),
+    z.strictObject({ jws: z.string().check(z.minLength(1), z.maxLength(20_000)) }),
+  ])
+  .check(z.meta({ id: 'VerifyReceipt' }));
+
+/** Response shapes and the route docs: built on first use (OpenAPI document, tests), not at cold start. */
+export const paymentsDocs = lazily(() => {
+  const ReceiptLine = z
+    .object({ noticeNo: NoticeNo, departmentId: DepartmentId, feeCode: FeeCode, name: z.string(), quantity: z.int(), amount: Fen })
+    .check(z.meta({ id: 'ReceiptLine' }));
+
+  /** What the JWS signs: the receipt without `jws` and `status` (the status changes; the document does not). */
+  const ReceiptPayload = z.object({
+    receiptNo: z.string(),
+    checkCode: z.string(),
+    kind: z.enum(['payment', 'reversal']).check(z.meta({ description: 'reversal: a red receipt (红冲) for a refund' })),
     paymentId: z.string(),
-    noticeNos: z.array(NoticeNo),
-    amount: Fen,
-    channel: Channel,
-    bankRef: z.string().nullable(),
-    windowId: z.string().nullable(),
-    paidAt: z.string(),
-    businessDate: BusinessDate,
-    receipt: Receipt,
-  })
-  .meta({ id: 'Payment' });
-export type Payment = z.infer<typeof Payment>;
+    refundId: z.optional(z.string()),
+    originalReceiptNo: z.optional(z.string()),
+    payerName: z.string().check(z.meta({ description: 'masked' })),
+    lines: z.array(ReceiptLine),
+    total: Fen,
+    currency: z.literal('CNY'),
+    issuer: z.string(),
+    issuedAt: z.string(),
+  });
 
-export const PaymentSummary = z
-  .object({
+  const Receipt = z
+    .extend(ReceiptPayload, {
+      status: z.enum(RECEIPT_STATUSES),
+      jws: z.string().check(z.meta({ description: 'compact JWS (ES256, kid in the header) over the receipt without jws and status' })),
+    })
+    .check(z.meta({ id: 'Receipt' }));
+
+  const Payment = z
+    .object({
+      paymentId: z.string(),
+      noticeNos: z.array(NoticeNo),
+      amount: Fen,
+      channel: Channel,
+      bankRef: z.nullable(z.string()),
+      windowId: z.nullable(z.string()),
+      paidAt: z.string(),
+      businessDate: BusinessDate,
+      receipt: Receipt,
+    })
+    .check(z.meta({ id: 'Payment' }));
+
+  const paymentSummaryFields = {
     paymentId: z.string(),
     noticeNos: z.array(NoticeNo),
     amount: Fen,
     refundedAmount: Fen,
     channel: Channel,
-    bankRef: z.string().nullable(),
-    windowId: z.string().nullable(),
+    bankRef: z.nullable(z.string()),
+    windowId: z.nullable(z.string()),
     paidAt: z.string(),
     businessDate: BusinessDate,
     receiptNo: z.string(),
-    lines: z.array(z.object({ noticeNo: NoticeNo, departmentId: DepartmentId, feeCode: FeeCode, feeVersion: z.number().int(), quantity: z.number().int(), amount: Fen })),
-  })
-  .meta({ id: 'PaymentSummary' });
+    lines: z.array(z.object({ noticeNo: NoticeNo, departmentId: DepartmentId, feeCode: FeeCode, feeVersion: z.int(), quantity: z.int(), amount: Fen })),
+  };
+  const PaymentSummary = z.object(paymentSummaryFields).check(z.meta({ id: 'PaymentSummary' }));
+  // From the fields, not z.extend(PaymentSummary): extending would carry PaymentSummary's id along.
+  const PaymentDetail = z.object({ ...paymentSummaryFields, receipt: Receipt }).check(z.meta({ id: 'PaymentDetail' }));
 
-export const PaymentDetail = PaymentSummary.extend({ receipt: Receipt }).meta({ id: 'PaymentDetail' });
+  const Refund = z
+    .object({
+      refundId: z.string(),
+      paymentId: z.string(),
+      channel: Channel.check(z.meta({ description: 'the channel of the payment refunded' })),
+      receiptNo: z.string().check(z.meta({ description: 'the red receipt’s number' })),
+      amount: Fen,
+      reason: z.string(),
+      refundedAt: z.string(),
+      businessDate: BusinessDate,
+      lines: z.array(z.object({ departmentId: DepartmentId, feeCode: FeeCode, amount: Fen })),
+      receipt: Receipt,
+      originalReceipt: z.object({ receiptNo: z.string(), status: z.enum(RECEIPT_STATUSES) }),
+    })
+    .check(z.meta({ id: 'Refund' }));
 
-export const RefundRequest = z.strictObject({ amount: PositiveFen, reason: z.string().trim().min(1).max(500) }).meta({ id: 'RefundRequest' });
+  const Verification = z
+    .object({ valid: z.boolean(), status: z.nullable(z.enum(RECEIPT_STATUSES)), receipt: z.optional(Receipt) })
+    .check(z.meta({ id: 'ReceiptVerification' }));
 
-export const Refund = z
-  .object({
-    refundId: z.string(),
-    paymentId: z.string(),
-    channel: Channel.meta({ description: 'the channel of the payment refunded' }),
-    receiptNo: z.string().meta({ description: 'the red receipt’s number' }),
-    amount: Fen,
-    reason: z.string(),
-    refundedAt: z.string(),
-    businessDate: BusinessDate,
-    lines: z.array(z.object({ departmentId: DepartmentId, feeCode: FeeCode, amount: Fen })),
-    receipt: Receipt,
-    originalReceipt: z.object({ receiptNo: z.string(), status: z.enum(RECEIPT_STATUSES) }),
-  })
-  .meta({ id: 'Refund' });
+  const Jwks = z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).check(z.meta({ id: 'JWKS' }));
 
-export const PaymentsQuery = z.strictObject({
-  businessDate: BusinessDate.optional(),
-  channel: Channel.optional(),
-  limit: Limit.optional(),
-  cursor: z.string().max(2048).optional(),
+  const routes: RouteDocs = {
+    'POST /v1/payments': {
+      summary: 'Pay 1-20 notices through one channel (Idempotency-Key required)',
+      body: PayNotices,
+      headers: [idempotencyKeyHeader(true)],
+      response: Payment,
+      status: 201,
+      problems: [
+        'idempotency-key-required',
+        'amount-mismatch',
+        'bank-ref-duplicate',
+        'notice-already-paid',
+        'notice-cancelled',
+        'notice-expired',
+        'idempotency-key-reused',
+        'idempotency-in-progress',
+        'not-found',
+        'unauthorized',
+      ],
+    },
+    'GET /v1/payments': { summary: 'Payments of a business day', query: PaymentsQuery, response: z.object({ items: z.array(PaymentSummary), nextCursor: z.nullable(z.string()) }) },
+    'GET /v1/payments/{paymentId}': { summary: 'One payment with its receipt (current status)', response: PaymentDetail, problems: ['not-found'] },
+    'POST /v1/payments/{paymentId}/refunds': {
+      summary: 'Refund part or all of a payment (Idempotency-Key required): a reversing transaction and a red receipt',
+      body: RefundRequest,
+      headers: [idempotencyKeyHeader(true)],
+      response: Refund,
+      status: 201,
+      problems: ['idempotency-key-required', 'refund-exceeds-payment', 'not-found', 'idempotency-key-reused', 'idempotency-in-progress', 'day-closed'],
+    },
+    'GET /v1/receipts/{receiptNo}': { summary: 'A receipt, with its check code', query: ReceiptLookupQuery, response: Receipt, problems: ['not-found', 'rate-limited'] },
+    'POST /v1/receipts/verify': { summary: 'Verify a receipt by number and check code, or by its JWS', body: VerifyReceipt, response: Verification, problems: ['rate-limited'] },
+    'GET /v1/.well-known/jwks.json': { summary: 'The public keys that sign receipts', response: Jwks },
+  };
+  return { schemas: { ReceiptPayload, Receipt, Payment }, routes };
 });
-
-export const ReceiptLookupQuery = z.strictObject({ checkCode: z.string().max(64).optional() });
-
-export const VerifyReceipt = z
-  .union([
-    z.strictObject({ receiptNo: z.string().min(1).max(64), checkCode: z.string().min(1).max(64) }),
-    z.strictObject({ jws: z.string().min(1).max(20_000) }),
-  ])
-  .meta({ id: 'VerifyReceipt' });
-
-export const Verification = z
-  .object({ valid: z.boolean(), status: z.enum(RECEIPT_STATUSES).nullable(), receipt: Receipt.optional() })
-  .meta({ id: 'ReceiptVerification' });
-
-const Jwks = z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).meta({ id: 'JWKS' });
-
-export const paymentsRouteDocs: RouteDocs = {
-  'POST /v1/payments': {
-    summary: 'Pay 1-20 notices through one channel (Idempotency-Key required)',
-    body: PayNotices,
-    headers: [idempotencyKeyHeader(true)],
-    response: Payment,
-    status: 201,
-    problems: [
-      'idempotency-key-required',
-      'amount-mismatch',
-      'bank-ref-duplicate',
-      'notice-already-paid',
-      'notice-cancelled',
-      'notice-expired',
-      'idempotency-key-reused',
-      'idempotency-in-progress',
-      'not-found',
-      'unauthorized',
-    ],
-  },
-  'GET /v1/payments': { summary: 'Payments of a business day', query: PaymentsQuery, response: z.object({ items: z.array(PaymentSummary), nextCursor: z.string().nullable() }) },
-  'GET /v1/payments/{paymentId}': { summary: 'One payment with its receipt (current status)', response: PaymentDetail, problems: ['not-found'] },
-  'POST /v1/payments/{paymentId}/refunds': {
-    summary: 'Refund part or all of a payment (Idempotency-Key required): a reversing transaction and a red receipt',
-    body: RefundRequest,
-    headers: [idempotencyKeyHeader(true)],
-    response: Refund,
-    status: 201,
-    problems: ['idempotency-key-required', 'refund-exceeds-payment', 'not-found', 'idempotency-key-reused', 'idempotency-in-progress', 'day-closed'],
-  },
-  'GET /v1/receipts/{receiptNo}': { summary: 'A receipt, with its check code', query: ReceiptLookupQuery, response: Receipt, problems: ['not-found', 'rate-limited'] },
-  'POST /v1/receipts/verify': { summary: 'Verify a receipt by number and check code, or by its JWS', body: VerifyReceipt, response: Verification, problems: ['rate-limited'] },
-  'GET /v1/.well-known/jwks.json': { summary: 'The public keys that sign receipts', response: Jwks },
-};
+type PaymentSchemas = ReturnType<typeof paymentsDocs>['schemas'];
+export type ReceiptPayload = z.infer<PaymentSchemas['ReceiptPayload']>;
+export type Receipt = z.infer<PaymentSchemas['Receipt']>;
+export type Payment = z.infer<PaymentSchemas['Payment']>;

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, QueryCommand, GetCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { tableName } from '../../infra/tables';
-import { FeeItem, type Department } from '../../schemas/catalog';
+import type { Department, FeeItem } from '../../schemas/catalog';
 import { ddb } from '../shared/ddb';
 import { DomainError } from '../shared/errors';
 import type { CatalogStore } from './catalog';
@@ -81,7 +81,8 @@ export class DynamoCatalogStore implements CatalogStore {
   }
 }
 
+/** A stored version in the field order of the FeeItem schema (items were validated when written). */
 function toFeeItem(i: Record<string, unknown>): FeeItem {
-  const { pk: _pk, sk: _sk, gsi1pk: _g, gsi1sk: _s, ...item } = i;
-  return FeeItem.parse(item); // also restores the schema's field order
+  const { code, name, departmentId, category, legalBasis, approvedBy, pricing, effectiveFrom, effectiveTo, version, publishedAt } = i as FeeItem;
+  return { code, name, departmentId, category, legalBasis, approvedBy, pricing, effectiveFrom, ...(effectiveTo === undefined ? {} : { effectiveTo }), version, publishedAt };
 }

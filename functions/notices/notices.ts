@@ -33,6 +33,8 @@ export interface NoticeRecord {
   issuedAt: string;
   dueDate: string;
   paymentId?: string;
+  /** Set with paymentId by the payment's transaction. */
+  paidAt?: string;
   cancelledAt?: string;
   cancelReason?: string;
 }

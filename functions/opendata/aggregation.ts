@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { CHANNELS, type PaymentRecord, type RefundRecord } from '../../schemas/records';
 import { DepartmentId } from '../../schemas/common';
 import { FeeCode } from '../../schemas/catalog';
@@ -43,27 +43,26 @@ export const shardOf = (id: string): number => createHash('sha256').update(id).d
 
 const Instant = z.iso.datetime({ offset: true });
 const Channel = z.enum(CHANNELS as [string, ...string[]]);
-const Amount = z.number().int().min(0);
+const Amount = z.int().check(z.gte(0));
+const Id = z.string().check(z.minLength(1), z.maxLength(200));
 
 // Only the fields the aggregates use, validated so that nothing but identifiers from the catalog and
 // counts ever reaches a key or a counter (a malformed record cannot smuggle text into open data).
 const PaymentShape = z.object({
   recordType: z.literal('payment'),
-  paymentId: z.string().min(1).max(200),
+  paymentId: Id,
   channel: Channel,
   amount: Amount,
   paidAt: Instant,
-  lines: z
-    .array(z.object({ noticeNo: z.string().min(1).max(200), departmentId: DepartmentId, feeCode: FeeCode, amount: Amount, noticeIssuedAt: Instant }))
-    .min(1),
+  lines: z.array(z.object({ noticeNo: Id, departmentId: DepartmentId, feeCode: FeeCode, amount: Amount, noticeIssuedAt: Instant })).check(z.minLength(1)),
 });
 const RefundShape = z.object({
   recordType: z.literal('refund'),
-  refundId: z.string().min(1).max(200),
-  paymentId: z.string().min(1).max(200),
+  refundId: Id,
+  paymentId: Id,
   amount: Amount,
   refundedAt: Instant,
-  lines: z.array(z.object({ departmentId: DepartmentId, feeCode: FeeCode, amount: Amount })).min(1),
+  lines: z.array(z.object({ departmentId: DepartmentId, feeCode: FeeCode, amount: Amount })).check(z.minLength(1)),
 });
 
 export type ParsedRecord =

@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, importJWK, jwtVerify, type JWK, type JWTVerifyGetKey } from 'jose';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ROLES } from '../../infra/routes';
 
 export { ANONYMOUS, principalFromContext, principalToContext, type Principal } from './principal';
@@ -13,16 +13,19 @@ export const authAudience = (): string => process.env.AUTH_AUDIENCE ?? 'one-wind
 /** Directory of the local stack's key files (auth and receipt signing); never used when deployed. */
 export const localKeyDir = (): string => process.env.LOCAL_KEY_DIR ?? join(process.cwd(), '.data', 'keys');
 
+const nonEmpty = () => z.string().check(z.minLength(1));
 const claimsSchema = z
   .object({
-    sub: z.string().min(1),
+    sub: nonEmpty(),
     exp: z.number(),
     role: z.enum(ROLES),
-    dept: z.string().min(1).optional(),
-    window: z.string().min(1).optional(),
+    dept: z.optional(nonEmpty()),
+    window: z.optional(nonEmpty()),
   })
-  .refine((c) => c.role !== 'department' || c.dept, { message: 'a department token carries dept' })
-  .refine((c) => c.role !== 'clerk' || c.window, { message: 'a clerk token carries window' });
+  .check(
+    z.refine((c) => c.role !== 'department' || c.dept, { message: 'a department token carries dept' }),
+    z.refine((c) => c.role !== 'clerk' || c.window, { message: 'a clerk token carries window' }),
+  );
 
 type VerifyKey = JWTVerifyGetKey | Awaited<ReturnType<typeof importJWK>>;
 let keySource: { key: VerifyKey; id: string } | undefined;

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { validationFailed, type FieldError } from './errors';
 
 /**
@@ -12,7 +12,7 @@ export function fieldKey(key: PropertyKey): string {
 }
 
 /** Parses with a zod schema; on failure throws 400 `validation-failed` with one entry per bad field. */
-export function parseWith<S extends z.ZodType>(schema: S, value: unknown, prefix = ''): z.infer<S> {
+export function parseWith<S extends z.ZodMiniType>(schema: S, value: unknown, prefix = ''): z.infer<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const errors: FieldError[] = [];

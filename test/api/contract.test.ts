@@ -268,6 +268,11 @@ describe('notices', () => {
     expect((await pay({ noticeNos: [paid.noticeNo], channel: 'cash', amount: 1200 })).status).toBe(201);
     const cancelPaid = await call('POST', '/v1/notices/{noticeNo}/cancel', `/v1/notices/${paid.noticeNo}/cancel`, { token: d.deptToken, body: { reason: 'x' } });
     expect([cancelPaid.status, slugOf(cancelPaid)]).toEqual([409, 'notice-already-paid']);
+    // A paid notice, in every view and in the list, still conforms to the documented shape.
+    const paidView = await call('GET', '/v1/notices/{noticeNo}', `/v1/notices/${paid.noticeNo}`, { token: d.deptToken });
+    expect(paidView.body).toMatchObject({ status: 'paid', paymentId: expect.any(String), paidAt: expect.stringMatching(ISO_MS) });
+    await call('GET', '/v1/notices/{noticeNo}', `/v1/notices/${paid.noticeNo}?checkCode=${paid.checkCode}`);
+    await call('GET', '/v1/notices', '/v1/notices?status=paid', { token: d.deptToken });
   });
 });
 

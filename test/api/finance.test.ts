@@ -1,9 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { today } from '../../functions/shared/clock';
-import { AcceptResult, BudgetAllocation, Expenditure, Reconciliation, Resolution, SeparationReport, StatementSummary } from '../../schemas/finance';
+import { financeDocs } from '../../schemas/finance';
 import { seedPayments } from '../integration/finance/seed';
 import { api, token, uniq } from '../support/api';
 import { matchingStatementRows, paymentRecord, statementCsv, uniqueDate } from '../unit/finance/dayFixtures';
+
+const { AcceptResult, BudgetAllocation, Expenditure, Reconciliation, Resolution, SeparationReport, StatementSummary } = financeDocs().schemas;
 
 let financeToken: string;
 let auditor: string;
