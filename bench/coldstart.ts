@@ -16,17 +16,15 @@
  *
  *   npm run bench:coldstart            (BENCH_RUNS=N to change the repetitions; default 21)
  *
- * BENCH_WHATIF=1 adds, for diagnosis only (no GOAL line), each function bundled as if its sources
- * said `import * as z from 'zod'` instead of `import { z } from 'zod'`: the named `z` is zod's whole
- * namespace object, which esbuild cannot tree-shake (≈440 KiB, locales included), while a namespace
- * import lets it keep only what is used.
+ * (An earlier BENCH_WHATIF mode measured the sources as if they imported zod by namespace; every
+ * source now does, and the request schemas use zod/mini, so it was removed: docs/benchmarks.md.)
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build, type Metafile, type Plugin } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 import { esbuildOptionsFor } from '../infra/constructs/bundling';
 import { functions, type FunctionName } from '../infra/functions';
 import { tableEnvVar } from '../infra/tables';
@@ -66,20 +64,9 @@ function lambdaEnv(name?: FunctionName): Record<string, string> {
   return env;
 }
 
-/** What-if only: rewrites our sources' `import { z } from 'zod'` to a namespace import. */
-const zodNamespaceImports: Plugin = {
-  name: 'what-if-zod-namespace-import',
-  setup(b) {
-    b.onLoad({ filter: /\/(functions|schemas|infra)\/.*\.ts$/ }, (args) => ({
-      loader: 'ts',
-      contents: readFileSync(args.path, 'utf8').replace(/import \{ z \} from 'zod';/g, "import * as z from 'zod';"),
-    }));
-  },
-};
-
-async function bundle(name: string, entry: string, plugins: Plugin[] = []): Promise<{ file: string; metafile: Metafile }> {
+async function bundle(name: string, entry: string): Promise<{ file: string; metafile: Metafile }> {
   const file = join(OUT, name, 'index.mjs');
-  const r = await build({ ...esbuildOptionsFor(entry, file), metafile: true, plugins });
+  const r = await build({ ...esbuildOptionsFor(entry, file), metafile: true });
   return { file, metafile: r.metafile };
 }
 
@@ -138,11 +125,6 @@ async function main() {
     targets.push({ name, args: nodeArgs(b.file), bundle: b.file, metafile: b.metafile, env: lambdaEnv(name) });
   }
   const measured = targets.length;
-  if (process.env.BENCH_WHATIF)
-    for (const t of targets.slice(2)) {
-      const b = await bundle(`${t.name}.zod-ns`, join(ROOT, functions[t.name as FunctionName].entry), [zodNamespaceImports]);
-      targets.push({ name: `(what-if) ${t.name} with import * as z`, args: nodeArgs(b.file), bundle: b.file, metafile: b.metafile, env: t.env });
-    }
 
   // Warm the file cache, then interleave: every round runs every target once, so load on this
   // shared machine affects all of them alike.
