@@ -3,15 +3,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
 import { ROLES } from '../../infra/routes';
+import { localKeyDir } from './localKeyDir';
 
+export { localKeyDir } from './localKeyDir';
 export { ANONYMOUS, principalFromContext, principalToContext, type Principal } from './principal';
 import type { Principal } from './principal';
 
 export const authIssuer = (): string => process.env.AUTH_ISSUER ?? 'https://auth.one-window.local';
 export const authAudience = (): string => process.env.AUTH_AUDIENCE ?? 'one-window-api';
-
-/** Directory of the local stack's key files (auth and receipt signing); never used when deployed. */
-export const localKeyDir = (): string => process.env.LOCAL_KEY_DIR ?? join(process.cwd(), '.data', 'keys');
 
 const nonEmpty = () => z.string().check(z.minLength(1));
 const claimsSchema = z
