@@ -1,16 +1,11 @@
 import * as z from 'zod/mini';
-import { BusinessDate, Cursor, DepartmentId, Limit, listOf, PositiveFen } from './common';
+import { BusinessDate, Cursor, DepartmentId, FeeCode, Limit, listOf, PositiveFen, text } from './common';
 import { lazily, type RouteDocs } from './docs';
-
-/** Trimmed, non-empty text of at most `max` characters. */
-export const text = (max: number, required?: string) => z.string().check(z.trim(), z.minLength(1, required), z.maxLength(max));
 
 export const Department = z.strictObject({ id: DepartmentId, name: text(200) }).check(z.meta({ id: 'Department' }));
 export type Department = z.infer<typeof Department>;
 
 export const FEE_CATEGORIES = ['administrative-fee', 'government-fund', 'fine', 'other'] as const;
-
-export const FeeCode = z.string().check(z.regex(/^[A-Z0-9][A-Z0-9-]{1,31}$/, 'must be 2-32 upper-case letters, digits or dashes'));
 
 export const Pricing = z
   .discriminatedUnion('kind', [

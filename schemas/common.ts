@@ -29,6 +29,11 @@ export const Timestamp = z.string().check(z.meta({ description: 'ISO 8601 UTC ti
 
 export const DepartmentId = z.string().check(z.regex(/^[A-Z][A-Z0-9]{1,15}$/, 'must be 2-16 upper-case letters or digits, starting with a letter'));
 
+export const FeeCode = z.string().check(z.regex(/^[A-Z0-9][A-Z0-9-]{1,31}$/, 'must be 2-32 upper-case letters, digits or dashes'));
+
+/** Trimmed, non-empty text of at most `max` characters. */
+export const text = (max: number, required?: string) => z.string().check(z.trim(), z.minLength(1, required), z.maxLength(max));
+
 export const Limit = z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(500)), 50);
 
 export const Cursor = z.string().check(z.maxLength(2048));

@@ -1,6 +1,5 @@
 import * as z from 'zod/mini';
-import { BusinessDate, DepartmentId, Fen, idempotencyKeyHeader, PositiveFen, Timestamp } from './common';
-import { text } from './catalog';
+import { BusinessDate, DepartmentId, Fen, idempotencyKeyHeader, PositiveFen, text, Timestamp } from './common';
 import { lazily, type RouteDocs } from './docs';
 import { DayProof } from './ledger';
 

@@ -1,7 +1,6 @@
 import * as z from 'zod/mini';
 import { isValidResidentId } from '../functions/shared/ids';
-import { BusinessDate, Cursor, DepartmentId, Fen, Limit } from './common';
-import { FeeCode, text } from './catalog';
+import { BusinessDate, Cursor, DepartmentId, FeeCode, Fen, Limit, text } from './common';
 import { lazily, type RouteDocs } from './docs';
 
 export const ID_TYPES = ['resident-id', 'passport', 'business-licence', 'other'] as const;

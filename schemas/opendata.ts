@@ -1,6 +1,5 @@
 import * as z from 'zod/mini';
-import { Cursor, Limit, listOf } from './common';
-import { text } from './catalog';
+import { Cursor, Limit, listOf, text } from './common';
 import { lazily, type RouteDocs } from './docs';
 
 /**

@@ -1,7 +1,6 @@
 import * as z from 'zod/mini';
 import { CHANNELS } from './records';
-import { BusinessDate, Cursor, DepartmentId, Fen, idempotencyKeyHeader, Limit, PositiveFen } from './common';
-import { FeeCode } from './catalog';
+import { BusinessDate, Cursor, DepartmentId, FeeCode, Fen, idempotencyKeyHeader, Limit, PositiveFen } from './common';
 import { lazily, type RouteDocs } from './docs';
 import { NoticeNo } from './notices';
 

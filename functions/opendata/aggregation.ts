@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import { CHANNELS, type PaymentRecord, type RefundRecord } from '../../schemas/records';
-import { DepartmentId } from '../../schemas/common';
-import { FeeCode } from '../../schemas/catalog';
+import { DepartmentId, FeeCode } from '../../schemas/common';
 import { businessDateOf } from '../shared/clock';
 
 /**

@@ -13,7 +13,7 @@ async function keyPair(kid = 'k1') {
   return { publicKey, privateKey, jwks: { keys: [pub] }, pub };
 }
 const enc = (o: unknown) => Buffer.from(typeof o === 'string' ? o : JSON.stringify(o)).toString('base64url');
-const joseSign = (payload: object, key: CryptoKey, header: Record<string, unknown>) =>
+const joseSign = (payload: object, key: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'], header: Record<string, unknown>) =>
   new CompactSign(new TextEncoder().encode(JSON.stringify(payload))).setProtectedHeader({ alg: 'ES256', ...header }).sign(key);
 
 describe('signer (node:crypto, checked against jose)', () => {
