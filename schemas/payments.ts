@@ -78,30 +78,22 @@ export const paymentsDocs = lazily(() => {
     })
     .check(z.meta({ id: 'Receipt' }));
 
-  const Payment = z
-    .object({
-      paymentId: z.string(),
-      noticeNos: z.array(NoticeNo),
-      amount: Fen,
-      channel: Channel,
-      bankRef: z.nullable(z.string()),
-      windowId: z.nullable(z.string()),
-      paidAt: z.string(),
-      businessDate: BusinessDate,
-      receipt: Receipt,
-    })
-    .check(z.meta({ id: 'Payment' }));
-
-  const paymentSummaryFields = {
-    paymentId: z.string(),
-    noticeNos: z.array(NoticeNo),
-    amount: Fen,
-    refundedAmount: Fen,
+  // The fields every payment view shares, in the order the views list them.
+  const paymentWhat = { paymentId: z.string(), noticeNos: z.array(NoticeNo), amount: Fen };
+  const paymentHowWhen = {
     channel: Channel,
     bankRef: z.nullable(z.string()),
     windowId: z.nullable(z.string()),
     paidAt: z.string(),
     businessDate: BusinessDate,
+  };
+
+  const Payment = z.object({ ...paymentWhat, ...paymentHowWhen, receipt: Receipt }).check(z.meta({ id: 'Payment' }));
+
+  const paymentSummaryFields = {
+    ...paymentWhat,
+    refundedAmount: Fen,
+    ...paymentHowWhen,
     receiptNo: z.string(),
     lines: z.array(z.object({ noticeNo: NoticeNo, departmentId: DepartmentId, feeCode: FeeCode, feeVersion: z.int(), quantity: z.int(), amount: Fen })),
   };
