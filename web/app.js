@@ -46,6 +46,9 @@ async function showCatalog(asOf) {
     r = await call('GET', `/v1/fee-items?${query}&cursor=${encodeURIComponent(r.body.nextCursor)}`);
     if (r.ok) items.push(...r.body.items);
   }
+  // Departments by name, as a payer knows them (the code stays beside it); a failed read shows codes only.
+  const depts = await call('GET', '/v1/departments');
+  const deptName = new Map(depts.ok ? depts.body.items.map((d) => [d.id, d.name]) : []);
   r = { body: { items } };
   if (r.body.items.length === 0) tbody.append(el('tr', {}, el('td', { colspan: '8' }, 'No fee items in force on this date.')));
   for (const f of r.body.items)
@@ -55,7 +58,7 @@ async function showCatalog(asOf) {
         { 'data-code': f.code },
         el('td', {}, f.code),
         el('td', {}, f.name),
-        el('td', {}, f.departmentId),
+        el('td', {}, deptName.has(f.departmentId) ? `${deptName.get(f.departmentId)} (${f.departmentId})` : f.departmentId),
         el('td', {}, f.category),
         el('td', {}, pricingText(f.pricing)),
         el('td', {}, f.legalBasis),

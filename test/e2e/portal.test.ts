@@ -45,6 +45,7 @@ describe('portal', () => {
     await page.goto(inject('apiUrl') + '/');
     await page.locator(`#catalog-table tr[data-code="${code}"]`).waitFor();
     expect(await page.locator(`#catalog-table tr[data-code="${code}"]`).innerText()).toContain('10.50 元');
+    expect(await page.locator(`#catalog-table tr[data-code="${code}"]`).innerText()).toContain(`市场监管局 (${dept})`);
 
     await page.fill('#lookup-form [name=noticeNo]', notice.body.noticeNo);
     await page.fill('#lookup-form [name=checkCode]', notice.body.checkCode);
