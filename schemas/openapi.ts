@@ -11,15 +11,18 @@ import { noticesDocs } from './notices';
 import { paymentsDocs } from './payments';
 import type { RouteDoc, RouteDocs } from './docs';
 
-/** Every context's route docs; a route without one is still listed, with a generic response. */
-const allDocs: RouteDocs = {
+/**
+ * Every context's route docs; a route without one is still listed, with a generic response. Built
+ * when the document is, not at import: the docs factories are what keeps them off cold starts.
+ */
+const allDocs = (): RouteDocs => ({
   ...catalogDocs().routes,
   ...ledgerDocs().routes,
   ...financeDocs().routes,
   ...opendataDocs().routes,
   ...noticesDocs().routes,
   ...paymentsDocs().routes,
-};
+});
 
 /** Schemas with a `.meta({ id })` become shared components; zod emits them as local `$defs`. */
 const components: Record<string, unknown> = {};
@@ -58,15 +61,12 @@ function security(route: Route) {
 function operation(route: Route, doc: RouteDoc | undefined) {
   const status = String(doc?.status ?? 200);
   const problemRef = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
+  const body = doc?.response ? { content: { 'application/json': { schema: jsonSchema(doc.response, 'output') } } } : {};
   const responses: Record<string, unknown> = {
-    [status]: { description: 'Success', ...(doc?.response ? { content: { 'application/json': { schema: jsonSchema(doc.response, 'output') } } } : {}) },
+    [status]: { description: 'Success', ...body },
     '400': { description: 'validation-failed', content: problemRef },
   };
-  for (const alt of doc?.alsoStatus ?? [])
-    responses[String(alt.status)] = {
-      description: alt.description,
-      ...(alt.sameBody && doc?.response ? { content: { 'application/json': { schema: jsonSchema(doc.response, 'output') } } } : {}),
-    };
+  for (const alt of doc?.alsoStatus ?? []) responses[String(alt.status)] = { description: alt.description, ...(alt.sameBody ? body : {}) };
   for (const slug of doc?.problems ?? []) {
     const p = problemTypes[slug as keyof typeof problemTypes];
     if (!p) continue;
@@ -101,8 +101,9 @@ function operation(route: Route, doc: RouteDoc | undefined) {
 
 export function buildOpenApiDocument() {
   const paths: Record<string, Record<string, unknown>> = {};
+  const docs = allDocs();
   for (const route of routes as readonly Route[]) {
-    const doc = allDocs[`${route.method} ${route.path}` as keyof RouteDocs];
+    const doc = docs[`${route.method} ${route.path}` as keyof RouteDocs];
     (paths[route.path] ??= {})[route.method.toLowerCase()] = operation(route, doc);
   }
   return {

@@ -39,6 +39,9 @@ async function showCatalog(asOf) {
   tbody.replaceChildren();
   // A public catalog shows every fee in force: follow the list's pages (500 per page at most).
   const query = `limit=500${asOf ? `&asOf=${encodeURIComponent(asOf)}` : ''}`;
+  // Departments by name, as a payer knows them (the code stays beside it); read alongside the first
+  // page, and a failed read shows codes only.
+  const departments = call('GET', '/v1/departments');
   let r = await call('GET', `/v1/fee-items?${query}`);
   if (!r.ok) return tbody.append(el('tr', {}, el('td', { colspan: '8', class: 'error' }, problemText(r.body, r.status))));
   const items = [...r.body.items];
@@ -46,8 +49,7 @@ async function showCatalog(asOf) {
     r = await call('GET', `/v1/fee-items?${query}&cursor=${encodeURIComponent(r.body.nextCursor)}`);
     if (r.ok) items.push(...r.body.items);
   }
-  // Departments by name, as a payer knows them (the code stays beside it); a failed read shows codes only.
-  const depts = await call('GET', '/v1/departments');
+  const depts = await departments;
   const deptName = new Map(depts.ok ? depts.body.items.map((d) => [d.id, d.name]) : []);
   r = { body: { items } };
   if (r.body.items.length === 0) tbody.append(el('tr', {}, el('td', { colspan: '8' }, 'No fee items in force on this date.')));

@@ -5,7 +5,6 @@ import * as z from 'zod/mini';
 import { ROLES } from '../../infra/routes';
 import { localKeyDir } from './localKeyDir';
 
-export { localKeyDir } from './localKeyDir';
 export { ANONYMOUS, principalFromContext, principalToContext, type Principal } from './principal';
 import type { Principal } from './principal';
 

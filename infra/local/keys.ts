@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Role } from '../routes';
-import { authAudience, authIssuer, localKeyDir } from '../../functions/shared/auth';
+import { authAudience, authIssuer } from '../../functions/shared/auth';
+import { localKeyDir } from '../../functions/shared/localKeyDir';
 
 /**
  * The local stack's key files (never used when deployed): `auth.jwk.json` signs the tokens the
