@@ -27,7 +27,7 @@ import { pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { esbuildOptionsFor } from '../infra/constructs/bundling';
 import { functions, type FunctionName } from '../infra/functions';
-import { tableEnvVar } from '../infra/tables';
+import { tableEnvVar } from '../schemas/tables';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const OUT = join(ROOT, '.bench', 'coldstart');

@@ -25,14 +25,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureTables, freePort, startDynamoDbLocal } from '../infra/local/dynamodb';
-import { tableEnvVar, TABLE_NAMES } from '../infra/tables';
-import { ddb } from '../functions/shared/ddb';
+import { tableEnvVar, TABLE_NAMES } from '../schemas/tables';
+import { documentClient as ddb } from '../functions/shared/wiring';
 import { DynamoAggregateStore } from '../functions/opendata/aggregateStore';
 import { addCounters, paymentContributions, refundContributions, type Counters } from '../functions/opendata/aggregation';
 import { publish } from '../functions/opendata/publishing';
 import { DynamoReleaseStore } from '../functions/opendata/releaseStore';
 import { resolveRowsRequest, rowsPage } from '../functions/opendata/releases';
-import { encodeCursor } from '../functions/shared/http';
+import { encodeCursor } from '../functions/shared/adapters/http';
 import { MemoryCatalogStore } from '../test/support/memoryCatalogStore';
 import { prng, syntheticPayment, syntheticRefund, universe } from '../test/unit/opendata/fixtures';
 

@@ -21,15 +21,16 @@ delete process.env.CLOCK;
 const { freePort } = await import('../infra/local/dynamodb');
 const { startLocalStack } = await import('../infra/local/stack');
 const { issueLocalToken } = await import('../infra/local/keys');
-const { tableName } = await import('../infra/tables');
-const { ddb } = await import('../functions/shared/ddb');
-const { today } = await import('../functions/shared/clock');
+const { tableName, documentClient: ddb, theClock } = await import('../functions/shared/wiring');
+const today = () => theClock().today();
 const { noticeKey } = await import('../functions/notices/store');
 const { paymentKeys } = await import('../functions/payments/store');
-const { idempotencyRecordId, LEASE_MS, KEEP_SECONDS } = await import('../functions/shared/idempotency');
-const { buildTransaction, accounts } = await import('../functions/shared/ledger');
-const { postTransactionItems, shardOf } = await import('../functions/shared/ledgerStore');
-const { paymentId: newPaymentId, documentNumber, checkCode } = await import('../functions/shared/ids');
+const { idempotencyRecordId, LEASE_MS, KEEP_SECONDS } = await import('../functions/shared/domain/idempotency');
+const { buildTransaction, accounts } = await import('../functions/ledger/domain/ledger');
+const { LedgerTable, shardOf } = await import('../functions/ledger/adapters');
+const ledgerTable = new LedgerTable(ddb(), tableName('Ledger'));
+const postTransactionItems = (tx: Parameters<typeof ledgerTable.postTransactionItems>[0]) => ledgerTable.postTransactionItems(tx);
+const { paymentId: newPaymentId, documentNumber, checkCode } = await import('../functions/shared/domain/ids');
 
 // 400 sequential payments per side: with 150, the p99 was the 2nd-slowest sample, i.e. one GC pause
 // or scheduler hiccup on either side, and moved between 0.97× and 1.69× from run to run.

@@ -1,5 +1,5 @@
-import type { HttpFunctionName } from './routes';
-import type { TableName } from './tables';
+import type { HttpFunctionName } from '../schemas/routes';
+import type { TableName } from '../schemas/tables';
 
 /**
  * Every Lambda function: its entry, and the tables it may touch. The stack turns `tables` into IAM
@@ -20,7 +20,7 @@ export const BACKGROUND_FUNCTIONS = ['authorizer', 'aggregator', 'publisher', 's
 export type FunctionName = HttpFunctionName | (typeof BACKGROUND_FUNCTIONS)[number];
 
 export const functions: Record<FunctionName, FunctionDef> = {
-  authorizer: { entry: 'functions/authorizer/handler.ts', tables: {} },
+  authorizer: { entry: 'functions/authorizer/entry/http.ts', tables: {} },
   platform: { entry: 'functions/platform/handler.ts', tables: {} },
   catalog: { entry: 'functions/catalog/handler.ts', tables: { Catalog: 'readwrite' } },
   notices: {
@@ -41,7 +41,7 @@ export const functions: Record<FunctionName, FunctionDef> = {
     },
     signs: true,
   },
-  ledger: { entry: 'functions/ledger/handler.ts', tables: { Ledger: 'read', Finance: 'read' }, signs: true },
+  ledger: { entry: 'functions/ledger/entry/http.ts', tables: { Ledger: 'read', Finance: 'read' }, signs: true },
   finance: {
     entry: 'functions/finance/handler.ts',
     tables: { Payments: 'read', Ledger: 'readwrite', Finance: 'readwrite', Idempotency: 'readwrite', Catalog: 'read' },

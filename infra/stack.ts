@@ -23,11 +23,11 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct, IConstruct } from 'constructs';
-import { DomainError, problemOf, type ProblemType } from '../functions/shared/errors';
+import { DomainError, problemOf, type ProblemType } from '../functions/shared/domain/errors';
 import { LAMBDA_BUNDLE, LAMBDA_RUNTIME, sourceMapsAtRuntime } from './constructs/bundling';
 import { functions, PUBLISH_SCHEDULE, type FunctionDef, type FunctionName } from './functions';
-import { routes, type Route } from './routes';
-import { tableEnvVar, tables, TABLE_NAMES, type TableDef, type TableName } from './tables';
+import { routes, type Route } from '../schemas/routes';
+import { tableEnvVar, tables, TABLE_NAMES, type TableDef, type TableName } from '../schemas/tables';
 
 /** The repository root: entries in infra/functions.ts and web/ are relative to it. */
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');

@@ -1,5 +1,5 @@
 import type { $ZodType } from 'zod/v4/core';
-import type { RouteKey } from '../infra/routes';
+import type { RouteKey } from './routes';
 
 /** What the OpenAPI document says about one route; each context's schema module exports its own. */
 export interface RouteDoc {

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { isValidResidentId } from '../functions/shared/ids';
+import { isValidResidentId } from '../functions/shared/domain/ids';
 import { BusinessDate, Cursor, DepartmentId, FeeCode, Fen, Limit, text } from './common';
 import { lazily, type RouteDocs } from './docs';
 

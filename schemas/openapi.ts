@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import type { $ZodType } from 'zod/v4/core';
-import { routes, type Route } from '../infra/routes';
-import { problemTypes } from '../functions/shared/errors';
+import { routes, type Route } from './routes';
+import { problemTypes } from '../functions/shared/domain/errors';
 import { catalogDocs } from './catalog';
 import { Problem } from './common';
 import { financeDocs } from './finance';

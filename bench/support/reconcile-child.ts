@@ -1,6 +1,6 @@
 import { PaymentIndex, Reconciler, type PaymentForMatching } from '../../functions/finance/matching';
 import { parseStatement, type StatementLine } from '../../functions/finance/statement';
-import type { FieldError } from '../../functions/shared/errors';
+import type { FieldError } from '../../functions/shared/domain/errors';
 import { generateCsvLines, generatePayments, generateStatement } from './reconcile-day';
 
 /**

@@ -1,6 +1,6 @@
 import type { CreateFeeItem, Department, FeeItem, NewFeeItemVersion } from '../../schemas/catalog';
-import { businessDateOf, now } from '../shared/clock';
-import { DomainError } from '../shared/errors';
+import type { Clock } from '../shared/domain/clock';
+import { DomainError } from '../shared/domain/errors';
 
 /**
  * The public fee catalog (收费公示). Invariants:
@@ -44,11 +44,11 @@ export function groupByCode(versions: readonly FeeItem[]): Map<string, FeeItem[]
 export class Catalog {
   constructor(
     private readonly store: CatalogStore,
-    private readonly clock: () => Date = now,
+    private readonly clock: Clock,
   ) {}
 
   private today(): string {
-    return businessDateOf(this.clock());
+    return this.clock.today();
   }
 
   private notInThePast(date: string): void {
@@ -70,7 +70,7 @@ export class Catalog {
       throw new DomainError('department-unknown', `No department ${input.departmentId}`, [{ path: 'departmentId', message: 'unknown department' }]);
     const effectiveFrom = input.effectiveFrom ?? this.today();
     this.notInThePast(effectiveFrom);
-    const item: FeeItem = { ...input, effectiveFrom, version: 1, publishedAt: this.clock().toISOString() };
+    const item: FeeItem = { ...input, effectiveFrom, version: 1, publishedAt: this.clock.now().toISOString() };
     await this.store.putVersion(item);
     return item;
   }
@@ -85,7 +85,7 @@ export class Catalog {
       departmentId: latest.departmentId,
       effectiveFrom,
       version: latest.version + 1,
-      publishedAt: this.clock().toISOString(),
+      publishedAt: this.clock.now().toISOString(),
     };
     await this.store.putVersion(item);
     return item;
@@ -103,7 +103,7 @@ export class Catalog {
       throw new DomainError('validation-failed', 'effectiveTo precedes the version it ends', [{ path: 'effectiveTo', message: `must not be before ${latest.effectiveFrom}` }]);
     if (latest.effectiveTo !== undefined && latest.effectiveTo <= effectiveTo)
       throw new DomainError('fee-item-retired', `${code} already ends on ${latest.effectiveTo}`);
-    const item: FeeItem = { ...latest, effectiveTo, version: latest.version + 1, publishedAt: this.clock().toISOString() };
+    const item: FeeItem = { ...latest, effectiveTo, version: latest.version + 1, publishedAt: this.clock.now().toISOString() };
     await this.store.putVersion(item);
     return item;
   }

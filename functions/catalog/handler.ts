@@ -1,10 +1,11 @@
 import { CreateFeeItem, Department, FeeItemsQuery, NewFeeItemVersion, RetireFeeItem } from '../../schemas/catalog';
-import { decodeCursor, encodeCursor, httpHandler } from '../shared/http';
-import { parseWith } from '../shared/validate';
+import { decodeCursor, encodeCursor, httpHandler } from '../shared/adapters/http';
+import { parseWith } from '../shared/domain/validate';
 import { Catalog } from './catalog';
 import { DynamoCatalogStore } from './store';
+import { theClock } from '../shared/wiring';
 
-const catalog = new Catalog(new DynamoCatalogStore());
+const catalog = new Catalog(new DynamoCatalogStore(), theClock());
 
 export const handler = httpHandler('catalog', {
   'POST /v1/departments': async (req) => ({ status: 201, body: await catalog.createDepartment(parseWith(Department, req.body)) }),

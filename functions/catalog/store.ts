@@ -1,9 +1,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, QueryCommand, GetCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { tableName } from '../../infra/tables';
+import { tableName } from '../shared/wiring';
 import type { Department, FeeItem } from '../../schemas/catalog';
-import { ddb } from '../shared/ddb';
-import { DomainError } from '../shared/errors';
+import { documentClient as ddb } from '../shared/wiring';
+import { DomainError } from '../shared/domain/errors';
 import type { CatalogStore } from './catalog';
 
 /**

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { accounts, buildTransaction } from '../shared/ledger';
-import { DomainError } from '../shared/errors';
-import type { Principal } from '../shared/auth';
+import { accounts, buildTransaction } from '../ledger/domain/ledger';
+import { DomainError } from '../shared/domain/errors';
+import type { Principal } from '../shared/domain/principal';
 import type { BudgetAllocationRecord, BudgetStore, Clock, ExpenditureRecord } from './ports';
 
 /**

@@ -1,4 +1,4 @@
-import { now, today } from '../shared/clock';
+import { theClock, theSigner } from '../shared/wiring';
 import { Budget } from './budget';
 import type { Clock } from './ports';
 import { Reconciliations } from './reconciliation';
@@ -9,7 +9,7 @@ import { DynamoFinanceStore, DynamoJournal, DynamoPaymentsReader } from './store
  * The finance context wired to DynamoDB: one composition root shared by the HTTP handler, the S3
  * statement import and the `npm run reconcile` CLI, so all three run the same code.
  */
-export const systemClock: Clock = { now, today };
+export const systemClock: Clock = theClock();
 
 export function financeContext() {
   const store = new DynamoFinanceStore();
@@ -19,7 +19,7 @@ export function financeContext() {
     store,
     journal,
     payments,
-    reconciliations: new Reconciliations({ store, journal, payments, clock: systemClock }),
+    reconciliations: new Reconciliations({ store, journal, payments, clock: systemClock, sign: (p) => theSigner().sign(p) }),
     budget: new Budget({ store, clock: systemClock }),
     reports: new SeparationReports({ store, journal }),
   };

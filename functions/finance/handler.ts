@@ -8,10 +8,10 @@ import {
   StatementQuery,
 } from '../../schemas/finance';
 import { EmptyBody } from '../../schemas/common';
-import { DomainError } from '../shared/errors';
-import { httpHandler } from '../shared/http';
-import { parseIdempotencyKey } from '../shared/idempotency';
-import { parseWith } from '../shared/validate';
+import { DomainError } from '../shared/domain/errors';
+import { httpHandler } from '../shared/adapters/http';
+import { parseIdempotencyKey } from '../shared/domain/idempotency';
+import { parseWith } from '../shared/domain/validate';
 import { financeContext, systemClock } from './finance';
 import { importStatement, linesOf } from './statement';
 

@@ -1,6 +1,6 @@
 import type { PaymentRecord, RefundRecord } from '../../schemas/records';
-import type { LedgerTransaction } from '../shared/ledger';
-import type { StoredDayProof } from '../ledger/dayProof';
+import type { LedgerTransaction } from '../ledger/domain/ledger';
+import type { StoredDayProof } from '../ledger/domain/dayProof';
 import type { Difference } from './matching';
 import type { StatementStore } from './statement';
 

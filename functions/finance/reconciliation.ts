@@ -1,7 +1,7 @@
-import { accounts, buildTransaction, sha256Hex, type Posting } from '../shared/ledger';
-import { DomainError } from '../shared/errors';
-import type { Principal } from '../shared/auth';
-import { signDayProof, type StoredDayProof } from '../ledger/dayProof';
+import { accounts, buildTransaction, sha256Hex, type Posting } from '../ledger/domain/ledger';
+import { DomainError } from '../shared/domain/errors';
+import type { Principal } from '../shared/domain/principal';
+import { signDayProof, type StoredDayProof } from '../ledger/domain/dayProof';
 import { allDifferences, matchDay, paymentKey, type Difference } from './matching';
 import type { Clock, DaySettlement, FinanceStore, Journal, PaymentsReader, ReconciliationRun, ResolutionAction, ResolutionRecord } from './ports';
 
@@ -23,7 +23,7 @@ export interface ReconciliationDeps {
   journal: Journal;
   payments: PaymentsReader;
   clock: Clock;
-  sign?: (payload: object) => Promise<string>;
+  sign: (payload: object) => Promise<string>;
 }
 
 export type DifferenceView = Difference & { resolution?: ResolutionRecord };

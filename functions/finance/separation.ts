@@ -1,5 +1,5 @@
-import { assertInvariants, hashTransaction, lineOf, trialBalance, type LedgerTransaction } from '../shared/ledger';
-import { DomainError } from '../shared/errors';
+import { assertInvariants, hashTransaction, lineOf, trialBalance, type LedgerTransaction } from '../ledger/domain/ledger';
+import { DomainError } from '../shared/domain/errors';
 import type { DaySettlement, FinanceStore, Journal } from './ports';
 
 /**

@@ -1,12 +1,15 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { tableName } from '../../infra/tables';
+import { tableName } from '../shared/wiring';
 import { paymentsTableKeys, type PaymentRecord, type RefundRecord } from '../../schemas/records';
-import { ddb, type DocClient } from '../shared/ddb';
-import { DomainError } from '../shared/errors';
-import type { LedgerTransaction } from '../shared/ledger';
-import { DAY_GUARD_OFFSET, DAY_SHARDS, getTransaction, ledgerKeys, postTransactionItems, registerBusinessDay, transactionsOfDay } from '../shared/ledgerStore';
-import { findDayProof, storeDayProof, type StoredDayProof } from '../ledger/dayProof';
+import type { DocClient } from '../shared/adapters/dynamo';
+import { documentClient as ddb } from '../shared/wiring';
+import { DomainError } from '../shared/domain/errors';
+import type { LedgerTransaction } from '../ledger/domain/ledger';
+import { DAY_GUARD_OFFSET, DAY_SHARDS, LedgerTable, ledgerKeys } from '../ledger/adapters';
+import type { StoredDayProof } from '../ledger';
+import { tableName as physicalName } from '../shared/wiring';
+import { config } from '../shared/config';
 import type { Difference } from './matching';
 import type {
   BudgetAllocationRecord,
@@ -79,7 +82,10 @@ export class DynamoFinanceStore implements FinanceStore {
   private readonly table = tableName('Finance');
   private readonly catalog = tableName('Catalog');
 
-  constructor(private readonly client: DocClient = ddb()) {}
+  private readonly ledger: LedgerTable;
+  constructor(private readonly client: DocClient = ddb()) {
+    this.ledger = new LedgerTable(client, physicalName('Ledger'));
+  }
 
   // ── statements ──────────────────────────────────────────────────────────────
   async putStatementChunk(statementId: string, chunkNo: number, lines: StatementLine[]): Promise<void> {
@@ -239,8 +245,8 @@ export class DynamoFinanceStore implements FinanceStore {
       },
     ];
     if (adjustment) {
-      await registerBusinessDay(adjustment.businessDate, this.client);
-      items.push(...postTransactionItems(adjustment));
+      await this.ledger.registerBusinessDay(adjustment.businessDate);
+      items.push(...this.ledger.postTransactionItems(adjustment));
     }
     try {
       await this.client.send(new TransactWriteCommand({ TransactItems: items }));
@@ -285,9 +291,9 @@ export class DynamoFinanceStore implements FinanceStore {
   }
 
   async putAllocation(a: BudgetAllocationRecord, tx: LedgerTransaction): Promise<void> {
-    await registerBusinessDay(tx.businessDate, this.client);
+    await this.ledger.registerBusinessDay(tx.businessDate);
     await this.transact(
-      [{ Put: { TableName: this.table, Item: { ...financeKeys.allocation(a.allocationId), ...a }, ConditionExpression: 'attribute_not_exists(pk)' } }, ...postTransactionItems(tx)],
+      [{ Put: { TableName: this.table, Item: { ...financeKeys.allocation(a.allocationId), ...a }, ConditionExpression: 'attribute_not_exists(pk)' } }, ...this.ledger.postTransactionItems(tx)],
       tx,
     );
   }
@@ -298,7 +304,7 @@ export class DynamoFinanceStore implements FinanceStore {
   }
 
   async recordExpenditure(e: ExpenditureRecord, tx: LedgerTransaction): Promise<number> {
-    await registerBusinessDay(tx.businessDate, this.client);
+    await this.ledger.registerBusinessDay(tx.businessDate);
     const items: TransactItem[] = [
       {
         Update: {
@@ -310,7 +316,7 @@ export class DynamoFinanceStore implements FinanceStore {
         },
       },
       { Put: { TableName: this.table, Item: { ...financeKeys.expenditure(e.expenditureId), ...e }, ConditionExpression: 'attribute_not_exists(pk)' } },
-      ...postTransactionItems(tx),
+      ...this.ledger.postTransactionItems(tx),
     ];
     // Concurrent expenditures on one allocation conflict inside DynamoDB; a few retries keep the
     // answer exact (the condition is re-evaluated) instead of failing on mere contention.
@@ -350,16 +356,19 @@ export class DynamoFinanceStore implements FinanceStore {
 /** The journal in the Ledger table (layout in shared/ledgerStore.ts). */
 export class DynamoJournal implements Journal {
   private readonly table = tableName('Ledger');
+  private readonly ledger: LedgerTable;
   constructor(
     private readonly client: DocClient = ddb(),
     /** How long to let the day index (an eventually consistent GSI) catch up after closing. */
-    private readonly indexSettleMs = Number(process.env.DAY_CLOSE_INDEX_SETTLE_MS ?? (process.env.DYNAMODB_ENDPOINT ? 0 : 1500)),
-  ) {}
+    private readonly indexSettleMs = config().dayCloseIndexSettleMs,
+  ) {
+    this.ledger = new LedgerTable(client, physicalName('Ledger'));
+  }
 
   async post(tx: LedgerTransaction): Promise<'posted' | 'exists'> {
-    await registerBusinessDay(tx.businessDate, this.client);
+    await this.ledger.registerBusinessDay(tx.businessDate);
     try {
-      await this.client.send(new TransactWriteCommand({ TransactItems: postTransactionItems(tx) }));
+      await this.client.send(new TransactWriteCommand({ TransactItems: this.ledger.postTransactionItems(tx) }));
       return 'posted';
     } catch (e) {
       if (!(e instanceof TransactionCanceledException)) throw e;
@@ -371,7 +380,7 @@ export class DynamoJournal implements Journal {
   }
 
   getTransaction(id: string): Promise<LedgerTransaction | undefined> {
-    return getTransaction(id);
+    return this.ledger.getTransaction(id);
   }
 
   async dayClosedBy(date: string): Promise<string | undefined> {
@@ -401,13 +410,13 @@ export class DynamoJournal implements Journal {
   }
 
   async transactionsOfClosedDay(date: string): Promise<LedgerTransaction[]> {
-    if (this.indexSettleMs <= 0) return transactionsOfDay(date);
+    if (this.indexSettleMs <= 0) return this.ledger.transactionsOfDay(date);
     // Read until two reads, indexSettleMs apart, agree: a posting that committed just before the
     // guards may take a moment to show in the day index.
-    let previous = await transactionsOfDay(date);
+    let previous = await this.ledger.transactionsOfDay(date);
     for (let i = 0; i < 5; i++) {
       await new Promise((r) => setTimeout(r, this.indexSettleMs));
-      const current = await transactionsOfDay(date);
+      const current = await this.ledger.transactionsOfDay(date);
       if (current.length === previous.length) return current;
       previous = current;
     }
@@ -415,7 +424,7 @@ export class DynamoJournal implements Journal {
   }
 
   transactionsOfDay(date: string): Promise<LedgerTransaction[]> {
-    return transactionsOfDay(date);
+    return this.ledger.transactionsOfDay(date);
   }
 
   async businessDays(from: string, to: string): Promise<string[]> {
@@ -437,11 +446,11 @@ export class DynamoJournal implements Journal {
   }
 
   putProof(proof: StoredDayProof): Promise<StoredDayProof> {
-    return storeDayProof(proof);
+    return this.ledger.storeDayProof(proof);
   }
 
   getProof(date: string): Promise<StoredDayProof | undefined> {
-    return findDayProof(date);
+    return this.ledger.findDayProof(date);
   }
 }
 

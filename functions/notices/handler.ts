@@ -1,20 +1,23 @@
 import { createHash } from 'node:crypto';
 import { CancelNotice, IssueNotice, NoticeListQuery, NoticeLookupQuery } from '../../schemas/notices';
+import { decodeCursor, encodeCursor, httpHandler, type HttpRequest } from '../shared/adapters/http';
+import { config } from '../shared/config';
+import { rateLimitTable, theClock } from '../shared/wiring';
 import { DynamoCatalogStore } from '../catalog/store';
-import { decodeCursor, encodeCursor, httpHandler, type HttpRequest } from '../shared/http';
-import { enforceRateLimit } from '../shared/rateLimit';
-import { parseWith } from '../shared/validate';
+import { parseWith } from '../shared/domain/validate';
 import { Notices } from './notices';
 import { DynamoNoticeStore } from './store';
 
 /** Payer look-ups per client (source IP) per minute; `NOTICE_LOOKUP_LIMIT` overrides. */
-const lookupLimit = () => Number(process.env.NOTICE_LOOKUP_LIMIT ?? 30);
+const lookupLimit = () => config().limits.noticeLookup;
+const rateLimits = rateLimitTable();
 
 const catalog = new DynamoCatalogStore();
 const notices = new Notices(
   new DynamoNoticeStore(),
   (code) => catalog.listVersions(code),
-  (client) => enforceRateLimit({ scope: 'notice-lookup', client, limit: lookupLimit(), windowSeconds: 60 }),
+  (client) => rateLimits.enforce({ scope: 'notice-lookup', client, limit: lookupLimit(), windowSeconds: 60 }),
+  theClock(),
 );
 
 /** The caller's address, hashed: the RateLimits table needs a stable key, not the address itself. */

@@ -2,10 +2,10 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FeeItem } from '../../schemas/catalog';
 import type { IssueNotice, NoticeLine, NoticeStatus, NoticeView, Payer } from '../../schemas/notices';
 import { versionInForce } from '../catalog/catalog';
-import type { Principal } from '../shared/auth';
-import { businessDateOf, now } from '../shared/clock';
-import { DomainError } from '../shared/errors';
-import { checkCode as newCheckCode, documentNumber, isDocumentNumber } from '../shared/ids';
+import type { Principal } from '../shared/domain/principal';
+import type { Clock } from '../shared/domain/clock';
+import { DomainError } from '../shared/domain/errors';
+import { checkCode as newCheckCode, documentNumber, isDocumentNumber } from '../shared/domain/ids';
 import { maskPayer } from './masking';
 
 /**
@@ -103,11 +103,11 @@ export class Notices {
     private readonly store: NoticeStore,
     private readonly feeVersions: FeeVersions,
     private readonly limiter: LookupLimiter,
-    private readonly clock: () => Date = now,
+    private readonly clock: Clock,
   ) {}
 
   private today(): string {
-    return businessDateOf(this.clock());
+    return this.clock.today();
   }
 
   async issue(principal: Principal, input: IssueNotice): Promise<NoticeView> {
@@ -136,7 +136,7 @@ export class Notices {
     if (!Number.isSafeInteger(total) || total > 1_000_000_000_000)
       throw new DomainError('validation-failed', 'The notice total is too large', [{ path: 'lines', message: 'total too large' }]);
 
-    const issuedAt = this.clock().toISOString();
+    const issuedAt = this.clock.now().toISOString();
     for (let attempt = 0; attempt < 5; attempt++) {
       const notice: NoticeRecord = {
         noticeNo: documentNumber(today),
@@ -207,7 +207,7 @@ export class Notices {
     const n = isDocumentNumber(noticeNo) ? await this.store.get(noticeNo) : undefined;
     if (!n) throw notFound();
     if (principal.role !== 'department' || n.departmentId !== principal.dept) throw new DomainError('forbidden', 'Only the issuing department cancels a notice');
-    const at = this.clock().toISOString();
+    const at = this.clock.now().toISOString();
     if (n.status === 'issued' && (await this.store.cancel(noticeNo, at, reason)))
       return fullView({ ...n, status: 'cancelled', cancelledAt: at, cancelReason: reason }, this.today());
     const current = (await this.store.get(noticeNo)) ?? n;

@@ -1,8 +1,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { tableName } from '../../infra/tables';
-import { ddb, type DocClient } from '../shared/ddb';
-import { DomainError } from '../shared/errors';
+import { tableName } from '../shared/wiring';
+import type { DocClient } from '../shared/adapters/dynamo';
+import { documentClient as ddb } from '../shared/wiring';
+import { DomainError } from '../shared/domain/errors';
 import type { NoticePage, NoticeRecord, NoticeStore } from './notices';
 
 /**

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import { CHANNELS, type PaymentRecord, type RefundRecord } from '../../schemas/records';
 import { DepartmentId, FeeCode } from '../../schemas/common';
-import { businessDateOf } from '../shared/clock';
+import { BEIJING, businessDateOf } from '../shared/domain/clock';
 
 /**
  * What one Payments-table record adds to the open-data aggregates (the pure half of the aggregator).
@@ -84,7 +84,7 @@ export function aggregateRecord(item: Record<string, unknown>): ParsedRecord {
   return { kind: 'ignored' };
 }
 
-const dateOf = (iso: string) => businessDateOf(new Date(iso));
+const dateOf = (iso: string) => businessDateOf(new Date(iso), BEIJING);
 
 /** Whole hours from notice issue to payment, clamped to [0, cap]. */
 export function hourBucket(issuedAt: string, paidAt: string): number {

@@ -1,7 +1,7 @@
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
-import { log } from '../shared/log';
+import { log } from '../shared/adapters/log';
 import { DynamoAggregateStore } from './aggregateStore';
 import { applyItems } from './aggregation';
 

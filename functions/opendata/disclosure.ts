@@ -13,7 +13,7 @@ export const DEFAULT_MIN_CELL = 5;
 export const MIN_CELL_FLOOR = 3;
 
 /** k from `OPEN_DATA_MIN_CELL`: default 5, never below 3. */
-export function minCellSize(raw: string | undefined = process.env.OPEN_DATA_MIN_CELL): number {
+export function minCellSize(raw: string | undefined): number {
   const n = raw === undefined || raw.trim() === '' ? DEFAULT_MIN_CELL : Number(raw);
   if (!Number.isFinite(n)) return DEFAULT_MIN_CELL;
   return Math.max(MIN_CELL_FLOOR, Math.floor(n));

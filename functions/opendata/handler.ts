@@ -2,15 +2,16 @@ import { createHash } from 'node:crypto';
 import { DynamoCatalogStore } from '../catalog/store';
 import { EmptyBody } from '../../schemas/common';
 import { ApiKeyRequest, DATASET_IDS } from '../../schemas/opendata';
-import { now, today } from '../shared/clock';
-import { enforceRateLimit } from '../shared/rateLimit';
-import { httpHandler, type HttpRequest } from '../shared/http';
-import { parseWith } from '../shared/validate';
+import { config } from '../shared/config';
+import { rateLimitTable, theClock } from '../shared/wiring';
+import { httpHandler, type HttpRequest } from '../shared/adapters/http';
+import { parseWith } from '../shared/domain/validate';
 import { DynamoAggregateStore } from './aggregateStore';
 import { apiKeyRegistry, DynamoApiKeyStore, issueApiKey, verifyApiKey } from './apiKeys';
 import { toCsv } from './datasets';
 import { dataPackage, dcatCatalog } from './metadata';
 import { publish } from './publishing';
+import { minCellSize } from './disclosure';
 import { DynamoReleaseStore } from './releaseStore';
 import { datasetDetail, listDatasets, releasesPage, requireDataset, resolveRowsRequest, rowsPage } from './releases';
 
@@ -20,7 +21,9 @@ const keys = new DynamoApiKeyStore();
 const registry = apiKeyRegistry();
 
 /** `<requests>/<seconds>` per API key (API Gateway's usage plan throttles too when deployed). */
-const [keyLimit, keyWindow] = (process.env.OPEN_DATA_RATE_LIMIT ?? '50/10').split('/').map(Number) as [number, number];
+const { requests: keyLimit, seconds: keyWindow } = config().openData.rate;
+const rateLimits = rateLimitTable();
+const enforceRateLimit = (o: Parameters<typeof rateLimits.enforce>[0]) => rateLimits.enforce(o);
 
 async function consumer(req: HttpRequest): Promise<void> {
   const keyId = await verifyApiKey(keys, req.headers['x-api-key']);
@@ -40,9 +43,9 @@ export const handler = httpHandler('opendata', {
     // Sign-ups per caller address; the address is personal data, so only a hash of it is kept (2 minutes, TTL).
     const caller = createHash('sha256').update(req.event.requestContext?.identity?.sourceIp ?? 'unknown').digest('hex').slice(0, 32);
     await enforceRateLimit({ scope: 'opendata-signup', client: caller, limit: 30, windowSeconds: 60 });
-    return { status: 201, body: await issueApiKey(keys, registry, parseWith(ApiKeyRequest, req.body), now()) };
+    return { status: 201, body: await issueApiKey(keys, registry, parseWith(ApiKeyRequest, req.body), theClock().now()) };
   },
-  'GET /v1/open/data.json': async (req) => ({ status: 200, body: dcatCatalog(baseUrl(req), await latestReleases(), today()) }),
+  'GET /v1/open/data.json': async (req) => ({ status: 200, body: dcatCatalog(baseUrl(req), await latestReleases(), theClock().today()) }),
   'GET /v1/open/datasets': async (req) => {
     await consumer(req);
     return { status: 200, body: { items: await listDatasets(releases) } };
@@ -81,7 +84,7 @@ export const handler = httpHandler('opendata', {
   },
   'POST /v1/open/publish': async (req) => {
     parseWith(EmptyBody, req.body);
-    const outcome = await publish({ aggregates: new DynamoAggregateStore(), catalog: new DynamoCatalogStore(), releases });
+    const outcome = await publish({ aggregates: new DynamoAggregateStore(), catalog: new DynamoCatalogStore(), releases }, { k: minCellSize(String(config().openData.minCell)) });
     return { status: outcome.published ? 201 : 200, body: outcome };
   },
 });

@@ -1,12 +1,17 @@
 import { DynamoCatalogStore } from '../catalog/store';
-import { log } from '../shared/log';
+import { log } from '../shared/adapters/log';
 import { DynamoAggregateStore } from './aggregateStore';
 import { publish } from './publishing';
+import { minCellSize } from './disclosure';
+import { config } from '../shared/config';
 import { DynamoReleaseStore } from './releaseStore';
 
 /** Scheduled publisher (EventBridge rule from PUBLISH_SCHEDULE; locally infra/local/scheduler.ts). */
 export const handler = async (): Promise<{ publicationId: string; published: boolean }> => {
-  const outcome = await publish({ aggregates: new DynamoAggregateStore(), catalog: new DynamoCatalogStore(), releases: new DynamoReleaseStore() });
+  const outcome = await publish(
+    { aggregates: new DynamoAggregateStore(), catalog: new DynamoCatalogStore(), releases: new DynamoReleaseStore() },
+    { k: minCellSize(String(config().openData.minCell)) },
+  );
   log('info', 'open data publication', {
     publicationId: outcome.publicationId,
     published: outcome.published,

@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import type { CatalogStore } from '../catalog/catalog';
 import { groupByCode, versionInForce } from '../catalog/catalog';
 import { DATASET_IDS, type DatasetId, type Release } from '../../schemas/opendata';
-import { businessDateOf, now } from '../shared/clock';
-import { DomainError } from '../shared/errors';
+import { BEIJING, businessDateOf } from '../shared/domain/clock';
+import { DomainError } from '../shared/domain/errors';
 import { percentileHours, type AggregateStore, type Counters } from './aggregation';
 import { DATASETS, contentSha256, orderedRow, rowKey, type Row } from './datasets';
-import { DisclosureUnresolved, minCellSize, suppressSmallCells, type DisclosureCell, type Relation, type DatasetDisclosure } from './disclosure';
+import { DEFAULT_MIN_CELL, DisclosureUnresolved, suppressSmallCells, type DisclosureCell, type Relation, type DatasetDisclosure } from './disclosure';
 import type { ReleaseStore } from './releases';
 
 /**
@@ -36,7 +36,7 @@ const AGGREGATE_DATASETS = ['monthly-collections', 'daily-channel-volume', 'noti
 
 /** Builds every dataset's rows, suppression applied; pure apart from reading the two stores. */
 export async function buildPublication(aggregates: AggregateStore, catalog: CatalogStore, opts: { at: Date; k: number }): Promise<Publication> {
-  const today = businessDateOf(opts.at);
+  const today = businessDateOf(opts.at, BEIJING);
   const currentMonth = today.slice(0, 7);
   const months = (await aggregates.months()).filter((m) => m < currentMonth);
 
@@ -163,8 +163,8 @@ export async function publish(
   deps: { aggregates: AggregateStore; catalog: CatalogStore; releases: ReleaseStore },
   opts: { at?: Date; k?: number } = {},
 ): Promise<PublishOutcome> {
-  const at = opts.at ?? now();
-  const k = opts.k ?? minCellSize();
+  const at = opts.at ?? new Date();
+  const k = opts.k ?? DEFAULT_MIN_CELL;
   const publication = await buildPublication(deps.aggregates, deps.catalog, { at, k });
   const built = publication.datasets.map((d) => ({ ...d, sha256: contentSha256(DATASETS[d.id], d.rows) }));
 

@@ -1,8 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { tableName } from '../../infra/tables';
+import { tableName } from '../shared/wiring';
 import type { DatasetId, Release } from '../../schemas/opendata';
-import { ddb } from '../shared/ddb';
+import { documentClient as ddb } from '../shared/wiring';
 import type { Row } from './datasets';
 import type { ReleaseStore, RowsQuery, StoredRow } from './releases';
 

@@ -1,24 +1,25 @@
 import { createHash } from 'node:crypto';
 import { PayNotices, PaymentsQuery, ReceiptLookupQuery, RefundRequest, VerifyReceipt } from '../../schemas/payments';
-import { DynamoIdempotencyStore, parseIdempotencyKey } from '../shared/idempotency';
-import { decodeCursor, encodeCursor, httpHandler, type HttpRequest, type HttpResponse } from '../shared/http';
-import { enforceRateLimit } from '../shared/rateLimit';
-import { signer } from '../shared/signer';
-import { parseWith } from '../shared/validate';
+import { parseIdempotencyKey } from '../shared/domain/idempotency';
+import { config } from '../shared/config';
+import { idempotencyTable, rateLimitTable, theClock, theSigner } from '../shared/wiring';
+import { decodeCursor, encodeCursor, httpHandler, type HttpRequest, type HttpResponse } from '../shared/adapters/http';
+import { parseWith } from '../shared/domain/validate';
 import { Payments, type LookupLimiter } from './payments';
 import { Receipts } from './receipts';
 import { DynamoPaymentStore } from './store';
 
 /** Per client (source IP) per minute; `RECEIPT_LOOKUP_LIMIT` / `ONLINE_PAYMENT_LIMIT` override. */
 const limits = {
-  'receipt-lookup': () => Number(process.env.RECEIPT_LOOKUP_LIMIT ?? 60),
-  'online-payment': () => Number(process.env.ONLINE_PAYMENT_LIMIT ?? 30),
+  'receipt-lookup': () => config().limits.receiptLookup,
+  'online-payment': () => config().limits.onlinePayment,
 };
 
-const limiter: LookupLimiter = (scope, client) => enforceRateLimit({ scope, client, limit: limits[scope](), windowSeconds: 60 });
-const keys = { sign: (p: object) => signer().sign(p), jwks: () => signer().jwks() };
+const rateLimits = rateLimitTable();
+const limiter: LookupLimiter = (scope, client) => rateLimits.enforce({ scope, client, limit: limits[scope](), windowSeconds: 60 });
+const keys = { sign: (p: object) => theSigner().sign(p), jwks: () => theSigner().jwks() };
 const store = new DynamoPaymentStore();
-const payments = new Payments(store, new DynamoIdempotencyStore(), keys, limiter);
+const payments = new Payments(store, idempotencyTable(), keys, limiter, theClock(), config().receiptIssuer);
 const receipts = new Receipts(store, keys, limiter);
 
 const clientOf = (req: HttpRequest) =>

@@ -4,13 +4,13 @@ import type { Channel, PaymentLineRecord, PaymentRecord, RefundRecord } from '..
 import type { NoticeRecord } from '../notices/notices';
 import { statusOn } from '../notices/notices';
 import { maskName } from '../notices/masking';
-import type { Principal } from '../shared/auth';
-import { businessDateOf, now } from '../shared/clock';
-import { DomainError } from '../shared/errors';
-import { checkCode, documentNumber, isPaymentId, paymentId as newPaymentId, refundId as newRefundId } from '../shared/ids';
-import { fingerprintOf, idempotently, type Claim, type IdempotencyStore, type StoredResponse } from '../shared/idempotency';
-import { accounts, buildTransaction, mergePostings, type LedgerTransaction, type Posting } from '../shared/ledger';
-import type { Signer } from '../shared/signer';
+import type { Principal } from '../shared/domain/principal';
+import type { Clock } from '../shared/domain/clock';
+import { DomainError } from '../shared/domain/errors';
+import { checkCode, documentNumber, isPaymentId, paymentId as newPaymentId, refundId as newRefundId } from '../shared/domain/ids';
+import { fingerprintOf, idempotently, type Claim, type IdempotencyStore, type StoredResponse } from '../shared/domain/idempotency';
+import { accounts, buildTransaction, mergePostings, type LedgerTransaction, type Posting } from '../ledger/domain/ledger';
+import type { Signer } from '../shared/domain/signing';
 
 /**
  * One-window payments (一个窗口收费), refunds and receipts. Invariants:
@@ -95,7 +95,8 @@ export interface PaymentStore {
 export type LookupLimiter = (scope: 'receipt-lookup' | 'online-payment', client: string) => Promise<void>;
 
 export const MAX_ATTEMPTS = 6;
-export const RECEIPT_ISSUER = () => process.env.RECEIPT_ISSUER ?? '财政局 行政服务中心统一收费窗口';
+/** Printed on receipts unless the wiring says otherwise (`RECEIPT_ISSUER`). */
+export const DEFAULT_RECEIPT_ISSUER = '财政局 行政服务中心统一收费窗口';
 
 export const sameCode = (given: string | undefined, stored: string): boolean => {
   if (given === undefined) return false;
@@ -186,7 +187,8 @@ export class Payments {
     private readonly idempotency: IdempotencyStore,
     private readonly signer: Pick<Signer, 'sign'>,
     private readonly limiter: LookupLimiter,
-    private readonly clock: () => Date = now,
+    private readonly clock: Clock,
+    private readonly issuer: string = DEFAULT_RECEIPT_ISSUER,
   ) {}
 
   async pay(principal: Principal, input: PayNotices, key: string, client = 'unknown'): Promise<{ status: number; body: unknown; replayed: boolean }> {
@@ -194,10 +196,10 @@ export class Payments {
       throw new DomainError('unauthorized', 'A counter payment (cash, card, transfer) is recorded by a window clerk');
     if (principal.role !== 'anonymous' && principal.role !== 'clerk') throw new DomainError('forbidden', 'Only a window clerk records payments');
     if (principal.role === 'anonymous') await this.limiter('online-payment', client);
-    const owner = newPaymentId(businessDateOf(this.clock()));
+    const owner = newPaymentId(this.clock.today());
     return idempotently(
       this.idempotency,
-      { scope: 'payments', key, fingerprint: fingerprintOf(principal, input), owner, nowMs: this.clock().getTime() },
+      { scope: 'payments', key, fingerprint: fingerprintOf(principal, input), owner, nowMs: this.clock.now().getTime() },
       (claim) => this.settle(principal, input, claim),
     );
   }
@@ -205,8 +207,8 @@ export class Payments {
   private async settle(principal: Principal, input: PayNotices, claim: Claim): Promise<StoredResponse> {
     const paymentId = claim.owner;
     return untilCommitted('these notices', async (attempt) => {
-      const at = this.clock();
-      const today = businessDateOf(at);
+      const at = this.clock.now();
+      const today = this.clock.dateOf(at);
       const found = await this.store.getNotices(input.noticeNos);
       const notices: NoticeRecord[] = [];
       for (const [i, no] of input.noticeNos.entries()) {
@@ -272,7 +274,7 @@ export class Payments {
         lines: receiptLines(notices),
         total,
         currency: 'CNY',
-        issuer: RECEIPT_ISSUER(),
+        issuer: this.issuer,
         issuedAt: paidAt,
       });
       const body: Payment = {
@@ -306,10 +308,10 @@ export class Payments {
 
   async refund(principal: Principal, paymentId: string, input: { amount: number; reason: string }, key: string) {
     if (principal.role !== 'finance') throw new DomainError('forbidden', 'Only finance refunds');
-    const owner = newRefundId(businessDateOf(this.clock()));
+    const owner = newRefundId(this.clock.today());
     return idempotently(
       this.idempotency,
-      { scope: 'refunds', key, fingerprint: fingerprintOf(principal, { paymentId, ...input }), owner, nowMs: this.clock().getTime() },
+      { scope: 'refunds', key, fingerprint: fingerprintOf(principal, { paymentId, ...input }), owner, nowMs: this.clock.now().getTime() },
       (claim) => this.reverse(paymentId, input, claim),
     );
   }
@@ -317,8 +319,8 @@ export class Payments {
   private async reverse(paymentId: string, input: { amount: number; reason: string }, claim: Claim): Promise<StoredResponse> {
     const refundId = claim.owner;
     return untilCommitted('refunds of this payment', async (attempt) => {
-      const at = this.clock();
-      const today = businessDateOf(at); // a refund posts into today's (open) day, whatever day the payment was
+      const at = this.clock.now();
+      const today = this.clock.dateOf(at); // a refund posts into today's (open) day, whatever day the payment was
       const payment = isPaymentId(paymentId) ? await this.store.getPayment(paymentId) : undefined;
       if (!payment) throw new DomainError('not-found', 'No payment with this id');
       const left = payment.amount - payment.refundedTotal;
@@ -367,7 +369,7 @@ export class Payments {
         }),
         total: input.amount,
         currency: 'CNY',
-        issuer: RECEIPT_ISSUER(),
+        issuer: this.issuer,
         issuedAt: refundedAt,
       });
       const refundedTotal = payment.refundedTotal + input.amount;
@@ -418,7 +420,7 @@ export class Payments {
 
   /** One business day's payments, ordered by (paidAt, paymentId); the cursor is the last position returned. */
   async listPayments(q: { businessDate?: string; channel?: Channel; limit?: number; after?: Record<string, unknown> }) {
-    const businessDate = q.businessDate ?? businessDateOf(this.clock());
+    const businessDate = q.businessDate ?? this.clock.today();
     const limit = q.limit ?? 50;
     const at = q.after?.at;
     const after = typeof at === 'string' && /^[0-9T:.Z-]{10,40}#P\d{8}[0-9A-Z]{16}$/.test(at) ? at : undefined;

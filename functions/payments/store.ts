@@ -1,15 +1,17 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { tableName } from '../../infra/tables';
+import { tableName } from '../shared/wiring';
 import type { Receipt } from '../../schemas/payments';
 import { paymentsTableKeys, type Channel } from '../../schemas/records';
 import type { NoticeRecord } from '../notices/notices';
 import { statusOn } from '../notices/notices';
 import { noticeKey, toNoticeRecord } from '../notices/store';
-import { ddb, type DocClient } from '../shared/ddb';
-import { DomainError } from '../shared/errors';
-import { DynamoIdempotencyStore } from '../shared/idempotency';
-import { DAY_SHARDS, postTransactionItems, registerBusinessDay, shardOf } from '../shared/ledgerStore';
+import type { DocClient } from '../shared/adapters/dynamo';
+import { documentClient as ddb } from '../shared/wiring';
+import { DomainError } from '../shared/domain/errors';
+import { IdempotencyTable } from '../shared/adapters/idempotencyTable';
+import { tableName as physicalName } from '../shared/wiring';
+import { DAY_SHARDS, LedgerTable, shardOf } from '../ledger/adapters';
 import { byPosition, TransientConflict, type PaymentCommit, type PaymentStore, type RefundCommit, type StoredPayment } from './payments';
 
 /**
@@ -42,10 +44,12 @@ export class DynamoPaymentStore implements PaymentStore {
   private readonly payments = tableName('Payments');
   private readonly receipts = tableName('Receipts');
   private readonly notices = tableName('Notices');
-  private readonly idempotency: DynamoIdempotencyStore;
+  private readonly idempotency: IdempotencyTable;
+  private readonly ledger: LedgerTable;
 
   constructor(private readonly client: DocClient = ddb()) {
-    this.idempotency = new DynamoIdempotencyStore(client);
+    this.idempotency = new IdempotencyTable(client, physicalName('Idempotency'));
+    this.ledger = new LedgerTable(client, physicalName('Ledger'));
   }
 
   async getNotices(noticeNos: string[]): Promise<Map<string, NoticeRecord>> {
@@ -112,7 +116,7 @@ export class DynamoPaymentStore implements PaymentStore {
   }
 
   registerBusinessDay(date: string): Promise<void> {
-    return registerBusinessDay(date, this.client);
+    return this.ledger.registerBusinessDay(date);
   }
 
   /** The payment's one transaction: every effect, or none (see docs/adr/0004). */
@@ -163,7 +167,7 @@ export class DynamoPaymentStore implements PaymentStore {
           },
         },
       );
-    const [ledgerPut, dayGuard] = postTransactionItems(c.ledger);
+    const [ledgerPut, dayGuard] = this.ledger.postTransactionItems(c.ledger);
     add({ kind: 'ledger' }, ledgerPut!);
     add({ kind: 'day-guard' }, dayGuard!);
     add({ kind: 'receipt' }, this.receiptPut(c.receipt));
@@ -206,7 +210,7 @@ export class DynamoPaymentStore implements PaymentStore {
         },
       },
     );
-    const [ledgerPut, dayGuard] = postTransactionItems(c.ledger);
+    const [ledgerPut, dayGuard] = this.ledger.postTransactionItems(c.ledger);
     add({ kind: 'ledger' }, ledgerPut!);
     add({ kind: 'day-guard' }, dayGuard!);
     add({ kind: 'receipt' }, this.receiptPut(c.receipt, { reason }));

@@ -1,5 +1,5 @@
 import { buildOpenApiDocument } from '../../schemas/openapi';
-import { httpHandler } from '../shared/http';
+import { httpHandler } from '../shared/adapters/http';
 
 let openApi: ReturnType<typeof buildOpenApiDocument> | undefined;
 

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand, UpdateTimeToLiveCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import { tables, type TableDef } from '../tables';
+import { tables, type TableDef } from '../../schemas/tables';
 
 /**
  * DynamoDB Local, AWS's own emulator, from the jar that `amplify-dynamodb-simulator` ships. Runs as

@@ -5,12 +5,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { functions, type FunctionName } from '../functions';
-import { matchRoute, type Route } from '../routes';
-import { authorize } from '../../functions/authorizer/handler';
-import { principalToContext } from '../../functions/shared/auth';
-import { DomainError, problemOf } from '../../functions/shared/errors';
-import { MAX_CSV_BODY_BYTES } from '../../functions/shared/http';
-import { log } from '../../functions/shared/log';
+import { matchRoute, type Route } from '../../schemas/routes';
+import { authorizeEvent as authorize } from '../../functions/authorizer/entry/http';
+import { principalToContext } from '../../functions/shared/domain/principal';
+import { DomainError, problemOf } from '../../functions/shared/domain/errors';
+import { MAX_CSV_BODY_BYTES } from '../../functions/shared/adapters/http';
+import { log } from '../../functions/shared/adapters/log';
 
 /**
  * The local API gateway: turns HTTP requests into the API Gateway REST (v1) proxy events the deployed

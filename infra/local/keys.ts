@@ -2,9 +2,10 @@ import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Role } from '../routes';
-import { authAudience, authIssuer } from '../../functions/shared/auth';
-import { localKeyDir } from '../../functions/shared/localKeyDir';
+import type { Role } from '../../schemas/routes';
+import { config } from '../../functions/shared/config';
+
+const localKeyDir = () => config().localKeyDir;
 
 /**
  * The local stack's key files (never used when deployed): `auth.jwk.json` signs the tokens the
@@ -38,8 +39,8 @@ export async function issueLocalToken(claims: TokenClaims, dir = localKeyDir()):
   return new SignJWT(payload)
     .setProtectedHeader({ alg: 'ES256', kid: jwk.kid })
     .setSubject(sub ?? `${claims.role}${claims.dept ? `:${claims.dept}` : ''}${claims.window ? `:${claims.window}` : ''}`)
-    .setIssuer(authIssuer())
-    .setAudience(authAudience())
+    .setIssuer(config().auth.issuer)
+    .setAudience(config().auth.audience)
     .setIssuedAt()
     .setExpirationTime(expiresIn)
     .sign(key);

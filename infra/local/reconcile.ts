@@ -5,8 +5,8 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { financeContext } from '../../functions/finance/finance';
 import { importStatement } from '../../functions/finance/statement';
-import { ddb } from '../../functions/shared/ddb';
-import { DomainError } from '../../functions/shared/errors';
+import { documentClient as ddb } from '../../functions/shared/wiring';
+import { DomainError } from '../../functions/shared/domain/errors';
 
 /**
  * `npm run reconcile -- --file statement.csv --date YYYY-MM-DD [--statement ST-...]...`

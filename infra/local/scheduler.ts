@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { PUBLISH_SCHEDULE } from '../functions';
-import { log } from '../../functions/shared/log';
+import { log } from '../../functions/shared/adapters/log';
 import { lambdaContext, loadHandler } from './gateway';
 
 /**

@@ -1,5 +1,6 @@
+import { reloadConfig } from '../../functions/shared/config';
 import { functions } from '../functions';
-import { tableEnvVar, TABLE_NAMES } from '../tables';
+import { tableEnvVar, TABLE_NAMES } from '../../schemas/tables';
 import { assertPortFree, ensureTables, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb';
 import { startGateway, type Gateway } from './gateway';
 import { ensureLocalKey } from './keys';
@@ -39,6 +40,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     process.env.LOCAL_KEY_DIR = opts.keyDir ?? `${dataDir}/keys`;
     // Functions find their tables the way they do when deployed: by env var.
     for (const t of TABLE_NAMES) process.env[tableEnvVar(t)] ??= t;
+    reloadConfig();
     await ensureTables(dynamo.endpoint);
     await ensureLocalKey('auth');
     await ensureLocalKey('receipt-signing');

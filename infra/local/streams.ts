@@ -9,8 +9,8 @@ import {
   type _Record as StreamRecord,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { tableName } from '../tables';
-import { log } from '../../functions/shared/log';
+import { tableName } from '../../functions/shared/wiring';
+import { log } from '../../functions/shared/adapters/log';
 import { DynamoAggregateStore } from '../../functions/opendata/aggregateStore';
 import { lambdaContext, loadHandler } from './gateway';
 

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ROLES, type Role } from '../routes';
+import { ROLES, type Role } from '../../schemas/routes';
 import { issueLocalToken } from './keys';
 
 /** `npm run --silent token -- --role <role> [--dept D01] [--window W01] [--expires 8h]` */

@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import Ajv2020 from 'ajv/dist/2020';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { routes } from '../../infra/routes';
-import { today } from '../../functions/shared/clock';
+import { routes } from '../../schemas/routes';
+import { theClock } from '../../functions/shared/wiring';
+
+const today = () => theClock().today();
 import { seedPayments } from '../integration/finance/seed';
 import { api, token, uniq, type ApiResponse } from '../support/api';
 import { matchingStatementRows, paymentRecord, statementCsv, uniqueDate } from '../unit/finance/dayFixtures';

@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { today } from '../../functions/shared/clock';
+import { theClock } from '../../functions/shared/wiring';
+
+const today = () => theClock().today();
 import { financeDocs } from '../../schemas/finance';
 import { seedPayments } from '../integration/finance/seed';
 import { api, token, uniq } from '../support/api';

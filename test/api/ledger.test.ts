@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { today } from '../../functions/shared/clock';
+import { theClock } from '../../functions/shared/wiring';
+
+const today = () => theClock().today();
 import { api, token, uniq } from '../support/api';
 
 /** The ledger's read side over HTTP, fed by real payments and refunds. */

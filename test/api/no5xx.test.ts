@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { routes, type Role, type Route } from '../../infra/routes';
+import { routes, type Role, type Route } from '../../schemas/routes';
 import { api, token, uniq } from '../support/api';
 
 /**

@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { residentIdCheckChar } from '../../functions/shared/ids';
+import { residentIdCheckChar } from '../../functions/shared/domain/ids';
 import { api, token, uniq } from '../support/api';
 
 const residentId = (body17 = '11010119900307123') => body17 + residentIdCheckChar(body17);

@@ -10,7 +10,7 @@ import { DynamoCatalogStore } from '../../functions/catalog/store';
 import { DynamoAggregateStore } from '../../functions/opendata/aggregateStore';
 import { publish } from '../../functions/opendata/publishing';
 import { DynamoReleaseStore } from '../../functions/opendata/releaseStore';
-import { businessDateOf, now } from '../../functions/shared/clock';
+import { theClock } from '../../functions/shared/wiring';
 import { DATASET_IDS } from '../../schemas/opendata';
 import type { PaymentRecord } from '../../schemas/records';
 import { writePaymentsTable } from '../integration/opendata/support';
@@ -318,7 +318,7 @@ describe('canary payers', () => {
     const canaryKey = await signUp(canary.latinName, canary.email);
 
     // Publish as of next month too, so this month's real payments are in a release.
-    const today = businessDateOf(now());
+    const today = theClock().today();
     const nextMonth = new Date(Date.UTC(Number(today.slice(0, 4)), Number(today.slice(5, 7)), 1, 12));
     const future = await publish({ aggregates: new DynamoAggregateStore(), catalog: new DynamoCatalogStore(), releases: new DynamoReleaseStore() }, { at: nextMonth });
     const current = await api('POST', '/v1/open/publish', { token: finance });

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { today } from '../../functions/shared/clock';
+import { theClock } from '../../functions/shared/wiring';
+
+const today = () => theClock().today();
 import { api, token, uniq } from '../support/api';
 
 /**

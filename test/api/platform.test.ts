@@ -1,6 +1,6 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { describe, expect, it } from 'vitest';
-import { routes } from '../../infra/routes';
+import { routes } from '../../schemas/routes';
 import { api } from '../support/api';
 
 describe('platform', () => {

@@ -6,11 +6,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isValidResidentId } from '../../functions/shared/ids';
+import { isValidResidentId } from '../../functions/shared/domain/ids';
 import { freePort } from '../../infra/local/dynamodb';
 import { issueLocalToken, type TokenClaims } from '../../infra/local/keys';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack';
-import { TABLE_NAMES, tableName } from '../../infra/tables';
+import { reloadConfig } from '../../functions/shared/config';
+import { TABLE_NAMES } from '../../schemas/tables';
+import { tableName } from '../../functions/shared/wiring';
 
 /**
  * Privacy, end to end: canary payers go through the whole money path (issue, look up, pay online and
@@ -138,6 +140,7 @@ beforeAll(async () => {
   process.env.NOTICE_LOOKUP_LIMIT = '10000';
   process.env.RECEIPT_LOOKUP_LIMIT = '10000';
   process.env.ONLINE_PAYMENT_LIMIT = '10000';
+  reloadConfig();
   for (const stream of [process.stdout, process.stderr]) {
     const original = stream.write.bind(stream);
     stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
@@ -185,6 +188,7 @@ afterAll(async () => {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
   }
+  reloadConfig();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -233,7 +237,7 @@ describe('privacy: canary payers through the whole money path', () => {
     // compared codes early would still differ by the read's cost on every request.
     const validMissing = async () => {
       // a well-formed (Luhn-valid) number that is not issued, so the missing case reads the table too
-      const { documentNumber } = await import('../../functions/shared/ids');
+      const { documentNumber } = await import('../../functions/shared/domain/ids');
       return documentNumber(`${noticeNo.slice(0, 4)}-${noticeNo.slice(4, 6)}-${noticeNo.slice(6, 8)}`);
     };
     const wrong: number[] = [];
@@ -393,6 +397,7 @@ describe('privacy: canary payers through the whole money path', () => {
     process.env.NOTICE_LOOKUP_LIMIT = '3';
     process.env.RECEIPT_LOOKUP_LIMIT = '3';
     process.env.ONLINE_PAYMENT_LIMIT = '3';
+    reloadConfig();
     try {
       // The window's counters already hold this test's earlier requests from 127.0.0.1; within 4
       // more of each kind, every path must have turned to 429.
@@ -417,6 +422,7 @@ describe('privacy: canary payers through the whole money path', () => {
       process.env.NOTICE_LOOKUP_LIMIT = '10000';
       process.env.RECEIPT_LOOKUP_LIMIT = '10000';
       process.env.ONLINE_PAYMENT_LIMIT = '10000';
+      reloadConfig();
     }
   });
 

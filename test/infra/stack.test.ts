@@ -5,12 +5,12 @@ import { App, CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PROBLEM_BASE, problemTypes } from '../../functions/shared/errors';
+import { PROBLEM_BASE, problemTypes } from '../../functions/shared/domain/errors';
 import { functions, PUBLISH_SCHEDULE, type FunctionName } from '../../infra/functions';
 import { createTableInput } from '../../infra/local/dynamodb';
-import { routes, type Route } from '../../infra/routes';
+import { routes, type Route } from '../../schemas/routes';
 import { GATEWAY_PROBLEMS, OneWindowStack, OPEN_DATA_PLAN, PROJECT_ROOT, STAGE_NAME, STAGE_THROTTLE } from '../../infra/stack';
-import { tableEnvVar, tables, TABLE_NAMES, type TableName } from '../../infra/tables';
+import { tableEnvVar, tables, TABLE_NAMES, type TableName } from '../../schemas/tables';
 
 // cdk-nag is CommonJS whose re-exports Node's ESM loader cannot see by name.
 const { AwsSolutionsChecks } = createRequire(import.meta.url)('cdk-nag') as typeof import('cdk-nag');

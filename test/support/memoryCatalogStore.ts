@@ -1,5 +1,5 @@
 import type { CatalogStore } from '../../functions/catalog/catalog';
-import { DomainError } from '../../functions/shared/errors';
+import { DomainError } from '../../functions/shared/domain/errors';
 import type { Department, FeeItem } from '../../schemas/catalog';
 
 /** In-memory CatalogStore for domain unit tests: the same contract as the DynamoDB adapter. */

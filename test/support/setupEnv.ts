@@ -1,5 +1,5 @@
 import { inject } from 'vitest';
-import { tableEnvVar, TABLE_NAMES } from '../../infra/tables';
+import { tableEnvVar, TABLE_NAMES } from '../../schemas/tables';
 
 // Integration tests call domain code and DynamoDB adapters in the worker: point them at the run's stack.
 process.env.DYNAMODB_ENDPOINT = inject('dynamodbEndpoint');

@@ -1,16 +1,22 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { tableName } from '../../../infra/tables';
+import { tableName } from '../../../functions/shared/wiring';
 import { financeContext } from '../../../functions/finance/finance';
 import { settlementPostings, settlementTxId } from '../../../functions/finance/reconciliation';
 import { importStatement, linesOf } from '../../../functions/finance/statement';
-import { getDayProof, verifyDay } from '../../../functions/ledger/dayProof';
-import type { Principal } from '../../../functions/shared/auth';
-import { ddb } from '../../../functions/shared/ddb';
-import { accounts, buildTransaction, hashTransaction, type LedgerTransaction, type LedgerTransactionInput } from '../../../functions/shared/ledger';
-import { DAY_GUARD_OFFSET, DAY_SHARDS, ledgerKeys, postTransactionItems, shardOf } from '../../../functions/shared/ledgerStore';
-import { verifySigned } from '../../../functions/shared/signer';
+import type { Principal } from '../../../functions/shared/domain/principal';
+import { documentClient as ddb } from '../../../functions/shared/wiring';
+import { accounts, buildTransaction, hashTransaction, type LedgerTransaction, type LedgerTransactionInput } from '../../../functions/ledger/domain/ledger';
+import { DAY_GUARD_OFFSET, DAY_SHARDS, ledgerKeys, shardOf } from '../../../functions/ledger/adapters';
+import { verifySigned } from '../../../functions/shared/domain/signing';
+import { ledgerContext, ledgerTable } from '../../../functions/ledger/wiring';
+import { theSigner } from '../../../functions/shared/wiring';
+
+const { queries } = ledgerContext();
+const getDayProof = (date: string) => queries.dayProof(date);
+const verifyDay = (date: string) => queries.verifyDay(date);
+const postTransactionItems = (tx: LedgerTransaction) => ledgerTable().postTransactionItems(tx);
 import { matchingStatementRows, paymentRecord, statementCsv, uniqueDate } from '../../unit/finance/dayFixtures';
 import { seedPayments } from './seed';
 
@@ -81,7 +87,7 @@ describe('day close on DynamoDB Local', () => {
     const proof = await getDayProof(date);
     expect(proof).toEqual(accepted.proof);
     expect(proof.count).toBe(payments.length + 1); // the settlement is inside the day
-    expect(await verifySigned(proof.signature)).toEqual({ date, root: proof.root, count: proof.count });
+    expect(verifySigned(proof.signature, await theSigner().jwks())).toEqual({ date, root: proof.root, count: proof.count });
     expect(await verifyDay(date)).toMatchObject({ ok: true, root: proof.root, count: proof.count, problems: [] });
     const run = await ctx.reconciliations.get((await ctx.store.latestRun(date))!.id);
     expect(run).toMatchObject({ status: 'closed', proof });

@@ -1,11 +1,15 @@
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { tableName } from '../../../infra/tables';
+import { tableName } from '../../../functions/shared/wiring';
 import { paymentsTableKeys } from '../../../schemas/records';
 
 const { paymentDayShard, refundDayShard } = paymentsTableKeys;
-import { ddb } from '../../../functions/shared/ddb';
-import type { LedgerTransaction } from '../../../functions/shared/ledger';
-import { postTransactionItems, registerBusinessDay, shardOf } from '../../../functions/shared/ledgerStore';
+import { documentClient as ddb } from '../../../functions/shared/wiring';
+import type { LedgerTransaction } from '../../../functions/ledger/domain/ledger';
+import { shardOf } from '../../../functions/ledger/adapters';
+import { ledgerTable } from '../../../functions/ledger/wiring';
+
+const postTransactionItems = (tx: LedgerTransaction) => ledgerTable().postTransactionItems(tx);
+const registerBusinessDay = (date: string) => ledgerTable().registerBusinessDay(date);
 import type { PaymentRecord } from '../../../schemas/records';
 import { paymentTransaction, refundTransaction } from '../../unit/finance/dayFixtures';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';

@@ -1,11 +1,11 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { tableName } from '../../../infra/tables';
+import { tableName } from '../../../functions/shared/wiring';
 import { financeContext } from '../../../functions/finance/finance';
 import { importStatement, linesOf, type StatementLine } from '../../../functions/finance/statement';
-import type { Principal } from '../../../functions/shared/auth';
-import { ddb } from '../../../functions/shared/ddb';
-import { DomainError } from '../../../functions/shared/errors';
+import type { Principal } from '../../../functions/shared/domain/principal';
+import { documentClient as ddb } from '../../../functions/shared/wiring';
+import { DomainError } from '../../../functions/shared/domain/errors';
 import { matchingStatementRows, paymentRecord, statementCsv, uniqueDate } from '../../unit/finance/dayFixtures';
 import { seedPayments, seedRefund } from './seed';
 import { uniq } from '../../support/api';

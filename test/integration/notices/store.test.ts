@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { NoticeRecord } from '../../../functions/notices/notices';
 import { DynamoNoticeStore } from '../../../functions/notices/store';
-import { DomainError } from '../../../functions/shared/errors';
-import { documentNumber } from '../../../functions/shared/ids';
+import { DomainError } from '../../../functions/shared/domain/errors';
+import { documentNumber } from '../../../functions/shared/domain/ids';
 import { uniq } from '../../support/api';
 
 /** The Notices table adapter against DynamoDB Local. */

@@ -1,11 +1,12 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { tableName } from '../../../infra/tables';
+import { tableName } from '../../../functions/shared/wiring';
 import { hashApiKey } from '../../../functions/opendata/apiKeys';
 import { handler } from '../../../functions/opendata/handler';
-import { ddb } from '../../../functions/shared/ddb';
+import { documentClient as ddb } from '../../../functions/shared/wiring';
 import { uniq } from '../../support/api';
+import { reloadConfig } from '../../../functions/shared/config';
 
 /** The opendata Lambda handler in-process against DynamoDB Local, with its log output captured. */
 const event = (method: string, resource: string, body?: unknown, headers: Record<string, string> = {}): APIGatewayProxyEvent =>
@@ -30,11 +31,13 @@ const logLevel = process.env.LOG_LEVEL;
 afterEach(() => {
   vi.restoreAllMocks();
   process.env.LOG_LEVEL = logLevel;
+  reloadConfig();
 });
 
 describe('open-data API keys', () => {
   it('stores only the hash of the key, and the consumer e-mail never reaches the log', async () => {
     process.env.LOG_LEVEL = 'debug';
+    reloadConfig();
     const logged: string[] = [];
     vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (logged.push(String(chunk)), true));
     const email = `consumer.${uniq().toLowerCase()}@example.org`;

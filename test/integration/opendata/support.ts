@@ -1,6 +1,6 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { tableName } from '../../../infra/tables';
-import { ddb } from '../../../functions/shared/ddb';
+import { tableName } from '../../../functions/shared/wiring';
+import { documentClient as ddb } from '../../../functions/shared/wiring';
 import type { PaymentRecord, RefundRecord } from '../../../schemas/records';
 
 /** Writes records into the Payments table as the payments context lays them out: the real stream source. */

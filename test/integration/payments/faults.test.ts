@@ -1,18 +1,19 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { tableName } from '../../../infra/tables';
 import { Catalog } from '../../../functions/catalog/catalog';
 import { DynamoCatalogStore } from '../../../functions/catalog/store';
 import { Notices } from '../../../functions/notices/notices';
 import { DynamoNoticeStore, noticeKey } from '../../../functions/notices/store';
 import { Payments } from '../../../functions/payments/payments';
 import { DynamoPaymentStore, paymentKeys } from '../../../functions/payments/store';
-import type { Principal } from '../../../functions/shared/auth';
-import { ddb } from '../../../functions/shared/ddb';
-import { DynamoIdempotencyStore, idempotencyRecordId, LEASE_MS } from '../../../functions/shared/idempotency';
-import { ledgerKeys } from '../../../functions/shared/ledgerStore';
-import { signer } from '../../../functions/shared/signer';
+import type { Principal } from '../../../functions/shared/domain/principal';
+import { documentClient as ddb } from '../../../functions/shared/wiring';
+import { idempotencyRecordId, LEASE_MS } from '../../../functions/shared/domain/idempotency';
+import { ledgerKeys } from '../../../functions/ledger/adapters/ledgerTable';
+import { IdempotencyTable } from '../../../functions/shared/adapters/idempotencyTable';
+import { clockAt } from '../../../functions/shared/domain/clock';
+import { tableName, theClock, theSigner } from '../../../functions/shared/wiring';
 import { uniq } from '../../support/api';
 import { FaultyClient } from './faultyClient';
 
@@ -25,7 +26,7 @@ const clerk: Principal = { role: 'clerk', sub: 'clerk:W09', window: 'W09' };
 const finance: Principal = { role: 'finance', sub: 'finance' };
 let fee: string;
 let dept: Principal;
-const notices = new Notices(new DynamoNoticeStore(), (code) => new DynamoCatalogStore().listVersions(code), async () => undefined);
+const notices = new Notices(new DynamoNoticeStore(), (code) => new DynamoCatalogStore().listVersions(code), async () => undefined, theClock());
 
 const get = async (table: Parameters<typeof tableName>[0], Key: Record<string, unknown>) =>
   (await ddb().send(new GetCommand({ TableName: tableName(table), Key, ConsistentRead: true }))).Item;
@@ -33,14 +34,14 @@ const get = async (table: Parameters<typeof tableName>[0], Key: Record<string, u
 beforeAll(async () => {
   const id = `F${uniq()}`;
   fee = `FF-${uniq()}`;
-  const catalog = new Catalog(new DynamoCatalogStore());
+  const catalog = new Catalog(new DynamoCatalogStore(), theClock());
   await catalog.createDepartment({ id, name: '税务局' });
   await catalog.createFeeItem({ code: fee, departmentId: id, name: '工本费', category: 'administrative-fee', legalBasis: 'x', approvedBy: 'y', pricing: { kind: 'fixed', amount: 700 } });
   dept = { role: 'department', sub: id, dept: id };
 });
 
 function paymentsWith(client: FaultyClient, clock: () => Date = () => new Date()) {
-  return new Payments(new DynamoPaymentStore(client), new DynamoIdempotencyStore(client), signer(), async () => undefined, clock);
+  return new Payments(new DynamoPaymentStore(client), new IdempotencyTable(client, tableName('Idempotency')), theSigner(), async () => undefined, clockAt(clock));
 }
 
 /** What one attempt tried to write, read back: all present or all absent. */

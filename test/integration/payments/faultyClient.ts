@@ -1,4 +1,5 @@
-import { ddb, type DocClient } from '../../../functions/shared/ddb';
+import type { DocClient } from '../../../functions/shared/adapters/dynamo';
+import { documentClient as ddb } from '../../../functions/shared/wiring';
 
 /**
  * A DocClient port that forwards to DynamoDB Local and fails one chosen call: `before` (the request

@@ -7,12 +7,12 @@ import { Notices } from '../../../functions/notices/notices';
 import { DynamoNoticeStore, noticeKey } from '../../../functions/notices/store';
 import { Payments } from '../../../functions/payments/payments';
 import { DynamoPaymentStore } from '../../../functions/payments/store';
-import type { Principal } from '../../../functions/shared/auth';
-import { ddb } from '../../../functions/shared/ddb';
-import { DynamoIdempotencyStore } from '../../../functions/shared/idempotency';
-import { DAY_SHARDS, ledgerKeys } from '../../../functions/shared/ledgerStore';
-import { signer } from '../../../functions/shared/signer';
-import { tableName } from '../../../infra/tables';
+import type { Principal } from '../../../functions/shared/domain/principal';
+import { documentClient as ddb } from '../../../functions/shared/wiring';
+import { DAY_SHARDS, ledgerKeys } from '../../../functions/ledger/adapters/ledgerTable';
+import { IdempotencyTable } from '../../../functions/shared/adapters/idempotencyTable';
+import { clockAt } from '../../../functions/shared/domain/clock';
+import { tableName, theClock, theSigner } from '../../../functions/shared/wiring';
 import { uniq } from '../../support/api';
 import { FaultyClient } from './faultyClient';
 
@@ -25,12 +25,12 @@ const day = `2099-0${1 + Math.floor(Math.random() * 9)}-1${Math.floor(Math.rando
 const clock = () => new Date(`${day}T03:00:00.000Z`);
 let dept: Principal;
 let fee: string;
-const notices = new Notices(new DynamoNoticeStore(), (code) => new DynamoCatalogStore().listVersions(code), async () => undefined, clock);
+const notices = new Notices(new DynamoNoticeStore(), (code) => new DynamoCatalogStore().listVersions(code), async () => undefined, clockAt(clock));
 
 beforeAll(async () => {
   const id = `S${uniq()}`;
   fee = `SF-${uniq()}`;
-  const catalog = new Catalog(new DynamoCatalogStore());
+  const catalog = new Catalog(new DynamoCatalogStore(), theClock());
   await catalog.createDepartment({ id, name: '文旅局' });
   await catalog.createFeeItem({ code: fee, departmentId: id, name: '门票', category: 'other', legalBasis: 'x', approvedBy: 'y', pricing: { kind: 'fixed', amount: 300 } });
   dept = { role: 'department', sub: id, dept: id };
@@ -42,7 +42,7 @@ describe('DynamoPaymentStore', () => {
     for (let shard = 0; shard < DAY_SHARDS; shard++)
       await ddb().send(new PutCommand({ TableName: tableName('Ledger'), Item: { ...ledgerKeys.dayGuard(day, shard), closedAt: 'test' } }));
     const client = new FaultyClient();
-    const payments = new Payments(new DynamoPaymentStore(client), new DynamoIdempotencyStore(client), signer(), async () => undefined, clock);
+    const payments = new Payments(new DynamoPaymentStore(client), new IdempotencyTable(client, tableName('Idempotency')), theSigner(), async () => undefined, clockAt(clock));
     await expect(payments.pay(clerk, { noticeNos: [n.noticeNo], channel: 'cash', amount: 300 }, randomUUID())).rejects.toMatchObject({ type: 'day-closed' });
     const tx = client.calls.find((c) => c.name === 'TransactWriteCommand')!;
     expect(tx).toBeDefined();

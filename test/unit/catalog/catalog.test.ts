@@ -1,6 +1,7 @@
+import { clockAt } from '../../../functions/shared/domain/clock';
 import { describe, expect, it } from 'vitest';
 import { Catalog, versionInForce } from '../../../functions/catalog/catalog';
-import { DomainError } from '../../../functions/shared/errors';
+import { DomainError } from '../../../functions/shared/domain/errors';
 import type { FeeItem } from '../../../schemas/catalog';
 import { MemoryCatalogStore } from '../../support/memoryCatalogStore';
 
@@ -17,7 +18,7 @@ const base = {
 
 async function catalogOn(iso: string, store = new MemoryCatalogStore()) {
   await store.putDepartment({ id: 'D01', name: '公安局' }).catch(() => undefined);
-  return { catalog: new Catalog(store, at(iso)), store };
+  return { catalog: new Catalog(store, clockAt(at(iso))), store };
 }
 
 describe('versionInForce', () => {

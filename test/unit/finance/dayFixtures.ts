@@ -1,5 +1,5 @@
 import { fenToYuan, STATEMENT_HEADER } from '../../../functions/finance/statement';
-import { accounts, buildTransaction, type LedgerTransaction } from '../../../functions/shared/ledger';
+import { accounts, buildTransaction, type LedgerTransaction } from '../../../functions/ledger/domain/ledger';
 import type { Channel, PaymentRecord } from '../../../schemas/records';
 
 /**

@@ -9,9 +9,9 @@ import type {
   ResolutionRecord,
 } from '../../../functions/finance/ports';
 import type { StatementHeader, StatementLine } from '../../../functions/finance/statement';
-import type { StoredDayProof } from '../../../functions/ledger/dayProof';
-import { DomainError } from '../../../functions/shared/errors';
-import type { LedgerTransaction } from '../../../functions/shared/ledger';
+import type { StoredDayProof } from '../../../functions/ledger/domain/dayProof';
+import { DomainError } from '../../../functions/shared/domain/errors';
+import type { LedgerTransaction } from '../../../functions/ledger/domain/ledger';
 import type { PaymentRecord, RefundRecord } from '../../../schemas/records';
 
 /**

@@ -2,12 +2,15 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { Reconciliations, resolutionPostings, settlementPostings } from '../../../functions/finance/reconciliation';
 import { importStatement, linesOf } from '../../../functions/finance/statement';
 import type { Difference } from '../../../functions/finance/matching';
-import { checkDay } from '../../../functions/ledger/dayProof';
-import type { Principal } from '../../../functions/shared/auth';
-import { DomainError } from '../../../functions/shared/errors';
-import { assertInvariants, buildTransaction, lineOf, trialBalance } from '../../../functions/shared/ledger';
+import { checkDay } from '../../../functions/ledger/domain/dayProof';
+import { theSigner } from '../../../functions/shared/wiring';
+import type { Principal } from '../../../functions/shared/domain/principal';
+import { DomainError } from '../../../functions/shared/domain/errors';
+import { assertInvariants, buildTransaction, lineOf, trialBalance } from '../../../functions/ledger/domain/ledger';
 import { matchingStatementRows, paymentRecord, paymentTransaction, refundTransaction, statementCsv, type StatementRow } from './dayFixtures';
 import { MemoryBooks } from './memoryBooks';
+
+const sign = (p: object) => theSigner().sign(p);
 
 const DATE = '2026-03-01';
 const finance: Principal = { role: 'finance', sub: 'finance:zhang' };
@@ -48,7 +51,7 @@ const rejects = async (p: Promise<unknown>, type: string) => {
 
 beforeEach(() => {
   books = new MemoryBooks();
-  recon = new Reconciliations({ store: books, journal: books, payments: books, clock });
+  recon = new Reconciliations({ store: books, journal: books, payments: books, clock, sign });
 });
 
 describe('reconcile, resolve, accept', () => {
@@ -74,7 +77,7 @@ describe('reconcile, resolve, accept', () => {
     for (const row of tb.accounts.filter((a) => a.line === 'clearing')) expect(row.balance).toBe(0);
     // The proof covers the settlement and verifies (hashes, root, count, signature).
     expect(accepted.proof.count).toBe(payments.length + 1);
-    expect((await checkDay(accepted.proof, await books.transactionsOfDay(DATE))).ok).toBe(true);
+    expect(checkDay(accepted.proof, await books.transactionsOfDay(DATE), await theSigner().jwks()).ok).toBe(true);
     // Per-department split for the separation report.
     expect(books.settlements.get(DATE)!.byDepartment).toEqual({ D01: { settled: 1999 + 1 + 30 + 700, parked: 0 }, D02: { settled: 5000 + 100000000, parked: 0 } });
     // A retried accept answers the same; the closed day refuses any further posting.
@@ -90,7 +93,7 @@ describe('reconcile, resolve, accept', () => {
     const e = await rejects(recon.accept(run.id, finance), 'unresolved-differences');
     expect(e.errors).toEqual([{ path: 'MB:card:BRC1', message: 'payment-missing-in-bank is unresolved' }]);
 
-    const today = new Reconciliations({ store: books, journal: books, payments: books, clock: { ...clock, today: () => DATE } });
+    const today = new Reconciliations({ store: books, journal: books, payments: books, clock: { ...clock, today: () => DATE }, sign });
     await recon.resolve(run.id, { itemRef: 'MB:card:BRC1', action: 'matched-manually', note: 'bank confirmed by phone' }, finance);
     await rejects(today.accept(run.id, finance), 'day-not-over');
   });
@@ -206,7 +209,7 @@ describe('reconcile, resolve, accept', () => {
         };
       },
     });
-    const crashing = new Reconciliations({ store: books, journal: crashingJournal, payments: books, clock });
+    const crashing = new Reconciliations({ store: books, journal: crashingJournal, payments: books, clock, sign });
     const late = await statement(full.filter((r) => r.bankRef === 'BRC2'));
     await expect(crashing.run({ businessDate: DATE, statementIds: [partial.statementId, late.statementId] }, finance)).rejects.toThrow('injected crash');
     expect(books.txs.has(`rev-${parked.adjustmentTxId}`)).toBe(false);

@@ -4,12 +4,15 @@ import { Budget } from '../../../functions/finance/budget';
 import { Reconciliations } from '../../../functions/finance/reconciliation';
 import { SeparationReports, separationReport } from '../../../functions/finance/separation';
 import { importStatement, linesOf } from '../../../functions/finance/statement';
-import type { Principal } from '../../../functions/shared/auth';
-import { DomainError } from '../../../functions/shared/errors';
-import { hashTransaction, type LedgerTransaction } from '../../../functions/shared/ledger';
+import type { Principal } from '../../../functions/shared/domain/principal';
+import { DomainError } from '../../../functions/shared/domain/errors';
+import { hashTransaction, type LedgerTransaction } from '../../../functions/ledger/domain/ledger';
 import type { PaymentRecord } from '../../../schemas/records';
 import { matchingStatementRows, paymentRecord, paymentTransaction, refundTransaction, statementCsv } from './dayFixtures';
 import { MemoryBooks } from './memoryBooks';
+import { theSigner } from '../../../functions/shared/wiring';
+
+const sign = (p: object) => theSigner().sign(p);
 
 const DAYS = ['2026-03-01', '2026-03-02', '2026-03-03'];
 const DEPTS = ['D01', 'D02', 'D03'];
@@ -92,7 +95,7 @@ describe('revenue–expenditure separation (property)', () => {
         let rows = matchingStatementRows(closeDay, dayPayments);
         const dropped = missingLine && rows.length ? rows[0] : undefined;
         if (dropped) rows = rows.slice(1);
-        const recon = new Reconciliations({ store: books, journal: books, payments: books, clock });
+        const recon = new Reconciliations({ store: books, journal: books, payments: books, clock, sign });
         const s = await importStatement(linesOf(statementCsv(rows)), { date: closeDay, source: 'api', importedBy: finance.sub, importedAt: 'x' }, books);
         const run = await recon.run({ businessDate: closeDay, statementIds: [s.statementId] }, finance);
         for (const d of [...run.summary.paymentsMissingInBank]) await recon.resolve(run.id, { itemRef: d.itemRef, action: 'suspense', note: 'ask the bank' }, finance);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LEASE_MS } from '../../../functions/shared/idempotency';
-import { trialBalance } from '../../../functions/shared/ledger';
+import { LEASE_MS } from '../../../functions/shared/domain/idempotency';
+import { trialBalance } from '../../../functions/ledger/domain/ledger';
 import { CATALOG, clerk, department, finance, world } from '../payments/fixtures';
 import type { Fault } from '../payments/memoryWorld';
 

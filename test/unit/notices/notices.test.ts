@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { maskIdNumber, maskName, maskPhone } from '../../../functions/notices/masking';
-import { checkCode, documentNumber, hasValidLuhn, isDocumentNumber, isValidResidentId, residentIdCheckChar } from '../../../functions/shared/ids';
+import { checkCode, documentNumber, hasValidLuhn, isDocumentNumber, isValidResidentId, residentIdCheckChar } from '../../../functions/shared/domain/ids';
 import { anonymous, clerk, department, finance, world } from '../payments/fixtures';
 
 const payer = { name: '欧阳娜娜', idType: 'resident-id' as const, idNumber: '11010519491231002X', phone: '13812345678' };

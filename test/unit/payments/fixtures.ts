@@ -1,6 +1,7 @@
+import { clockAt } from '../../../functions/shared/domain/clock';
 import { Notices } from '../../../functions/notices/notices';
 import { Payments } from '../../../functions/payments/payments';
-import type { Principal } from '../../../functions/shared/auth';
+import type { Principal } from '../../../functions/shared/domain/principal';
 import type { FeeItem } from '../../../schemas/catalog';
 import { MemoryWorld, testSigner } from './memoryWorld';
 
@@ -32,7 +33,7 @@ export const CATALOG: FeeItem[] = [
 /** A clock the test moves. */
 export function testClock(iso = '2026-03-02T02:00:00.000Z') {
   let t = Date.parse(iso);
-  const clock = () => new Date(t);
+  const clock = clockAt(() => new Date(t));
   return Object.assign(clock, { advance: (ms: number) => void (t += ms), set: (s: string) => void (t = Date.parse(s)) });
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, fingerprintOf, idempotently, parseIdempotencyKey } from '../../../functions/shared/idempotency';
+import { canonicalJson, fingerprintOf, idempotently, parseIdempotencyKey } from '../../../functions/shared/domain/idempotency';
 import { MemoryWorld } from './memoryWorld';
 import { clerk } from './fixtures';
 

@@ -2,8 +2,8 @@ import { compactVerify, createLocalJWKSet } from 'jose';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { splitRefund } from '../../../functions/payments/payments';
-import { DomainError } from '../../../functions/shared/errors';
-import { trialBalance } from '../../../functions/shared/ledger';
+import { DomainError } from '../../../functions/shared/domain/errors';
+import { trialBalance } from '../../../functions/ledger/domain/ledger';
 import { anonymous, clerk, department, finance, world } from './fixtures';
 
 const payer = { name: 'Jane Roe', idType: 'passport' as const, idNumber: 'E1234567' };

@@ -1,7 +1,8 @@
 import { calculateJwkThumbprint, CompactSign, compactVerify, createLocalJWKSet, exportJWK, exportSPKI, generateKeyPair, importSPKI, type JWK } from 'jose';
 import { createPrivateKey, sign as cryptoSign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { derToJose, ecThumbprint, publicJwkFromSpki, verifySigned } from '../../../functions/shared/signer';
+import { derToJose, ecThumbprint, publicJwkFromSpki } from '../../../functions/shared/adapters/signer';
+import { verifySigned } from '../../../functions/shared/domain/signing';
 
 /**
  * The signer uses node:crypto, not jose (cold start, ADR 0009); these tests hold it to what jose does:

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DomainError } from './errors';
+import { DomainError } from '../../shared/domain/errors';
 
 /**
  * The ledger's invariants, in one place (收支两条线). Every posting goes through `buildTransaction`,

@@ -1,4 +1,4 @@
-import { ROLES, type Role } from '../../infra/routes';
+import { ROLES, type Role } from '../../../schemas/routes';
 
 /**
  * The caller as the authorizer established it, and its round trip through API Gateway's authorizer

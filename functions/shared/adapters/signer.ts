@@ -1,12 +1,12 @@
 import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms';
 import type { JWK, JSONWebKeySet } from 'jose';
-import { createHash, createPrivateKey, createPublicKey, sign as cryptoSign, verify as cryptoVerify, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { localKeyDir } from './localKeyDir';
+import { b64url, type Signer } from '../domain/signing';
 
 /**
- * The signing port for receipts and day proofs: compact JWS, ES256, `kid` in the header.
+ * The signers of receipts and day proofs (the port is in ../domain/signing.ts):
  * - LocalKeySigner: the local stack's key file (`receipt-signing.jwk.json` under LOCAL_KEY_DIR).
  * - KmsSigner: an AWS KMS asymmetric key (ECC_NIST_P256, SIGN_VERIFY) when `SIGNING_KMS_KEY_ID` is set;
  *   the private key never leaves KMS.
@@ -17,20 +17,6 @@ import { localKeyDir } from './localKeyDir';
  * algorithm, fixed, and these modules load in the payments, ledger and finance functions, where jose
  * cost cold-start CPU (docs/benchmarks.md, "Cold start"; ADR 0009).
  */
-export interface Signer {
-  sign(payload: object): Promise<string>;
-  jwks(): Promise<JSONWebKeySet>;
-}
-
-const b64url = (b: Uint8Array | string) => Buffer.from(b).toString('base64url');
-
-/** Strict base64url (RFC 7515 §2): only the alphabet, no padding, canonical trailing bits; else throws. */
-function fromB64url(s: string): Buffer {
-  const b = Buffer.from(s, 'base64url');
-  if (!/^[A-Za-z0-9_-]*$/.test(s) || b.toString('base64url') !== s) throw new Error('not base64url');
-  return b;
-}
-
 /** RFC 7638 JWK thumbprint of an EC public key: SHA-256 over the required members in lexical order. */
 export function ecThumbprint(jwk: Pick<JWK, 'crv' | 'kty' | 'x' | 'y'>): string {
   return createHash('sha256').update(JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y })).digest('base64url');
@@ -110,46 +96,8 @@ class KmsSigner implements Signer {
   }
 }
 
-let instance: { signer: Signer; id: string } | undefined;
-
-export function signer(): Signer {
-  const kmsKey = process.env.SIGNING_KMS_KEY_ID;
-  const id = kmsKey ?? localKeyDir();
-  if (instance?.id !== id) instance = { id, signer: kmsKey ? new KmsSigner(kmsKey) : new LocalKeySigner(join(localKeyDir(), 'receipt-signing.jwk.json')) };
-  return instance.signer;
+/** The KMS key when deployed, else the local stack's key file. */
+export function createSigner(opts: { kmsKeyId?: string; localKeyDir: string }): Signer {
+  return opts.kmsKeyId ? new KmsSigner(opts.kmsKeyId) : new LocalKeySigner(join(opts.localKeyDir, 'receipt-signing.jwk.json'));
 }
 
-/**
- * Verifies a compact JWS against the published keys; returns the payload or undefined if invalid.
- * Accepts exactly what we sign: ES256 (the header's alg is checked, never trusted to choose), no
- * `crit` extensions, strict base64url, a 64-byte r||s signature by a P-256 key of the set (the one
- * named by `kid` when the header names one).
- */
-export async function verifySigned<T = unknown>(jws: string, jwks?: JSONWebKeySet): Promise<T | undefined> {
-  try {
-    const parts = jws.split('.');
-    if (parts.length !== 3) return undefined;
-    const [h, p, s] = parts as [string, string, string];
-    const header = JSON.parse(fromB64url(h).toString('utf8')) as Record<string, unknown> | null;
-    if (!header || typeof header !== 'object' || header.alg !== 'ES256' || 'crit' in header || 'b64' in header) return undefined;
-    const signature = fromB64url(s);
-    const payload = fromB64url(p);
-    if (signature.length !== 64) return undefined;
-    const candidates = (jwks ?? (await signer().jwks())).keys.filter(
-      (k) =>
-        k.kty === 'EC' &&
-        k.crv === 'P-256' &&
-        (k.alg === undefined || k.alg === 'ES256') &&
-        (k.use === undefined || k.use === 'sig') &&
-        (header.kid === undefined || k.kid === header.kid),
-    );
-    const signingInput = Buffer.from(`${h}.${p}`);
-    for (const k of candidates) {
-      const key = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: k.x, y: k.y } as JsonWebKey, format: 'jwk' });
-      if (cryptoVerify('sha256', signingInput, { key, dsaEncoding: 'ieee-p1363' }, signature)) return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload)) as T;
-    }
-    return undefined;
-  } catch {
-    return undefined;
-  }
-}

@@ -1,8 +1,8 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { routes, type HttpFunctionName, type Route, type RouteKey } from '../../infra/routes';
-import { principalFromContext, type Principal } from './principal';
-import { DomainError, problemOf } from './errors';
+import { routes, type HttpFunctionName, type Route, type RouteKey } from '../../../schemas/routes';
+import { principalFromContext, type Principal } from '../domain/principal';
+import { DomainError, problemOf } from '../domain/errors';
 import { log } from './log';
 
 /**

@@ -55,8 +55,3 @@ export const tables: Record<TableName, TableDef> = {
 };
 
 export const tableEnvVar = (name: TableName): string => `TABLE_${name.toUpperCase()}`;
-
-/** Physical table name inside a function: from the environment, or the logical name locally. */
-export function tableName(name: TableName): string {
-  return process.env[tableEnvVar(name)] ?? name;
-}

@@ -1,0 +1,148 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { createHash } from 'node:crypto';
+import { queryAll, stripKeys, type DocClient, type TransactItem } from '../../shared/adapters/dynamo';
+import type { StoredDayProof } from '../domain/dayProof';
+import type { LedgerTransaction } from '../domain/ledger';
+import type { LedgerReader } from '../ports';
+
+/**
+ * How ledger transactions live in the Ledger table. Written only inside TransactWriteItems built
+ * from `postTransactionItems`, so a transaction lands together with whatever caused it, or not at all.
+ *
+ * - transaction: pk `TX#<id>`, sk `TX`; gsi1pk `DAY#<businessDate>#<shard>`, gsi1sk `<createdAt>#<id>`.
+ *   The day is spread over DAY_SHARDS index partitions (shard from the id's hash): no hot key.
+ * - day-open guard: pk `DAYCLOSE#<businessDate>#<shard>`, sk `CLOSE`. Day close writes all
+ *   DAY_SHARDS guards first; every posting condition-checks the absent guard of its own shard, so a
+ *   posting into a closed day fails atomically while no single item sees every posting.
+ * - day registry: pk `DAYS`, sk `<businessDate>`: written once per process per day (not per
+ *   posting), so reports can enumerate business days without a scan.
+ * - day proof (after close): pk `DAYPROOF#<businessDate>`, sk `PROOF`.
+ */
+export const DAY_SHARDS = 16;
+
+export const shardOf = (id: string): number => createHash('sha256').update(id).digest()[0]! % DAY_SHARDS;
+const pad = (n: number) => String(n).padStart(2, '0');
+
+export const ledgerKeys = {
+  transaction: (id: string) => ({ pk: `TX#${id}`, sk: 'TX' }),
+  dayShard: (date: string, shard: number) => `DAY#${date}#${pad(shard)}`,
+  dayGuard: (date: string, shard: number) => ({ pk: `DAYCLOSE#${date}#${pad(shard)}`, sk: 'CLOSE' }),
+  dayRegistry: (date: string) => ({ pk: 'DAYS', sk: date }),
+  dayProof: (date: string) => ({ pk: `DAYPROOF#${date}`, sk: 'PROOF' }),
+};
+
+/** Index of the day-guard ConditionCheck within postTransactionItems' output (for cancellation reasons). */
+export const DAY_GUARD_OFFSET = 1;
+
+/** Days this process has registered: the registry is written once per process per day, not per posting. */
+const registered = new Set<string>();
+
+const byCreatedThenId = (a: LedgerTransaction, b: LedgerTransaction) =>
+  a.createdAt === b.createdAt ? a.id.localeCompare(b.id) : a.createdAt.localeCompare(b.createdAt);
+
+export class LedgerTable implements LedgerReader {
+  constructor(
+    private readonly client: DocClient,
+    readonly table: string,
+  ) {}
+
+  /**
+   * The TransactWriteItems entries that post one ledger transaction: the put (conditional on the id
+   * being new: an id is the idempotency key of the posting) and the day-open check of its shard.
+   */
+  postTransactionItems(tx: LedgerTransaction): TransactItem[] {
+    const shard = shardOf(tx.id);
+    return [
+      {
+        Put: {
+          TableName: this.table,
+          Item: {
+            ...ledgerKeys.transaction(tx.id),
+            gsi1pk: ledgerKeys.dayShard(tx.businessDate, shard),
+            gsi1sk: `${tx.createdAt}#${tx.id}`,
+            ...tx,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      {
+        ConditionCheck: {
+          TableName: this.table,
+          Key: ledgerKeys.dayGuard(tx.businessDate, shard),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    ];
+  }
+
+  /** Records that a business day has postings; idempotent, and once per process per day. */
+  async registerBusinessDay(date: string): Promise<void> {
+    const key = `${this.table}#${date}`;
+    if (registered.has(key)) return;
+    await this.client.send(new PutCommand({ TableName: this.table, Item: { ...ledgerKeys.dayRegistry(date), date } }));
+    registered.add(key);
+  }
+
+  async businessDays(upTo?: string): Promise<string[]> {
+    const items = await queryAll(this.client, {
+      TableName: this.table,
+      KeyConditionExpression: upTo ? 'pk = :pk AND sk <= :d' : 'pk = :pk',
+      ExpressionAttributeValues: upTo ? { ':pk': 'DAYS', ':d': upTo } : { ':pk': 'DAYS' },
+    });
+    return items.map((i) => i.sk as string);
+  }
+
+  /** Every transaction of one business day, across all shards, ordered by createdAt then id. */
+  async transactionsOfDay(date: string): Promise<LedgerTransaction[]> {
+    const perShard = await Promise.all(
+      Array.from({ length: DAY_SHARDS }, (_, shard) =>
+        queryAll(this.client, {
+          TableName: this.table,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :p',
+          ExpressionAttributeValues: { ':p': ledgerKeys.dayShard(date, shard) },
+        }),
+      ),
+    );
+    return perShard
+      .flat()
+      .map((i) => stripKeys<LedgerTransaction>(i))
+      .sort(byCreatedThenId);
+  }
+
+  async getTransaction(id: string): Promise<LedgerTransaction | undefined> {
+    const r = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: ledgerKeys.transaction(id), ConsistentRead: true }),
+    );
+    return r.Item ? stripKeys<LedgerTransaction>(r.Item) : undefined;
+  }
+
+  /** Stores the proof once; a second close of the same day (a retried accept) gets the first proof back. */
+  async storeDayProof(proof: StoredDayProof): Promise<StoredDayProof> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...ledgerKeys.dayProof(proof.date), ...proof },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return proof;
+    } catch (e) {
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+      const first = await this.findDayProof(proof.date);
+      if (!first) throw e;
+      return first;
+    }
+  }
+
+  async findDayProof(date: string): Promise<StoredDayProof | undefined> {
+    const r = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: ledgerKeys.dayProof(date), ConsistentRead: true }),
+    );
+    if (!r.Item) return undefined;
+    const { root, count, signature } = r.Item as StoredDayProof;
+    return { date, root, count, signature };
+  }
+}

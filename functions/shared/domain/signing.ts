@@ -1,0 +1,55 @@
+import type { JSONWebKeySet } from 'jose';
+import { createPublicKey, verify as cryptoVerify, type JsonWebKey } from 'node:crypto';
+
+/**
+ * The signing port for receipts and day proofs (compact JWS, ES256, `kid` in the header), and the
+ * offline verification anyone can do with the published key set. Implementations: ../adapters/signer.ts.
+ */
+export interface Signer {
+  sign(payload: object): Promise<string>;
+  jwks(): Promise<JSONWebKeySet>;
+}
+
+export const b64url = (b: Uint8Array | string) => Buffer.from(b).toString('base64url');
+
+/** Strict base64url (RFC 7515 §2): only the alphabet, no padding, canonical trailing bits; else throws. */
+function fromB64url(s: string): Buffer {
+  const b = Buffer.from(s, 'base64url');
+  if (!/^[A-Za-z0-9_-]*$/.test(s) || b.toString('base64url') !== s) throw new Error('not base64url');
+  return b;
+}
+
+/**
+ * Verifies a compact JWS against the published keys; returns the payload or undefined if invalid.
+ * Accepts exactly what we sign: ES256 (the header's alg is checked, never trusted to choose), no
+ * `crit` extensions, strict base64url, a 64-byte r||s signature by a P-256 key of the set (the one
+ * named by `kid` when the header names one).
+ */
+export function verifySigned<T = unknown>(jws: string, jwks: JSONWebKeySet): T | undefined {
+  try {
+    const parts = jws.split('.');
+    if (parts.length !== 3) return undefined;
+    const [h, p, s] = parts as [string, string, string];
+    const header = JSON.parse(fromB64url(h).toString('utf8')) as Record<string, unknown> | null;
+    if (!header || typeof header !== 'object' || header.alg !== 'ES256' || 'crit' in header || 'b64' in header) return undefined;
+    const signature = fromB64url(s);
+    const payload = fromB64url(p);
+    if (signature.length !== 64) return undefined;
+    const candidates = jwks.keys.filter(
+      (k) =>
+        k.kty === 'EC' &&
+        k.crv === 'P-256' &&
+        (k.alg === undefined || k.alg === 'ES256') &&
+        (k.use === undefined || k.use === 'sig') &&
+        (header.kid === undefined || k.kid === header.kid),
+    );
+    const signingInput = Buffer.from(`${h}.${p}`);
+    for (const k of candidates) {
+      const key = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: k.x, y: k.y } as JsonWebKey, format: 'jwk' });
+      if (cryptoVerify('sha256', signingInput, { key, dsaEncoding: 'ieee-p1363' }, signature)) return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload)) as T;
+    }
+    return undefined;
+  } catch {
+    return undefined;
+  }
+}

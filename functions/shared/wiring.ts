@@ -1,0 +1,53 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { TableName } from '../../schemas/tables';
+import type { Clock } from './domain/clock';
+import type { Signer } from './domain/signing';
+import { createDocClient } from './adapters/dynamo';
+import { IdempotencyTable } from './adapters/idempotencyTable';
+import { RateLimitTable } from './adapters/rateLimit';
+import { createSigner } from './adapters/signer';
+import { systemClock } from './adapters/systemClock';
+import { config } from './config';
+
+/**
+ * The shared kernel's wiring: what every context's wiring module builds from the same configuration.
+ * One instance of each per process (a Lambda container, or the whole local stack).
+ */
+let client: { client: DynamoDBDocumentClient; key: string } | undefined;
+
+/** The DynamoDB document client, created on first use (cold start pays only for what is used). */
+export function documentClient(): DynamoDBDocumentClient {
+  const { dynamoEndpoint: endpoint, awsRegion: region } = config();
+  const key = `${endpoint}|${region}`;
+  if (client?.key !== key) client = { key, client: createDocClient({ endpoint, region }) };
+  return client.client;
+}
+
+export const tableName = (name: TableName): string => config().tables[name];
+
+let clock: Clock | undefined;
+let clockKey: string | undefined;
+
+/** The system clock; rebuilt when the configuration that shapes it changes (the local stack's CLOCK). */
+export function theClock(): Clock {
+  const { clockStart, businessTimeZone } = config();
+  const key = `${clockStart}|${businessTimeZone}`;
+  if (!clock || clockKey !== key) {
+    clock = systemClock({ startAt: clockStart, timeZone: businessTimeZone });
+    clockKey = key;
+  }
+  return clock;
+}
+
+let signer: { signer: Signer; key: string } | undefined;
+
+/** Receipts' and day proofs' signer: KMS when deployed, the local key file locally. */
+export function theSigner(): Signer {
+  const { signingKmsKeyId, localKeyDir } = config();
+  const key = `${signingKmsKeyId}|${localKeyDir}`;
+  if (signer?.key !== key) signer = { key, signer: createSigner({ kmsKeyId: signingKmsKeyId, localKeyDir }) };
+  return signer.signer;
+}
+
+export const idempotencyTable = () => new IdempotencyTable(documentClient(), tableName('Idempotency'));
+export const rateLimitTable = () => new RateLimitTable(documentClient(), tableName('RateLimits'));
