@@ -5,7 +5,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { functions, type FunctionName } from '../functions';
-import { matchRoute, type Route } from '../../schemas/routes';
+import type { Route } from '../../schemas/routes';
+import { matchRoute } from './routeMatch';
 import { authorizeEvent as authorize } from '../../functions/authorizer/entry/http';
 import { principalToContext } from '../../functions/shared/domain/principal';
 import { DomainError, problemOf } from '../../functions/shared/domain/errors';
