@@ -1,0 +1,7 @@
+/**
+ * The notices context's published interface: what a stored notice is and the status it has on a
+ * date, and how a payer's name is masked. The payments context reads notices through these and
+ * flips them to paid through ./adapters/index.ts inside its own transaction.
+ */
+export { statusOn, type NoticeRecord } from './notices';
+export { maskName } from './masking';
