@@ -1,4 +1,5 @@
 import middy from '@middy/core';
+import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { routes, type HttpFunctionName, type Route, type RouteKey } from '../../../schemas/routes';
 import { principalFromContext, type Principal } from '../domain/principal';
@@ -176,3 +177,13 @@ export function decodeCursor(cursor: string | undefined): Record<string, unknown
   }
   throw new DomainError('validation-failed', 'cursor: not a cursor this API issued', [{ path: 'cursor', message: 'invalid cursor' }]);
 }
+
+/**
+ * The caller's address, hashed: rate limits need a stable key per client, and the address itself is
+ * personal data that must not be stored.
+ */
+export const callerOf = (req: HttpRequest): string =>
+  createHash('sha256')
+    .update(req.event.requestContext?.identity?.sourceIp ?? 'unknown')
+    .digest('base64url')
+    .slice(0, 22);
