@@ -11,14 +11,11 @@ import { TABLE_NAMES, tableEnvVar, type TableName } from '../../schemas/tables';
  * function in one long-lived process; after changing the environment on purpose they call
  * `reloadConfig()`, which is what a fresh cold start would do.
  */
-const positiveInt = (fallback: number) =>
-  z.pipe(
-    z._default(z.string(), String(fallback)),
-    z.pipe(
-      z.string().check(z.regex(/^\d+$/, 'must be a whole number')),
-      z.transform((s) => Number(s)),
-    ),
-  );
+const wholeNumber = z.pipe(
+  z.string().check(z.regex(/^\d+$/, 'must be a whole number')),
+  z.transform((s) => Number(s)),
+);
+const positiveInt = (fallback: number) => z.pipe(z._default(z.string(), String(fallback)), wholeNumber);
 
 const nonEmpty = (fallback: string) => z._default(z.string().check(z.minLength(1)), fallback);
 
@@ -72,7 +69,7 @@ const Environment = z.object({
   OPEN_DATA_RATE_LIMIT: ratePerWindow,
   OPEN_DATA_USAGE_PLAN_ID: z.optional(z.string().check(z.minLength(1))),
   /** How long day close lets the eventually consistent day index settle; 0 against DynamoDB Local. */
-  DAY_CLOSE_INDEX_SETTLE_MS: z.optional(positiveInt(0)),
+  DAY_CLOSE_INDEX_SETTLE_MS: z.optional(wholeNumber),
   ...tableVars,
 });
 

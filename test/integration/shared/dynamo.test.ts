@@ -1,0 +1,71 @@
+import { BatchWriteCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
+import {
+  batchGetAll,
+  CONDITION_FAILED,
+  cancellationCodes,
+  isTransient,
+  queryAll,
+  queryPages,
+  stripKeys,
+} from '../../../functions/shared/adapters/dynamo';
+import { documentClient, tableName } from '../../../functions/shared/wiring';
+import { uniq } from '../../support/api';
+
+/** The DynamoDB toolkit against DynamoDB Local (the Audit table as scratch space: nothing else writes it yet). */
+const table = tableName('Audit');
+const client = documentClient();
+
+async function putMany(pk: string, n: number): Promise<void> {
+  for (let i = 0; i < n; i += 25) {
+    const batch = Array.from({ length: Math.min(25, n - i) }, (_, j) => ({
+      PutRequest: { Item: { pk, sk: String(i + j).padStart(4, '0'), gsi1pk: `G#${pk}`, gsi1sk: 'x', n: i + j } },
+    }));
+    await client.send(new BatchWriteCommand({ RequestItems: { [table]: batch } }));
+  }
+}
+
+describe('DynamoDB toolkit', () => {
+  it('queryPages follows LastEvaluatedKey to the end, one page at a time, in key order', async () => {
+    const pk = `TOOLKIT#${uniq()}`;
+    await putMany(pk, 23);
+    const pages: number[][] = [];
+    const input = { TableName: table, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': pk }, Limit: 5 };
+    for await (const page of queryPages(client, input)) pages.push(page.map((i) => i.n as number));
+    expect(pages.length).toBeGreaterThanOrEqual(5);
+    expect(pages.flat()).toEqual(Array.from({ length: 23 }, (_, i) => i));
+    expect((await queryAll(client, input)).length).toBe(23);
+  });
+
+  it('batchGetAll reads more than 100 keys and leaves out the missing ones', async () => {
+    const pk = `TOOLKIT#${uniq()}`;
+    await putMany(pk, 130);
+    const keys = Array.from({ length: 140 }, (_, i) => ({ pk, sk: String(i).padStart(4, '0') }));
+    const items = await batchGetAll(client, table, keys, { consistent: true });
+    expect(items.map((i) => i.n as number).sort((a, b) => a - b)).toEqual(Array.from({ length: 130 }, (_, i) => i));
+  });
+
+  it('stripKeys removes the table and index keys (and the named extras), nothing else', () => {
+    const item = { pk: 'a', sk: 'b', gsi1pk: 'c', gsi1sk: 'd', gsi2pk: 'e', gsi2sk: 'f', expiresAt: 1, pkg: 'kept', amount: 2 };
+    expect(stripKeys(item)).toEqual({ expiresAt: 1, pkg: 'kept', amount: 2 });
+    expect(stripKeys(item, 'expiresAt')).toEqual({ pkg: 'kept', amount: 2 });
+  });
+
+  it('cancellationCodes gives one code per item of a cancelled transaction; a failed condition is not transient', async () => {
+    const pk = `TOOLKIT#${uniq()}`;
+    await client.send(new PutCommand({ TableName: table, Item: { pk, sk: 'taken' } }));
+    const error = await client
+      .send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: table, Item: { pk, sk: 'free' }, ConditionExpression: 'attribute_not_exists(pk)' } },
+            { Put: { TableName: table, Item: { pk, sk: 'taken' }, ConditionExpression: 'attribute_not_exists(pk)' } },
+          ],
+        }),
+      )
+      .catch((e: unknown) => e);
+    expect(cancellationCodes(error)).toEqual(['None', CONDITION_FAILED]);
+    expect(isTransient(error)).toBe(false);
+    expect(cancellationCodes(new Error('other'))).toBeUndefined();
+  });
+});

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../functions/shared/config';
+
+describe('configuration', () => {
+  it('has the documented defaults when nothing is set', () => {
+    const c = parseConfig({});
+    expect(c.limits).toEqual({ noticeLookup: 30, receiptLookup: 60, onlinePayment: 30 });
+    expect(c.businessTimeZone).toBe('Asia/Shanghai');
+    expect(c.logLevel).toBe('info');
+    expect(c.openData).toEqual({ minCell: 5, rate: { requests: 50, seconds: 10 }, usagePlanId: undefined });
+    expect(c.receiptIssuer).toBe('财政局 行政服务中心统一收费窗口');
+    expect(c.tables.Notices).toBe('Notices');
+    // Deployed (no local endpoint) day close waits for the day index; against DynamoDB Local it need not.
+    expect(c.dayCloseIndexSettleMs).toBe(1500);
+    expect(parseConfig({ DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000' }).dayCloseIndexSettleMs).toBe(0);
+  });
+
+  it('reads each variable', () => {
+    const c = parseConfig({
+      NOTICE_LOOKUP_LIMIT: '3',
+      RECEIPT_LOOKUP_LIMIT: '4',
+      ONLINE_PAYMENT_LIMIT: '5',
+      OPEN_DATA_RATE_LIMIT: '7/2',
+      BUSINESS_TZ: 'Asia/Urumqi',
+      TABLE_NOTICES: 'prod-Notices-1A2B',
+      AUTH_JWKS_URL: 'https://idp.example/jwks.json',
+    });
+    expect(c.limits).toEqual({ noticeLookup: 3, receiptLookup: 4, onlinePayment: 5 });
+    expect(c.openData.rate).toEqual({ requests: 7, seconds: 2 });
+    expect(c.businessTimeZone).toBe('Asia/Urumqi');
+    expect(c.tables.Notices).toBe('prod-Notices-1A2B');
+    expect(c.auth.jwksUrl).toBe('https://idp.example/jwks.json');
+  });
+
+  it.each([
+    ['NOTICE_LOOKUP_LIMIT', '3O'],
+    ['NOTICE_LOOKUP_LIMIT', ''],
+    ['RECEIPT_LOOKUP_LIMIT', '-1'],
+    ['ONLINE_PAYMENT_LIMIT', '1.5'],
+    ['OPEN_DATA_MIN_CELL', 'many'],
+    ['OPEN_DATA_RATE_LIMIT', '50 per 10'],
+    ['BUSINESS_TZ', 'Beijing'],
+    ['LOG_LEVEL', 'verbose'],
+    ['CLOCK', 'yesterday'],
+    ['DYNAMODB_ENDPOINT', 'localhost'],
+    ['AUTH_JWKS_URL', 'not a url'],
+  ])('refuses %s=%j, naming the variable (a typo must not switch a limit off)', (name, value) => {
+    expect(() => parseConfig({ [name]: value })).toThrow(new RegExp(`^Bad configuration: .*${name}: `));
+  });
+});
