@@ -12,8 +12,8 @@ import {
 import { documentClient, tableName } from '../../../functions/shared/wiring';
 import { uniq } from '../../support/api';
 
-/** The DynamoDB toolkit against DynamoDB Local (the Audit table as scratch space: nothing else writes it yet). */
-const table = tableName('Audit');
+/** The DynamoDB toolkit against DynamoDB Local; RateLimits is scratch space (`TOOLKIT#` keys never meet its `RL#` counters). */
+const table = tableName('RateLimits');
 const client = documentClient();
 
 async function putMany(pk: string, n: number): Promise<void> {
