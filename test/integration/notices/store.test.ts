@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { NoticeRecord } from '../../../functions/notices/notices';
-import { DynamoNoticeStore } from '../../../functions/notices/store';
+import { NoticesTable } from '../../../functions/notices/adapters/noticesTable';
+import type { NoticeRecord } from '../../../functions/notices/ports';
 import { DomainError } from '../../../functions/shared/domain/errors';
 import { documentNumber } from '../../../functions/shared/domain/ids';
+import { documentClient, tableName } from '../../../functions/shared/wiring';
 import { uniq } from '../../support/api';
 
 /** The Notices table adapter against DynamoDB Local. */
-const store = new DynamoNoticeStore();
+const store = new NoticesTable(documentClient(), tableName('Notices'));
 
 function record(departmentId: string, date: string, time = '02:00:00.000Z'): NoticeRecord {
   return {
@@ -23,7 +24,7 @@ function record(departmentId: string, date: string, time = '02:00:00.000Z'): Not
   };
 }
 
-describe('DynamoNoticeStore', () => {
+describe('NoticesTable', () => {
   it('refuses a second notice under a taken number (the caller draws again)', async () => {
     const n = record(`D${uniq()}`, '2026-03-02');
     expect(await store.create(n)).toBe(true);
