@@ -23,7 +23,7 @@ const { startLocalStack } = await import('../infra/local/stack');
 const { issueLocalToken } = await import('../infra/local/keys');
 const { tableName, documentClient: ddb, theClock } = await import('../functions/shared/wiring');
 const today = () => theClock().today();
-const { noticeKey } = await import('../functions/notices/store');
+const { noticeKey } = await import('../functions/notices/adapters/noticesTable');
 const { paymentKeys } = await import('../functions/payments/store');
 const { idempotencyRecordId, LEASE_MS, KEEP_SECONDS } = await import('../functions/shared/domain/idempotency');
 const { buildTransaction, accounts } = await import('../functions/ledger/domain/ledger');

@@ -21,10 +21,10 @@ export type FunctionName = HttpFunctionName | (typeof BACKGROUND_FUNCTIONS)[numb
 
 export const functions: Record<FunctionName, FunctionDef> = {
   authorizer: { entry: 'functions/authorizer/entry/http.ts', tables: {} },
-  platform: { entry: 'functions/platform/handler.ts', tables: {} },
-  catalog: { entry: 'functions/catalog/handler.ts', tables: { Catalog: 'readwrite' } },
+  platform: { entry: 'functions/platform/entry/http.ts', tables: {} },
+  catalog: { entry: 'functions/catalog/entry/http.ts', tables: { Catalog: 'readwrite' } },
   notices: {
-    entry: 'functions/notices/handler.ts',
+    entry: 'functions/notices/entry/http.ts',
     tables: { Catalog: 'read', Notices: 'readwrite', RateLimits: 'readwrite' },
   },
   payments: {

@@ -3,5 +3,6 @@
  * date, and how a payer's name is masked. The payments context reads notices through these and
  * flips them to paid through ./adapters/index.ts inside its own transaction.
  */
-export { statusOn, type NoticeRecord } from './notices';
-export { maskName } from './masking';
+export { statusOn } from './domain/notices';
+export type { NoticeRecord } from './ports';
+export { maskName } from './domain/masking';

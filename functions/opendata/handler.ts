@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { DynamoCatalogStore } from '../catalog/store';
+import { CatalogTable } from '../catalog/adapters';
 import { EmptyBody } from '../../schemas/common';
 import { ApiKeyRequest, DATASET_IDS } from '../../schemas/opendata';
 import { config } from '../shared/config';
-import { rateLimitTable, theClock } from '../shared/wiring';
+import { documentClient, rateLimitTable, tableName, theClock } from '../shared/wiring';
 import { httpHandler, type HttpRequest } from '../shared/adapters/http';
 import { parseWith } from '../shared/domain/validate';
 import { DynamoAggregateStore } from './aggregateStore';
@@ -84,7 +84,7 @@ export const handler = httpHandler('opendata', {
   },
   'POST /v1/open/publish': async (req) => {
     parseWith(EmptyBody, req.body);
-    const outcome = await publish({ aggregates: new DynamoAggregateStore(), catalog: new DynamoCatalogStore(), releases }, { k: minCellSize(String(config().openData.minCell)) });
+    const outcome = await publish({ aggregates: new DynamoAggregateStore(), catalog: new CatalogTable(documentClient(), tableName('Catalog')), releases }, { k: minCellSize(String(config().openData.minCell)) });
     return { status: outcome.published ? 201 : 200, body: outcome };
   },
 });

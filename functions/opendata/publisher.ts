@@ -1,4 +1,5 @@
-import { DynamoCatalogStore } from '../catalog/store';
+import { CatalogTable } from '../catalog/adapters';
+import { documentClient, tableName } from '../shared/wiring';
 import { log } from '../shared/adapters/log';
 import { DynamoAggregateStore } from './aggregateStore';
 import { publish } from './publishing';
@@ -9,7 +10,7 @@ import { DynamoReleaseStore } from './releaseStore';
 /** Scheduled publisher (EventBridge rule from PUBLISH_SCHEDULE; locally infra/local/scheduler.ts). */
 export const handler = async (): Promise<{ publicationId: string; published: boolean }> => {
   const outcome = await publish(
-    { aggregates: new DynamoAggregateStore(), catalog: new DynamoCatalogStore(), releases: new DynamoReleaseStore() },
+    { aggregates: new DynamoAggregateStore(), catalog: new CatalogTable(documentClient(), tableName('Catalog')), releases: new DynamoReleaseStore() },
     { k: minCellSize(String(config().openData.minCell)) },
   );
   log('info', 'open data publication', {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { CatalogStore } from '../catalog/catalog';
-import { groupByCode, versionInForce } from '../catalog/catalog';
+import type { CatalogReader as CatalogStore } from '../catalog';
+import { groupByCode, versionInForce } from '../catalog';
 import { DATASET_IDS, type DatasetId, type Release } from '../../schemas/opendata';
 import { BEIJING, businessDateOf } from '../shared/domain/clock';
 import { DomainError } from '../shared/domain/errors';

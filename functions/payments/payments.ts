@@ -1,9 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { PayNotices, Payment, Receipt, ReceiptPayload } from '../../schemas/payments';
 import type { Channel, PaymentLineRecord, PaymentRecord, RefundRecord } from '../../schemas/records';
-import type { NoticeRecord } from '../notices/notices';
-import { statusOn } from '../notices/notices';
-import { maskName } from '../notices/masking';
+import { maskName, statusOn, type NoticeRecord } from '../notices';
 import type { Principal } from '../shared/domain/principal';
 import type { Clock } from '../shared/domain/clock';
 import { DomainError } from '../shared/domain/errors';

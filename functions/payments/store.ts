@@ -3,9 +3,8 @@ import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, type T
 import { tableName } from '../shared/wiring';
 import type { Receipt } from '../../schemas/payments';
 import { paymentsTableKeys, type Channel } from '../../schemas/records';
-import type { NoticeRecord } from '../notices/notices';
-import { statusOn } from '../notices/notices';
-import { noticeKey, toNoticeRecord } from '../notices/store';
+import { statusOn, type NoticeRecord } from '../notices';
+import { noticeKey, toNoticeRecord } from '../notices/adapters/noticesTable';
 import type { DocClient } from '../shared/adapters/dynamo';
 import { documentClient as ddb } from '../shared/wiring';
 import { DomainError } from '../shared/domain/errors';

@@ -1,4 +1,4 @@
-import type { CatalogStore } from '../../functions/catalog/catalog';
+import type { CatalogStore } from '../../functions/catalog/ports';
 import { DomainError } from '../../functions/shared/domain/errors';
 import type { Department, FeeItem } from '../../schemas/catalog';
 

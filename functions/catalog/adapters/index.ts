@@ -1,2 +1,2 @@
 /** The catalog's published storage interface: the Catalog table adapter, for other contexts' wiring to build. */
-export { DynamoCatalogStore as CatalogTable } from '../store';
+export { CatalogTable } from './catalogTable';

@@ -1,7 +1,7 @@
 import type { DocClient, TransactItem } from '../../shared/adapters/dynamo';
 import { batchGetAll } from '../../shared/adapters/dynamo';
-import type { NoticeRecord } from '../notices';
-import { noticeKey, toNoticeRecord } from '../store';
+import type { NoticeRecord } from '../ports';
+import { noticeKey, toNoticeRecord } from './noticesTable';
 
 /**
  * The notices context's published storage interface, for the payments context's adapter: read

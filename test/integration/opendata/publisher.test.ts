@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { waitForAggregation } from '../../../infra/local/streams';
-import { DynamoCatalogStore } from '../../../functions/catalog/store';
+import { CatalogTable } from '../../../functions/catalog/adapters';
+import { documentClient, tableName } from '../../../functions/shared/wiring';
 import { DynamoAggregateStore } from '../../../functions/opendata/aggregateStore';
 import { contentSha256, DATASETS, type Row } from '../../../functions/opendata/datasets';
 import { publish } from '../../../functions/opendata/publishing';
@@ -47,7 +48,7 @@ describe('publisher on DynamoDB Local', () => {
     }
     await waitForAggregation(await writePaymentsTable(recs));
 
-    const outcome = await publish({ aggregates: new DynamoAggregateStore(), catalog: new DynamoCatalogStore(), releases }, { k: 5 });
+    const outcome = await publish({ aggregates: new DynamoAggregateStore(), catalog: new CatalogTable(documentClient(), tableName('Catalog')), releases }, { k: 5 });
     expect(outcome.releases).toHaveLength(4);
     const rows: Record<string, Row[]> = {};
     for (const r of outcome.releases) {

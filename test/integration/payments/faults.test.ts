@@ -1,10 +1,10 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Catalog } from '../../../functions/catalog/catalog';
-import { DynamoCatalogStore } from '../../../functions/catalog/store';
-import { Notices } from '../../../functions/notices/notices';
-import { DynamoNoticeStore, noticeKey } from '../../../functions/notices/store';
+import { Catalog } from '../../../functions/catalog/domain/catalog';
+import { CatalogTable } from '../../../functions/catalog/adapters/catalogTable';
+import { Notices } from '../../../functions/notices/domain/notices';
+import { NoticesTable, noticeKey } from '../../../functions/notices/adapters/noticesTable';
 import { Payments } from '../../../functions/payments/payments';
 import { DynamoPaymentStore, paymentKeys } from '../../../functions/payments/store';
 import type { Principal } from '../../../functions/shared/domain/principal';
@@ -26,7 +26,7 @@ const clerk: Principal = { role: 'clerk', sub: 'clerk:W09', window: 'W09' };
 const finance: Principal = { role: 'finance', sub: 'finance' };
 let fee: string;
 let dept: Principal;
-const notices = new Notices(new DynamoNoticeStore(), (code) => new DynamoCatalogStore().listVersions(code), async () => undefined, theClock());
+const notices = new Notices(new NoticesTable(ddb(), tableName('Notices')), (code) => new CatalogTable(ddb(), tableName('Catalog')).listVersions(code), async () => undefined, theClock());
 
 const get = async (table: Parameters<typeof tableName>[0], Key: Record<string, unknown>) =>
   (await ddb().send(new GetCommand({ TableName: tableName(table), Key, ConsistentRead: true }))).Item;
@@ -34,7 +34,7 @@ const get = async (table: Parameters<typeof tableName>[0], Key: Record<string, u
 beforeAll(async () => {
   const id = `F${uniq()}`;
   fee = `FF-${uniq()}`;
-  const catalog = new Catalog(new DynamoCatalogStore(), theClock());
+  const catalog = new Catalog(new CatalogTable(ddb(), tableName('Catalog')), theClock());
   await catalog.createDepartment({ id, name: '税务局' });
   await catalog.createFeeItem({ code: fee, departmentId: id, name: '工本费', category: 'administrative-fee', legalBasis: 'x', approvedBy: 'y', pricing: { kind: 'fixed', amount: 700 } });
   dept = { role: 'department', sub: id, dept: id };

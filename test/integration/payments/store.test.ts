@@ -1,10 +1,10 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Catalog } from '../../../functions/catalog/catalog';
-import { DynamoCatalogStore } from '../../../functions/catalog/store';
-import { Notices } from '../../../functions/notices/notices';
-import { DynamoNoticeStore, noticeKey } from '../../../functions/notices/store';
+import { Catalog } from '../../../functions/catalog/domain/catalog';
+import { CatalogTable } from '../../../functions/catalog/adapters/catalogTable';
+import { Notices } from '../../../functions/notices/domain/notices';
+import { NoticesTable, noticeKey } from '../../../functions/notices/adapters/noticesTable';
 import { Payments } from '../../../functions/payments/payments';
 import { DynamoPaymentStore } from '../../../functions/payments/store';
 import type { Principal } from '../../../functions/shared/domain/principal';
@@ -25,12 +25,12 @@ const day = `2099-0${1 + Math.floor(Math.random() * 9)}-1${Math.floor(Math.rando
 const clock = () => new Date(`${day}T03:00:00.000Z`);
 let dept: Principal;
 let fee: string;
-const notices = new Notices(new DynamoNoticeStore(), (code) => new DynamoCatalogStore().listVersions(code), async () => undefined, clockAt(clock));
+const notices = new Notices(new NoticesTable(ddb(), tableName('Notices')), (code) => new CatalogTable(ddb(), tableName('Catalog')).listVersions(code), async () => undefined, clockAt(clock));
 
 beforeAll(async () => {
   const id = `S${uniq()}`;
   fee = `SF-${uniq()}`;
-  const catalog = new Catalog(new DynamoCatalogStore(), theClock());
+  const catalog = new Catalog(new CatalogTable(ddb(), tableName('Catalog')), theClock());
   await catalog.createDepartment({ id, name: '文旅局' });
   await catalog.createFeeItem({ code: fee, departmentId: id, name: '门票', category: 'other', legalBasis: 'x', approvedBy: 'y', pricing: { kind: 'fixed', amount: 300 } });
   dept = { role: 'department', sub: id, dept: id };

@@ -1,6 +1,6 @@
 import { clockAt } from '../../../functions/shared/domain/clock';
 import { describe, expect, it } from 'vitest';
-import { Catalog, versionInForce } from '../../../functions/catalog/catalog';
+import { Catalog, versionInForce } from '../../../functions/catalog/domain/catalog';
 import { DomainError } from '../../../functions/shared/domain/errors';
 import type { FeeItem } from '../../../schemas/catalog';
 import { MemoryCatalogStore } from '../../support/memoryCatalogStore';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { maskIdNumber, maskName, maskPhone } from '../../../functions/notices/masking';
+import { maskIdNumber, maskName, maskPhone } from '../../../functions/notices/domain/masking';
 import { checkCode, documentNumber, hasValidLuhn, isDocumentNumber, isValidResidentId, residentIdCheckChar } from '../../../functions/shared/domain/ids';
 import { anonymous, clerk, department, finance, world } from '../payments/fixtures';
 

@@ -1,5 +1,5 @@
 import { clockAt } from '../../../functions/shared/domain/clock';
-import { Notices } from '../../../functions/notices/notices';
+import { Notices } from '../../../functions/notices/domain/notices';
 import { Payments } from '../../../functions/payments/payments';
 import type { Principal } from '../../../functions/shared/domain/principal';
 import type { FeeItem } from '../../../schemas/catalog';

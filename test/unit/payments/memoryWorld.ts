@@ -1,5 +1,5 @@
 import { CompactSign, exportJWK, generateKeyPair, type JSONWebKeySet } from 'jose';
-import type { NoticePage, NoticeRecord, NoticeStore } from '../../../functions/notices/notices';
+import type { NoticePage, NoticeRecord, NoticeStore } from '../../../functions/notices/ports';
 import { byPosition, positionOf, TransientConflict, type PaymentCommit, type PaymentStore, type RefundCommit, type StoredPayment } from '../../../functions/payments/payments';
 import { DomainError } from '../../../functions/shared/domain/errors';
 import { LEASE_MS, type Claim, type IdempotencyRecord, type IdempotencyStore } from '../../../functions/shared/domain/idempotency';
@@ -7,7 +7,7 @@ import type { LedgerTransaction } from '../../../functions/ledger/domain/ledger'
 import type { Signer } from '../../../functions/shared/domain/signing';
 import type { Receipt } from '../../../schemas/payments';
 import type { RefundRecord } from '../../../schemas/records';
-import { statusOn } from '../../../functions/notices/notices';
+import { statusOn } from '../../../functions/notices/domain/notices';
 
 export type Fault = 'before' | 'after' | undefined;
 

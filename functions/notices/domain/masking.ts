@@ -1,4 +1,4 @@
-import type { Payer } from '../../schemas/notices';
+import type { Payer } from '../../../schemas/notices';
 
 /**
  * How payer identity is shown outside the issuing department, the window clerk and finance
@@ -25,5 +25,10 @@ export function maskPhone(phone: string): string {
 }
 
 export function maskPayer(p: Payer): Payer {
-  return { name: maskName(p.name), idType: p.idType, idNumber: maskIdNumber(p.idNumber), ...(p.phone ? { phone: maskPhone(p.phone) } : {}) };
+  return {
+    name: maskName(p.name),
+    idType: p.idType,
+    idNumber: maskIdNumber(p.idNumber),
+    ...(p.phone ? { phone: maskPhone(p.phone) } : {}),
+  };
 }

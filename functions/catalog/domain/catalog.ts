@@ -1,25 +1,6 @@
-import type { CreateFeeItem, Department, FeeItem, NewFeeItemVersion } from '../../schemas/catalog';
-import type { Clock } from '../shared/domain/clock';
-import { DomainError } from '../shared/domain/errors';
-
-/**
- * The public fee catalog (收费公示). Invariants:
- * - a fee item version is immutable; a change is a new version, and every version stays readable;
- * - no version may take effect in the past (a published fee is never changed after the fact);
- * - the version in force on a date is the latest-published version whose period covers that date.
- */
-export interface CatalogStore {
-  /** Throws `department-exists` when the id is taken. */
-  putDepartment(d: Department): Promise<void>;
-  getDepartment(id: string): Promise<Department | undefined>;
-  listDepartments(): Promise<Department[]>;
-  /** Versions of one item, ascending by version. */
-  listVersions(code: string): Promise<FeeItem[]>;
-  /** Every version of every item (the catalog is small: hundreds of items). */
-  listAllVersions(): Promise<FeeItem[]>;
-  /** Conditional on (code, version) being new; throws `concurrent-update` (or `fee-item-exists` for v1). */
-  putVersion(item: FeeItem): Promise<void>;
-}
+import type { CreateFeeItem, Department, FeeItem, NewFeeItemVersion } from '../../../schemas/catalog';
+import { DomainError } from '../../shared/domain/errors';
+import type { CatalogStore, Clock } from '../ports';
 
 /** The version of one item in force on `date`, or undefined (not yet in force, or retired). */
 export function versionInForce(versions: readonly FeeItem[], date: string): FeeItem | undefined {
@@ -41,6 +22,12 @@ export function groupByCode(versions: readonly FeeItem[]): Map<string, FeeItem[]
   return byCode;
 }
 
+/**
+ * The public fee catalog (收费公示). Invariants:
+ * - a fee item version is immutable; a change is a new version, and every version stays readable;
+ * - no version may take effect in the past (a published fee is never changed after the fact);
+ * - the version in force on a date is the latest-published version whose period covers that date.
+ */
 export class Catalog {
   constructor(
     private readonly store: CatalogStore,
@@ -53,7 +40,10 @@ export class Catalog {
 
   private notInThePast(date: string): void {
     if (date < this.today())
-      throw new DomainError('retroactive-change', `effectiveFrom ${date} lies before today (${this.today()}); a published fee is never changed after the fact`);
+      throw new DomainError(
+        'retroactive-change',
+        `effectiveFrom ${date} lies before today (${this.today()}); a published fee is never changed after the fact`,
+      );
   }
 
   async createDepartment(d: Department): Promise<Department> {
@@ -67,7 +57,9 @@ export class Catalog {
 
   async createFeeItem(input: CreateFeeItem): Promise<FeeItem> {
     if (!(await this.store.getDepartment(input.departmentId)))
-      throw new DomainError('department-unknown', `No department ${input.departmentId}`, [{ path: 'departmentId', message: 'unknown department' }]);
+      throw new DomainError('department-unknown', `No department ${input.departmentId}`, [
+        { path: 'departmentId', message: 'unknown department' },
+      ]);
     const effectiveFrom = input.effectiveFrom ?? this.today();
     this.notInThePast(effectiveFrom);
     const item: FeeItem = { ...input, effectiveFrom, version: 1, publishedAt: this.clock.now().toISOString() };
@@ -98,12 +90,21 @@ export class Catalog {
   async retire(code: string, effectiveTo: string): Promise<FeeItem> {
     const latest = await this.latest(code);
     if (effectiveTo < this.today())
-      throw new DomainError('retroactive-change', `effectiveTo ${effectiveTo} lies in the past`, [{ path: 'effectiveTo', message: 'must not be in the past' }]);
+      throw new DomainError('retroactive-change', `effectiveTo ${effectiveTo} lies in the past`, [
+        { path: 'effectiveTo', message: 'must not be in the past' },
+      ]);
     if (effectiveTo < latest.effectiveFrom)
-      throw new DomainError('validation-failed', 'effectiveTo precedes the version it ends', [{ path: 'effectiveTo', message: `must not be before ${latest.effectiveFrom}` }]);
+      throw new DomainError('validation-failed', 'effectiveTo precedes the version it ends', [
+        { path: 'effectiveTo', message: `must not be before ${latest.effectiveFrom}` },
+      ]);
     if (latest.effectiveTo !== undefined && latest.effectiveTo <= effectiveTo)
       throw new DomainError('fee-item-retired', `${code} already ends on ${latest.effectiveTo}`);
-    const item: FeeItem = { ...latest, effectiveTo, version: latest.version + 1, publishedAt: this.clock.now().toISOString() };
+    const item: FeeItem = {
+      ...latest,
+      effectiveTo,
+      version: latest.version + 1,
+      publishedAt: this.clock.now().toISOString(),
+    };
     await this.store.putVersion(item);
     return item;
   }

@@ -1,10 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { tableName } from '../shared/wiring';
-import type { DocClient } from '../shared/adapters/dynamo';
-import { documentClient as ddb } from '../shared/wiring';
-import { DomainError } from '../shared/domain/errors';
-import type { NoticePage, NoticeRecord, NoticeStore } from './notices';
+import { stripKeys, type DocClient, type Item } from '../../shared/adapters/dynamo';
+import { DomainError } from '../../shared/domain/errors';
+import type { NoticePage, NoticeQuery, NoticeRecord, NoticeStore } from '../ports';
 
 /**
  * The Notices table (the only table with payer identity). One item per notice:
@@ -18,15 +16,11 @@ import type { NoticePage, NoticeRecord, NoticeStore } from './notices';
 export const noticeKey = (noticeNo: string) => ({ pk: `NOTICE#${noticeNo}`, sk: 'NOTICE' });
 
 /** A notice number starts with its business issue date (YYYYMMDD). */
-export const issueDateOf = (noticeNo: string) => `${noticeNo.slice(0, 4)}-${noticeNo.slice(4, 6)}-${noticeNo.slice(6, 8)}`;
+export const issueDateOf = (noticeNo: string) =>
+  `${noticeNo.slice(0, 4)}-${noticeNo.slice(4, 6)}-${noticeNo.slice(6, 8)}`;
 
-const KEY_ATTRS = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'issueDate'] as const;
-
-export function toNoticeRecord(item: Record<string, unknown>): NoticeRecord {
-  const n = { ...item };
-  for (const k of KEY_ATTRS) delete n[k];
-  return n as unknown as NoticeRecord;
-}
+/** A stored item without its keys and its `issueDate` (derived from the number for the indexes). */
+export const toNoticeRecord = (item: Item): NoticeRecord => stripKeys<NoticeRecord>(item, 'issueDate');
 
 function monthsDescending(from: string, to: string): string[] {
   const out: string[] = [];
@@ -44,9 +38,11 @@ function monthsDescending(from: string, to: string): string[] {
   return out;
 }
 
-export class DynamoNoticeStore implements NoticeStore {
-  private readonly table = tableName('Notices');
-  constructor(private readonly client: DocClient = ddb()) {}
+export class NoticesTable implements NoticeStore {
+  constructor(
+    private readonly client: DocClient,
+    private readonly table: string,
+  ) {}
 
   async create(n: NoticeRecord): Promise<boolean> {
     const issueDate = issueDateOf(n.noticeNo);
@@ -75,22 +71,26 @@ export class DynamoNoticeStore implements NoticeStore {
   }
 
   async get(noticeNo: string): Promise<NoticeRecord | undefined> {
-    const r = await this.client.send(new GetCommand({ TableName: this.table, Key: noticeKey(noticeNo), ConsistentRead: true }));
+    const r = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: noticeKey(noticeNo), ConsistentRead: true }),
+    );
     return r.Item ? toNoticeRecord(r.Item) : undefined;
   }
 
-  async list(q: { departmentId?: string; from: string; to: string; limit: number; after?: Record<string, unknown> }): Promise<NoticePage> {
+  async list(q: NoticeQuery): Promise<NoticePage> {
     try {
       return await this.query(q);
     } catch (e) {
       // A cursor is opaque but travels through clients: a doctored start key is bad input, not a 5xx.
       if (q.after && e instanceof Error && e.name === 'ValidationException')
-        throw new DomainError('validation-failed', 'cursor: not a cursor this API issued', [{ path: 'cursor', message: 'invalid cursor' }]);
+        throw new DomainError('validation-failed', 'cursor: not a cursor this API issued', [
+          { path: 'cursor', message: 'invalid cursor' },
+        ]);
       throw e;
     }
   }
 
-  private async query(q: { departmentId?: string; from: string; to: string; limit: number; after?: Record<string, unknown> }): Promise<NoticePage> {
+  private async query(q: NoticeQuery): Promise<NoticePage> {
     const range = { ':from': `${q.from}#`, ':to': `${q.to}#~` };
     if (q.departmentId) {
       const r = await this.client.send(
@@ -104,7 +104,10 @@ export class DynamoNoticeStore implements NoticeStore {
           ExclusiveStartKey: q.after?.k as Record<string, unknown> | undefined,
         }),
       );
-      return { items: (r.Items ?? []).map(toNoticeRecord), next: r.LastEvaluatedKey ? { k: r.LastEvaluatedKey } : undefined };
+      return {
+        items: (r.Items ?? []).map(toNoticeRecord),
+        next: r.LastEvaluatedKey ? { k: r.LastEvaluatedKey } : undefined,
+      };
     }
     // Finance: month partitions, newest month first; the cursor remembers the month and the position in it.
     const months = monthsDescending(q.from, q.to);

@@ -1,11 +1,12 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { FeeItem } from '../../schemas/catalog';
-import type { IssueNotice, NoticeLine, NoticeStatus, NoticeView, Payer } from '../../schemas/notices';
-import { versionInForce } from '../catalog/catalog';
-import type { Principal } from '../shared/domain/principal';
-import type { Clock } from '../shared/domain/clock';
-import { DomainError } from '../shared/domain/errors';
-import { checkCode as newCheckCode, documentNumber, isDocumentNumber } from '../shared/domain/ids';
+import type { FeeItem } from '../../../schemas/catalog';
+import type { IssueNotice, NoticeLine, NoticeStatus, NoticeView } from '../../../schemas/notices';
+import { versionInForce } from '../../catalog';
+import type { Clock } from '../../shared/domain/clock';
+import { DomainError } from '../../shared/domain/errors';
+import { checkCode as newCheckCode, documentNumber, isDocumentNumber } from '../../shared/domain/ids';
+import type { Principal } from '../../shared/domain/principal';
+import type { FeeVersions, LookupLimiter, NoticeRecord, NoticeStore } from '../ports';
 import { maskPayer } from './masking';
 
 /**
@@ -19,45 +20,6 @@ import { maskPayer } from './masking';
  * - status moves issued → paid (payments context) or issued → cancelled, never back; an unpaid notice
  *   past its due date reads as expired.
  */
-
-/** What the Notices table stores (the stored status never says `expired`: that is derived). */
-export interface NoticeRecord {
-  noticeNo: string;
-  checkCode: string;
-  departmentId: string;
-  payer: Payer;
-  lines: NoticeLine[];
-  total: number;
-  currency: 'CNY';
-  status: 'issued' | 'paid' | 'cancelled';
-  issuedAt: string;
-  dueDate: string;
-  paymentId?: string;
-  /** Set with paymentId by the payment's transaction. */
-  paidAt?: string;
-  cancelledAt?: string;
-  cancelReason?: string;
-}
-
-export interface NoticePage {
-  items: NoticeRecord[];
-  /** Opaque position after the last item examined; undefined at the end. */
-  next?: Record<string, unknown>;
-}
-
-export interface NoticeStore {
-  /** Conditional on the number being new; false when it is taken (the caller draws another). */
-  create(n: NoticeRecord): Promise<boolean>;
-  get(noticeNo: string): Promise<NoticeRecord | undefined>;
-  /** Notices issued between from and to (business dates, inclusive), newest first. */
-  list(q: { departmentId?: string; from: string; to: string; limit: number; after?: Record<string, unknown> }): Promise<NoticePage>;
-  /** issued → cancelled, conditional on the stored status still being `issued`; false otherwise. */
-  cancel(noticeNo: string, at: string, reason: string): Promise<boolean>;
-}
-
-export type FeeVersions = (code: string) => Promise<FeeItem[]>;
-/** Throws `rate-limited` when the client is over its look-up budget. */
-export type LookupLimiter = (client: string) => Promise<void>;
 
 export const DEFAULT_DUE_DAYS = 30;
 const STAFF_ROLES = ['department', 'clerk', 'finance'] as const;
@@ -94,7 +56,8 @@ function sameCode(given: string, stored: string): boolean {
 export function priceLine(version: FeeItem, quantity: number): NoticeLine {
   const unitAmount = version.pricing.kind === 'fixed' ? version.pricing.amount : version.pricing.unitAmount;
   const amount = unitAmount * quantity;
-  if (!Number.isSafeInteger(amount)) throw new DomainError('validation-failed', 'quantity too large', [{ path: 'quantity', message: 'too large' }]);
+  if (!Number.isSafeInteger(amount))
+    throw new DomainError('validation-failed', 'quantity too large', [{ path: 'quantity', message: 'too large' }]);
   return { feeCode: version.code, feeVersion: version.version, name: version.name, quantity, unitAmount, amount };
 }
 
@@ -112,10 +75,14 @@ export class Notices {
 
   async issue(principal: Principal, input: IssueNotice): Promise<NoticeView> {
     const dept = principal.dept;
-    if (principal.role !== 'department' || !dept) throw new DomainError('forbidden', 'Only a department issues notices');
+    if (principal.role !== 'department' || !dept)
+      throw new DomainError('forbidden', 'Only a department issues notices');
     const today = this.today();
     const dueDate = input.dueDate ?? addDays(today, DEFAULT_DUE_DAYS);
-    if (dueDate < today) throw new DomainError('validation-failed', 'dueDate lies in the past', [{ path: 'dueDate', message: `must not be before ${today}` }]);
+    if (dueDate < today)
+      throw new DomainError('validation-failed', 'dueDate lies in the past', [
+        { path: 'dueDate', message: `must not be before ${today}` },
+      ]);
 
     const lines: NoticeLine[] = [];
     const codes = [...new Set(input.lines.map((l) => l.feeCode))];
@@ -124,17 +91,25 @@ export class Notices {
       const versions = versionsOf.get(line.feeCode) ?? [];
       const path = `lines.${i}.feeCode`;
       // The detail names the field, never the value: a mistyped field may hold anything, an ID number included.
-      if (versions.length === 0) throw new DomainError('fee-item-unknown', `${path} names no fee item`, [{ path, message: 'unknown fee item' }]);
+      if (versions.length === 0)
+        throw new DomainError('fee-item-unknown', `${path} names no fee item`, [{ path, message: 'unknown fee item' }]);
       // Ownership first: another department's item is refused even when it is not in force.
       if (versions.some((v) => v.departmentId !== dept))
-        throw new DomainError('fee-item-other-department', `${line.feeCode} belongs to another department`, [{ path, message: 'fee item of another department' }]);
+        throw new DomainError('fee-item-other-department', `${line.feeCode} belongs to another department`, [
+          { path, message: 'fee item of another department' },
+        ]);
       const version = versionInForce(versions, today);
-      if (!version) throw new DomainError('fee-item-unknown', `${line.feeCode} is not in force on ${today}`, [{ path, message: 'not in force' }]);
+      if (!version)
+        throw new DomainError('fee-item-unknown', `${line.feeCode} is not in force on ${today}`, [
+          { path, message: 'not in force' },
+        ]);
       lines.push(priceLine(version, line.quantity ?? 1));
     }
     const total = lines.reduce((s, l) => s + l.amount, 0);
     if (!Number.isSafeInteger(total) || total > 1_000_000_000_000)
-      throw new DomainError('validation-failed', 'The notice total is too large', [{ path: 'lines', message: 'total too large' }]);
+      throw new DomainError('validation-failed', 'The notice total is too large', [
+        { path: 'lines', message: 'total too large' },
+      ]);
 
     const issuedAt = this.clock.now().toISOString();
     for (let attempt = 0; attempt < 5; attempt++) {
@@ -171,17 +146,26 @@ export class Notices {
     if (!(STAFF_ROLES as readonly string[]).includes(principal.role)) throw new DomainError('forbidden');
     const n = isDocumentNumber(noticeNo) ? await this.store.get(noticeNo) : undefined;
     if (!n) throw notFound();
-    if (principal.role === 'department' && n.departmentId !== principal.dept) throw new DomainError('forbidden', 'The notice belongs to another department');
+    if (principal.role === 'department' && n.departmentId !== principal.dept)
+      throw new DomainError('forbidden', 'The notice belongs to another department');
     return fullView(n, today);
   }
 
   async list(
     principal: Principal,
-    q: { status?: NoticeStatus; from?: string; to?: string; department?: string; limit?: number; after?: Record<string, unknown> },
+    q: {
+      status?: NoticeStatus;
+      from?: string;
+      to?: string;
+      department?: string;
+      limit?: number;
+      after?: Record<string, unknown>;
+    },
   ): Promise<{ items: NoticeView[]; next?: Record<string, unknown> }> {
     let departmentId = q.department;
     if (principal.role === 'department') {
-      if (departmentId && departmentId !== principal.dept) throw new DomainError('forbidden', 'A department lists only its own notices');
+      if (departmentId && departmentId !== principal.dept)
+        throw new DomainError('forbidden', 'A department lists only its own notices');
       departmentId = principal.dept;
     } else if (principal.role !== 'finance') throw new DomainError('forbidden');
     const today = this.today();
@@ -206,12 +190,14 @@ export class Notices {
   async cancel(principal: Principal, noticeNo: string, reason: string): Promise<NoticeView> {
     const n = isDocumentNumber(noticeNo) ? await this.store.get(noticeNo) : undefined;
     if (!n) throw notFound();
-    if (principal.role !== 'department' || n.departmentId !== principal.dept) throw new DomainError('forbidden', 'Only the issuing department cancels a notice');
+    if (principal.role !== 'department' || n.departmentId !== principal.dept)
+      throw new DomainError('forbidden', 'Only the issuing department cancels a notice');
     const at = this.clock.now().toISOString();
     if (n.status === 'issued' && (await this.store.cancel(noticeNo, at, reason)))
       return fullView({ ...n, status: 'cancelled', cancelledAt: at, cancelReason: reason }, this.today());
     const current = (await this.store.get(noticeNo)) ?? n;
-    if (current.status === 'paid') throw new DomainError('notice-already-paid', `Notice ${noticeNo} is paid; a refund goes through finance`);
+    if (current.status === 'paid')
+      throw new DomainError('notice-already-paid', `Notice ${noticeNo} is paid; a refund goes through finance`);
     throw new DomainError('notice-cancelled', `Notice ${noticeNo} is already cancelled`);
   }
 }

@@ -1,0 +1,4 @@
+import { MemoryCatalogStore } from '../../support/memoryCatalogStore';
+import { describeCatalogStoreContract } from '../../contracts/catalogStore.contract';
+
+describeCatalogStoreContract('MemoryCatalogStore', () => new MemoryCatalogStore());
