@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { stripKeys, type DocClient, type Item } from '../../shared/adapters/dynamo';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { queryPage, stripKeys, type DocClient, type Item } from '../../shared/adapters/dynamo';
 import { DomainError } from '../../shared/domain/errors';
 import type { NoticePage, NoticeQuery, NoticeRecord, NoticeStore } from '../ports';
 
@@ -93,21 +93,16 @@ export class NoticesTable implements NoticeStore {
   private async query(q: NoticeQuery): Promise<NoticePage> {
     const range = { ':from': `${q.from}#`, ':to': `${q.to}#~` };
     if (q.departmentId) {
-      const r = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :p AND gsi1sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: { ':p': `NDEPT#${q.departmentId}`, ...range },
-          ScanIndexForward: false,
-          Limit: q.limit,
-          ExclusiveStartKey: q.after?.k as Record<string, unknown> | undefined,
-        }),
-      );
-      return {
-        items: (r.Items ?? []).map(toNoticeRecord),
-        next: r.LastEvaluatedKey ? { k: r.LastEvaluatedKey } : undefined,
-      };
+      const page = await queryPage(this.client, {
+        TableName: this.table,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :p AND gsi1sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':p': `NDEPT#${q.departmentId}`, ...range },
+        ScanIndexForward: false,
+        Limit: q.limit,
+        ExclusiveStartKey: q.after?.k as Record<string, unknown> | undefined,
+      });
+      return { items: page.items.map(toNoticeRecord), next: page.lastKey ? { k: page.lastKey } : undefined };
     }
     // Finance: month partitions, newest month first; the cursor remembers the month and the position in it.
     const months = monthsDescending(q.from, q.to);
@@ -116,21 +111,20 @@ export class NoticesTable implements NoticeStore {
     let start = q.after?.k as Record<string, unknown> | undefined;
     const items: NoticeRecord[] = [];
     while (i < months.length && items.length < q.limit) {
-      const r = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: 'gsi2',
-          KeyConditionExpression: 'gsi2pk = :p AND gsi2sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: { ':p': `NMON#${months[i]}`, ...range },
-          ScanIndexForward: false,
-          Limit: q.limit - items.length,
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...(r.Items ?? []).map(toNoticeRecord));
-      if (r.LastEvaluatedKey) {
-        if (items.length >= q.limit) return { items, next: { m: months[i], k: r.LastEvaluatedKey } };
-        start = r.LastEvaluatedKey;
+      // One page at a time: each asks only for what the caller's page still lacks.
+      const page = await queryPage(this.client, {
+        TableName: this.table,
+        IndexName: 'gsi2',
+        KeyConditionExpression: 'gsi2pk = :p AND gsi2sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':p': `NMON#${months[i]}`, ...range },
+        ScanIndexForward: false,
+        Limit: q.limit - items.length,
+        ExclusiveStartKey: start,
+      });
+      items.push(...page.items.map(toNoticeRecord));
+      if (page.lastKey) {
+        if (items.length >= q.limit) return { items, next: { m: months[i], k: page.lastKey } };
+        start = page.lastKey;
       } else {
         i++;
         start = undefined;

@@ -32,14 +32,34 @@ export function createDocClient(opts: { endpoint?: string; region?: string }): D
   return DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } });
 }
 
-/** Every page of a query, one array of items at a time, following LastEvaluatedKey to the end. */
-export async function* queryPages(client: DocClient, input: QueryCommandInput): AsyncGenerator<Item[]> {
+/** One page of a query and the key it ended at (undefined when the query is exhausted). */
+export async function queryPage(
+  client: DocClient,
+  input: QueryCommandInput,
+): Promise<{ items: Item[]; lastKey: Item | undefined }> {
+  const r = await client.send(new QueryCommand(input));
+  return { items: r.Items ?? [], lastKey: r.LastEvaluatedKey };
+}
+
+/**
+ * Every page of a query with the key it ended at (`lastKey`, undefined on the last page), starting
+ * at `input.ExclusiveStartKey`: for keyset cursors that resume where a page stopped.
+ */
+export async function* queryPagesWithKeys(
+  client: DocClient,
+  input: QueryCommandInput,
+): AsyncGenerator<{ items: Item[]; lastKey: Item | undefined }> {
   let ExclusiveStartKey: Item | undefined = input.ExclusiveStartKey;
   do {
-    const r = await client.send(new QueryCommand({ ...input, ExclusiveStartKey }));
-    yield r.Items ?? [];
-    ExclusiveStartKey = r.LastEvaluatedKey;
+    const page = await queryPage(client, { ...input, ExclusiveStartKey });
+    ExclusiveStartKey = page.lastKey;
+    yield page;
   } while (ExclusiveStartKey);
+}
+
+/** Every page of a query, one array of items at a time, following LastEvaluatedKey to the end. */
+export async function* queryPages(client: DocClient, input: QueryCommandInput): AsyncGenerator<Item[]> {
+  for await (const page of queryPagesWithKeys(client, input)) yield page.items;
 }
 
 /** Every item of a query. Only for partitions known to be small (a catalog, a day shard). */
