@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
-import { PayNotices, PaymentsQuery, ReceiptLookupQuery, RefundRequest, VerifyReceipt } from '../../schemas/payments';
-import { parseIdempotencyKey } from '../shared/domain/idempotency';
-import { config } from '../shared/config';
-import { idempotencyTable, rateLimitTable, theClock, theSigner } from '../shared/wiring';
-import { decodeCursor, encodeCursor, httpHandler, type HttpRequest, type HttpResponse } from '../shared/adapters/http';
-import { parseWith } from '../shared/domain/validate';
-import { Payments, type LookupLimiter } from './payments';
-import { Receipts } from './receipts';
-import { DynamoPaymentStore } from './store';
+import { PayNotices, PaymentsQuery, ReceiptLookupQuery, RefundRequest, VerifyReceipt } from '../../../schemas/payments';
+import { parseIdempotencyKey } from '../../shared/domain/idempotency';
+import { config } from '../../shared/config';
+import { idempotencyTable, rateLimitTable, theClock, theSigner } from '../../shared/wiring';
+import { decodeCursor, encodeCursor, httpHandler, type HttpRequest, type HttpResponse } from '../../shared/adapters/http';
+import { parseWith } from '../../shared/domain/validate';
+import { Payments, type LookupLimiter } from '../domain/payments';
+import { Receipts } from '../domain/receipts';
+import { DynamoPaymentStore } from '../adapters/paymentsTable';
 
 /** Per client (source IP) per minute; `RECEIPT_LOOKUP_LIMIT` / `ONLINE_PAYMENT_LIMIT` override. */
 const limits = {

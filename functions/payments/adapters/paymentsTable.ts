@@ -1,18 +1,18 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { tableName } from '../shared/wiring';
-import type { Receipt } from '../../schemas/payments';
-import { paymentsTableKeys, type Channel } from '../../schemas/records';
-import type { NoticeRecord } from '../notices/notices';
-import { statusOn } from '../notices/notices';
-import { noticeKey, toNoticeRecord } from '../notices/store';
-import type { DocClient } from '../shared/adapters/dynamo';
-import { documentClient as ddb } from '../shared/wiring';
-import { DomainError } from '../shared/domain/errors';
-import { IdempotencyTable } from '../shared/adapters/idempotencyTable';
-import { tableName as physicalName } from '../shared/wiring';
-import { DAY_SHARDS, LedgerTable, shardOf } from '../ledger/adapters';
-import { byPosition, TransientConflict, type PaymentCommit, type PaymentStore, type RefundCommit, type StoredPayment } from './payments';
+import { tableName } from '../../shared/wiring';
+import type { Receipt } from '../../../schemas/payments';
+import { paymentsTableKeys, type Channel } from '../../../schemas/records';
+import type { NoticeRecord } from '../../notices/notices';
+import { statusOn } from '../../notices/notices';
+import { noticeKey, toNoticeRecord } from '../../notices/store';
+import type { DocClient } from '../../shared/adapters/dynamo';
+import { documentClient as ddb } from '../../shared/wiring';
+import { DomainError } from '../../shared/domain/errors';
+import { IdempotencyTable } from '../../shared/adapters/idempotencyTable';
+import { tableName as physicalName } from '../../shared/wiring';
+import { DAY_SHARDS, LedgerTable, shardOf } from '../../ledger/adapters';
+import { byPosition, TransientConflict, type PaymentCommit, type PaymentStore, type RefundCommit, type StoredPayment } from '../domain/payments';
 
 /**
  * DynamoDB adapter of the payments context.

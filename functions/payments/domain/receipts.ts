@@ -1,7 +1,7 @@
-import type { Receipt, ReceiptPayload } from '../../schemas/payments';
-import { DomainError } from '../shared/domain/errors';
-import { isDocumentNumber } from '../shared/domain/ids';
-import { verifySigned, type Signer } from '../shared/domain/signing';
+import type { Receipt, ReceiptPayload } from '../../../schemas/payments';
+import { DomainError } from '../../shared/domain/errors';
+import { isDocumentNumber } from '../../shared/domain/ids';
+import { verifySigned, type Signer } from '../../shared/domain/signing';
 import { sameCode, type LookupLimiter, type PaymentStore } from './payments';
 
 /**

@@ -1,16 +1,16 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { PayNotices, Payment, Receipt, ReceiptPayload } from '../../schemas/payments';
-import type { Channel, PaymentLineRecord, PaymentRecord, RefundRecord } from '../../schemas/records';
-import type { NoticeRecord } from '../notices/notices';
-import { statusOn } from '../notices/notices';
-import { maskName } from '../notices/masking';
-import type { Principal } from '../shared/domain/principal';
-import type { Clock } from '../shared/domain/clock';
-import { DomainError } from '../shared/domain/errors';
-import { checkCode, documentNumber, isPaymentId, paymentId as newPaymentId, refundId as newRefundId } from '../shared/domain/ids';
-import { fingerprintOf, idempotently, type Claim, type IdempotencyStore, type StoredResponse } from '../shared/domain/idempotency';
-import { accounts, buildTransaction, mergePostings, type LedgerTransaction, type Posting } from '../ledger/domain/ledger';
-import type { Signer } from '../shared/domain/signing';
+import type { PayNotices, Payment, Receipt, ReceiptPayload } from '../../../schemas/payments';
+import type { Channel, PaymentLineRecord, PaymentRecord, RefundRecord } from '../../../schemas/records';
+import type { NoticeRecord } from '../../notices/notices';
+import { statusOn } from '../../notices/notices';
+import { maskName } from '../../notices/masking';
+import type { Principal } from '../../shared/domain/principal';
+import type { Clock } from '../../shared/domain/clock';
+import { DomainError } from '../../shared/domain/errors';
+import { checkCode, documentNumber, isPaymentId, paymentId as newPaymentId, refundId as newRefundId } from '../../shared/domain/ids';
+import { fingerprintOf, idempotently, type Claim, type IdempotencyStore, type StoredResponse } from '../../shared/domain/idempotency';
+import { accounts, buildTransaction, mergePostings, type LedgerTransaction, type Posting } from '../../ledger/domain/ledger';
+import type { Signer } from '../../shared/domain/signing';
 
 /**
  * One-window payments (一个窗口收费), refunds and receipts. Invariants:
