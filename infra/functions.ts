@@ -28,7 +28,7 @@ export const functions: Record<FunctionName, FunctionDef> = {
     tables: { Catalog: 'read', Notices: 'readwrite', RateLimits: 'readwrite' },
   },
   payments: {
-    entry: 'functions/payments/handler.ts',
+    entry: 'functions/payments/entry/http.ts',
     tables: {
       Catalog: 'read',
       Notices: 'readwrite',

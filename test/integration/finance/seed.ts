@@ -16,7 +16,7 @@ import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 
 /**
  * Seeds a business day the way the payments context stores it (PaymentRecord items in the Payments
- * table, keys as functions/payments/store.ts writes them, and their ledger transactions), without
+ * table, keys as functions/payments/adapters/paymentsTable.ts writes them, and their ledger transactions), without
  * going through notices and payments: finance only reads these records.
  */
 async function batchPut(table: string, items: Record<string, unknown>[]): Promise<void> {

@@ -5,8 +5,9 @@ import { Catalog } from '../../../functions/catalog/domain/catalog';
 import { CatalogTable } from '../../../functions/catalog/adapters/catalogTable';
 import { Notices } from '../../../functions/notices/domain/notices';
 import { NoticesTable, noticeKey } from '../../../functions/notices/adapters/noticesTable';
-import { Payments } from '../../../functions/payments/payments';
-import { DynamoPaymentStore, paymentKeys } from '../../../functions/payments/store';
+import { Payments } from '../../../functions/payments/domain/payments';
+import { PaymentsTable, paymentKeys } from '../../../functions/payments/adapters/paymentsTable';
+import { paymentTables } from '../../../functions/payments/wiring';
 import type { Principal } from '../../../functions/shared/domain/principal';
 import { documentClient as ddb } from '../../../functions/shared/wiring';
 import { idempotencyRecordId, LEASE_MS } from '../../../functions/shared/domain/idempotency';
@@ -41,7 +42,7 @@ beforeAll(async () => {
 });
 
 function paymentsWith(client: FaultyClient, clock: () => Date = () => new Date()) {
-  return new Payments(new DynamoPaymentStore(client), new IdempotencyTable(client, tableName('Idempotency')), theSigner(), async () => undefined, clockAt(clock));
+  return new Payments(new PaymentsTable(client, paymentTables()), new IdempotencyTable(client, tableName('Idempotency')), theSigner(), async () => undefined, clockAt(clock));
 }
 
 /** What one attempt tried to write, read back: all present or all absent. */

@@ -5,8 +5,9 @@ import { Catalog } from '../../../functions/catalog/domain/catalog';
 import { CatalogTable } from '../../../functions/catalog/adapters/catalogTable';
 import { Notices } from '../../../functions/notices/domain/notices';
 import { NoticesTable, noticeKey } from '../../../functions/notices/adapters/noticesTable';
-import { Payments } from '../../../functions/payments/payments';
-import { DynamoPaymentStore } from '../../../functions/payments/store';
+import { Payments } from '../../../functions/payments/domain/payments';
+import { PaymentsTable } from '../../../functions/payments/adapters/paymentsTable';
+import { paymentTables, paymentsTable } from '../../../functions/payments/wiring';
 import type { Principal } from '../../../functions/shared/domain/principal';
 import { documentClient as ddb } from '../../../functions/shared/wiring';
 import { DAY_SHARDS, ledgerKeys } from '../../../functions/ledger/adapters/ledgerTable';
@@ -36,13 +37,13 @@ beforeAll(async () => {
   dept = { role: 'department', sub: id, dept: id };
 });
 
-describe('DynamoPaymentStore', () => {
+describe('PaymentsTable', () => {
   it('maps a closed business day to 409 day-closed and writes nothing', async () => {
     const n = await notices.issue(dept, { payer: { name: '甲', idType: 'other', idNumber: '1' }, lines: [{ feeCode: fee }] });
     for (let shard = 0; shard < DAY_SHARDS; shard++)
       await ddb().send(new PutCommand({ TableName: tableName('Ledger'), Item: { ...ledgerKeys.dayGuard(day, shard), closedAt: 'test' } }));
     const client = new FaultyClient();
-    const payments = new Payments(new DynamoPaymentStore(client), new IdempotencyTable(client, tableName('Idempotency')), theSigner(), async () => undefined, clockAt(clock));
+    const payments = new Payments(new PaymentsTable(client, paymentTables()), new IdempotencyTable(client, tableName('Idempotency')), theSigner(), async () => undefined, clockAt(clock));
     await expect(payments.pay(clerk, { noticeNos: [n.noticeNo], channel: 'cash', amount: 300 }, randomUUID())).rejects.toMatchObject({ type: 'day-closed' });
     const tx = client.calls.find((c) => c.name === 'TransactWriteCommand')!;
     expect(tx).toBeDefined();
@@ -53,7 +54,7 @@ describe('DynamoPaymentStore', () => {
 
   it('maps a notice that expired between read and commit to 409 notice-expired', async () => {
     const n = await notices.issue(dept, { payer: { name: '乙', idType: 'other', idNumber: '1' }, lines: [{ feeCode: fee }], dueDate: day });
-    const store = new DynamoPaymentStore();
+    const store = paymentsTable();
     const today = `${day.slice(0, 8)}${String(Number(day.slice(8)) + 1).padStart(2, '0')}`;
     // the commit sees tomorrow: the notice's due date has passed by then
     const payment = { recordType: 'payment' as const, paymentId: `P${uniq()}`, noticeNos: [n.noticeNo], channel: 'cash' as const, amount: 300, bankRef: null, windowId: 'W05', paidAt: clock().toISOString(), businessDate: today, receiptNo: '0', lines: [], refundedTotal: 0, lineRefunded: [] };

@@ -1,6 +1,6 @@
 import { clockAt } from '../../../functions/shared/domain/clock';
 import { Notices } from '../../../functions/notices/domain/notices';
-import { Payments } from '../../../functions/payments/payments';
+import { Payments } from '../../../functions/payments/domain/payments';
 import type { Principal } from '../../../functions/shared/domain/principal';
 import type { FeeItem } from '../../../schemas/catalog';
 import { MemoryWorld, testSigner } from './memoryWorld';

@@ -1,6 +1,7 @@
 import { CompactSign, exportJWK, generateKeyPair, type JSONWebKeySet } from 'jose';
 import type { NoticePage, NoticeRecord, NoticeStore } from '../../../functions/notices/ports';
-import { byPosition, positionOf, TransientConflict, type PaymentCommit, type PaymentStore, type RefundCommit, type StoredPayment } from '../../../functions/payments/payments';
+import { byPosition, positionOf } from '../../../functions/payments/domain/views';
+import { TransientConflict, type PaymentCommit, type PaymentStore, type RefundCommit, type StoredPayment } from '../../../functions/payments/ports';
 import { DomainError } from '../../../functions/shared/domain/errors';
 import { LEASE_MS, type Claim, type IdempotencyRecord, type IdempotencyStore } from '../../../functions/shared/domain/idempotency';
 import type { LedgerTransaction } from '../../../functions/ledger/domain/ledger';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Receipts } from '../../../functions/payments/receipts';
+import { Receipts } from '../../../functions/payments/domain/receipts';
 import { clerk, department, finance, world } from './fixtures';
 
 describe('Receipts', () => {

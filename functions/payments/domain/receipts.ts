@@ -1,8 +1,9 @@
-import type { Receipt, ReceiptPayload } from '../../schemas/payments';
-import { DomainError } from '../shared/domain/errors';
-import { isDocumentNumber } from '../shared/domain/ids';
-import { verifySigned, type Signer } from '../shared/domain/signing';
-import { sameCode, type LookupLimiter, type PaymentStore } from './payments';
+import type { Receipt, ReceiptPayload } from '../../../schemas/payments';
+import { DomainError } from '../../shared/domain/errors';
+import { isDocumentNumber } from '../../shared/domain/ids';
+import { verifySigned, type Signer } from '../../shared/domain/signing';
+import type { LookupLimiter, PaymentStore } from '../ports';
+import { sameCode } from './checkCode';
 
 /**
  * Receipts (财政电子票据) as anyone sees them. A receipt is genuine when its JWS verifies against our
@@ -20,7 +21,8 @@ export class Receipts {
   async get(receiptNo: string, code: string | undefined, client: string): Promise<Receipt> {
     await this.limiter('receipt-lookup', client);
     const r = isDocumentNumber(receiptNo) ? await this.store.getReceipt(receiptNo) : undefined;
-    if (!r || !sameCode(code, r.checkCode)) throw new DomainError('not-found', 'No receipt with this number and check code');
+    if (!r || !sameCode(code, r.checkCode))
+      throw new DomainError('not-found', 'No receipt with this number and check code');
     return r;
   }
 

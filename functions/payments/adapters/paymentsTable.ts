@@ -1,0 +1,285 @@
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { Receipt } from '../../../schemas/payments';
+import { paymentsTableKeys } from '../../../schemas/records';
+import { DAY_SHARDS, LedgerTable, shardOf } from '../../ledger/adapters';
+import { statusOn, type NoticeRecord } from '../../notices';
+import { NoticesForPayments } from '../../notices/adapters';
+import {
+  CONDITION_FAILED,
+  cancellationCodes,
+  queryPages,
+  stripKeys,
+  type DocClient,
+  type TransactItem,
+} from '../../shared/adapters/dynamo';
+import { IdempotencyTable } from '../../shared/adapters/idempotencyTable';
+import { DomainError } from '../../shared/domain/errors';
+import {
+  TransientConflict,
+  type PaymentCommit,
+  type PaymentStore,
+  type PaymentsPageQuery,
+  type RefundCommit,
+  type StoredPayment,
+} from '../ports';
+import { byPosition } from '../domain/views';
+
+/**
+ * DynamoDB adapter of the payments context.
+ *
+ * Payments table (PII-free; its NEW_IMAGE stream feeds the open-data aggregator):
+ * - payment `PAY#<paymentId>` / `PAY`: PaymentRecord + refundedTotal + lineRefunded;
+ *   gsi1 `PDAY#<businessDate>#<shard>` / `<paidAt>#<paymentId>` (16 shards per day: no hot key);
+ * - refund `PAY#<paymentId>` / `REFUND#<refundId>`: RefundRecord; gsi1 `RDAY#<businessDate>#<shard>`;
+ * - bank reference `BANKREF#<channel>#<bankRef>` / `BANKREF`: makes bankRef unique per channel.
+ * Receipts table: `RCPT#<receiptNo>` / `RCPT`: the receipt with its status and JWS.
+ * Notices are read and flipped to paid through the notices context's storage interface, ledger
+ * transactions posted through the ledger's, each as entries of the one transaction.
+ */
+export const paymentKeys = {
+  ...paymentsTableKeys,
+  receipt: (receiptNo: string) => ({ pk: `RCPT#${receiptNo}`, sk: 'RCPT' }),
+};
+
+/** The physical names of the tables a payment writes. */
+export interface PaymentTables {
+  payments: string;
+  receipts: string;
+  notices: string;
+  ledger: string;
+  idempotency: string;
+}
+
+/** What each entry of a transaction stands for, to map a cancellation reason to a problem type. */
+type Role =
+  | { kind: 'notice'; noticeNo: string }
+  | { kind: 'payment' | 'bank-ref' | 'ledger' | 'day-guard' | 'receipt' | 'idempotency' | 'refunded-total' };
+
+/** A transaction's entries with the role of each, in the order sent. */
+class Entries {
+  readonly items: TransactItem[] = [];
+  readonly roles: Role[] = [];
+  add(role: Role, item: TransactItem): this {
+    this.items.push(item);
+    this.roles.push(role);
+    return this;
+  }
+}
+
+export class PaymentsTable implements PaymentStore {
+  private readonly notices: NoticesForPayments;
+  private readonly idempotency: IdempotencyTable;
+  private readonly ledger: LedgerTable;
+
+  constructor(
+    private readonly client: DocClient,
+    private readonly tables: PaymentTables,
+  ) {
+    this.notices = new NoticesForPayments(client, tables.notices);
+    this.idempotency = new IdempotencyTable(client, tables.idempotency);
+    this.ledger = new LedgerTable(client, tables.ledger);
+  }
+
+  getNotices(noticeNos: string[]): Promise<Map<string, NoticeRecord>> {
+    return this.notices.getNotices(noticeNos);
+  }
+
+  async getPayment(paymentId: string): Promise<StoredPayment | undefined> {
+    const r = await this.client.send(
+      new GetCommand({ TableName: this.tables.payments, Key: paymentKeys.payment(paymentId), ConsistentRead: true }),
+    );
+    return r.Item ? stripKeys<StoredPayment>(r.Item) : undefined;
+  }
+
+  async getReceipt(receiptNo: string): Promise<Receipt | undefined> {
+    const r = await this.client.send(
+      new GetCommand({ TableName: this.tables.receipts, Key: paymentKeys.receipt(receiptNo), ConsistentRead: true }),
+    );
+    return r.Item ? stripKeys<Receipt>(r.Item, 'reason') : undefined;
+  }
+
+  /**
+   * Keyset page over the day's 16 index shards: each shard is read in order from `after` until it
+   * yields `limit` matches (or ends), then the shards are merged; so a page reads O(16 × limit)
+   * items, never the whole day.
+   */
+  async paymentsPage(q: PaymentsPageQuery): Promise<{ items: StoredPayment[]; more: boolean }> {
+    const perShard = await Promise.all(Array.from({ length: DAY_SHARDS }, (_, shard) => this.shardPage(q, shard)));
+    const merged = perShard.flat().sort(byPosition);
+    // A shard that is not exhausted holds more than `limit` matches itself, so `more` is exact.
+    return { items: merged.slice(0, q.limit), more: merged.length > q.limit };
+  }
+
+  /** More than `limit` matches of one shard after `after` (all of them if it holds fewer). */
+  private async shardPage(q: PaymentsPageQuery, shard: number): Promise<StoredPayment[]> {
+    const out: StoredPayment[] = [];
+    const pages = queryPages(this.client, {
+      TableName: this.tables.payments,
+      IndexName: 'gsi1',
+      KeyConditionExpression: q.after ? 'gsi1pk = :p AND gsi1sk > :after' : 'gsi1pk = :p',
+      ...(q.channel ? { FilterExpression: 'channel = :c' } : {}),
+      ExpressionAttributeValues: {
+        ':p': paymentKeys.paymentDayShard(q.businessDate, shard),
+        ...(q.after ? { ':after': q.after } : {}),
+        ...(q.channel ? { ':c': q.channel } : {}),
+      },
+      Limit: q.limit + 1,
+    });
+    for await (const page of pages) {
+      for (const i of page) out.push(stripKeys<StoredPayment>(i));
+      if (out.length > q.limit) break;
+    }
+    return out;
+  }
+
+  registerBusinessDay(date: string): Promise<void> {
+    return this.ledger.registerBusinessDay(date);
+  }
+
+  /** The payment's one transaction: every effect, or none (see docs/adr/0004). */
+  async commitPayment(c: PaymentCommit): Promise<void> {
+    const { payment } = c;
+    const tx = new Entries();
+    for (const noticeNo of c.noticeNos)
+      tx.add(
+        { kind: 'notice', noticeNo },
+        this.notices.markPaidItem(noticeNo, { paymentId: payment.paymentId, paidAt: payment.paidAt, today: c.today }),
+      );
+    tx.add(
+      { kind: 'payment' },
+      this.newItem(this.tables.payments, {
+        ...paymentKeys.payment(payment.paymentId),
+        gsi1pk: paymentKeys.paymentDayShard(payment.businessDate, shardOf(payment.paymentId)),
+        gsi1sk: `${payment.paidAt}#${payment.paymentId}`,
+        ...payment,
+      }),
+    );
+    if (c.bankRef)
+      tx.add(
+        { kind: 'bank-ref' },
+        this.newItem(this.tables.payments, {
+          ...paymentKeys.bankRef(c.bankRef.channel, c.bankRef.bankRef),
+          recordType: 'bank-ref',
+          ...c.bankRef,
+          paymentId: payment.paymentId,
+        }),
+      );
+    this.addLedgerEntries(tx, c);
+    tx.add({ kind: 'receipt' }, this.receiptPut(c.receipt));
+    tx.add({ kind: 'idempotency' }, this.idempotency.completionItem(c.claim, c.response, c.nowMs));
+    await this.transact(tx, c.token, c.today);
+  }
+
+  async commitRefund(c: RefundCommit): Promise<void> {
+    const tx = new Entries();
+    tx.add(
+      { kind: 'refunded-total' },
+      {
+        Update: {
+          TableName: this.tables.payments,
+          Key: paymentKeys.payment(c.paymentId),
+          UpdateExpression: 'SET refundedTotal = :new, lineRefunded = :lines',
+          ConditionExpression: 'refundedTotal = :prev AND amount >= :new',
+          ExpressionAttributeValues: { ':new': c.refundedTotal, ':prev': c.previousRefunded, ':lines': c.lineRefunded },
+        },
+      },
+    );
+    const { reason, ...refund } = c.refund; // free text stays out of the streamed Payments table
+    tx.add(
+      { kind: 'payment' },
+      this.newItem(this.tables.payments, {
+        ...paymentKeys.refund(c.paymentId, refund.refundId),
+        gsi1pk: paymentKeys.refundDayShard(refund.businessDate, shardOf(refund.refundId)),
+        gsi1sk: `${refund.refundedAt}#${refund.refundId}`,
+        ...refund,
+      }),
+    );
+    this.addLedgerEntries(tx, c);
+    tx.add({ kind: 'receipt' }, this.receiptPut(c.receipt, { reason }));
+    tx.add(
+      { kind: 'receipt' },
+      {
+        Update: {
+          TableName: this.tables.receipts,
+          Key: paymentKeys.receipt(c.original.receiptNo),
+          UpdateExpression: 'SET #s = :s',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':s': c.original.status },
+        },
+      },
+    );
+    tx.add({ kind: 'idempotency' }, this.idempotency.completionItem(c.claim, c.response, c.nowMs));
+    await this.transact(tx, c.token, c.refund.businessDate);
+  }
+
+  /** The ledger transaction's put and its day-open check. */
+  private addLedgerEntries(tx: Entries, c: Pick<PaymentCommit, 'ledger'>): void {
+    const [ledgerPut, dayGuard] = this.ledger.postTransactionItems(c.ledger);
+    tx.add({ kind: 'ledger' }, ledgerPut!);
+    tx.add({ kind: 'day-guard' }, dayGuard!);
+  }
+
+  /** A put of an item that must not exist yet. */
+  private newItem(table: string, item: Record<string, unknown>): TransactItem {
+    return { Put: { TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } };
+  }
+
+  private receiptPut(receipt: Receipt, extra: Record<string, unknown> = {}): TransactItem {
+    return this.newItem(this.tables.receipts, { ...paymentKeys.receipt(receipt.receiptNo), ...receipt, ...extra });
+  }
+
+  private async transact(tx: Entries, token: string, today: string): Promise<void> {
+    try {
+      await this.client.send(new TransactWriteCommand({ TransactItems: tx.items, ClientRequestToken: token }));
+    } catch (e) {
+      const codes = cancellationCodes(e);
+      if (!codes) {
+        if (e instanceof Error && e.name === 'TransactionConflictException') throw new TransientConflict(e.message);
+        throw e;
+      }
+      const failed = codes.indexOf(CONDITION_FAILED);
+      if (failed >= 0) throw await this.problemOf(tx.roles[failed]!, today);
+      if (codes.includes('TransactionConflict'))
+        throw new TransientConflict('a concurrent transaction touched the same items');
+      throw e;
+    }
+  }
+
+  /** Maps the entry whose condition failed to the problem the caller sees. */
+  private async problemOf(role: Role, today: string): Promise<Error> {
+    switch (role.kind) {
+      case 'notice':
+        return this.noticeProblem(role.noticeNo, today);
+      case 'bank-ref':
+        return new DomainError('bank-ref-duplicate', 'This bankRef was already used on this channel', [
+          { path: 'bankRef', message: 'already used' },
+        ]);
+      case 'day-guard':
+        return new DomainError('day-closed', `Business day ${today} is closed`);
+      case 'idempotency':
+        return new DomainError(
+          'idempotency-in-progress',
+          'Another request took over this Idempotency-Key; retry later',
+        );
+      case 'refunded-total':
+      case 'receipt':
+        // Another refund committed first, or a receipt number collided: re-read and try again.
+        return new TransientConflict(`${role.kind} changed meanwhile`);
+      case 'payment':
+      case 'ledger':
+        return new DomainError('concurrent-update', 'The payment id is already taken; retry');
+    }
+  }
+
+  /** Why a notice could not be marked paid, as read back now. */
+  private async noticeProblem(noticeNo: string, today: string): Promise<Error> {
+    const [n] = (await this.notices.getNotices([noticeNo])).values();
+    if (!n) return new DomainError('not-found', `No notice ${noticeNo}`);
+    const status = statusOn(n, today);
+    if (status === 'paid') return new DomainError('notice-already-paid', `Notice ${noticeNo} is already paid`);
+    if (status === 'cancelled') return new DomainError('notice-cancelled', `Notice ${noticeNo} is cancelled`);
+    if (status === 'expired') return new DomainError('notice-expired', `Notice ${noticeNo} was due on ${n.dueDate}`);
+    return new TransientConflict(`notice ${noticeNo} changed meanwhile`);
+  }
+}

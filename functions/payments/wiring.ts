@@ -1,0 +1,39 @@
+import { config } from '../shared/config';
+import { documentClient, idempotencyTable, rateLimitTable, tableName, theClock, theSigner } from '../shared/wiring';
+import { PaymentsTable, type PaymentTables } from './adapters/paymentsTable';
+import { Payments } from './domain/payments';
+import { Receipts } from './domain/receipts';
+import type { LookupLimiter } from './ports';
+
+/** The physical names of the tables the payments adapter writes. */
+export const paymentTables = (): PaymentTables => ({
+  payments: tableName('Payments'),
+  receipts: tableName('Receipts'),
+  notices: tableName('Notices'),
+  ledger: tableName('Ledger'),
+  idempotency: tableName('Idempotency'),
+});
+
+export const paymentsTable = () => new PaymentsTable(documentClient(), paymentTables());
+
+/**
+ * Per client (source IP) per minute; `RECEIPT_LOOKUP_LIMIT` / `ONLINE_PAYMENT_LIMIT` override. Read
+ * on every call, so a configuration reload applies without rebuilding the context.
+ */
+const limits = {
+  'receipt-lookup': () => config().limits.receiptLookup,
+  'online-payment': () => config().limits.onlinePayment,
+};
+
+export function paymentsContext() {
+  const rateLimits = rateLimitTable();
+  const limiter: LookupLimiter = (scope, client) =>
+    rateLimits.enforce({ scope, client, limit: limits[scope](), windowSeconds: 60 });
+  // The signer is looked up per use: it is built on first use and rebuilt if its configuration changes.
+  const keys = { sign: (p: object) => theSigner().sign(p), jwks: () => theSigner().jwks() };
+  const store = paymentsTable();
+  return {
+    payments: new Payments(store, idempotencyTable(), keys, limiter, theClock(), config().receiptIssuer),
+    receipts: new Receipts(store, keys, limiter),
+  };
+}
