@@ -4,6 +4,7 @@ import {
   DynamoDBStreamsClient,
   ExpiredIteratorException,
   GetRecordsCommand,
+  type GetRecordsCommandOutput,
   GetShardIteratorCommand,
   TrimmedDataAccessException,
   type _Record as StreamRecord,
@@ -113,7 +114,7 @@ export async function startStreamPoller(opts: StreamPollerOptions): Promise<Stre
     let failed = 0;
     for (const [shardId, iterator] of iterators) {
       if (!iterator || stopping) continue;
-      let page;
+      let page: GetRecordsCommandOutput;
       try {
         page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: batchSize }));
       } catch (e) {
@@ -169,7 +170,10 @@ export async function startStreamPoller(opts: StreamPollerOptions): Promise<Stre
         if (stopping) break;
         log('warn', 'stream poller error', { error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
       }
-      if (delivered === 0 && !stopping) await new Promise<void>((r) => ((wake = r), setTimeout(r, idleMs)));
+      if (delivered === 0 && !stopping) await new Promise<void>((r) => {
+          wake = r;
+          setTimeout(r, idleMs);
+        });
     }
   })();
 
@@ -180,7 +184,11 @@ export async function startStreamPoller(opts: StreamPollerOptions): Promise<Stre
       new Promise<void>((resolve, reject) => {
         const t = setTimeout(() => reject(new Error(`stream not drained within ${timeoutMs} ms`)), timeoutMs);
         // A pass that starts after this call, since a running pass may have missed newer writes.
-        waiters.push({ afterPass: passes + 1, resolve: () => (clearTimeout(t), resolve()) });
+        waiters.push({ afterPass: passes + 1, resolve: () => {
+            clearTimeout(t);
+            resolve();
+          },
+        });
         wake?.();
       }),
     stop: async () => {

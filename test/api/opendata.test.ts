@@ -198,7 +198,9 @@ describe('rows', () => {
     expect(header).toBe('month,departmentId,feeCode,paymentCount,amount,refundCount,refundAmount,suppressed');
     const json = await keyed(key, `/v1/open/datasets/monthly-collections/rows?release=${secondRelease}&departmentId=${depts[1]}&limit=1000`);
     expect(lines).toHaveLength(json.body.items.length);
-    json.body.items.forEach((row: any, i: number) => expect(lines[i]).toBe(Object.values(row).map((v) => (v === null ? '' : String(v))).join(',')));
+    json.body.items.forEach((row: any, i: number) => {
+      expect(lines[i]).toBe(Object.values(row).map((v) => (v === null ? '' : String(v))).join(','));
+    });
     const catalogCsv = await keyed(key, `/v1/open/datasets/fee-catalog/rows?format=csv`);
     expect(Buffer.from(catalogCsv.text, 'utf8').toString('utf8')).toBe(catalogCsv.text);
   });

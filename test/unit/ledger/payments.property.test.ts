@@ -96,7 +96,7 @@ describe('ledger property: payments and refunds with injected failures', () => {
         expect([...store.ledger.values()].filter((t) => t.kind === 'refund')).toHaveLength(store.refunds.length);
         for (const p of store.payments.values()) {
           expect(p.refundedTotal).toBeLessThanOrEqual(p.amount);
-          p.lines.forEach((l, i) => expect(p.lineRefunded[i]).toBeLessThanOrEqual(l.amount));
+          for (const [i, l] of p.lines.entries()) expect(p.lineRefunded[i]).toBeLessThanOrEqual(l.amount);
           for (const no of p.noticeNos) expect(store.notices.get(no)!.paymentId).toBe(p.paymentId);
         }
         for (const n of store.notices.values()) expect(['issued', 'paid']).toContain(n.status);

@@ -2,7 +2,7 @@ import { compactVerify, createLocalJWKSet } from 'jose';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { splitRefund } from '../../../functions/payments/domain/splitRefund';
-import { DomainError } from '../../../functions/shared/domain/errors';
+import type { DomainError } from '../../../functions/shared/domain/errors';
 import { trialBalance } from '../../../functions/ledger/domain/ledger';
 import { anonymous, clerk, department, finance, world } from './fixtures';
 
