@@ -1,8 +1,8 @@
 import type { PaymentRecord, RefundRecord } from '../../schemas/records';
 import type { LedgerTransaction } from '../ledger/domain/ledger';
 import type { StoredDayProof } from '../ledger/domain/dayProof';
-import type { Difference } from './matching';
-import type { StatementStore } from './statement';
+import type { Difference } from './domain/matching';
+import type { StatementStore } from './domain/statement';
 
 /**
  * The finance domain's ports. DynamoDB adapters live in store.ts; unit tests use in-memory ones

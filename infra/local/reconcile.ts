@@ -3,8 +3,8 @@ import { createReadStream, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { financeContext } from '../../functions/finance/finance';
-import { importStatement } from '../../functions/finance/statement';
+import { financeContext } from '../../functions/finance/wiring';
+import { importStatement } from '../../functions/finance/domain/statement';
 import { documentClient as ddb } from '../../functions/shared/wiring';
 import { DomainError } from '../../functions/shared/domain/errors';
 

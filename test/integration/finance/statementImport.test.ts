@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { importS3Object, statementDateOfKey } from '../../../functions/finance/statementImport';
-import { DynamoFinanceStore } from '../../../functions/finance/store';
-import type { StatementLine } from '../../../functions/finance/statement';
+import { importS3Object, statementDateOfKey } from '../../../functions/finance/entry/s3';
+import { DynamoFinanceStore } from '../../../functions/finance/adapters/financeTable';
+import type { StatementLine } from '../../../functions/finance/domain/statement';
 import { statementCsv, uniqueDate } from '../../unit/finance/dayFixtures';
 import { uniq } from '../../support/api';
 

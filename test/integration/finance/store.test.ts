@@ -1,8 +1,8 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { tableName } from '../../../functions/shared/wiring';
-import { financeContext } from '../../../functions/finance/finance';
-import { importStatement, linesOf, type StatementLine } from '../../../functions/finance/statement';
+import { financeContext } from '../../../functions/finance/wiring';
+import { importStatement, linesOf, type StatementLine } from '../../../functions/finance/domain/statement';
 import type { Principal } from '../../../functions/shared/domain/principal';
 import { documentClient as ddb } from '../../../functions/shared/wiring';
 import { DomainError } from '../../../functions/shared/domain/errors';

@@ -8,7 +8,7 @@ import type {
   ReconciliationRun,
   ResolutionRecord,
 } from '../../../functions/finance/ports';
-import type { StatementHeader, StatementLine } from '../../../functions/finance/statement';
+import type { StatementHeader, StatementLine } from '../../../functions/finance/domain/statement';
 import type { StoredDayProof } from '../../../functions/ledger/domain/dayProof';
 import { DomainError } from '../../../functions/shared/domain/errors';
 import type { LedgerTransaction } from '../../../functions/ledger/domain/ledger';

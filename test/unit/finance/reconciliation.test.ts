@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { Reconciliations, resolutionPostings, settlementPostings } from '../../../functions/finance/reconciliation';
-import { importStatement, linesOf } from '../../../functions/finance/statement';
-import type { Difference } from '../../../functions/finance/matching';
+import { Reconciliations, resolutionPostings, settlementPostings } from '../../../functions/finance/domain/reconciliation';
+import { importStatement, linesOf } from '../../../functions/finance/domain/statement';
+import type { Difference } from '../../../functions/finance/domain/matching';
 import { checkDay } from '../../../functions/ledger/domain/dayProof';
 import { theSigner } from '../../../functions/shared/wiring';
 import type { Principal } from '../../../functions/shared/domain/principal';

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Budget } from '../../../functions/finance/budget';
-import { Reconciliations } from '../../../functions/finance/reconciliation';
-import { SeparationReports, separationReport } from '../../../functions/finance/separation';
-import { importStatement, linesOf } from '../../../functions/finance/statement';
+import { Budget } from '../../../functions/finance/domain/budget';
+import { Reconciliations } from '../../../functions/finance/domain/reconciliation';
+import { SeparationReports, separationReport } from '../../../functions/finance/domain/separation';
+import { importStatement, linesOf } from '../../../functions/finance/domain/statement';
 import type { Principal } from '../../../functions/shared/domain/principal';
 import { DomainError } from '../../../functions/shared/domain/errors';
 import { hashTransaction, type LedgerTransaction } from '../../../functions/ledger/domain/ledger';

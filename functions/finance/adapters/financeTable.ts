@@ -1,16 +1,16 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { tableName } from '../shared/wiring';
-import { paymentsTableKeys, type PaymentRecord, type RefundRecord } from '../../schemas/records';
-import type { DocClient } from '../shared/adapters/dynamo';
-import { documentClient as ddb } from '../shared/wiring';
-import { DomainError } from '../shared/domain/errors';
-import type { LedgerTransaction } from '../ledger/domain/ledger';
-import { DAY_GUARD_OFFSET, DAY_SHARDS, LedgerTable, ledgerKeys } from '../ledger/adapters';
-import type { StoredDayProof } from '../ledger';
-import { tableName as physicalName } from '../shared/wiring';
-import { config } from '../shared/config';
-import type { Difference } from './matching';
+import { tableName } from '../../shared/wiring';
+import { paymentsTableKeys, type PaymentRecord, type RefundRecord } from '../../../schemas/records';
+import type { DocClient } from '../../shared/adapters/dynamo';
+import { documentClient as ddb } from '../../shared/wiring';
+import { DomainError } from '../../shared/domain/errors';
+import type { LedgerTransaction } from '../../ledger/domain/ledger';
+import { DAY_GUARD_OFFSET, DAY_SHARDS, LedgerTable, ledgerKeys } from '../../ledger/adapters';
+import type { StoredDayProof } from '../../ledger';
+import { tableName as physicalName } from '../../shared/wiring';
+import { config } from '../../shared/config';
+import type { Difference } from '../domain/matching';
 import type {
   BudgetAllocationRecord,
   DaySettlement,
@@ -20,8 +20,8 @@ import type {
   PaymentsReader,
   ReconciliationRun,
   ResolutionRecord,
-} from './ports';
-import { decodeChunk, encodeChunk, type StatementHeader, type StatementLine } from './statement';
+} from '../ports';
+import { decodeChunk, encodeChunk, type StatementHeader, type StatementLine } from '../domain/statement';
 
 /**
  * DynamoDB adapters of the finance context.

@@ -6,14 +6,14 @@ import {
   ReconciliationParams,
   SeparationQuery,
   StatementQuery,
-} from '../../schemas/finance';
-import { EmptyBody } from '../../schemas/common';
-import { DomainError } from '../shared/domain/errors';
-import { httpHandler } from '../shared/adapters/http';
-import { parseIdempotencyKey } from '../shared/domain/idempotency';
-import { parseWith } from '../shared/domain/validate';
-import { financeContext, systemClock } from './finance';
-import { importStatement, linesOf } from './statement';
+} from '../../../schemas/finance';
+import { EmptyBody } from '../../../schemas/common';
+import { DomainError } from '../../shared/domain/errors';
+import { httpHandler } from '../../shared/adapters/http';
+import { parseIdempotencyKey } from '../../shared/domain/idempotency';
+import { parseWith } from '../../shared/domain/validate';
+import { financeContext, systemClock } from '../wiring';
+import { importStatement, linesOf } from '../domain/statement';
 
 /** Statements above this travel through S3 (statementImport.ts) or `npm run reconcile`. */
 export const MAX_INLINE_STATEMENT_BYTES = 5 * 1024 * 1024;

@@ -1,9 +1,9 @@
 import { theClock, theSigner } from '../shared/wiring';
-import { Budget } from './budget';
+import { Budget } from './domain/budget';
 import type { Clock } from './ports';
-import { Reconciliations } from './reconciliation';
-import { SeparationReports } from './separation';
-import { DynamoFinanceStore, DynamoJournal, DynamoPaymentsReader } from './store';
+import { Reconciliations } from './domain/reconciliation';
+import { SeparationReports } from './domain/separation';
+import { DynamoFinanceStore, DynamoJournal, DynamoPaymentsReader } from './adapters/financeTable';
 
 /**
  * The finance context wired to DynamoDB: one composition root shared by the HTTP handler, the S3

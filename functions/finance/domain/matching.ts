@@ -1,4 +1,4 @@
-import type { Channel } from '../../schemas/records';
+import type { Channel } from '../../../schemas/records';
 import type { StatementLine } from './statement';
 
 /**

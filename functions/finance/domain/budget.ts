@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { accounts, buildTransaction } from '../ledger/domain/ledger';
-import { DomainError } from '../shared/domain/errors';
-import type { Principal } from '../shared/domain/principal';
-import type { BudgetAllocationRecord, BudgetStore, Clock, ExpenditureRecord } from './ports';
+import { accounts, buildTransaction } from '../../ledger/domain/ledger';
+import { DomainError } from '../../shared/domain/errors';
+import type { Principal } from '../../shared/domain/principal';
+import type { BudgetAllocationRecord, BudgetStore, Clock, ExpenditureRecord } from '../ports';
 
 /**
  * The expenditure line (预算指标 / 支出): the finance bureau allocates budget to a department; the

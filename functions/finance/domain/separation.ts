@@ -1,6 +1,6 @@
-import { assertInvariants, hashTransaction, lineOf, trialBalance, type LedgerTransaction } from '../ledger/domain/ledger';
-import { DomainError } from '../shared/domain/errors';
-import type { DaySettlement, FinanceStore, Journal } from './ports';
+import { assertInvariants, hashTransaction, lineOf, trialBalance, type LedgerTransaction } from '../../ledger/domain/ledger';
+import { DomainError } from '../../shared/domain/errors';
+import type { DaySettlement, FinanceStore, Journal } from '../ports';
 
 /**
  * The separation report (收支两条线): per department and period, the revenue line (collected,

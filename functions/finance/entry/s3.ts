@@ -2,12 +2,12 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { sha256Hex } from '../ledger/domain/ledger';
-import { DomainError } from '../shared/domain/errors';
-import { log } from '../shared/adapters/log';
-import { systemClock } from './finance';
-import { importStatement, type StatementHeader, type StatementStore } from './statement';
-import { DynamoFinanceStore } from './store';
+import { sha256Hex } from '../../ledger/domain/ledger';
+import { DomainError } from '../../shared/domain/errors';
+import { log } from '../../shared/adapters/log';
+import { systemClock } from '../wiring';
+import { importStatement, type StatementHeader, type StatementStore } from '../domain/statement';
+import { DynamoFinanceStore } from '../adapters/financeTable';
 
 /**
  * Statements too large for the API payload limit: the finance bureau uploads the CSV to S3 under

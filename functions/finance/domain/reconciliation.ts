@@ -1,9 +1,9 @@
-import { accounts, buildTransaction, sha256Hex, type Posting } from '../ledger/domain/ledger';
-import { DomainError } from '../shared/domain/errors';
-import type { Principal } from '../shared/domain/principal';
-import { signDayProof, type StoredDayProof } from '../ledger/domain/dayProof';
+import { accounts, buildTransaction, sha256Hex, type Posting } from '../../ledger/domain/ledger';
+import { DomainError } from '../../shared/domain/errors';
+import type { Principal } from '../../shared/domain/principal';
+import { signDayProof, type StoredDayProof } from '../../ledger/domain/dayProof';
 import { allDifferences, matchDay, paymentKey, type Difference } from './matching';
-import type { Clock, DaySettlement, FinanceStore, Journal, PaymentsReader, ReconciliationRun, ResolutionAction, ResolutionRecord } from './ports';
+import type { Clock, DaySettlement, FinanceStore, Journal, PaymentsReader, ReconciliationRun, ResolutionAction, ResolutionRecord } from '../ports';
 
 /**
  * Reconciliation (对账), resolution, settlement and day close (日结).

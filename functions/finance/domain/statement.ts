@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { CHANNELS, type Channel } from '../../schemas/records';
-import { DomainError, type FieldError } from '../shared/domain/errors';
+import { CHANNELS, type Channel } from '../../../schemas/records';
+import { DomainError, type FieldError } from '../../shared/domain/errors';
 
 /**
  * The agent bank's settlement statement (对账单): parsing and import.
