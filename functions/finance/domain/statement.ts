@@ -1,235 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { CHANNELS, type Channel } from '../../../schemas/records';
+import { sha256Hex } from '../../ledger';
 import { DomainError, type FieldError } from '../../shared/domain/errors';
+import type { Clock, StatementStore } from '../ports';
+import type { StatementHeader } from './records';
+import { linesOf, parseStatement, STATEMENT_CHUNK_LINES, type StatementLine } from './statementCsv';
 
 /**
- * The agent bank's settlement statement (对账单): parsing and import.
- *
- * CSV, UTF-8 with or without BOM, LF or CRLF, header `bankRef,valueDate,amount,channel,noticeNo,windowId`.
- * Rows are numbered as a spreadsheet shows them: the header is row 1. Amounts are yuan with exactly
- * two decimals and become integer fen by string arithmetic; no floating point touches them.
+ * The import of the agent bank's settlement statement (对账单), parsed by ./statementCsv.ts.
  *
  * Import is one streaming pass: rows are validated and written in chunks under the statement's own
  * partitions; the statement's header item is written last and is what makes it exist. A bad row
  * anywhere means the chunks already written are deleted and the whole import is a 422.
  */
-export const STATEMENT_HEADER = ['bankRef', 'valueDate', 'amount', 'channel', 'noticeNo', 'windowId'] as const;
-export const STATEMENT_CHUNK_LINES = 1000;
-const MAX_REPORTED_ERRORS = 50;
-/** 10^10 yuan: the API's Fen bound, so every sum stays an exact integer. */
-const MAX_LINE_FEN = 1_000_000_000_000;
-
-export interface StatementLine {
-  row: number;
-  bankRef: string | null;
-  valueDate: string;
-  /** Integer fen. */
-  amount: number;
-  channel: Channel;
-  noticeNo: string | null;
-  windowId: string | null;
-}
-
-export interface StatementHeader {
-  statementId: string;
-  date: string;
-  lines: number;
-  total: number;
-  chunks: number;
-  source: 'api' | 's3' | 'cli';
-  importedBy: string;
-  importedAt: string;
-}
-
-/** Where statements live (Finance table in production, memory in unit tests). */
-export interface StatementStore {
-  putStatementChunk(statementId: string, chunkNo: number, lines: StatementLine[]): Promise<void>;
-  /** Makes the statement exist; false if a statement with this id already exists (a redelivered import). */
-  putStatementHeader(header: StatementHeader): Promise<boolean>;
-  discardStatementChunks(statementId: string, chunks: number): Promise<void>;
-  getStatement(statementId: string): Promise<StatementHeader | undefined>;
-  /** The statement's lines in row order, a chunk (array) at a time: one chunk in memory, no await per line. */
-  statementChunks(header: StatementHeader): AsyncIterable<StatementLine[]>;
-}
-
-const AMOUNT = /^(\d{1,10})\.(\d{2})$/;
-
-/**
- * Yuan with exactly two decimals → integer fen, by string arithmetic: "19.99" → "1999" → 1999.
- * Returns an error message instead when the text is not such an amount.
- */
-export function yuanToFen(text: string): number | string {
-  const m = AMOUNT.exec(text.trim());
-  if (!m) return 'must be yuan with exactly two decimals, e.g. 1234.50';
-  const fen = Number(m[1]! + m[2]!); // digits only: an exact integer, never a fraction
-  if (fen <= 0) return 'must be positive';
-  if (fen > MAX_LINE_FEN) return 'too large';
-  return fen;
-}
-
-/** Integer fen → yuan text with two decimals, by string arithmetic (the inverse of yuanToFen). */
-export function fenToYuan(fen: number): string {
-  const s = String(fen).padStart(3, '0');
-  return `${s.slice(0, -2)}.${s.slice(-2)}`;
-}
-
-/** One CSV record on one line (RFC 4180 quoting, no embedded line breaks). undefined: unbalanced quotes. */
-export function splitCsvRow(line: string): string[] | undefined {
-  if (!line.includes('"')) return line.split(',');
-  const out: string[] = [];
-  let i = 0;
-  while (i <= line.length) {
-    if (line[i] === '"') {
-      let value = '';
-      i++;
-      for (;;) {
-        if (i >= line.length) return undefined;
-        if (line[i] === '"') {
-          if (line[i + 1] === '"') {
-            value += '"';
-            i += 2;
-            continue;
-          }
-          i++;
-          break;
-        }
-        value += line[i++];
-      }
-      if (i < line.length && line[i] !== ',') return undefined;
-      out.push(value);
-      i++;
-    } else {
-      const next = line.indexOf(',', i);
-      const end = next === -1 ? line.length : next;
-      out.push(line.slice(i, end));
-      i = end + 1;
-    }
-  }
-  return out;
-}
-
-const BANK_REF = /^[A-Za-z0-9._/:-]{1,64}$/;
-const WINDOW_ID = /^[A-Za-z0-9_-]{1,32}$/;
-const NOTICE_NO = /^[A-Za-z0-9-]{1,40}$/;
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-/** Statements carry a handful of value dates: remember the verdicts (bounded, so junk cannot grow it). */
-const dateVerdicts = new Map<string, boolean>();
-const isCalendarDate = (s: string) => {
-  const known = dateVerdicts.get(s);
-  if (known !== undefined) return known;
-  let ok = DATE.test(s);
-  if (ok) {
-    const t = Date.parse(`${s}T00:00:00Z`); // NaN for month 13; rolls 02-30 over to March
-    ok = !Number.isNaN(t) && new Date(t).toISOString().startsWith(s);
-  }
-  if (dateVerdicts.size < 10_000) dateVerdicts.set(s, ok);
-  return ok;
-};
-
-/** Parses one data row; returns the line or the field errors (`row 7.amount`). */
-export function parseStatementRow(text: string, row: number): StatementLine | FieldError[] {
-  const fields = splitCsvRow(text);
-  if (!fields) return [{ path: `row ${row}`, message: 'unbalanced quotes' }];
-  if (fields.length !== STATEMENT_HEADER.length) return [{ path: `row ${row}`, message: `expected ${STATEMENT_HEADER.length} fields, found ${fields.length}` }];
-  const [bankRefRaw, valueDateRaw, amountRaw, channelRaw, noticeNoRaw, windowIdRaw] = fields.map((f) => f.trim()) as [string, string, string, string, string, string];
-  let errors: FieldError[] | undefined;
-  const err = (field: string, message: string) => (errors ??= []).push({ path: `row ${row}.${field}`, message });
-
-  const channel = channelRaw as Channel;
-  if (!CHANNELS.includes(channel)) err('channel', `must be one of ${CHANNELS.join(', ')}`);
-  if (bankRefRaw === '') {
-    if (channel !== 'cash' && CHANNELS.includes(channel)) err('bankRef', `required for ${channel}`);
-  } else if (!BANK_REF.test(bankRefRaw)) err('bankRef', 'must be 1-64 letters, digits or ._/:-');
-  if (!isCalendarDate(valueDateRaw)) err('valueDate', 'must be a date YYYY-MM-DD');
-  const amount = yuanToFen(amountRaw);
-  if (typeof amount === 'string') err('amount', amountRaw === '' ? 'required' : amount);
-  if (noticeNoRaw !== '' && !NOTICE_NO.test(noticeNoRaw)) err('noticeNo', 'must be 1-40 letters, digits or -');
-  if (windowIdRaw === '') {
-    if (channel === 'cash') err('windowId', 'required for a cash deposit');
-  } else if (!WINDOW_ID.test(windowIdRaw)) err('windowId', 'must be 1-32 letters, digits, _ or -');
-  if (errors) return errors;
-  return {
-    row,
-    bankRef: bankRefRaw || null,
-    valueDate: valueDateRaw,
-    amount: amount as number,
-    channel,
-    noticeNo: noticeNoRaw || null,
-    windowId: windowIdRaw || null,
-  };
-}
-
-/** Lines of an in-memory text, LF or CRLF (the inline API body). */
-export function* linesOf(text: string): Generator<string> {
-  let start = 0;
-  while (start <= text.length) {
-    let end = text.indexOf('\n', start);
-    if (end === -1) end = text.length;
-    yield text.charCodeAt(end - 1) === 13 ? text.slice(start, end - 1) : text.slice(start, end);
-    start = end + 1;
-  }
-}
-
-/**
- * Parses a statement's rows one physical line at a time. Stops collecting errors after
- * MAX_REPORTED_ERRORS but keeps counting rows; after the first error it only validates (the caller
- * must not store anything once `errors` is non-empty).
- */
-export class StatementParser {
-  private row = 0;
-  constructor(readonly errors: FieldError[] = []) {}
-
-  /** The parsed line, or undefined for the header, a blank line or a bad row. */
-  push(text: string): StatementLine | undefined {
-    const row = ++this.row;
-    if (row === 1) {
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-      const header = splitCsvRow(text.trim())?.map((h) => h.trim());
-      if (header?.join(',') !== STATEMENT_HEADER.join(',')) this.errors.push({ path: 'row 1', message: `the header must be ${STATEMENT_HEADER.join(',')}` });
-      return undefined;
-    }
-    if (text.trim() === '') return undefined; // blank lines (e.g. the trailing newline) carry nothing
-    const parsed = parseStatementRow(text, row);
-    if (!Array.isArray(parsed)) return this.errors.length === 0 ? parsed : undefined;
-    if (this.errors.length < MAX_REPORTED_ERRORS) this.errors.push(...parsed.slice(0, MAX_REPORTED_ERRORS - this.errors.length));
-    else if (this.errors.length === MAX_REPORTED_ERRORS) this.errors.push({ path: `row ${row}`, message: 'further errors not listed' });
-    return undefined;
-  }
-
-  end(): void {
-    if (this.row === 0) this.errors.push({ path: 'row 1', message: 'the statement is empty (no header)' });
-  }
-}
-
-/** The parser over a whole line source; a synchronous source is read without an await per line. */
-export async function* parseStatement(source: AsyncIterable<string> | Iterable<string>, errors: FieldError[]): AsyncGenerator<StatementLine[]> {
-  const parser = new StatementParser(errors);
-  let batch: StatementLine[] = [];
-  const take = (text: string) => {
-    const line = parser.push(text);
-    if (line) batch.push(line);
-  };
-  if (Symbol.iterator in source) {
-    for (const text of source) {
-      take(text);
-      if (batch.length === STATEMENT_CHUNK_LINES) {
-        yield batch;
-        batch = [];
-      }
-    }
-  } else
-    for await (const text of source) {
-      take(text);
-      if (batch.length === STATEMENT_CHUNK_LINES) {
-        yield batch;
-        batch = [];
-      }
-    }
-  parser.end();
-  if (batch.length) yield batch;
-}
-
 export interface ImportOptions {
   date: string;
   source: 'api' | 's3' | 'cli';
@@ -244,8 +26,14 @@ export interface ImportOptions {
  * Streams a statement into the store: validate each row, write chunks as they fill (a few writes in
  * flight), write the header last. Any bad row: delete what was written, 422 naming every bad row.
  */
-export async function importStatement(lines: AsyncIterable<string> | Iterable<string>, opts: ImportOptions, store: StatementStore): Promise<StatementHeader> {
-  const statementId = opts.statementId ?? `ST-${opts.date.replaceAll('-', '')}-${randomUUID().replaceAll('-', '').slice(0, 12).toUpperCase()}`;
+export async function importStatement(
+  lines: AsyncIterable<string> | Iterable<string>,
+  opts: ImportOptions,
+  store: StatementStore,
+): Promise<StatementHeader> {
+  const statementId =
+    opts.statementId ??
+    `ST-${opts.date.replaceAll('-', '')}-${randomUUID().replaceAll('-', '').slice(0, 12).toUpperCase()}`;
   const errors: FieldError[] = [];
   let chunk: StatementLine[] = [];
   let chunks = 0;
@@ -278,25 +66,90 @@ export async function importStatement(lines: AsyncIterable<string> | Iterable<st
   }
   if (errors.length) {
     await store.discardStatementChunks(statementId, chunks);
-    throw new DomainError('statement-row-invalid', errors.map((e) => `${e.path}: ${e.message}`).slice(0, 5).join('; '), errors);
+    throw new DomainError(
+      'statement-row-invalid',
+      errors
+        .map((e) => `${e.path}: ${e.message}`)
+        .slice(0, 5)
+        .join('; '),
+      errors,
+    );
   }
-  if (!Number.isSafeInteger(total)) throw new DomainError('statement-row-invalid', 'The statement total is too large', [{ path: 'row 1', message: 'total too large' }]);
-  const header: StatementHeader = { statementId, date: opts.date, lines: count, total, chunks, source: opts.source, importedBy: opts.importedBy, importedAt: opts.importedAt };
+  if (!Number.isSafeInteger(total))
+    throw new DomainError('statement-row-invalid', 'The statement total is too large', [
+      { path: 'row 1', message: 'total too large' },
+    ]);
+  const header: StatementHeader = {
+    statementId,
+    date: opts.date,
+    lines: count,
+    total,
+    chunks,
+    source: opts.source,
+    importedBy: opts.importedBy,
+    importedAt: opts.importedAt,
+  };
   const created = await store.putStatementHeader(header);
   if (!created) return (await store.getStatement(statementId))!;
   opts.onProgress?.(count);
   return header;
 }
 
-/** Compact chunk encoding: one line per row, tab-separated (no validated field can hold a tab). */
-export function encodeChunk(lines: StatementLine[]): string {
-  return lines.map((l) => [l.row, l.bankRef ?? '', l.valueDate, l.amount, l.channel, l.noticeNo ?? '', l.windowId ?? ''].join('\t')).join('\n');
+/**
+ * Statements too large for the API payload limit are uploaded to S3 under
+ * `statements/<YYYY-MM-DD>/<name>.csv`; the key names the business date.
+ */
+const KEY = /^statements\/(\d{4}-\d{2}-\d{2})\/[^/]+\.csv$/;
+
+export function statementDateOfKey(key: string): string | undefined {
+  const date = KEY.exec(key)?.[1];
+  if (!date) return undefined;
+  const t = Date.parse(`${date}T00:00:00Z`);
+  return !Number.isNaN(t) && new Date(t).toISOString().startsWith(date) ? date : undefined;
 }
 
-export function decodeChunk(text: string): StatementLine[] {
-  if (text === '') return [];
-  return text.split('\n').map((s) => {
-    const [row, bankRef, valueDate, amount, channel, noticeNo, windowId] = s.split('\t') as [string, string, string, string, string, string, string];
-    return { row: Number(row), bankRef: bankRef || null, valueDate, amount: Number(amount), channel: channel as Channel, noticeNo: noticeNo || null, windowId: windowId || null };
-  });
+export interface StatementObject {
+  bucket: string;
+  key: string;
+  etag: string;
+}
+
+/** The three ways a statement arrives, each through the same import; `importedAt` from the clock. */
+export class StatementImports {
+  constructor(private readonly deps: { store: StatementStore; clock: Clock }) {}
+
+  /** The inline body of `POST /v1/bank-statements`. */
+  fromText(text: string, by: { date: string; importedBy: string }): Promise<StatementHeader> {
+    return importStatement(linesOf(text), { ...by, source: 'api', importedAt: this.now() }, this.deps.store);
+  }
+
+  /**
+   * An uploaded object, streamed (memory stays one chunk deep). The statement id derives from the
+   * object's key and ETag, so a redelivered event imports nothing twice. Undefined when the key is
+   * not `statements/<YYYY-MM-DD>/<name>.csv`: such an object is not a statement.
+   */
+  async fromObject(object: StatementObject, lines: AsyncIterable<string>): Promise<StatementHeader | undefined> {
+    const date = statementDateOfKey(object.key);
+    if (!date) return undefined;
+    const statementId = `ST-${date.replaceAll('-', '')}-S3${sha256Hex(`${object.bucket}/${object.key}#${object.etag}`)
+      .slice(0, 12)
+      .toUpperCase()}`;
+    const opts = {
+      date,
+      source: 's3',
+      importedBy: `s3://${object.bucket}`,
+      importedAt: this.now(),
+      statementId,
+    } as const;
+    return importStatement(lines, opts, this.deps.store);
+  }
+
+  /** A file of any size streamed by `npm run reconcile`. */
+  fromFile(lines: AsyncIterable<string>, by: { date: string; importedBy: string }): Promise<StatementHeader> {
+    return importStatement(lines, { ...by, source: 'cli', importedAt: this.now() }, this.deps.store);
+  }
+
+  private now(): string {
+    return this.deps.clock.now().toISOString();
+  }
 }
