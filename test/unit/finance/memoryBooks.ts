@@ -58,7 +58,11 @@ export class MemoryBooks
     return this.statements.get(id);
   }
   async *statementChunks(h: StatementHeader) {
-    for (let n = 0; n < h.chunks; n++) yield this.chunks.get(`${h.statementId}#${n}`)!;
+    for (let n = 0; n < h.chunks; n++) {
+      const chunk = this.chunks.get(`${h.statementId}#${n}`);
+      if (!chunk) throw new Error(`statement ${h.statementId} chunk ${n} is missing`);
+      yield chunk;
+    }
   }
 
   // runs
@@ -155,7 +159,10 @@ export class MemoryBooks
     return this.transactionsOfDay(date);
   }
   async transactionsOfDay(date: string) {
-    return [...this.txs.values()].filter((t) => t.businessDate === date).map((t) => structuredClone(t));
+    return [...this.txs.values()]
+      .filter((t) => t.businessDate === date)
+      .sort((a, b) => (a.createdAt === b.createdAt ? a.id.localeCompare(b.id) : a.createdAt.localeCompare(b.createdAt)))
+      .map((t) => structuredClone(t));
   }
   async businessDays(from: string, to: string) {
     return [...new Set([...this.txs.values()].map((t) => t.businessDate))].filter((d) => d >= from && d <= to).sort();
