@@ -43,7 +43,7 @@ export const functions: Record<FunctionName, FunctionDef> = {
   },
   ledger: { entry: 'functions/ledger/entry/http.ts', tables: { Ledger: 'read', Finance: 'read' }, signs: true },
   finance: {
-    entry: 'functions/finance/handler.ts',
+    entry: 'functions/finance/entry/http.ts',
     tables: { Payments: 'read', Ledger: 'readwrite', Finance: 'readwrite', Idempotency: 'readwrite', Catalog: 'read' },
     signs: true,
     // API Gateway cuts integrations at 29 s; longer work (large statements) runs in statementImport.
@@ -52,7 +52,7 @@ export const functions: Record<FunctionName, FunctionDef> = {
   },
   // Imports bank statements too large for the API payload limit: S3 upload → same import code.
   statementImport: {
-    entry: 'functions/finance/statementImport.ts',
+    entry: 'functions/finance/entry/s3.ts',
     tables: { Payments: 'read', Finance: 'readwrite' },
     timeoutSeconds: 900,
     memoryMb: 1024,

@@ -1,5 +1,5 @@
-import { PaymentIndex, Reconciler, type PaymentForMatching } from '../../functions/finance/matching';
-import { parseStatement, type StatementLine } from '../../functions/finance/statement';
+import { PaymentIndex, Reconciler, type PaymentForMatching } from '../../functions/finance/domain/matching';
+import { parseStatement, type StatementLine } from '../../functions/finance/domain/statementCsv';
 import type { FieldError } from '../../functions/shared/domain/errors';
 import { generateCsvLines, generatePayments, generateStatement } from './reconcile-day';
 

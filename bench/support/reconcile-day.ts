@@ -1,5 +1,5 @@
-import type { PaymentForMatching } from '../../functions/finance/matching';
-import { fenToYuan, STATEMENT_HEADER, type StatementLine } from '../../functions/finance/statement';
+import type { PaymentForMatching } from '../../functions/finance/domain/matching';
+import { fenToYuan, STATEMENT_HEADER, type StatementLine } from '../../functions/finance/domain/statementCsv';
 import type { Channel } from '../../schemas/records';
 
 /**

@@ -1,73 +1,34 @@
 import type { PaymentRecord, RefundRecord } from '../../schemas/records';
-import type { LedgerTransaction } from '../ledger/domain/ledger';
-import type { StoredDayProof } from '../ledger/domain/dayProof';
-import type { Difference } from './matching';
-import type { StatementStore } from './statement';
+import type { LedgerTransaction, StoredDayProof } from '../ledger';
+import type { Clock } from '../shared/domain/clock';
+import type {
+  BudgetAllocationRecord,
+  DaySettlement,
+  ExpenditureRecord,
+  ReconciliationRun,
+  ResolutionRecord,
+  StatementHeader,
+} from './domain/records';
+import type { StatementLine } from './domain/statementCsv';
 
 /**
- * The finance domain's ports. DynamoDB adapters live in store.ts; unit tests use in-memory ones
- * (test/unit/finance/memoryBooks.ts). Every write that moves money takes the ledger transaction with
- * it, so the adapter can commit both in one TransactWriteItems or neither.
+ * The finance domain's ports, one per kind of storage it touches. DynamoDB adapters live in
+ * ./adapters (the Finance table's rooms, the journal over the ledger's table); the payments and
+ * catalog contexts publish the readers of theirs. Unit tests use in-memory ones
+ * (test/unit/finance/memoryBooks.ts), held to the same contracts (test/contracts/). Every write that
+ * moves money takes the ledger transaction with it, so the adapter can commit both in one
+ * TransactWriteItems or neither.
  */
-export type ResolutionAction = 'matched-manually' | 'suspense' | 'write-off';
 
-export interface ResolutionRecord {
-  itemRef: string;
-  action: ResolutionAction;
-  note: string;
-  decidedBy: string;
-  decidedAt: string;
-  adjustmentTxId: string | null;
-  inheritedFrom?: string;
-}
-
-export interface ReconciliationRun {
-  id: string;
-  businessDate: string;
-  version: number;
-  status: 'open' | 'closed';
-  statementIds: string[];
-  createdAt: string;
-  createdBy: string;
-  matchedCount: number;
-  matchedAmount: number;
-  matchedByChannel: Partial<Record<string, number>>;
-  differences: Difference[];
-  closedAt?: string;
-  closedBy?: string;
-  proof?: StoredDayProof;
-}
-
-/** Per department: what a closed day settled to the fiscal account, and what it parked in suspense. */
-export interface DaySettlement {
-  date: string;
-  reconciliationId: string;
-  settlementTxId: string | null;
-  byDepartment: Record<string, { settled: number; parked: number }>;
-}
-
-export interface BudgetAllocationRecord {
-  allocationId: string;
-  departmentId: string;
-  fiscalYear: number;
-  amount: number;
-  spent: number;
-  remaining: number;
-  purpose: string;
-  createdAt: string;
-  createdBy: string;
-}
-
-export interface ExpenditureRecord {
-  expenditureId: string;
-  allocationId: string;
-  departmentId: string;
-  amount: number;
-  payee: string;
-  purpose: string;
-  businessDate: string;
-  createdAt: string;
-  createdBy: string;
+/** Where statements live (Finance table in production, memory in unit tests). */
+export interface StatementStore {
+  putStatementChunk(statementId: string, chunkNo: number, lines: StatementLine[]): Promise<void>;
+  /** Makes the statement exist; false if a statement with this id already exists (a redelivered import). */
+  putStatementHeader(header: StatementHeader): Promise<boolean>;
+  discardStatementChunks(statementId: string, chunks: number): Promise<void>;
+  getStatement(statementId: string): Promise<StatementHeader | undefined>;
+  /** The statement's lines in row order, a chunk (array) at a time: one chunk in memory, no await per line. */
+  statementChunks(header: StatementHeader): AsyncIterable<StatementLine[]>;
 }
 
 export interface ReconciliationStore {
@@ -81,7 +42,8 @@ export interface ReconciliationStore {
   getResolution(runId: string, itemRef: string): Promise<ResolutionRecord | undefined>;
   /**
    * Records one resolution and posts its adjustment in the same transaction. Throws
-   * `difference-already-resolved` if the item has one, `day-closed` if the day closed meanwhile.
+   * `difference-already-resolved` if the item has one, `reconciliation-closed` if the run closed,
+   * `day-closed` if the day closed meanwhile.
    */
   putResolution(runId: string, resolution: ResolutionRecord, adjustment?: LedgerTransaction): Promise<void>;
   markRunClosed(runId: string, closed: { closedAt: string; closedBy: string; proof: StoredDayProof }): Promise<void>;
@@ -90,16 +52,20 @@ export interface ReconciliationStore {
 }
 
 export interface BudgetStore {
-  getDepartmentExists(departmentId: string): Promise<boolean>;
-  /** The allocation and its ledger transaction, atomically. */
+  /** The allocation and its ledger transaction, atomically; `day-closed` if its day is closed. */
   putAllocation(a: BudgetAllocationRecord, tx: LedgerTransaction): Promise<void>;
   getAllocation(allocationId: string): Promise<BudgetAllocationRecord | undefined>;
   /**
    * Atomically: decrement the allocation's remaining amount on condition it stays ≥ 0, store the
-   * expenditure, post its transaction. Throws `allocation-exceeded` when the condition fails.
-   * Returns what remains.
+   * expenditure, post its transaction. Throws `allocation-exceeded` when the condition fails (or
+   * there is no such allocation). Returns what remains.
    */
   recordExpenditure(e: ExpenditureRecord, tx: LedgerTransaction): Promise<number>;
+}
+
+/** The catalog's departments, as budget allocation checks them (the catalog's CatalogTable is one). */
+export interface DepartmentDirectory {
+  getDepartment(id: string): Promise<{ id: string } | undefined>;
 }
 
 /** The journal as finance uses it: post, close, prove. */
@@ -119,8 +85,9 @@ export interface Journal {
    * (a GSI is eventually consistent) so a posting committed before the guards is not missed.
    */
   transactionsOfClosedDay(date: string): Promise<LedgerTransaction[]>;
+  /** Every transaction of the day, ordered by createdAt then id. */
   transactionsOfDay(date: string): Promise<LedgerTransaction[]>;
-  /** Business days with postings in [from, to]. */
+  /** Business days with postings in [from, to], ascending. */
   businessDays(from: string, to: string): Promise<string[]>;
   /** Stores the day's proof once; returns the stored one (the first, if two closes race). */
   putProof(proof: StoredDayProof): Promise<StoredDayProof>;
@@ -134,9 +101,7 @@ export interface PaymentsReader {
   refundsOfDay(businessDate: string): AsyncIterable<RefundRecord>;
 }
 
-export type FinanceStore = StatementStore & ReconciliationStore & BudgetStore;
+/** Signs a day proof's payload (compact JWS); wiring hands over the shared signer's `sign`. */
+export type Sign = (payload: object) => Promise<string>;
 
-export interface Clock {
-  now(): Date;
-  today(): string;
-}
+export type { Clock };

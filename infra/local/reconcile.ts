@@ -3,8 +3,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { financeContext } from '../../functions/finance/finance';
-import { importStatement } from '../../functions/finance/statement';
+import { financeContext } from '../../functions/finance/wiring';
 import { documentClient as ddb } from '../../functions/shared/wiring';
 import { DomainError } from '../../functions/shared/domain/errors';
 
@@ -81,7 +80,7 @@ const lines = createInterface({ input: stream, crlfDelay: Infinity });
 let imported = 0;
 
 try {
-  const header = await importStatement(
+  const header = await ctx.statementImports.fromFile(
     (async function* () {
       for await (const line of lines) {
         imported++;
@@ -89,8 +88,7 @@ try {
         yield line;
       }
     })(),
-    { date, source: 'cli', importedBy: by.sub, importedAt: new Date().toISOString() },
-    ctx.store,
+    { date, importedBy: by.sub },
   );
   draw('import', imported, true);
   process.stderr.write('\n');

@@ -228,9 +228,9 @@ describe('reconciliation of payments made through the payments API', () => {
       expect.objectContaining({ itemRef: `AM:transfer:${transferRef}`, paymentId: transfer.paymentId, expected: 1999, actual: 1998 }),
     ]);
 
-    const { DynamoPaymentsReader } = await import('../../functions/finance/store');
+    const { financeContext } = await import('../../functions/finance/wiring');
     const refunds = [];
-    for await (const r of new DynamoPaymentsReader().refundsOfDay(date)) if (r.paymentId === card.paymentId) refunds.push(r);
+    for await (const r of financeContext().payments.refundsOfDay(date)) if (r.paymentId === card.paymentId) refunds.push(r);
     expect(refunds).toEqual([expect.objectContaining({ channel: 'card', amount: 500, businessDate: date })]);
   });
 });

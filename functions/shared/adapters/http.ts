@@ -36,8 +36,18 @@ export type RouteHandler = (req: HttpRequest) => Promise<HttpResponse>;
 export type RouteHandlers<F extends HttpFunctionName> = Record<RouteKey<F>, RouteHandler>;
 
 export const MAX_JSON_BODY_BYTES = 256 * 1024;
-/** Bank statements up to 5 MB travel inline; anything larger goes through S3 (see docs). */
-export const MAX_CSV_BODY_BYTES = 6 * 1024 * 1024;
+/**
+ * Bank statements (the only text/csv bodies) up to 5 MB travel inline; anything larger goes through
+ * S3 (see docs). The finance route enforces this limit itself, because only it can say where to
+ * send the statement instead.
+ */
+export const MAX_INLINE_STATEMENT_BYTES = 5 * 1024 * 1024;
+/**
+ * The hard cap on a text/csv body, deliberately a megabyte above MAX_INLINE_STATEMENT_BYTES: a
+ * statement a little over the inline limit still reaches its route and gets the S3 advice; only a
+ * body far beyond it is cut here (and by the local gateway before it reads it whole).
+ */
+export const MAX_CSV_BODY_BYTES = MAX_INLINE_STATEMENT_BYTES + 1024 * 1024;
 
 export function lowerCaseHeaders(h: Record<string, string | undefined> | null | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -49,7 +59,8 @@ function decodeBody(event: APIGatewayProxyEvent, route: Route, headers: Record<s
   if (event.body === null || event.body === undefined || event.body === '') return undefined;
   const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   const limit = route.bodyType === 'text/csv' ? MAX_CSV_BODY_BYTES : MAX_JSON_BODY_BYTES;
-  if (Buffer.byteLength(raw, 'utf8') > limit) throw new DomainError('payload-too-large', `The body may be at most ${limit} bytes`);
+  if (Buffer.byteLength(raw, 'utf8') > limit)
+    throw new DomainError('payload-too-large', `The body may be at most ${limit} bytes`);
   const mediaType = (headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (route.bodyType === 'text/csv') {
     if (mediaType !== 'text/csv') throw new DomainError('unsupported-media-type', 'Send the statement as text/csv');
@@ -143,7 +154,9 @@ export function httpHandler<F extends HttpFunctionName>(fn: F, handlers: RouteHa
           stack: err instanceof Error ? err.stack?.split('\n').slice(0, 6).join(' | ') : undefined,
         });
         request.response = problemResponse(
-          err instanceof DomainError ? err : new DomainError('internal-error', 'An unexpected error occurred; it has been logged'),
+          err instanceof DomainError
+            ? err
+            : new DomainError('internal-error', 'An unexpected error occurred; it has been logged'),
         );
       }
       accessLog(fn, request.event, request.response.statusCode, started.get(request));
@@ -175,7 +188,9 @@ export function decodeCursor(cursor: string | undefined): Record<string, unknown
   } catch {
     /* fall through */
   }
-  throw new DomainError('validation-failed', 'cursor: not a cursor this API issued', [{ path: 'cursor', message: 'invalid cursor' }]);
+  throw new DomainError('validation-failed', 'cursor: not a cursor this API issued', [
+    { path: 'cursor', message: 'invalid cursor' },
+  ]);
 }
 
 /**

@@ -2,9 +2,10 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { tableName } from '../../../functions/shared/wiring';
-import { financeContext } from '../../../functions/finance/finance';
-import { settlementPostings, settlementTxId } from '../../../functions/finance/reconciliation';
-import { importStatement, linesOf } from '../../../functions/finance/statement';
+import { financeContext } from '../../../functions/finance/wiring';
+import { settlementPostings, settlementTxId } from '../../../functions/finance/domain/dayClose';
+import { importStatement } from '../../../functions/finance/domain/statement';
+import { linesOf } from '../../../functions/finance/domain/statementCsv';
 import type { Principal } from '../../../functions/shared/domain/principal';
 import { documentClient as ddb } from '../../../functions/shared/wiring';
 import { accounts, buildTransaction, hashTransaction, type LedgerTransaction, type LedgerTransactionInput } from '../../../functions/ledger/domain/ledger';
@@ -34,7 +35,7 @@ async function closedDay() {
     paymentRecord(date, { paymentId: `${date}-O1`, channel: 'online', amount: 700 }),
   ];
   await seedPayments(payments);
-  const s = await importStatement(linesOf(statementCsv(matchingStatementRows(date, payments), { bom: true, crlf: true })), { date, source: 'api', importedBy: finance.sub, importedAt: new Date().toISOString() }, ctx.store);
+  const s = await importStatement(linesOf(statementCsv(matchingStatementRows(date, payments), { bom: true, crlf: true })), { date, source: 'api', importedBy: finance.sub, importedAt: new Date().toISOString() }, ctx.statements);
   const run = await ctx.reconciliations.run({ businessDate: date, statementIds: [s.statementId] }, finance);
   expect(run.unresolved).toBe(0);
   const accepted = await ctx.reconciliations.accept(run.id, finance);
@@ -89,7 +90,7 @@ describe('day close on DynamoDB Local', () => {
     expect(proof.count).toBe(payments.length + 1); // the settlement is inside the day
     expect(verifySigned(proof.signature, await theSigner().jwks())).toEqual({ date, root: proof.root, count: proof.count });
     expect(await verifyDay(date)).toMatchObject({ ok: true, root: proof.root, count: proof.count, problems: [] });
-    const run = await ctx.reconciliations.get((await ctx.store.latestRun(date))!.id);
+    const run = await ctx.reconciliations.get((await ctx.runs.latestRun(date))!.id);
     expect(run).toMatchObject({ status: 'closed', proof });
   });
 
@@ -97,7 +98,7 @@ describe('day close on DynamoDB Local', () => {
     const date = uniqueDate();
     const payments = [paymentRecord(date, { paymentId: `${date}-H1`, channel: 'card', amount: 4321 }), paymentRecord(date, { paymentId: `${date}-H2`, channel: 'cash', amount: 99, windowId: 'W8' })];
     await seedPayments(payments);
-    const s = await importStatement(linesOf(statementCsv(matchingStatementRows(date, payments))), { date, source: 'api', importedBy: finance.sub, importedAt: new Date().toISOString() }, ctx.store);
+    const s = await importStatement(linesOf(statementCsv(matchingStatementRows(date, payments))), { date, source: 'api', importedBy: finance.sub, importedAt: new Date().toISOString() }, ctx.statements);
     const run = await ctx.reconciliations.run({ businessDate: date, statementIds: [s.statementId] }, finance);
     // An accept that crashed after step 3: the settlement posted and the guards written, no proof yet.
     const settlement = buildTransaction({ id: settlementTxId(date), kind: 'settlement', ref: run.id, businessDate: date, createdAt: new Date().toISOString(), postings: settlementPostings({ matchedByChannel: { card: 4321, cash: 99 }, differences: [] }, new Map()) });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { financeContext } from '../../../functions/finance/finance';
+import { financeContext } from '../../../functions/finance/wiring';
 import { matchingStatementRows, paymentRecord, statementCsv, uniqueDate } from '../../unit/finance/dayFixtures';
 import { seedPayments } from './seed';
 

@@ -1,12 +1,15 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { importS3Object, statementDateOfKey } from '../../../functions/finance/statementImport';
-import { DynamoFinanceStore } from '../../../functions/finance/store';
-import type { StatementLine } from '../../../functions/finance/statement';
+import { linesOfStream } from '../../../functions/finance/adapters/statementObjects';
+import { statementDateOfKey, type StatementObject } from '../../../functions/finance/domain/statement';
+import type { StatementLine } from '../../../functions/finance/domain/statementCsv';
+import { statementImportContext } from '../../../functions/finance/wiring';
 import { statementCsv, uniqueDate } from '../../unit/finance/dayFixtures';
 import { uniq } from '../../support/api';
 
-const store = new DynamoFinanceStore();
+const { statements: store, imports } = statementImportContext();
+/** What the S3 function does with an object's body (entry/s3.ts), minus the S3 read. */
+const importS3Object = (object: StatementObject, body: Readable) => imports.fromObject(object, linesOfStream(body));
 
 /** A body that arrives in awkward pieces, as an S3 stream does: split inside a CRLF and inside a UTF-8 BOM. */
 function streamOf(text: string): Readable {
@@ -27,20 +30,20 @@ describe('S3-triggered statement import', () => {
     const rows = Array.from({ length: 3000 }, (_, i) => ({ bankRef: `S3R${i}`, valueDate: date, amount: 1000 + i, channel: 'transfer' as const }));
     const text = statementCsv(rows, { bom: true, crlf: true });
     const object = { bucket: 'statements-bucket', key: `statements/${date}/bank-${uniq()}.csv`, etag: uniq() };
-    const header = await importS3Object(object, streamOf(text), store);
+    const header = await importS3Object(object, streamOf(text));
     expect(header).toMatchObject({ date, lines: 3000, total: rows.reduce((a, r) => a + r.amount, 0), source: 's3' });
     const back: StatementLine[] = [];
     for await (const c of store.statementChunks(header!)) back.push(...c);
     expect(back.map((l) => l.bankRef)).toEqual(rows.map((r) => r.bankRef));
     // S3 delivers events at least once: the same object again imports nothing new.
-    const again = await importS3Object(object, streamOf(text), store);
+    const again = await importS3Object(object, streamOf(text));
     expect(again?.statementId).toBe(header!.statementId);
   });
 
   it('rejects a bad object row by row and stores nothing', async () => {
     const date = uniqueDate();
     const object = { bucket: 'b', key: `statements/${date}/bad.csv`, etag: uniq() };
-    const e = await importS3Object(object, streamOf(statementCsv([{ bankRef: 'A', valueDate: date, amount: 100, channel: 'card' }]) + 'B,2026-03-01,1.234,card,,\n'), store).catch((x: unknown) => x);
+    const e = await importS3Object(object, streamOf(statementCsv([{ bankRef: 'A', valueDate: date, amount: 100, channel: 'card' }]) + 'B,2026-03-01,1.234,card,,\n')).catch((x: unknown) => x);
     expect(e).toMatchObject({ type: 'statement-row-invalid', errors: [{ path: 'row 3.amount', message: expect.any(String) }] });
   });
 });

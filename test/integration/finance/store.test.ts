@@ -1,8 +1,9 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { tableName } from '../../../functions/shared/wiring';
-import { financeContext } from '../../../functions/finance/finance';
-import { importStatement, linesOf, type StatementLine } from '../../../functions/finance/statement';
+import { financeContext } from '../../../functions/finance/wiring';
+import { importStatement } from '../../../functions/finance/domain/statement';
+import { linesOf, type StatementLine } from '../../../functions/finance/domain/statementCsv';
 import type { Principal } from '../../../functions/shared/domain/principal';
 import { documentClient as ddb } from '../../../functions/shared/wiring';
 import { DomainError } from '../../../functions/shared/domain/errors';
@@ -18,17 +19,17 @@ describe('finance store on DynamoDB Local', () => {
   it('stores a statement in chunk partitions and streams it back; a bad row leaves nothing behind', async () => {
     const date = uniqueDate();
     const rows = Array.from({ length: 2345 }, (_, i) => ({ bankRef: `R${i}`, valueDate: date, amount: 100 + i, channel: 'card' as const }));
-    const ok = await importStatement(linesOf(statementCsv(rows, { crlf: true })), importOpts(date), ctx.store);
+    const ok = await importStatement(linesOf(statementCsv(rows, { crlf: true })), importOpts(date), ctx.statements);
     expect(ok).toMatchObject({ lines: 2345, chunks: 3 });
     const back: StatementLine[] = [];
-    for await (const c of ctx.store.statementChunks(ok)) back.push(...c);
+    for await (const c of ctx.statements.statementChunks(ok)) back.push(...c);
     expect(back.map((l) => l.amount)).toEqual(rows.map((r) => r.amount));
-    expect(await ctx.store.getStatement(ok.statementId)).toMatchObject({ date, lines: 2345, total: ok.total });
+    expect(await ctx.statements.getStatement(ok.statementId)).toMatchObject({ date, lines: 2345, total: ok.total });
 
     const badId = `ST-BAD-${uniq()}`;
-    const e = await importStatement(linesOf(statementCsv(rows) + 'X,2026-13-01,1.00,card,,\n'), { ...importOpts(date), statementId: badId }, ctx.store).catch((x: unknown) => x);
+    const e = await importStatement(linesOf(statementCsv(rows) + 'X,2026-13-01,1.00,card,,\n'), { ...importOpts(date), statementId: badId }, ctx.statements).catch((x: unknown) => x);
     expect(e).toMatchObject({ type: 'statement-row-invalid', errors: [{ path: 'row 2347.valueDate', message: expect.any(String) }] });
-    expect(await ctx.store.getStatement(badId)).toBeUndefined();
+    expect(await ctx.statements.getStatement(badId)).toBeUndefined();
     for (let n = 0; n < 3; n++)
       expect((await ddb().send(new GetCommand({ TableName: tableName('Finance'), Key: { pk: `STMT#${badId}#C${String(n).padStart(6, '0')}`, sk: 'CHUNK' } }))).Item).toBeUndefined();
   });
@@ -43,7 +44,7 @@ describe('finance store on DynamoDB Local', () => {
     const refused = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason as DomainError);
     expect(ok).toHaveLength(10);
     expect(refused.every((e) => e.type === 'allocation-exceeded')).toBe(true);
-    expect(await ctx.store.getAllocation(a.allocationId)).toMatchObject({ remaining: 0, spent: 1000 });
+    expect(await ctx.budgets.getAllocation(a.allocationId)).toMatchObject({ remaining: 0, spent: 1000 });
   });
 
   it('reconciles a day read from the Payments table, settles net of refunds, and reports it', async () => {
@@ -62,7 +63,7 @@ describe('finance store on DynamoDB Local', () => {
     await seedRefund(payments[1]!, `${date}-R1`, 300, date);
     const rows = matchingStatementRows(date, payments);
     const missing = rows.find((r) => r.channel === 'card')!;
-    const s = await importStatement(linesOf(statementCsv(rows.filter((r) => r !== missing))), importOpts(date), ctx.store);
+    const s = await importStatement(linesOf(statementCsv(rows.filter((r) => r !== missing))), importOpts(date), ctx.statements);
     const run = await ctx.reconciliations.run({ businessDate: date, statementIds: [s.statementId] }, finance);
     expect(run.summary.paymentsMissingInBank.map((d) => d.itemRef)).toEqual([`MB:card:${missing.bankRef}`]);
     expect(run.summary.matchedCount).toBe(39);
@@ -81,7 +82,7 @@ describe('finance store on DynamoDB Local', () => {
     const date = uniqueDate();
     const payments = [paymentRecord(date, { paymentId: `${date}-A`, channel: 'card', amount: 500 }), paymentRecord(date, { paymentId: `${date}-B`, channel: 'cash', amount: 70, windowId: 'W9' })];
     await seedPayments(payments);
-    const s = await importStatement(linesOf(statementCsv(matchingStatementRows(date, payments))), importOpts(date), ctx.store);
+    const s = await importStatement(linesOf(statementCsv(matchingStatementRows(date, payments))), importOpts(date), ctx.statements);
     const run = await ctx.reconciliations.run({ businessDate: date, statementIds: [s.statementId] }, finance);
     const [a, b] = await Promise.all([ctx.reconciliations.accept(run.id, finance), ctx.reconciliations.accept(run.id, finance)]);
     expect(a.proof).toEqual(b.proof);

@@ -1,4 +1,4 @@
-import { fenToYuan, STATEMENT_HEADER } from '../../../functions/finance/statement';
+import { fenToYuan, STATEMENT_HEADER } from '../../../functions/finance/domain/statementCsv';
 import { accounts, buildTransaction, type LedgerTransaction } from '../../../functions/ledger/domain/ledger';
 import type { Channel, PaymentRecord } from '../../../schemas/records';
 

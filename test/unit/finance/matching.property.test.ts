@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { matchDay, type MatchResult } from '../../../functions/finance/matching';
-import type { StatementLine } from '../../../functions/finance/statement';
+import { matchDay, type MatchResult } from '../../../functions/finance/domain/matching';
+import type { StatementLine } from '../../../functions/finance/domain/statementCsv';
 import type { Channel, PaymentRecord } from '../../../schemas/records';
 import { matchingStatementRows, paymentRecord, type StatementRow } from './dayFixtures';
 

@@ -2,24 +2,32 @@ import type {
   BudgetAllocationRecord,
   DaySettlement,
   ExpenditureRecord,
-  FinanceStore,
-  Journal,
-  PaymentsReader,
   ReconciliationRun,
   ResolutionRecord,
+  StatementHeader,
+} from '../../../functions/finance/domain/records';
+import type { StatementLine } from '../../../functions/finance/domain/statementCsv';
+import type {
+  BudgetStore,
+  DepartmentDirectory,
+  Journal,
+  PaymentsReader,
+  ReconciliationStore,
+  StatementStore,
 } from '../../../functions/finance/ports';
-import type { StatementHeader, StatementLine } from '../../../functions/finance/statement';
-import type { StoredDayProof } from '../../../functions/ledger/domain/dayProof';
+import type { LedgerTransaction, StoredDayProof } from '../../../functions/ledger';
 import { DomainError } from '../../../functions/shared/domain/errors';
-import type { LedgerTransaction } from '../../../functions/ledger/domain/ledger';
 import type { PaymentRecord, RefundRecord } from '../../../schemas/records';
 
 /**
- * In-memory finance store, journal and payments reader for domain unit tests: the same contracts
- * as the DynamoDB adapters (each money-moving write all-or-nothing, the day guard refusing postings
- * into a closed day), with the state open for assertions.
+ * In-memory finance stores, department directory, journal and payments reader for domain unit
+ * tests: the same contracts as the DynamoDB adapters (each money-moving write all-or-nothing, the
+ * day guard refusing postings into a closed day), held to them by the suites in test/contracts/,
+ * with the state open for assertions.
  */
-export class MemoryBooks implements FinanceStore, Journal, PaymentsReader {
+export class MemoryBooks
+  implements StatementStore, ReconciliationStore, BudgetStore, DepartmentDirectory, Journal, PaymentsReader
+{
   statements = new Map<string, StatementHeader>();
   chunks = new Map<string, StatementLine[]>();
   runs = new Map<string, ReconciliationRun>();
@@ -50,7 +58,11 @@ export class MemoryBooks implements FinanceStore, Journal, PaymentsReader {
     return this.statements.get(id);
   }
   async *statementChunks(h: StatementHeader) {
-    for (let n = 0; n < h.chunks; n++) yield this.chunks.get(`${h.statementId}#${n}`)!;
+    for (let n = 0; n < h.chunks; n++) {
+      const chunk = this.chunks.get(`${h.statementId}#${n}`);
+      if (!chunk) throw new Error(`statement ${h.statementId} chunk ${n} is missing`);
+      yield chunk;
+    }
   }
 
   // runs
@@ -99,8 +111,8 @@ export class MemoryBooks implements FinanceStore, Journal, PaymentsReader {
   }
 
   // budget
-  async getDepartmentExists(id: string) {
-    return this.departments.has(id);
+  async getDepartment(id: string) {
+    return this.departments.has(id) ? { id } : undefined;
   }
   async putAllocation(a: BudgetAllocationRecord, tx: LedgerTransaction) {
     this.assertOpen(tx.businessDate);
@@ -147,7 +159,10 @@ export class MemoryBooks implements FinanceStore, Journal, PaymentsReader {
     return this.transactionsOfDay(date);
   }
   async transactionsOfDay(date: string) {
-    return [...this.txs.values()].filter((t) => t.businessDate === date).map((t) => structuredClone(t));
+    return [...this.txs.values()]
+      .filter((t) => t.businessDate === date)
+      .sort((a, b) => (a.createdAt === b.createdAt ? a.id.localeCompare(b.id) : a.createdAt.localeCompare(b.createdAt)))
+      .map((t) => structuredClone(t));
   }
   async businessDays(from: string, to: string) {
     return [...new Set([...this.txs.values()].map((t) => t.businessDate))].filter((d) => d >= from && d <= to).sort();

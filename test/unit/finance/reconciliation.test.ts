@@ -1,11 +1,15 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { Reconciliations, resolutionPostings, settlementPostings } from '../../../functions/finance/reconciliation';
-import { importStatement, linesOf } from '../../../functions/finance/statement';
-import type { Difference } from '../../../functions/finance/matching';
+import { settlementPostings } from '../../../functions/finance/domain/dayClose';
+import { Reconciliations } from '../../../functions/finance/domain/reconciliation';
+import { resolutionPostings } from '../../../functions/finance/domain/resolution';
+import { importStatement } from '../../../functions/finance/domain/statement';
+import { linesOf } from '../../../functions/finance/domain/statementCsv';
+import type { Difference } from '../../../functions/finance/domain/matching';
 import { checkDay } from '../../../functions/ledger/domain/dayProof';
 import { theSigner } from '../../../functions/shared/wiring';
 import type { Principal } from '../../../functions/shared/domain/principal';
 import { DomainError } from '../../../functions/shared/domain/errors';
+import { clockAt } from '../../../functions/shared/domain/clock';
 import { assertInvariants, buildTransaction, lineOf, trialBalance } from '../../../functions/ledger/domain/ledger';
 import { matchingStatementRows, paymentRecord, paymentTransaction, refundTransaction, statementCsv, type StatementRow } from './dayFixtures';
 import { MemoryBooks } from './memoryBooks';
@@ -14,7 +18,7 @@ const sign = (p: object) => theSigner().sign(p);
 
 const DATE = '2026-03-01';
 const finance: Principal = { role: 'finance', sub: 'finance:zhang' };
-const clock = { now: () => new Date('2026-03-02T02:00:00.000Z'), today: () => '2026-03-02' };
+const clock = clockAt('2026-03-02T02:00:00.000Z'); // business date 2026-03-02 in Beijing
 
 let books: MemoryBooks;
 let recon: Reconciliations;
@@ -51,7 +55,7 @@ const rejects = async (p: Promise<unknown>, type: string) => {
 
 beforeEach(() => {
   books = new MemoryBooks();
-  recon = new Reconciliations({ store: books, journal: books, payments: books, clock, sign });
+  recon = new Reconciliations({ statements: books, runs: books, journal: books, payments: books, clock, sign });
 });
 
 describe('reconcile, resolve, accept', () => {
@@ -93,7 +97,7 @@ describe('reconcile, resolve, accept', () => {
     const e = await rejects(recon.accept(run.id, finance), 'unresolved-differences');
     expect(e.errors).toEqual([{ path: 'MB:card:BRC1', message: 'payment-missing-in-bank is unresolved' }]);
 
-    const today = new Reconciliations({ store: books, journal: books, payments: books, clock: { ...clock, today: () => DATE }, sign });
+    const today = new Reconciliations({ statements: books, runs: books, journal: books, payments: books, clock: { ...clock, today: () => DATE }, sign });
     await recon.resolve(run.id, { itemRef: 'MB:card:BRC1', action: 'matched-manually', note: 'bank confirmed by phone' }, finance);
     await rejects(today.accept(run.id, finance), 'day-not-over');
   });
@@ -209,7 +213,7 @@ describe('reconcile, resolve, accept', () => {
         };
       },
     });
-    const crashing = new Reconciliations({ store: books, journal: crashingJournal, payments: books, clock, sign });
+    const crashing = new Reconciliations({ statements: books, runs: books, journal: crashingJournal, payments: books, clock, sign });
     const late = await statement(full.filter((r) => r.bankRef === 'BRC2'));
     await expect(crashing.run({ businessDate: DATE, statementIds: [partial.statementId, late.statementId] }, finance)).rejects.toThrow('injected crash');
     expect(books.txs.has(`rev-${parked.adjustmentTxId}`)).toBe(false);

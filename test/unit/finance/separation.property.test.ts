@@ -1,9 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Budget } from '../../../functions/finance/budget';
-import { Reconciliations } from '../../../functions/finance/reconciliation';
-import { SeparationReports, separationReport } from '../../../functions/finance/separation';
-import { importStatement, linesOf } from '../../../functions/finance/statement';
+import { Budget } from '../../../functions/finance/domain/budget';
+import { Reconciliations } from '../../../functions/finance/domain/reconciliation';
+import { SeparationReports, separationReport } from '../../../functions/finance/domain/separation';
+import { importStatement } from '../../../functions/finance/domain/statement';
+import { linesOf } from '../../../functions/finance/domain/statementCsv';
+import { clockAt } from '../../../functions/shared/domain/clock';
 import type { Principal } from '../../../functions/shared/domain/principal';
 import { DomainError } from '../../../functions/shared/domain/errors';
 import { hashTransaction, type LedgerTransaction } from '../../../functions/ledger/domain/ledger';
@@ -44,8 +46,8 @@ describe('revenue–expenditure separation (property)', () => {
         const books = new MemoryBooks();
         DEPTS.forEach((d) => books.departments.add(d));
         let day = DAYS[0]!;
-        const clock = { now: () => new Date(`${day}T04:00:00.000Z`), today: () => day };
-        const budget = new Budget({ store: books, clock });
+        const clock = clockAt(() => new Date(`${day}T04:00:00.000Z`)); // noon in Beijing on whatever `day` is now
+        const budget = new Budget({ store: books, departments: books, clock });
         const model = new Map(DEPTS.map((d) => [d, { collected: 0, refunded: 0, allocated: 0, spent: 0 }]));
         const payments: PaymentRecord[] = [];
         const refundedOf = new Map<string, number>();
@@ -95,13 +97,13 @@ describe('revenue–expenditure separation (property)', () => {
         let rows = matchingStatementRows(closeDay, dayPayments);
         const dropped = missingLine && rows.length ? rows[0] : undefined;
         if (dropped) rows = rows.slice(1);
-        const recon = new Reconciliations({ store: books, journal: books, payments: books, clock, sign });
+        const recon = new Reconciliations({ statements: books, runs: books, journal: books, payments: books, clock, sign });
         const s = await importStatement(linesOf(statementCsv(rows)), { date: closeDay, source: 'api', importedBy: finance.sub, importedAt: 'x' }, books);
         const run = await recon.run({ businessDate: closeDay, statementIds: [s.statementId] }, finance);
         for (const d of [...run.summary.paymentsMissingInBank]) await recon.resolve(run.id, { itemRef: d.itemRef, action: 'suspense', note: 'ask the bank' }, finance);
         await recon.accept(run.id, finance);
 
-        const report = await new SeparationReports({ store: books, journal: books }).report({ from: DAYS[0]!, to: '2026-03-04' });
+        const report = await new SeparationReports({ settlements: books, journal: books }).report({ from: DAYS[0]!, to: '2026-03-04' });
         for (const c of report.checks) expect(c, c.name).toMatchObject({ ok: true });
         for (const row of report.rows) {
           const m = model.get(row.departmentId)!;
@@ -149,7 +151,7 @@ describe('revenue–expenditure separation (property)', () => {
   it('refuses an expenditure by another department (403) and beyond the allocation (422)', async () => {
     const books = new MemoryBooks();
     books.departments.add('D01');
-    const budget = new Budget({ store: books, clock: { now: () => new Date('2026-03-01T04:00:00Z'), today: () => '2026-03-01' } });
+    const budget = new Budget({ store: books, departments: books, clock: clockAt('2026-03-01T04:00:00Z') });
     const a = await budget.allocate({ departmentId: 'D01', fiscalYear: 2026, amount: 1000, purpose: 'ops' }, finance);
     await expect(budget.spend({ allocationId: a.allocationId, amount: 1, payee: 'p', purpose: 'x' }, dept('D02'))).rejects.toMatchObject({ type: 'forbidden', status: 403 });
     await expect(budget.spend({ allocationId: a.allocationId, amount: 1001, payee: 'p', purpose: 'x' }, dept('D01'))).rejects.toMatchObject({ type: 'allocation-exceeded', status: 422 });

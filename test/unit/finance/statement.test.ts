@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fenToYuan, importStatement, linesOf, splitCsvRow, yuanToFen } from '../../../functions/finance/statement';
+import { importStatement } from '../../../functions/finance/domain/statement';
+import { fenToYuan, linesOf, splitCsvRow, yuanToFen } from '../../../functions/finance/domain/statementCsv';
 import { DomainError } from '../../../functions/shared/domain/errors';
 import { statementCsv } from './dayFixtures';
 import { MemoryBooks } from './memoryBooks';

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { accounts, buildTransaction } from '../ledger/domain/ledger';
-import { DomainError } from '../shared/domain/errors';
-import type { Principal } from '../shared/domain/principal';
-import type { BudgetAllocationRecord, BudgetStore, Clock, ExpenditureRecord } from './ports';
+import { accounts, buildTransaction } from '../../ledger';
+import { DomainError } from '../../shared/domain/errors';
+import type { Principal } from '../../shared/domain/principal';
+import type { BudgetStore, Clock, DepartmentDirectory } from '../ports';
+import type { BudgetAllocationRecord, ExpenditureRecord } from './records';
 
 /**
  * The expenditure line (预算指标 / 支出): the finance bureau allocates budget to a department; the
@@ -16,15 +17,27 @@ import type { BudgetAllocationRecord, BudgetStore, Clock, ExpenditureRecord } fr
 const newId = (prefix: string) => `${prefix}-${randomUUID().replaceAll('-', '').slice(0, 16).toUpperCase()}`;
 
 export class Budget {
-  constructor(private readonly deps: { store: BudgetStore; clock: Clock }) {}
+  constructor(private readonly deps: { store: BudgetStore; departments: DepartmentDirectory; clock: Clock }) {}
 
-  async allocate(input: { departmentId: string; fiscalYear: number; amount: number; purpose: string }, by: Principal): Promise<BudgetAllocationRecord> {
-    const { store, clock } = this.deps;
-    if (!(await store.getDepartmentExists(input.departmentId)))
-      throw new DomainError('department-unknown', `No department ${input.departmentId}`, [{ path: 'departmentId', message: 'no such department' }]);
+  async allocate(
+    input: { departmentId: string; fiscalYear: number; amount: number; purpose: string },
+    by: Principal,
+  ): Promise<BudgetAllocationRecord> {
+    const { store, departments, clock } = this.deps;
+    if (!(await departments.getDepartment(input.departmentId)))
+      throw new DomainError('department-unknown', `No department ${input.departmentId}`, [
+        { path: 'departmentId', message: 'no such department' },
+      ]);
     const allocationId = newId('AL');
     const createdAt = clock.now().toISOString();
-    const allocation: BudgetAllocationRecord = { allocationId, ...input, spent: 0, remaining: input.amount, createdAt, createdBy: by.sub };
+    const allocation: BudgetAllocationRecord = {
+      allocationId,
+      ...input,
+      spent: 0,
+      remaining: input.amount,
+      createdAt,
+      createdBy: by.sub,
+    };
     const tx = buildTransaction({
       id: `alloc-${allocationId}`,
       kind: 'allocation',
@@ -40,16 +53,29 @@ export class Budget {
     return allocation;
   }
 
-  async spend(input: { allocationId: string; amount: number; payee: string; purpose: string }, by: Principal): Promise<ExpenditureRecord & { remaining: number }> {
+  async spend(
+    input: { allocationId: string; amount: number; payee: string; purpose: string },
+    by: Principal,
+  ): Promise<ExpenditureRecord & { remaining: number }> {
     const { store, clock } = this.deps;
     const allocation = await store.getAllocation(input.allocationId);
-    if (!allocation) throw new DomainError('allocation-unknown', `No allocation ${input.allocationId}`, [{ path: 'allocationId', message: 'no such allocation' }]);
+    if (!allocation)
+      throw new DomainError('allocation-unknown', `No allocation ${input.allocationId}`, [
+        { path: 'allocationId', message: 'no such allocation' },
+      ]);
     if (by.role !== 'department' || allocation.departmentId !== by.dept)
       throw new DomainError('forbidden', `Allocation ${input.allocationId} belongs to another department`);
     const expenditureId = newId('EX');
     const createdAt = clock.now().toISOString();
     const businessDate = clock.today();
-    const expenditure: ExpenditureRecord = { expenditureId, ...input, departmentId: allocation.departmentId, businessDate, createdAt, createdBy: by.sub };
+    const expenditure: ExpenditureRecord = {
+      expenditureId,
+      ...input,
+      departmentId: allocation.departmentId,
+      businessDate,
+      createdAt,
+      createdBy: by.sub,
+    };
     const tx = buildTransaction({
       id: `exp-${expenditureId}`,
       kind: 'expenditure',
@@ -57,7 +83,11 @@ export class Budget {
       businessDate,
       postings: [
         { account: accounts.spent(allocation.departmentId, allocation.allocationId), debit: input.amount, credit: 0 },
-        { account: accounts.allocation(allocation.departmentId, allocation.allocationId), debit: 0, credit: input.amount },
+        {
+          account: accounts.allocation(allocation.departmentId, allocation.allocationId),
+          debit: 0,
+          credit: input.amount,
+        },
       ],
       createdAt,
     });

@@ -1,5 +1,5 @@
-import type { Channel } from '../../schemas/records';
-import type { StatementLine } from './statement';
+import type { Channel } from '../../../schemas/records';
+import type { StatementLine } from './statementCsv';
 
 /**
  * Reconciliation matching (对账) as a hash join: index the day's payments once (build side), then
@@ -25,7 +25,11 @@ export interface PaymentForMatching {
   windowId: string | null;
 }
 
-export type DifferenceKind = 'payment-missing-in-bank' | 'bank-line-missing-in-ledger' | 'amount-mismatch' | 'duplicate';
+export type DifferenceKind =
+  | 'payment-missing-in-bank'
+  | 'bank-line-missing-in-ledger'
+  | 'amount-mismatch'
+  | 'duplicate';
 
 export interface Difference {
   itemRef: string;
@@ -144,7 +148,10 @@ export class Reconciler {
   add(line: StatementLine, statementId?: string): void {
     const key = line.channel === 'cash' ? `cash:${line.windowId ?? ''}` : `${line.channel}:${line.bankRef ?? ''}`;
     const slot = this.index.slotOf(key);
-    if (slot === undefined) return this.unknownLine(key, line, statementId);
+    if (slot === undefined) {
+      this.unknownLine(key, line, statementId);
+      return;
+    }
     const n = ++this.seen[slot]!;
     const expected = this.index.expected[slot]!;
     if (n === 1 && expected === line.amount) {
@@ -157,19 +164,55 @@ export class Reconciler {
       return;
     }
     const paymentId = this.index.paymentIds[slot];
-    if (n > 1) this.result.duplicates.push({ itemRef: `DU:${key}:${n}`, kind: 'duplicate', channel: line.channel, actual: line.amount, ...(paymentId ? { paymentId } : {}), ...where(line, statementId) });
-    else this.result.amountMismatches.push({ itemRef: `AM:${key}`, kind: 'amount-mismatch', channel: line.channel, expected, actual: line.amount, ...(paymentId ? { paymentId } : {}), ...where(line, statementId) });
+    if (n > 1)
+      this.result.duplicates.push({
+        itemRef: `DU:${key}:${n}`,
+        kind: 'duplicate',
+        channel: line.channel,
+        actual: line.amount,
+        ...(paymentId ? { paymentId } : {}),
+        ...where(line, statementId),
+      });
+    else
+      this.result.amountMismatches.push({
+        itemRef: `AM:${key}`,
+        kind: 'amount-mismatch',
+        channel: line.channel,
+        expected,
+        actual: line.amount,
+        ...(paymentId ? { paymentId } : {}),
+        ...where(line, statementId),
+      });
   }
 
   private unknownLine(key: string, line: StatementLine, statementId?: string): void {
     const n = (this.unknownSeen.get(key) ?? 0) + 1;
     this.unknownSeen.set(key, n);
-    if (n === 1) this.result.bankLinesMissingInLedger.push({ itemRef: `ML:${key}`, kind: 'bank-line-missing-in-ledger', channel: line.channel, actual: line.amount, ...where(line, statementId) });
-    else this.result.duplicates.push({ itemRef: `DU:${key}:${n}`, kind: 'duplicate', channel: line.channel, actual: line.amount, ...where(line, statementId) });
+    if (n === 1)
+      this.result.bankLinesMissingInLedger.push({
+        itemRef: `ML:${key}`,
+        kind: 'bank-line-missing-in-ledger',
+        channel: line.channel,
+        actual: line.amount,
+        ...where(line, statementId),
+      });
+    else
+      this.result.duplicates.push({
+        itemRef: `DU:${key}:${n}`,
+        kind: 'duplicate',
+        channel: line.channel,
+        actual: line.amount,
+        ...where(line, statementId),
+      });
   }
 
   finish(): MatchResult {
-    const byChannel: [Channel, number][] = [['cash', this.matchedCash], ['card', this.matchedCard], ['transfer', this.matchedTransfer], ['online', this.matchedOnline]];
+    const byChannel: [Channel, number][] = [
+      ['cash', this.matchedCash],
+      ['card', this.matchedCard],
+      ['transfer', this.matchedTransfer],
+      ['online', this.matchedOnline],
+    ];
     for (const [channel, amount] of byChannel) if (amount) this.result.matchedByChannel[channel] = amount;
     for (const [key, slot] of this.index.entries()) {
       if (this.seen[slot] !== 0) continue;
@@ -217,9 +260,6 @@ export async function matchDay(
   return reconciler.finish();
 }
 
-export const allDifferences = (r: Pick<MatchResult, 'paymentsMissingInBank' | 'bankLinesMissingInLedger' | 'amountMismatches' | 'duplicates'>): Difference[] => [
-  ...r.paymentsMissingInBank,
-  ...r.bankLinesMissingInLedger,
-  ...r.amountMismatches,
-  ...r.duplicates,
-];
+export const allDifferences = (
+  r: Pick<MatchResult, 'paymentsMissingInBank' | 'bankLinesMissingInLedger' | 'amountMismatches' | 'duplicates'>,
+): Difference[] => [...r.paymentsMissingInBank, ...r.bankLinesMissingInLedger, ...r.amountMismatches, ...r.duplicates];

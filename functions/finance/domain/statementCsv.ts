@@ -1,17 +1,13 @@
-import { randomUUID } from 'node:crypto';
-import { CHANNELS, type Channel } from '../../schemas/records';
-import { DomainError, type FieldError } from '../shared/domain/errors';
+import { CHANNELS, type Channel } from '../../../schemas/records';
+import type { FieldError } from '../../shared/domain/errors';
 
 /**
- * The agent bank's settlement statement (对账单): parsing and import.
+ * The agent bank's settlement statement (对账单) as text: CSV, UTF-8 with or without BOM, LF or
+ * CRLF, header `bankRef,valueDate,amount,channel,noticeNo,windowId`. Rows are numbered as a
+ * spreadsheet shows them: the header is row 1. Amounts are yuan with exactly two decimals and
+ * become integer fen by string arithmetic; no floating point touches them.
  *
- * CSV, UTF-8 with or without BOM, LF or CRLF, header `bankRef,valueDate,amount,channel,noticeNo,windowId`.
- * Rows are numbered as a spreadsheet shows them: the header is row 1. Amounts are yuan with exactly
- * two decimals and become integer fen by string arithmetic; no floating point touches them.
- *
- * Import is one streaming pass: rows are validated and written in chunks under the statement's own
- * partitions; the statement's header item is written last and is what makes it exist. A bad row
- * anywhere means the chunks already written are deleted and the whole import is a 422.
+ * Parsing is one streaming pass over physical lines; the import (./statement.ts) stores what it yields.
  */
 export const STATEMENT_HEADER = ['bankRef', 'valueDate', 'amount', 'channel', 'noticeNo', 'windowId'] as const;
 export const STATEMENT_CHUNK_LINES = 1000;
@@ -28,28 +24,6 @@ export interface StatementLine {
   channel: Channel;
   noticeNo: string | null;
   windowId: string | null;
-}
-
-export interface StatementHeader {
-  statementId: string;
-  date: string;
-  lines: number;
-  total: number;
-  chunks: number;
-  source: 'api' | 's3' | 'cli';
-  importedBy: string;
-  importedAt: string;
-}
-
-/** Where statements live (Finance table in production, memory in unit tests). */
-export interface StatementStore {
-  putStatementChunk(statementId: string, chunkNo: number, lines: StatementLine[]): Promise<void>;
-  /** Makes the statement exist; false if a statement with this id already exists (a redelivered import). */
-  putStatementHeader(header: StatementHeader): Promise<boolean>;
-  discardStatementChunks(statementId: string, chunks: number): Promise<void>;
-  getStatement(statementId: string): Promise<StatementHeader | undefined>;
-  /** The statement's lines in row order, a chunk (array) at a time: one chunk in memory, no await per line. */
-  statementChunks(header: StatementHeader): AsyncIterable<StatementLine[]>;
 }
 
 const AMOUNT = /^(\d{1,10})\.(\d{2})$/;
@@ -131,10 +105,21 @@ const isCalendarDate = (s: string) => {
 export function parseStatementRow(text: string, row: number): StatementLine | FieldError[] {
   const fields = splitCsvRow(text);
   if (!fields) return [{ path: `row ${row}`, message: 'unbalanced quotes' }];
-  if (fields.length !== STATEMENT_HEADER.length) return [{ path: `row ${row}`, message: `expected ${STATEMENT_HEADER.length} fields, found ${fields.length}` }];
-  const [bankRefRaw, valueDateRaw, amountRaw, channelRaw, noticeNoRaw, windowIdRaw] = fields.map((f) => f.trim()) as [string, string, string, string, string, string];
+  if (fields.length !== STATEMENT_HEADER.length)
+    return [{ path: `row ${row}`, message: `expected ${STATEMENT_HEADER.length} fields, found ${fields.length}` }];
+  const [bankRefRaw, valueDateRaw, amountRaw, channelRaw, noticeNoRaw, windowIdRaw] = fields.map((f) => f.trim()) as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   let errors: FieldError[] | undefined;
-  const err = (field: string, message: string) => (errors ??= []).push({ path: `row ${row}.${field}`, message });
+  const err = (field: string, message: string) => {
+    errors ??= [];
+    errors.push({ path: `row ${row}.${field}`, message });
+  };
 
   const channel = channelRaw as Channel;
   if (!CHANNELS.includes(channel)) err('channel', `must be one of ${CHANNELS.join(', ')}`);
@@ -186,14 +171,17 @@ export class StatementParser {
     if (row === 1) {
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       const header = splitCsvRow(text.trim())?.map((h) => h.trim());
-      if (header?.join(',') !== STATEMENT_HEADER.join(',')) this.errors.push({ path: 'row 1', message: `the header must be ${STATEMENT_HEADER.join(',')}` });
+      if (header?.join(',') !== STATEMENT_HEADER.join(','))
+        this.errors.push({ path: 'row 1', message: `the header must be ${STATEMENT_HEADER.join(',')}` });
       return undefined;
     }
     if (text.trim() === '') return undefined; // blank lines (e.g. the trailing newline) carry nothing
     const parsed = parseStatementRow(text, row);
     if (!Array.isArray(parsed)) return this.errors.length === 0 ? parsed : undefined;
-    if (this.errors.length < MAX_REPORTED_ERRORS) this.errors.push(...parsed.slice(0, MAX_REPORTED_ERRORS - this.errors.length));
-    else if (this.errors.length === MAX_REPORTED_ERRORS) this.errors.push({ path: `row ${row}`, message: 'further errors not listed' });
+    if (this.errors.length < MAX_REPORTED_ERRORS)
+      this.errors.push(...parsed.slice(0, MAX_REPORTED_ERRORS - this.errors.length));
+    else if (this.errors.length === MAX_REPORTED_ERRORS)
+      this.errors.push({ path: `row ${row}`, message: 'further errors not listed' });
     return undefined;
   }
 
@@ -203,7 +191,10 @@ export class StatementParser {
 }
 
 /** The parser over a whole line source; a synchronous source is read without an await per line. */
-export async function* parseStatement(source: AsyncIterable<string> | Iterable<string>, errors: FieldError[]): AsyncGenerator<StatementLine[]> {
+export async function* parseStatement(
+  source: AsyncIterable<string> | Iterable<string>,
+  errors: FieldError[],
+): AsyncGenerator<StatementLine[]> {
   const parser = new StatementParser(errors);
   let batch: StatementLine[] = [];
   const take = (text: string) => {
@@ -228,75 +219,4 @@ export async function* parseStatement(source: AsyncIterable<string> | Iterable<s
     }
   parser.end();
   if (batch.length) yield batch;
-}
-
-export interface ImportOptions {
-  date: string;
-  source: 'api' | 's3' | 'cli';
-  importedBy: string;
-  importedAt: string;
-  /** Deterministic id for at-least-once sources (S3 events); a random one otherwise. */
-  statementId?: string;
-  onProgress?: (linesSoFar: number) => void;
-}
-
-/**
- * Streams a statement into the store: validate each row, write chunks as they fill (a few writes in
- * flight), write the header last. Any bad row: delete what was written, 422 naming every bad row.
- */
-export async function importStatement(lines: AsyncIterable<string> | Iterable<string>, opts: ImportOptions, store: StatementStore): Promise<StatementHeader> {
-  const statementId = opts.statementId ?? `ST-${opts.date.replaceAll('-', '')}-${randomUUID().replaceAll('-', '').slice(0, 12).toUpperCase()}`;
-  const errors: FieldError[] = [];
-  let chunk: StatementLine[] = [];
-  let chunks = 0;
-  let count = 0;
-  let total = 0;
-  const inFlight = new Set<Promise<void>>();
-  const flush = async () => {
-    const write = store.putStatementChunk(statementId, chunks++, chunk).finally(() => inFlight.delete(write));
-    inFlight.add(write);
-    chunk = [];
-    if (inFlight.size >= 4) await Promise.race(inFlight);
-  };
-  try {
-    for await (const batch of parseStatement(lines, errors)) {
-      if (errors.length) continue;
-      for (const line of batch) {
-        chunk.push(line);
-        count++;
-        total += line.amount;
-        if (chunk.length === STATEMENT_CHUNK_LINES) await flush();
-      }
-      opts.onProgress?.(count);
-    }
-    if (errors.length === 0 && chunk.length) await flush();
-    await Promise.all(inFlight);
-  } catch (e) {
-    await Promise.allSettled(inFlight);
-    await store.discardStatementChunks(statementId, chunks);
-    throw e;
-  }
-  if (errors.length) {
-    await store.discardStatementChunks(statementId, chunks);
-    throw new DomainError('statement-row-invalid', errors.map((e) => `${e.path}: ${e.message}`).slice(0, 5).join('; '), errors);
-  }
-  if (!Number.isSafeInteger(total)) throw new DomainError('statement-row-invalid', 'The statement total is too large', [{ path: 'row 1', message: 'total too large' }]);
-  const header: StatementHeader = { statementId, date: opts.date, lines: count, total, chunks, source: opts.source, importedBy: opts.importedBy, importedAt: opts.importedAt };
-  const created = await store.putStatementHeader(header);
-  if (!created) return (await store.getStatement(statementId))!;
-  opts.onProgress?.(count);
-  return header;
-}
-
-/** Compact chunk encoding: one line per row, tab-separated (no validated field can hold a tab). */
-export function encodeChunk(lines: StatementLine[]): string {
-  return lines.map((l) => [l.row, l.bankRef ?? '', l.valueDate, l.amount, l.channel, l.noticeNo ?? '', l.windowId ?? ''].join('\t')).join('\n');
-}
-
-export function decodeChunk(text: string): StatementLine[] {
-  if (text === '') return [];
-  return text.split('\n').map((s) => {
-    const [row, bankRef, valueDate, amount, channel, noticeNo, windowId] = s.split('\t') as [string, string, string, string, string, string, string];
-    return { row: Number(row), bankRef: bankRef || null, valueDate, amount: Number(amount), channel: channel as Channel, noticeNo: noticeNo || null, windowId: windowId || null };
-  });
 }
