@@ -30,7 +30,7 @@ export function financeContext() {
   const journal = new LedgerJournal(client, ledger, config().dayCloseIndexSettleMs);
   // Other contexts' tables, read only through their published storage interfaces.
   const payments = new PaymentsDayReader(client, tableName('Payments'));
-  const departments = new CatalogTable();
+  const departments = new CatalogTable(client, tableName('Catalog'));
   const sign = (p: object) => theSigner().sign(p);
   return {
     clock,

@@ -1,7 +1,8 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { tableName } from '../../../functions/shared/wiring';
 import { financeContext } from '../../../functions/finance/wiring';
+import { catalogTable } from '../../../functions/catalog/wiring';
 import { importStatement } from '../../../functions/finance/domain/statement';
 import { linesOf, type StatementLine } from '../../../functions/finance/domain/statementCsv';
 import type { Principal } from '../../../functions/shared/domain/principal';
@@ -36,7 +37,7 @@ describe('finance store on DynamoDB Local', () => {
 
   it('never lets concurrent expenditures exceed the allocation', async () => {
     const dept = `D${uniq()}`;
-    await ddb().send(new PutCommand({ TableName: tableName('Catalog'), Item: { pk: `DEPT#${dept}`, sk: 'DEPT', id: dept, name: 'test' } }));
+    await catalogTable().putDepartment({ id: dept, name: 'test' });
     const a = await ctx.budget.allocate({ departmentId: dept, fiscalYear: 2026, amount: 1000, purpose: 'ops' }, finance);
     const who: Principal = { role: 'department', sub: `dept:${dept}`, dept };
     const results = await Promise.allSettled(Array.from({ length: 16 }, () => ctx.budget.spend({ allocationId: a.allocationId, amount: 100, payee: 'Supplier', purpose: 'paper' }, who)));
