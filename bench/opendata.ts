@@ -27,11 +27,11 @@ import { join } from 'node:path';
 import { ensureTables, freePort, startDynamoDbLocal } from '../infra/local/dynamodb';
 import { tableEnvVar, TABLE_NAMES } from '../schemas/tables';
 import { documentClient as ddb } from '../functions/shared/wiring';
-import { DynamoAggregateStore } from '../functions/opendata/aggregateStore';
-import { addCounters, paymentContributions, refundContributions, type Counters } from '../functions/opendata/aggregation';
-import { publish } from '../functions/opendata/publishing';
-import { DynamoReleaseStore } from '../functions/opendata/releaseStore';
-import { resolveRowsRequest, rowsPage } from '../functions/opendata/releases';
+import { DynamoAggregateStore } from '../functions/opendata/adapters/aggregatesTable';
+import { addCounters, paymentContributions, refundContributions, type Counters } from '../functions/opendata/domain/aggregation';
+import { publish } from '../functions/opendata/domain/publishing';
+import { DynamoReleaseStore } from '../functions/opendata/adapters/releasesTable';
+import { resolveRowsRequest, rowsPage } from '../functions/opendata/domain/releases';
 import { encodeCursor } from '../functions/shared/adapters/http';
 import { MemoryCatalogStore } from '../test/support/memoryCatalogStore';
 import { prng, syntheticPayment, syntheticRefund, universe } from '../test/unit/opendata/fixtures';
@@ -183,7 +183,7 @@ try {
 
   console.log('\n3. Aggregator throughput (real DynamoDBStreamEvent batches of 100 through the handler)');
   process.env[tableEnvVar('OpenData')] = 'T_OpenData';
-  const { handler } = await import('../functions/opendata/aggregator');
+  const { handler } = await import('../functions/opendata/entry/stream');
   const rand = prng(3);
   const N = Number(process.env.BENCH_STREAM_RECORDS ?? 3000);
   const records = Array.from({ length: N }, (_, i) => syntheticPayment(U, 5_000_000 + i, rand));

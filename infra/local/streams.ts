@@ -11,7 +11,7 @@ import {
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { tableName } from '../../functions/shared/wiring';
 import { log } from '../../functions/shared/adapters/log';
-import { DynamoAggregateStore } from '../../functions/opendata/aggregateStore';
+import { DynamoAggregateStore } from '../../functions/opendata/adapters/aggregatesTable';
 import { lambdaContext, loadHandler } from './gateway';
 
 /**

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { waitForAggregation } from '../../../infra/local/streams';
 import { DynamoCatalogStore } from '../../../functions/catalog/store';
-import { DynamoAggregateStore } from '../../../functions/opendata/aggregateStore';
-import { contentSha256, DATASETS, type Row } from '../../../functions/opendata/datasets';
-import { publish } from '../../../functions/opendata/publishing';
-import { DynamoReleaseStore } from '../../../functions/opendata/releaseStore';
-import { resolveRowsRequest, rowsPage } from '../../../functions/opendata/releases';
+import { DynamoAggregateStore } from '../../../functions/opendata/adapters/aggregatesTable';
+import { contentSha256, DATASETS, type Row } from '../../../functions/opendata/domain/datasets';
+import { publish } from '../../../functions/opendata/domain/publishing';
+import { DynamoReleaseStore } from '../../../functions/opendata/adapters/releasesTable';
+import { resolveRowsRequest, rowsPage } from '../../../functions/opendata/domain/releases';
 import type { DatasetId } from '../../../schemas/opendata';
 import { uniq } from '../../support/api';
 import { attack } from '../../unit/opendata/attacker';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { startPublishScheduler } from '../../../infra/local/scheduler';
-import { DynamoReleaseStore } from '../../../functions/opendata/releaseStore';
+import { DynamoReleaseStore } from '../../../functions/opendata/adapters/releasesTable';
 
 describe('local publish scheduler', () => {
   it('runs the handler on its interval with an EventBridge scheduled event, never overlapping, and stops cleanly', async () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AGGREGATE_SHARDS, aggregateRecord, applyItems, hourBucket, paymentContributions, percentileHours } from '../../../functions/opendata/aggregation';
+import { AGGREGATE_SHARDS, aggregateRecord, applyItems, hourBucket, paymentContributions, percentileHours } from '../../../functions/opendata/domain/aggregation';
 import type { PaymentRecord } from '../../../schemas/records';
 import { prng, syntheticPayment, syntheticRefund, universe } from './fixtures';
 import { MemoryAggregateStore } from './memoryStores';

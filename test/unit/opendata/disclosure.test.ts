@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { determinedCells, DisclosureUnresolved, minCellSize, suppressSmallCells, type DisclosureCell, type Relation } from '../../../functions/opendata/disclosure';
+import { determinedCells, DisclosureUnresolved, minCellSize, suppressSmallCells, type DisclosureCell, type Relation } from '../../../functions/opendata/domain/disclosure';
 import { rank } from './attacker';
 
 const cell = (id: string, count: number, dataset = 'd'): DisclosureCell => ({ id, dataset, count });

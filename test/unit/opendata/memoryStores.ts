@@ -1,6 +1,6 @@
-import { addCounters, type AggregateStore, type AggregatedRecord, type Counters } from '../../../functions/opendata/aggregation';
-import type { Row } from '../../../functions/opendata/datasets';
-import type { ReleaseStore, RowsQuery, StoredRow } from '../../../functions/opendata/releases';
+import { addCounters, type AggregateStore, type AggregatedRecord, type Counters } from '../../../functions/opendata/domain/aggregation';
+import type { Row } from '../../../functions/opendata/domain/datasets';
+import type { ReleaseStore, RowsQuery, StoredRow } from '../../../functions/opendata/domain/releases';
 import type { DatasetId, Release } from '../../../schemas/opendata';
 
 /** In-memory AggregateStore: the same contract as DynamoAggregateStore (sharded items, markers). */

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyItems } from '../../../functions/opendata/aggregation';
-import { contentSha256, DATASETS, type Row } from '../../../functions/opendata/datasets';
-import { buildPublication, publish } from '../../../functions/opendata/publishing';
-import { resolveRowsRequest, rowsPage } from '../../../functions/opendata/releases';
+import { applyItems } from '../../../functions/opendata/domain/aggregation';
+import { contentSha256, DATASETS, type Row } from '../../../functions/opendata/domain/datasets';
+import { buildPublication, publish } from '../../../functions/opendata/domain/publishing';
+import { resolveRowsRequest, rowsPage } from '../../../functions/opendata/domain/releases';
 import type { PaymentRecord, RefundRecord } from '../../../schemas/records';
 import { MemoryCatalogStore } from '../../support/memoryCatalogStore';
 import { attack } from './attacker';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { DatasetId } from '../../schemas/opendata';
+import type { DatasetId } from '../../../schemas/opendata';
 
 /**
  * The open datasets: what each row holds (a Frictionless Table Schema, the one definition of the

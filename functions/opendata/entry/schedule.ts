@@ -1,10 +1,10 @@
-import { DynamoCatalogStore } from '../catalog/store';
-import { log } from '../shared/adapters/log';
-import { DynamoAggregateStore } from './aggregateStore';
-import { publish } from './publishing';
-import { minCellSize } from './disclosure';
-import { config } from '../shared/config';
-import { DynamoReleaseStore } from './releaseStore';
+import { DynamoCatalogStore } from '../../catalog/store';
+import { log } from '../../shared/adapters/log';
+import { DynamoAggregateStore } from '../adapters/aggregatesTable';
+import { publish } from '../domain/publishing';
+import { minCellSize } from '../domain/disclosure';
+import { config } from '../../shared/config';
+import { DynamoReleaseStore } from '../adapters/releasesTable';
 
 /** Scheduled publisher (EventBridge rule from PUBLISH_SCHEDULE; locally infra/local/scheduler.ts). */
 export const handler = async (): Promise<{ publicationId: string; published: boolean }> => {

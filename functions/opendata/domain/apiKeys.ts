@@ -1,9 +1,9 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createHash, randomBytes } from 'node:crypto';
-import { tableName } from '../shared/wiring';
-import type { ApiKeyRequest } from '../../schemas/opendata';
-import { documentClient as ddb } from '../shared/wiring';
-import { DomainError } from '../shared/domain/errors';
+import { tableName } from '../../shared/wiring';
+import type { ApiKeyRequest } from '../../../schemas/opendata';
+import { documentClient as ddb } from '../../shared/wiring';
+import { DomainError } from '../../shared/domain/errors';
 
 /**
  * Open-data API keys. Sign-up is self-service; the key is shown once and only its SHA-256 is

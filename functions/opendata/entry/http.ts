@@ -1,19 +1,19 @@
 import { createHash } from 'node:crypto';
-import { DynamoCatalogStore } from '../catalog/store';
-import { EmptyBody } from '../../schemas/common';
-import { ApiKeyRequest, DATASET_IDS } from '../../schemas/opendata';
-import { config } from '../shared/config';
-import { rateLimitTable, theClock } from '../shared/wiring';
-import { httpHandler, type HttpRequest } from '../shared/adapters/http';
-import { parseWith } from '../shared/domain/validate';
-import { DynamoAggregateStore } from './aggregateStore';
-import { apiKeyRegistry, DynamoApiKeyStore, issueApiKey, verifyApiKey } from './apiKeys';
-import { toCsv } from './datasets';
-import { dataPackage, dcatCatalog } from './metadata';
-import { publish } from './publishing';
-import { minCellSize } from './disclosure';
-import { DynamoReleaseStore } from './releaseStore';
-import { datasetDetail, listDatasets, releasesPage, requireDataset, resolveRowsRequest, rowsPage } from './releases';
+import { DynamoCatalogStore } from '../../catalog/store';
+import { EmptyBody } from '../../../schemas/common';
+import { ApiKeyRequest, DATASET_IDS } from '../../../schemas/opendata';
+import { config } from '../../shared/config';
+import { rateLimitTable, theClock } from '../../shared/wiring';
+import { httpHandler, type HttpRequest } from '../../shared/adapters/http';
+import { parseWith } from '../../shared/domain/validate';
+import { DynamoAggregateStore } from '../adapters/aggregatesTable';
+import { apiKeyRegistry, DynamoApiKeyStore, issueApiKey, verifyApiKey } from '../domain/apiKeys';
+import { toCsv } from '../domain/datasets';
+import { dataPackage, dcatCatalog } from '../domain/metadata';
+import { publish } from '../domain/publishing';
+import { minCellSize } from '../domain/disclosure';
+import { DynamoReleaseStore } from '../adapters/releasesTable';
+import { datasetDetail, listDatasets, releasesPage, requireDataset, resolveRowsRequest, rowsPage } from '../domain/releases';
 
 /** Open data (政府数据开放): wiring only; see releases.ts, publishing.ts, apiKeys.ts, metadata.ts. */
 const releases = new DynamoReleaseStore();

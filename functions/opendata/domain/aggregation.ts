@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
-import { CHANNELS, type PaymentRecord, type RefundRecord } from '../../schemas/records';
-import { DepartmentId, FeeCode } from '../../schemas/common';
-import { BEIJING, businessDateOf } from '../shared/domain/clock';
+import { CHANNELS, type PaymentRecord, type RefundRecord } from '../../../schemas/records';
+import { DepartmentId, FeeCode } from '../../../schemas/common';
+import { BEIJING, businessDateOf } from '../../shared/domain/clock';
 
 /**
  * What one Payments-table record adds to the open-data aggregates (the pure half of the aggregator).

@@ -1,4 +1,4 @@
-import type { DatasetId, Release } from '../../schemas/opendata';
+import type { DatasetId, Release } from '../../../schemas/opendata';
 import { DATASETS, tableSchema } from './datasets';
 
 /**

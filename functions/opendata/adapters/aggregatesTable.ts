@@ -1,8 +1,8 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { tableName } from '../shared/wiring';
-import { documentClient as ddb } from '../shared/wiring';
-import { AGGREGATE_SHARDS, addCounters, type AggregateStore, type AggregatedRecord, type Counters } from './aggregation';
+import { tableName } from '../../shared/wiring';
+import { documentClient as ddb } from '../../shared/wiring';
+import { AGGREGATE_SHARDS, addCounters, type AggregateStore, type AggregatedRecord, type Counters } from '../domain/aggregation';
 
 /**
  * Aggregates in the OpenData table:

@@ -1,9 +1,9 @@
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
-import { log } from '../shared/adapters/log';
-import { DynamoAggregateStore } from './aggregateStore';
-import { applyItems } from './aggregation';
+import { log } from '../../shared/adapters/log';
+import { DynamoAggregateStore } from '../adapters/aggregatesTable';
+import { applyItems } from '../domain/aggregation';
 
 /**
  * The Payments stream consumer (Lambda event source mapping; locally infra/local/streams.ts feeds it

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { CatalogStore } from '../catalog/catalog';
-import { groupByCode, versionInForce } from '../catalog/catalog';
-import { DATASET_IDS, type DatasetId, type Release } from '../../schemas/opendata';
-import { BEIJING, businessDateOf } from '../shared/domain/clock';
-import { DomainError } from '../shared/domain/errors';
+import type { CatalogStore } from '../../catalog/catalog';
+import { groupByCode, versionInForce } from '../../catalog/catalog';
+import { DATASET_IDS, type DatasetId, type Release } from '../../../schemas/opendata';
+import { BEIJING, businessDateOf } from '../../shared/domain/clock';
+import { DomainError } from '../../shared/domain/errors';
 import { percentileHours, type AggregateStore, type Counters } from './aggregation';
 import { DATASETS, contentSha256, orderedRow, rowKey, type Row } from './datasets';
 import { DEFAULT_MIN_CELL, DisclosureUnresolved, suppressSmallCells, type DisclosureCell, type Relation, type DatasetDisclosure } from './disclosure';

@@ -1,10 +1,10 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { tableName } from '../shared/wiring';
-import type { DatasetId, Release } from '../../schemas/opendata';
-import { documentClient as ddb } from '../shared/wiring';
-import type { Row } from './datasets';
-import type { ReleaseStore, RowsQuery, StoredRow } from './releases';
+import { tableName } from '../../shared/wiring';
+import type { DatasetId, Release } from '../../../schemas/opendata';
+import { documentClient as ddb } from '../../shared/wiring';
+import type { Row } from '../domain/datasets';
+import type { ReleaseStore, RowsQuery, StoredRow } from '../domain/releases';
 
 /**
  * Releases in the OpenData table:

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { DATASET_IDS, ReleasesQuery, RowsControl, type DatasetId, type Release } from '../../schemas/opendata';
-import { DomainError, type FieldError } from '../shared/domain/errors';
-import { decodeCursor, encodeCursor } from '../shared/adapters/http';
-import { fieldKey, parseWith } from '../shared/domain/validate';
+import { DATASET_IDS, ReleasesQuery, RowsControl, type DatasetId, type Release } from '../../../schemas/opendata';
+import { DomainError, type FieldError } from '../../shared/domain/errors';
+import { decodeCursor, encodeCursor } from '../../shared/adapters/http';
+import { fieldKey, parseWith } from '../../shared/domain/validate';
 import { DATASETS, datasetDef, filterValue, orderedRow, tableSchema, type DatasetDef, type Row } from './datasets';
 
 /**
