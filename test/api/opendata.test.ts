@@ -6,10 +6,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { waitForAggregation } from '../../infra/local/streams';
-import { DynamoCatalogStore } from '../../functions/catalog/store';
-import { DynamoAggregateStore } from '../../functions/opendata/adapters/aggregatesTable';
 import { publish } from '../../functions/opendata/domain/publishing';
-import { DynamoReleaseStore } from '../../functions/opendata/adapters/releasesTable';
+import { publishDeps } from '../../functions/opendata/wiring';
 import { theClock } from '../../functions/shared/wiring';
 import { DATASET_IDS } from '../../schemas/opendata';
 import type { PaymentRecord } from '../../schemas/records';
@@ -198,7 +196,9 @@ describe('rows', () => {
     expect(header).toBe('month,departmentId,feeCode,paymentCount,amount,refundCount,refundAmount,suppressed');
     const json = await keyed(key, `/v1/open/datasets/monthly-collections/rows?release=${secondRelease}&departmentId=${depts[1]}&limit=1000`);
     expect(lines).toHaveLength(json.body.items.length);
-    json.body.items.forEach((row: any, i: number) => expect(lines[i]).toBe(Object.values(row).map((v) => (v === null ? '' : String(v))).join(',')));
+    json.body.items.forEach((row: any, i: number) => {
+      expect(lines[i]).toBe(Object.values(row).map((v) => (v === null ? '' : String(v))).join(','));
+    });
     const catalogCsv = await keyed(key, `/v1/open/datasets/fee-catalog/rows?format=csv`);
     expect(Buffer.from(catalogCsv.text, 'utf8').toString('utf8')).toBe(catalogCsv.text);
   });
@@ -320,7 +320,7 @@ describe('canary payers', () => {
     // Publish as of next month too, so this month's real payments are in a release.
     const today = theClock().today();
     const nextMonth = new Date(Date.UTC(Number(today.slice(0, 4)), Number(today.slice(5, 7)), 1, 12));
-    const future = await publish({ aggregates: new DynamoAggregateStore(), catalog: new DynamoCatalogStore(), releases: new DynamoReleaseStore() }, { at: nextMonth });
+    const future = await publish(publishDeps(), { at: nextMonth });
     const current = await api('POST', '/v1/open/publish', { token: finance });
     const releases = [future.publicationId, current.body.publicationId];
 

@@ -1,13 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import type { CatalogStore } from '../../catalog/catalog';
-import { groupByCode, versionInForce } from '../../catalog/catalog';
+import { groupByCode, versionInForce } from '../../catalog';
 import { DATASET_IDS, type DatasetId, type Release } from '../../../schemas/opendata';
-import { BEIJING, businessDateOf } from '../../shared/domain/clock';
 import { DomainError } from '../../shared/domain/errors';
-import { percentileHours, type AggregateStore, type Counters } from './aggregation';
+import type { AggregateStore, CatalogReader, Clock, Counters, ReleaseStore } from '../ports';
+import { percentileHours } from './aggregation';
 import { DATASETS, contentSha256, orderedRow, rowKey, type Row } from './datasets';
-import { DEFAULT_MIN_CELL, DisclosureUnresolved, suppressSmallCells, type DisclosureCell, type Relation, type DatasetDisclosure } from './disclosure';
-import type { ReleaseStore } from './releases';
+import {
+  DEFAULT_MIN_CELL,
+  DisclosureUnresolved,
+  suppressSmallCells,
+  type DatasetDisclosure,
+  type DisclosureCell,
+  type Relation,
+  type SuppressionResult,
+} from './disclosure';
 
 /**
  * Publishing a release of every dataset (the publisher Lambda, the local scheduler and
@@ -33,28 +39,68 @@ export interface Publication {
 }
 
 const AGGREGATE_DATASETS = ['monthly-collections', 'daily-channel-volume', 'notice-to-payment-time'] as const;
+type AggregateDatasetId = (typeof AGGREGATE_DATASETS)[number];
 
-/** Builds every dataset's rows, suppression applied; pure apart from reading the two stores. */
-export async function buildPublication(aggregates: AggregateStore, catalog: CatalogStore, opts: { at: Date; k: number }): Promise<Publication> {
-  const today = businessDateOf(opts.at, BEIJING);
-  const currentMonth = today.slice(0, 7);
+/**
+ * Builds every dataset's rows, suppression applied, as of the business date `today`; pure apart from
+ * reading the two stores.
+ */
+export async function buildPublication(
+  aggregates: AggregateStore,
+  catalog: CatalogReader,
+  opts: { today: string; k: number },
+): Promise<Publication> {
+  const currentMonth = opts.today.slice(0, 7);
   const months = (await aggregates.months()).filter((m) => m < currentMonth);
+  const tables = new AggregateTables();
+  for (const month of months) tables.addMonth(month, await aggregates.cellsOfMonth(month));
 
-  const rows: Record<(typeof AGGREGATE_DATASETS)[number], Row[]> = { 'monthly-collections': [], 'daily-channel-volume': [], 'notice-to-payment-time': [] };
-  const cells: DisclosureCell[] = [];
-  const relations: Relation[] = [];
-  const cellIdOf = new Map<Row, string>();
+  const result = suppress(tables, opts.k);
+  const datasets: BuiltDataset[] = AGGREGATE_DATASETS.map((id) => ({
+    id,
+    rows: sortByKey(id, tables.published(id, result)),
+    disclosure: result.byDataset.get(id) ?? emptyDisclosure(opts.k),
+  }));
+  datasets.unshift({
+    id: 'fee-catalog',
+    rows: await feeCatalogRows(catalog, opts.today),
+    disclosure: emptyDisclosure(opts.k),
+  });
+  return { periodsUpTo: months.at(-1) ?? null, datasets };
+}
 
-  const addCell = (dataset: (typeof AGGREGATE_DATASETS)[number], row: Row, count: number): string => {
-    const id = `${dataset}:${rowKey(DATASETS[dataset], row)}`;
-    rows[dataset].push(row);
-    cells.push({ id, dataset, count });
-    cellIdOf.set(row, id);
-    return id;
+/** Small-cell suppression over the three aggregate datasets at once; fails closed as a DomainError. */
+function suppress(tables: AggregateTables, k: number): SuppressionResult {
+  try {
+    return suppressSmallCells(tables.cells, tables.relations, k);
+  } catch (e) {
+    if (e instanceof DisclosureUnresolved) throw new DomainError('disclosure-unresolved', e.message);
+    throw e;
+  }
+}
+
+/** The rows of the three aggregate datasets, with the disclosure cells and the relations that tie them. */
+class AggregateTables {
+  readonly rows: Record<AggregateDatasetId, Row[]> = {
+    'monthly-collections': [],
+    'daily-channel-volume': [],
+    'notice-to-payment-time': [],
   };
+  readonly cells: DisclosureCell[] = [];
+  readonly relations: Relation[] = [];
+  private readonly cellIdOf = new Map<Row, string>();
 
-  for (const month of months) {
-    const monthCells = [...(await aggregates.cellsOfMonth(month))].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  private addCell(dataset: AggregateDatasetId, row: Row, count: number): string {
+    const id = `${dataset}:${rowKey(DATASETS[dataset], row)}`;
+    this.rows[dataset].push(row);
+    this.cells.push({ id, dataset, count });
+    this.cellIdOf.set(row, id);
+    return id;
+  }
+
+  /** One completed month's cells (shards summed) as rows, and its relations. */
+  addMonth(month: string, cellsOfMonth: Map<string, Counters>): void {
+    const monthCells = [...cellsOfMonth].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     // R1(month): Σ daily-channel-volume − Σ monthly-collections = 0 (payment counts and amounts).
     const monthTotal: Relation = { name: `month-total ${month}`, terms: [] };
     // R2(month, dept): notice-to-payment count − Σ_fee monthly-collections count = 0.
@@ -66,9 +112,17 @@ export async function buildPublication(aggregates: AggregateStore, catalog: Cata
       const [kind, a, b] = cell.split('#') as [string, string, string | undefined];
       const n = (k: string) => c[k] ?? 0;
       if (kind === 'MC') {
-        const id = addCell(
+        const id = this.addCell(
           'monthly-collections',
-          { month, departmentId: a, feeCode: b!, paymentCount: n('paymentCount'), amount: n('amount'), refundCount: n('refundCount'), refundAmount: n('refundAmount') },
+          {
+            month,
+            departmentId: a,
+            feeCode: b!,
+            paymentCount: n('paymentCount'),
+            amount: n('amount'),
+            refundCount: n('refundCount'),
+            refundAmount: n('refundAmount'),
+          },
           n('paymentCount'),
         );
         // A cell without payments (refunds only) is a structural zero in both relations: it adds nothing
@@ -78,43 +132,47 @@ export async function buildPublication(aggregates: AggregateStore, catalog: Cata
           deptRelation(a).terms.push({ cell: id, coef: -1 });
         }
       } else if (kind === 'DC') {
-        const id = addCell('daily-channel-volume', { date: a, channel: b!, paymentCount: n('paymentCount'), amount: n('amount') }, n('paymentCount'));
+        const id = this.addCell(
+          'daily-channel-volume',
+          { date: a, channel: b!, paymentCount: n('paymentCount'), amount: n('amount') },
+          n('paymentCount'),
+        );
         monthTotal.terms.push({ cell: id, coef: 1 });
       } else if (kind === 'NT') {
-        const row = { month, departmentId: a, count: n('noticeCount'), medianHours: percentileHours(c, 0.5), p90Hours: percentileHours(c, 0.9) };
+        const row = {
+          month,
+          departmentId: a,
+          count: n('noticeCount'),
+          medianHours: percentileHours(c, 0.5),
+          p90Hours: percentileHours(c, 0.9),
+        };
         // A median over fewer than k notices, or over the notices of fewer than k payments, says too much.
-        const id = addCell('notice-to-payment-time', row, Math.min(n('paymentCount'), n('noticeCount')));
+        const id = this.addCell('notice-to-payment-time', row, Math.min(n('paymentCount'), n('noticeCount')));
         deptRelation(a).terms.push({ cell: id, coef: 1 });
       }
     }
-    if (monthTotal.terms.length) relations.push(monthTotal);
-    relations.push(...[...deptTotals.values()].filter((r) => r.terms.length));
+    if (monthTotal.terms.length) this.relations.push(monthTotal);
+    this.relations.push(...[...deptTotals.values()].filter((r) => r.terms.length));
   }
 
-  let result;
-  try {
-    result = suppressSmallCells(cells, relations, opts.k);
-  } catch (e) {
-    if (e instanceof DisclosureUnresolved) throw new DomainError('disclosure-unresolved', e.message);
-    throw e;
-  }
-
-  const datasets: BuiltDataset[] = [];
-  for (const id of AGGREGATE_DATASETS) {
+  /** A dataset's rows as published: every suppressible figure of a suppressed row is null. */
+  published(id: AggregateDatasetId, result: SuppressionResult): Row[] {
     const def = DATASETS[id];
-    const published = rows[id].map((row) => {
-      const hidden = result.suppressed.has(cellIdOf.get(row)!);
+    return this.rows[id].map((row) => {
+      const hidden = result.suppressed.has(this.cellIdOf.get(row)!);
       const out: Row = { ...row, suppressed: hidden };
       if (hidden) for (const f of def.fields) if (f.suppressible) out[f.name] = null;
       return orderedRow(def, out);
     });
-    datasets.push({ id, rows: sortByKey(id, published), disclosure: result.byDataset.get(id) ?? emptyDisclosure(opts.k) });
   }
-  datasets.unshift({ id: 'fee-catalog', rows: await feeCatalogRows(catalog, today), disclosure: emptyDisclosure(opts.k) });
-  return { periodsUpTo: months.at(-1) ?? null, datasets };
 }
 
-const emptyDisclosure = (k: number): DatasetDisclosure => ({ k, primarySuppressed: 0, secondarySuppressed: 0, smallestPublishedCount: null });
+const emptyDisclosure = (k: number): DatasetDisclosure => ({
+  k,
+  primarySuppressed: 0,
+  secondarySuppressed: 0,
+  smallestPublishedCount: null,
+});
 
 function sortByKey(id: DatasetId, rows: Row[]): Row[] {
   const def = DATASETS[id];
@@ -125,7 +183,7 @@ function sortByKey(id: DatasetId, rows: Row[]): Row[] {
 }
 
 /** The public catalog in force on the publication date: published anyway, so nothing is suppressed. */
-async function feeCatalogRows(catalog: CatalogStore, date: string): Promise<Row[]> {
+async function feeCatalogRows(catalog: CatalogReader, date: string): Promise<Row[]> {
   const rows: Row[] = [];
   for (const versions of groupByCode(await catalog.listAllVersions()).values()) {
     const v = versionInForce(versions, date);
@@ -151,7 +209,8 @@ async function feeCatalogRows(catalog: CatalogStore, date: string): Promise<Row[
 }
 
 /** Sortable and unique: the publication instant (compact) and a random suffix. */
-export const newPublicationId = (at: Date): string => `${at.toISOString().replace(/[-:.]/g, '')}-${randomBytes(3).toString('hex')}`;
+export const newPublicationId = (at: Date): string =>
+  `${at.toISOString().replace(/[-:.]/g, '')}-${randomBytes(3).toString('hex')}`;
 
 export interface PublishOutcome {
   publicationId: string;
@@ -159,17 +218,26 @@ export interface PublishOutcome {
   releases: Release[];
 }
 
-export async function publish(
-  deps: { aggregates: AggregateStore; catalog: CatalogStore; releases: ReleaseStore },
-  opts: { at?: Date; k?: number } = {},
-): Promise<PublishOutcome> {
-  const at = opts.at ?? new Date();
+/** What a publication reads and writes, and the clock that dates it. */
+export interface PublishDeps {
+  aggregates: AggregateStore;
+  catalog: CatalogReader;
+  releases: ReleaseStore;
+  clock: Clock;
+}
+
+/** Publishes as of `at` (default now): the months completed by its business date, the catalog in force on it. */
+export async function publish(deps: PublishDeps, opts: { at?: Date; k?: number } = {}): Promise<PublishOutcome> {
+  const at = opts.at ?? deps.clock.now();
   const k = opts.k ?? DEFAULT_MIN_CELL;
-  const publication = await buildPublication(deps.aggregates, deps.catalog, { at, k });
+  const publication = await buildPublication(deps.aggregates, deps.catalog, { today: deps.clock.dateOf(at), k });
   const built = publication.datasets.map((d) => ({ ...d, sha256: contentSha256(DATASETS[d.id], d.rows) }));
 
   const latest = await Promise.all(DATASET_IDS.map((id) => deps.releases.latestRelease(id)));
-  const unchanged = built.every((d) => latest.find((r) => r?.datasetId === d.id)?.sha256 === d.sha256 && latest.every((r) => r?.id === latest[0]?.id));
+  const unchanged = built.every(
+    (d) =>
+      latest.find((r) => r?.datasetId === d.id)?.sha256 === d.sha256 && latest.every((r) => r?.id === latest[0]?.id),
+  );
   if (unchanged && latest[0]) return { publicationId: latest[0].id, published: false, releases: latest as Release[] };
 
   const publicationId = newPublicationId(at);
@@ -184,7 +252,10 @@ export async function publish(
       disclosure: d.disclosure,
       periodsUpTo: d.id === 'fee-catalog' ? null : publication.periodsUpTo,
     };
-    await deps.releases.putRelease(release, d.rows.map((r) => ({ key: rowKey(DATASETS[d.id], r), row: r })));
+    await deps.releases.putRelease(
+      release,
+      d.rows.map((r) => ({ key: rowKey(DATASETS[d.id], r), row: r })),
+    );
     releases.push(release);
   }
   return { publicationId, published: true, releases };

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { DATASET_IDS, ReleasesQuery, RowsControl, type DatasetId, type Release } from '../../../schemas/opendata';
 import { DomainError, type FieldError } from '../../shared/domain/errors';
-import { decodeCursor, encodeCursor } from '../../shared/adapters/http';
+import { decodeCursor, encodeCursor } from '../../shared/domain/cursor';
 import { fieldKey, parseWith } from '../../shared/domain/validate';
-import { DATASETS, datasetDef, filterValue, orderedRow, tableSchema, type DatasetDef, type Row } from './datasets';
+import type { ReleaseStore, RowsQuery } from '../ports';
+import { DATASETS, datasetDef, filterValue, orderedRow, tableSchema, type DatasetDef } from './datasets';
 
 /**
  * Reading published releases: the use cases behind the data routes, over the ReleaseStore port.
@@ -11,32 +12,6 @@ import { DATASETS, datasetDef, filterValue, orderedRow, tableSchema, type Datase
  * cursor's key: page 1 and page 10,000 cost the same. A release never changes, so a response is
  * identified by (release, query) and its ETag needs no read of the rows.
  */
-export interface StoredRow {
-  key: string;
-  row: Row;
-}
-
-export interface RowsQuery {
-  /** From equality filters on leading key fields: ends with `#` for a prefix of the key, else the whole key. */
-  keyPrefix?: string;
-  /** Equality filters on other fields. */
-  filters: Record<string, string | number | boolean>;
-  /** Exclusive start: the key of the last row of the previous page. */
-  after?: string;
-  limit: number;
-}
-
-export interface ReleaseStore {
-  /** Writes the rows, then the release record (conditional on the id being new): a release is visible only whole. */
-  putRelease(release: Release, rows: StoredRow[]): Promise<void>;
-  latestRelease(datasetId: DatasetId): Promise<Release | undefined>;
-  getRelease(datasetId: DatasetId, releaseId: string): Promise<Release | undefined>;
-  /** Newest first. */
-  listReleases(datasetId: DatasetId, limit: number, after?: string): Promise<{ items: Release[]; last?: string }>;
-  /** Up to `limit` rows after `after`; `last` is the key of the last row returned when more may follow. */
-  pageRows(datasetId: DatasetId, releaseId: string, q: RowsQuery): Promise<{ rows: Row[]; last?: string }>;
-}
-
 export function requireDataset(id: string): DatasetDef {
   const def = datasetDef(id);
   if (!def) throw new DomainError('dataset-unknown', 'No open dataset with this id; see GET /v1/open/datasets');
@@ -45,8 +20,19 @@ export function requireDataset(id: string): DatasetDef {
 
 export async function listDatasets(store: ReleaseStore) {
   return Promise.all(
-    DATASET_IDS.map(async (id) => ({ id, title: DATASETS[id].title, description: DATASETS[id].description, latestRelease: (await store.latestRelease(id)) ?? null })),
+    DATASET_IDS.map(async (id) => ({
+      id,
+      title: DATASETS[id].title,
+      description: DATASETS[id].description,
+      latestRelease: (await store.latestRelease(id)) ?? null,
+    })),
   );
+}
+
+/** The latest release of every dataset that has one (the DCAT catalog's `modified`). */
+export async function latestReleases(store: ReleaseStore): Promise<Partial<Record<DatasetId, Release>>> {
+  const latest = await Promise.all(DATASET_IDS.map(async (id) => [id, await store.latestRelease(id)] as const));
+  return Object.fromEntries(latest.filter(([, r]) => r));
 }
 
 export async function datasetDetail(store: ReleaseStore, id: string) {
@@ -79,52 +65,106 @@ export interface RowsRequest {
   etag: string;
 }
 
-/** Validates the query (paging, release, a filter per field) and resolves the release. */
-export async function resolveRowsRequest(store: ReleaseStore, id: string, query: Record<string, string>, format: 'json' | 'csv'): Promise<RowsRequest> {
-  const def = requireDataset(id);
-  const { limit, cursor, release: releaseParam, format: _format, ...rest } = query;
-  const control = parseWith(RowsControl, { limit, cursor, release: releaseParam, format: _format });
+type Filters = Record<string, string | number | boolean>;
 
-  const errors: FieldError[] = [];
-  const filters: Record<string, string | number | boolean> = {};
-  for (const [name, raw] of Object.entries(rest)) {
+/** One equality filter per query parameter, typed by the field; unknown fields and bad values go to `errors`. */
+function parseFilters(def: DatasetDef, params: Record<string, string>, errors: FieldError[]): Filters {
+  const filters: Filters = {};
+  for (const [name, raw] of Object.entries(params)) {
     const field = def.fields.find((f) => f.name === name);
     if (!field) {
-      errors.push({ path: fieldKey(name), message: `not a field of ${def.id}; filter on one of ${def.fields.map((f) => f.name).join(', ')}` });
+      errors.push({
+        path: fieldKey(name),
+        message: `not a field of ${def.id}; filter on one of ${def.fields.map((f) => f.name).join(', ')}`,
+      });
       continue;
     }
     const v = filterValue(field, raw);
     if (v === undefined) errors.push({ path: name, message: `not a valid ${field.type}` });
     else filters[name] = v;
   }
-  const c = decodeCursor(control.cursor);
-  if (c && (typeof c.r !== 'string' || !/^[0-9A-Za-z-]{1,64}$/.test(c.r) || typeof c.k !== 'string' || c.k.length === 0 || c.k.length > 512))
-    errors.push({ path: 'cursor', message: 'not a cursor this API issued' });
-  if (c && control.release && c.r !== control.release) errors.push({ path: 'cursor', message: 'the cursor belongs to another release' });
-  if (errors.length) throw new DomainError('validation-failed', errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors);
+  return filters;
+}
 
-  const releaseId = control.release ?? (c?.r as string | undefined);
-  const release = releaseId ? await store.getRelease(def.id, releaseId) : await store.latestRelease(def.id);
-  if (!release) throw new DomainError('release-unknown', releaseId ? `${def.id} has no release with this id` : `No release of ${def.id} has been published yet`);
-
-  // Equality filters on a leading run of key fields become a key prefix (no rows read in vain).
+/** Equality filters on a leading run of key fields become a key prefix (no rows read in vain). */
+function rowsQueryOf(def: DatasetDef, filters: Filters, after: string | undefined, limit: number): RowsQuery {
   const prefixParts: string[] = [];
   for (const f of def.key) {
     if (!(f in filters)) break;
     prefixParts.push(String(filters[f]));
   }
   const keyFilters = new Set(def.key.slice(0, prefixParts.length));
-  const rowsQuery: RowsQuery = {
-    keyPrefix: prefixParts.length === 0 ? undefined : prefixParts.length === def.key.length ? prefixParts.join('#') : prefixParts.join('#') + '#',
+  return {
+    keyPrefix:
+      prefixParts.length === 0
+        ? undefined
+        : prefixParts.length === def.key.length
+          ? prefixParts.join('#')
+          : prefixParts.join('#') + '#',
     filters: Object.fromEntries(Object.entries(filters).filter(([k]) => !keyFilters.has(k))),
-    after: c?.k as string | undefined,
-    limit: control.limit,
+    after,
+    limit,
   };
-  const canonical = JSON.stringify([release.id, def.id, Object.entries(filters).sort(), rowsQuery.after ?? null, control.limit, format]);
-  return { def, release, query: rowsQuery, etag: `"${createHash('sha256').update(canonical).digest('base64url').slice(0, 32)}"` };
+}
+
+/** Validates the query (paging, release, a filter per field) and resolves the release. */
+export async function resolveRowsRequest(
+  store: ReleaseStore,
+  id: string,
+  query: Record<string, string>,
+  format: 'json' | 'csv',
+): Promise<RowsRequest> {
+  const def = requireDataset(id);
+  const { limit, cursor, release: releaseParam, format: _format, ...rest } = query;
+  const control = parseWith(RowsControl, { limit, cursor, release: releaseParam, format: _format });
+
+  const errors: FieldError[] = [];
+  const filters = parseFilters(def, rest, errors);
+  const c = decodeCursor(control.cursor);
+  if (
+    c &&
+    (typeof c.r !== 'string' ||
+      !/^[0-9A-Za-z-]{1,64}$/.test(c.r) ||
+      typeof c.k !== 'string' ||
+      c.k.length === 0 ||
+      c.k.length > 512)
+  )
+    errors.push({ path: 'cursor', message: 'not a cursor this API issued' });
+  if (c && control.release && c.r !== control.release)
+    errors.push({ path: 'cursor', message: 'the cursor belongs to another release' });
+  if (errors.length)
+    throw new DomainError('validation-failed', errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors);
+
+  const releaseId = control.release ?? (c?.r as string | undefined);
+  const release = releaseId ? await store.getRelease(def.id, releaseId) : await store.latestRelease(def.id);
+  if (!release)
+    throw new DomainError(
+      'release-unknown',
+      releaseId ? `${def.id} has no release with this id` : `No release of ${def.id} has been published yet`,
+    );
+
+  const rowsQuery = rowsQueryOf(def, filters, c?.k as string | undefined, control.limit);
+  const canonical = JSON.stringify([
+    release.id,
+    def.id,
+    Object.entries(filters).sort(),
+    rowsQuery.after ?? null,
+    control.limit,
+    format,
+  ]);
+  return {
+    def,
+    release,
+    query: rowsQuery,
+    etag: `"${createHash('sha256').update(canonical).digest('base64url').slice(0, 32)}"`,
+  };
 }
 
 export async function rowsPage(store: ReleaseStore, req: RowsRequest) {
   const page = await store.pageRows(req.def.id, req.release.id, req.query);
-  return { items: page.rows.map((r) => orderedRow(req.def, r)), nextCursor: page.last ? encodeCursor({ r: req.release.id, k: page.last }) : null, release: req.release };
+  return {
+    items: page.rows.map((r) => orderedRow(req.def, r)),
+    nextCursor: page.last ? encodeCursor({ r: req.release.id, k: page.last }) : null,
+    release: req.release,
+  };
 }

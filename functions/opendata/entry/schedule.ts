@@ -1,17 +1,12 @@
-import { DynamoCatalogStore } from '../../catalog/store';
 import { log } from '../../shared/adapters/log';
-import { DynamoAggregateStore } from '../adapters/aggregatesTable';
 import { publish } from '../domain/publishing';
-import { minCellSize } from '../domain/disclosure';
-import { config } from '../../shared/config';
-import { DynamoReleaseStore } from '../adapters/releasesTable';
+import { scheduleContext } from '../wiring';
 
 /** Scheduled publisher (EventBridge rule from PUBLISH_SCHEDULE; locally infra/local/scheduler.ts). */
+const { publishing, k } = scheduleContext();
+
 export const handler = async (): Promise<{ publicationId: string; published: boolean }> => {
-  const outcome = await publish(
-    { aggregates: new DynamoAggregateStore(), catalog: new DynamoCatalogStore(), releases: new DynamoReleaseStore() },
-    { k: minCellSize(String(config().openData.minCell)) },
-  );
+  const outcome = await publish(publishing, { k });
   log('info', 'open data publication', {
     publicationId: outcome.publicationId,
     published: outcome.published,

@@ -39,7 +39,10 @@ describe('open-data API keys', () => {
     process.env.LOG_LEVEL = 'debug';
     reloadConfig();
     const logged: string[] = [];
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (logged.push(String(chunk)), true));
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      logged.push(String(chunk));
+      return true;
+    });
     const email = `consumer.${uniq().toLowerCase()}@example.org`;
 
     const res = await invoke(event('POST', '/v1/open/keys', { name: 'Lab', email, purpose: 'study' }));

@@ -60,7 +60,7 @@ describe('suppressSmallCells', () => {
             for (const [i, coef] of terms) seen.set(`c${i % counts.length}`, coef);
             return { name: `r${j}`, terms: [...seen].map(([c, coef]) => ({ cell: c, coef })) };
           });
-          let result;
+          let result: ReturnType<typeof suppressSmallCells>;
           try {
             result = suppressSmallCells(cells, relations, k);
           } catch (e) {
