@@ -44,7 +44,10 @@ export class AggregatesTable implements AggregateStore {
     private readonly table: string,
   ) {}
 
-  /** The transactions one record needs: its counters, its months' index entries, and a marker per part. */
+  /**
+   * The transactions one record needs: its counters, its months' index entries, and a marker per part.
+   * `nowMs` only dates the markers' TTL expiry (housekeeping, like the rate-limit windows), not business time.
+   */
   transactionsOf(record: AggregatedRecord, nowMs = Date.now()): TransactItem[][] {
     const expiresAt = Math.floor(nowMs / 1000) + MARKER_TTL_DAYS * 86_400;
     const updates: TransactItem[] = record.contributions.map((c) => {
