@@ -26,12 +26,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureTables, freePort, startDynamoDbLocal } from '../infra/local/dynamodb';
 import { tableEnvVar, TABLE_NAMES } from '../schemas/tables';
-import { documentClient as ddb } from '../functions/shared/wiring';
-import { DynamoAggregateStore } from '../functions/opendata/aggregateStore';
-import { addCounters, paymentContributions, refundContributions, type Counters } from '../functions/opendata/aggregation';
-import { publish } from '../functions/opendata/publishing';
-import { DynamoReleaseStore } from '../functions/opendata/releaseStore';
-import { resolveRowsRequest, rowsPage } from '../functions/opendata/releases';
+import { reloadConfig } from '../functions/shared/config';
+import { documentClient as ddb, theClock } from '../functions/shared/wiring';
+import { AggregatesTable } from '../functions/opendata/adapters/aggregatesTable';
+import { addCounters, paymentContributions, refundContributions } from '../functions/opendata/domain/aggregation';
+import type { Counters } from '../functions/opendata/ports';
+import { publish } from '../functions/opendata/domain/publishing';
+import { ReleasesTable } from '../functions/opendata/adapters/releasesTable';
+import { resolveRowsRequest, rowsPage } from '../functions/opendata/domain/releases';
 import { encodeCursor } from '../functions/shared/adapters/http';
 import { MemoryCatalogStore } from '../test/support/memoryCatalogStore';
 import { prng, syntheticPayment, syntheticRefund, universe } from '../test/unit/opendata/fixtures';
@@ -50,6 +52,8 @@ process.env.DYNAMODB_ENDPOINT = dynamo.endpoint;
 process.env.AWS_REGION ??= 'local';
 process.env.LOG_LEVEL ??= 'warn';
 for (const t of TABLE_NAMES) process.env[tableEnvVar(t)] ??= t;
+/** Business dates in the configured zone (BUSINESS_TZ, Asia/Shanghai by default), as the aggregator dates them. */
+const clock = theClock();
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.95)]!;
@@ -82,8 +86,8 @@ function foldAggregates(n: number, seed: number) {
   };
   for (let i = 0; i < n; i++) {
     const p = syntheticPayment(U, i, rand);
-    for (const c of paymentContributions(p).contributions) add(c);
-    if (rand() < 0.05) for (const c of refundContributions(syntheticRefund(p, i)).contributions) if (c.month <= MONTHS.at(-1)!) add(c);
+    for (const c of paymentContributions(p, clock).contributions) add(c);
+    if (rand() < 0.05) for (const c of refundContributions(syntheticRefund(p, i), clock).contributions) if (c.month <= MONTHS.at(-1)!) add(c);
   }
   return [...items.values()];
 }
@@ -102,9 +106,9 @@ async function buildWorld(prefix: string, payments: number, seed: number) {
   }
   await batchWrite(table, items);
   const t2 = performance.now();
-  const releases = new DynamoReleaseStore(table);
+  const releases = new ReleasesTable(ddb(), table);
   const outcome = await publish(
-    { aggregates: new DynamoAggregateStore(table), catalog: new MemoryCatalogStore(), releases },
+    { aggregates: new AggregatesTable(ddb(), table), catalog: new MemoryCatalogStore(), releases, clock },
     { at: new Date('2026-01-15T04:00:00Z'), k: 5 },
   );
   const t3 = performance.now();
@@ -183,7 +187,8 @@ try {
 
   console.log('\n3. Aggregator throughput (real DynamoDBStreamEvent batches of 100 through the handler)');
   process.env[tableEnvVar('OpenData')] = 'T_OpenData';
-  const { handler } = await import('../functions/opendata/aggregator');
+  reloadConfig(); // what the aggregator's cold start would read
+  const { handler } = await import('../functions/opendata/entry/stream');
   const rand = prng(3);
   const N = Number(process.env.BENCH_STREAM_RECORDS ?? 3000);
   const records = Array.from({ length: N }, (_, i) => syntheticPayment(U, 5_000_000 + i, rand));
@@ -198,8 +203,8 @@ try {
         dynamodb: { SequenceNumber: String(i + j), NewImage: marshall({ pk: `PAY#${r.paymentId}`, sk: 'PAY', ...r }) as never },
       })),
     });
-  const sizing = new DynamoAggregateStore('T_OpenData');
-  const writesPerRun = records.reduce((s, r) => s + sizing.transactionsOf(paymentContributions(r)).reduce((a, part) => a + part.length, 0), 0);
+  const sizing = new AggregatesTable(ddb(), 'T_OpenData');
+  const writesPerRun = records.reduce((s, r) => s + sizing.transactionsOf(paymentContributions(r, clock)).reduce((a, part) => a + part.length, 0), 0);
   let t0 = performance.now();
   for (const e of events) await handler(e);
   const aggMs = performance.now() - t0;

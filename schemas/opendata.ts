@@ -4,7 +4,7 @@ import { lazily, type RouteDocs } from './docs';
 
 /**
  * The open-data API contract (政府数据开放): API key sign-up, dataset metadata, releases and rows.
- * Row shapes are described per dataset by a Frictionless Table Schema (functions/opendata/datasets.ts),
+ * Row shapes are described per dataset by a Frictionless Table Schema (functions/opendata/domain/datasets.ts),
  * which is itself served; here they are open objects.
  */
 export const DATASET_IDS = ['fee-catalog', 'monthly-collections', 'daily-channel-volume', 'notice-to-payment-time'] as const;

@@ -12,7 +12,7 @@ import {
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { tableName } from '../../functions/shared/wiring';
 import { log } from '../../functions/shared/adapters/log';
-import { DynamoAggregateStore } from '../../functions/opendata/aggregateStore';
+import { aggregatesTable } from '../../functions/opendata/wiring';
 import { lambdaContext, loadHandler } from './gateway';
 
 /**
@@ -205,7 +205,7 @@ export async function startStreamPoller(opts: StreamPollerOptions): Promise<Stre
  * applied the given records, by their markers (written in the same transaction as the counters).
  */
 export async function waitForAggregation(recordKeys: string[], timeoutMs = 30_000): Promise<void> {
-  const store = new DynamoAggregateStore();
+  const store = aggregatesTable();
   const deadline = Date.now() + timeoutMs;
   const pending = new Set(recordKeys);
   while (pending.size) {

@@ -6,11 +6,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { waitForAggregation } from '../../infra/local/streams';
-import { CatalogTable } from '../../functions/catalog/adapters';
-import { DynamoAggregateStore } from '../../functions/opendata/aggregateStore';
-import { publish } from '../../functions/opendata/publishing';
-import { DynamoReleaseStore } from '../../functions/opendata/releaseStore';
-import { documentClient, tableName, theClock } from '../../functions/shared/wiring';
+import { publish } from '../../functions/opendata/domain/publishing';
+import { publishDeps } from '../../functions/opendata/wiring';
+import { theClock } from '../../functions/shared/wiring';
 import { DATASET_IDS } from '../../schemas/opendata';
 import type { PaymentRecord } from '../../schemas/records';
 import { writePaymentsTable } from '../integration/opendata/support';
@@ -322,7 +320,7 @@ describe('canary payers', () => {
     // Publish as of next month too, so this month's real payments are in a release.
     const today = theClock().today();
     const nextMonth = new Date(Date.UTC(Number(today.slice(0, 4)), Number(today.slice(5, 7)), 1, 12));
-    const future = await publish({ aggregates: new DynamoAggregateStore(), catalog: new CatalogTable(documentClient(), tableName('Catalog')), releases: new DynamoReleaseStore() }, { at: nextMonth });
+    const future = await publish(publishDeps(), { at: nextMonth });
     const current = await api('POST', '/v1/open/publish', { token: finance });
     const releases = [future.publicationId, current.body.publicationId];
 

@@ -175,23 +175,8 @@ function accessLog(fn: string, event: APIGatewayProxyEvent, status: number, star
   });
 }
 
-/** Opaque list cursors: base64url of the DynamoDB LastEvaluatedKey (or any keyset position). */
-export function encodeCursor(key: Record<string, unknown> | undefined): string | null {
-  return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : null;
-}
-
-export function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
-  if (!cursor) return undefined;
-  try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
-  } catch {
-    /* fall through */
-  }
-  throw new DomainError('validation-failed', 'cursor: not a cursor this API issued', [
-    { path: 'cursor', message: 'invalid cursor' },
-  ]);
-}
+/** Opaque list cursors (pure, in the kernel's domain): re-exported for the entry points that page. */
+export { decodeCursor, encodeCursor } from '../domain/cursor';
 
 /**
  * The caller's address, hashed: rate limits need a stable key per client, and the address itself is

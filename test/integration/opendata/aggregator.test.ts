@@ -4,15 +4,16 @@ import { inject } from 'vitest';
 import { describe, expect, it } from 'vitest';
 import { startStreamPoller, waitForAggregation } from '../../../infra/local/streams';
 import { tableName } from '../../../functions/shared/wiring';
-import { DynamoAggregateStore } from '../../../functions/opendata/aggregateStore';
-import { paymentContributions } from '../../../functions/opendata/aggregation';
-import { handler as aggregate } from '../../../functions/opendata/aggregator';
+import { paymentContributions } from '../../../functions/opendata/domain/aggregation';
+import { handler as aggregate } from '../../../functions/opendata/entry/stream';
+import { streamContext } from '../../../functions/opendata/wiring';
 import { documentClient as ddb } from '../../../functions/shared/wiring';
 import { uniq } from '../../support/api';
 import { prng, syntheticPayment, syntheticRefund, universe } from '../../unit/opendata/fixtures';
 import { writeBankRefItem, writePaymentsTable } from './support';
 
-const store = new DynamoAggregateStore();
+/** The aggregator's own store and business clock, as its wiring builds them. */
+const { aggregates: store, clock } = streamContext();
 
 describe('aggregator on the Payments stream of DynamoDB Local', () => {
   it('aggregates payments and refunds written to the Payments table, ignoring other item types, once each', async () => {
@@ -100,7 +101,7 @@ describe('aggregator on the Payments stream of DynamoDB Local', () => {
     expect((await store.cellsOfMonth('2024-02')).get(`MC#R${tag}#FEE-${tag}`)).toEqual({ paymentCount: 1, amount: p.amount });
     expect(await store.isApplied(`PAY#${p.paymentId}`)).toBe(true);
     // The transaction's condition alone (no marker read first) rejects it too.
-    expect(await store.applyOnce(paymentContributions(p))).toBe(false);
+    expect(await store.applyOnce(paymentContributions(p, clock))).toBe(false);
     expect((await store.cellsOfMonth('2024-02')).get(`MC#R${tag}#FEE-${tag}`)).toEqual({ paymentCount: 1, amount: p.amount });
   });
 

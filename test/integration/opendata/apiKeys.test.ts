@@ -2,8 +2,8 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { tableName } from '../../../functions/shared/wiring';
-import { hashApiKey } from '../../../functions/opendata/apiKeys';
-import { handler } from '../../../functions/opendata/handler';
+import { hashApiKey } from '../../../functions/opendata/domain/apiKeys';
+import { handler } from '../../../functions/opendata/entry/http';
 import { documentClient as ddb } from '../../../functions/shared/wiring';
 import { uniq } from '../../support/api';
 import { reloadConfig } from '../../../functions/shared/config';
@@ -39,7 +39,10 @@ describe('open-data API keys', () => {
     process.env.LOG_LEVEL = 'debug';
     reloadConfig();
     const logged: string[] = [];
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (logged.push(String(chunk)), true));
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      logged.push(String(chunk));
+      return true;
+    });
     const email = `consumer.${uniq().toLowerCase()}@example.org`;
 
     const res = await invoke(event('POST', '/v1/open/keys', { name: 'Lab', email, purpose: 'study' }));

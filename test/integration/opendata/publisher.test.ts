@@ -1,19 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { waitForAggregation } from '../../../infra/local/streams';
-import { CatalogTable } from '../../../functions/catalog/adapters';
-import { documentClient, tableName } from '../../../functions/shared/wiring';
-import { DynamoAggregateStore } from '../../../functions/opendata/aggregateStore';
-import { contentSha256, DATASETS, type Row } from '../../../functions/opendata/datasets';
-import { publish } from '../../../functions/opendata/publishing';
-import { DynamoReleaseStore } from '../../../functions/opendata/releaseStore';
-import { resolveRowsRequest, rowsPage } from '../../../functions/opendata/releases';
+import { contentSha256, DATASETS, type Row } from '../../../functions/opendata/domain/datasets';
+import { publish } from '../../../functions/opendata/domain/publishing';
+import { resolveRowsRequest, rowsPage } from '../../../functions/opendata/domain/releases';
+import { publishDeps, releasesTable } from '../../../functions/opendata/wiring';
 import type { DatasetId } from '../../../schemas/opendata';
 import { uniq } from '../../support/api';
 import { attack } from '../../unit/opendata/attacker';
 import { prng, syntheticPayment, syntheticRefund, universe } from '../../unit/opendata/fixtures';
 import { writePaymentsTable } from './support';
 
-const releases = new DynamoReleaseStore();
+const releases = releasesTable();
 
 async function allRows(datasetId: DatasetId, releaseId: string, limit = 37): Promise<Row[]> {
   const out: Row[] = [];
@@ -48,7 +45,7 @@ describe('publisher on DynamoDB Local', () => {
     }
     await waitForAggregation(await writePaymentsTable(recs));
 
-    const outcome = await publish({ aggregates: new DynamoAggregateStore(), catalog: new CatalogTable(documentClient(), tableName('Catalog')), releases }, { k: 5 });
+    const outcome = await publish(publishDeps(releases), { k: 5 });
     expect(outcome.releases).toHaveLength(4);
     const rows: Record<string, Row[]> = {};
     for (const r of outcome.releases) {

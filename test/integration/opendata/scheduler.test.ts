@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { startPublishScheduler } from '../../../infra/local/scheduler';
-import { DynamoReleaseStore } from '../../../functions/opendata/releaseStore';
+import { releasesTable } from '../../../functions/opendata/wiring';
 
 describe('local publish scheduler', () => {
   it('runs the handler on its interval with an EventBridge scheduled event, never overlapping, and stops cleanly', async () => {
@@ -34,7 +34,7 @@ describe('local publish scheduler', () => {
     try {
       const result = (await scheduler.runNow()) as { publicationId: string; published: boolean };
       expect(result.publicationId).toMatch(/^\d{8}T\d{9}Z-[0-9a-f]{6}$/);
-      expect(await new DynamoReleaseStore().getRelease('fee-catalog', result.publicationId)).toMatchObject({ id: result.publicationId });
+      expect(await releasesTable().getRelease('fee-catalog', result.publicationId)).toMatchObject({ id: result.publicationId });
     } finally {
       await scheduler.stop();
     }

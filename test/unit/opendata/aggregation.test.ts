@@ -1,9 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AGGREGATE_SHARDS, aggregateRecord, applyItems, hourBucket, paymentContributions, percentileHours } from '../../../functions/opendata/aggregation';
+import { AGGREGATE_SHARDS, aggregateRecord, applyItems, hourBucket, paymentContributions, percentileHours } from '../../../functions/opendata/domain/aggregation';
+import { clockAt } from '../../../functions/shared/domain/clock';
 import type { PaymentRecord } from '../../../schemas/records';
 import { prng, syntheticPayment, syntheticRefund, universe } from './fixtures';
 import { MemoryAggregateStore } from './memoryStores';
+
+/** Business dates in Asia/Shanghai (the centre's zone); only the zone matters here, not the instant. */
+const clock = clockAt('2025-03-10T02:00:00.000Z', 'Asia/Shanghai');
 
 const payment = (over: Partial<PaymentRecord> = {}): PaymentRecord => ({
   recordType: 'payment',
@@ -26,7 +30,7 @@ const payment = (over: Partial<PaymentRecord> = {}): PaymentRecord => ({
 
 describe('what a payment adds to the aggregates', () => {
   it('counts the payment once per fee item, day and channel, and each notice once per department', () => {
-    const { key, contributions } = paymentContributions(payment());
+    const { key, contributions } = paymentContributions(payment(), clock);
     expect(key).toBe('PAY#P1');
     const byCell = Object.fromEntries(contributions.map((c) => [c.cell, c.add]));
     expect(byCell).toEqual({
@@ -40,14 +44,14 @@ describe('what a payment adds to the aggregates', () => {
   });
 
   it('dates a payment in the business time zone (Asia/Shanghai), not UTC', () => {
-    const { contributions } = paymentContributions(payment({ paidAt: '2025-03-31T16:30:00.000Z' }));
+    const { contributions } = paymentContributions(payment({ paidAt: '2025-03-31T16:30:00.000Z' }), clock);
     expect(contributions.find((c) => c.cell.startsWith('DC#'))!.cell).toBe('DC#2025-04-01#card');
     expect(contributions.every((c) => c.month === '2025-04')).toBe(true);
   });
 
   it('counts a refund in the month it is refunded, per fee item it refunds', () => {
     const p = payment();
-    const r = aggregateRecord({ ...syntheticRefund(p, 1), refundedAt: '2025-04-02T03:00:00.000Z' } as unknown as Record<string, unknown>);
+    const r = aggregateRecord({ ...syntheticRefund(p, 1), refundedAt: '2025-04-02T03:00:00.000Z' } as unknown as Record<string, unknown>, clock);
     expect(r.kind).toBe('aggregate');
     if (r.kind !== 'aggregate') return;
     expect(r.record.key).toBe('REFUND#RF1');
@@ -60,7 +64,7 @@ describe('what a payment adds to the aggregates', () => {
       { pk: 'BANKREF#card#B1', sk: 'BANKREF', paymentId: 'P1' },
       { recordType: 'payment', paymentId: 'P9', lines: [{ departmentId: 'Wang Wei 13800138000' }] },
       payment() as unknown as Record<string, unknown>,
-    ]);
+    ], clock);
     expect(report).toEqual({ applied: 1, duplicates: 0, ignored: 1, malformed: 1 });
     expect(await store.months()).toEqual(['2025-03']);
   });
@@ -68,8 +72,8 @@ describe('what a payment adds to the aggregates', () => {
   it('does not count a re-delivered record twice', async () => {
     const store = new MemoryAggregateStore();
     const items = [payment() as unknown as Record<string, unknown>];
-    await applyItems(store, items);
-    const second = await applyItems(store, items);
+    await applyItems(store, items, clock);
+    const second = await applyItems(store, items, clock);
     expect(second).toMatchObject({ applied: 0, duplicates: 1 });
     expect((await store.cellsOfMonth('2025-03')).get('MC#D01#PSB-ID')).toEqual({ paymentCount: 1, amount: 4000 });
   });
@@ -80,7 +84,7 @@ describe('what a payment adds to the aggregates', () => {
     const writesPerItem = new Map<string, number>();
     const n = 2000;
     for (let i = 0; i < n; i++)
-      for (const c of paymentContributions(syntheticPayment(u, i, rand)).contributions) {
+      for (const c of paymentContributions(syntheticPayment(u, i, rand), clock).contributions) {
         const item = `${c.month}#${c.shard}#${c.cell}`;
         writesPerItem.set(item, (writesPerItem.get(item) ?? 0) + 1);
       }
@@ -115,7 +119,7 @@ describe('what a payment adds to the aggregates', () => {
         }
         const delivered = [...records, ...records.filter(() => rand() < 0.3)].sort(() => rand() - 0.5);
         const store = new MemoryAggregateStore();
-        await applyItems(store, delivered);
+        await applyItems(store, delivered, clock);
         for (const [k, t] of truth) {
           const [month, dept, fee] = k.split('#');
           const got = (await store.cellsOfMonth(month!)).get(`MC#${dept}#${fee}`) ?? {};

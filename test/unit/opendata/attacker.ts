@@ -1,8 +1,8 @@
-import type { Row } from '../../../functions/opendata/datasets';
+import type { Row } from '../../../functions/opendata/domain/datasets';
 
 /**
  * An attacker who holds every dataset of one release and tries to recover suppressed cells by
- * adding and subtracting published figures. Written independently of functions/opendata/disclosure.ts:
+ * adding and subtracting published figures. Written independently of functions/opendata/domain/disclosure.ts:
  * it derives the relations from the published rows themselves, and decides solvability with
  * floating-point rank tests instead of exact row reduction.
  *

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contentSha256, DATASETS, filterValue, orderedRow, rowKey, tableSchema, toCsv } from '../../../functions/opendata/datasets';
+import { contentSha256, DATASETS, filterValue, orderedRow, rowKey, tableSchema, toCsv } from '../../../functions/opendata/domain/datasets';
 
 const catalog = DATASETS['fee-catalog'];
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { determinedCells, DisclosureUnresolved, minCellSize, suppressSmallCells, type DisclosureCell, type Relation } from '../../../functions/opendata/disclosure';
+import { determinedCells, DisclosureUnresolved, minCellSize, suppressSmallCells, type DisclosureCell, type Relation } from '../../../functions/opendata/domain/disclosure';
 import { rank } from './attacker';
 
 const cell = (id: string, count: number, dataset = 'd'): DisclosureCell => ({ id, dataset, count });
@@ -60,7 +60,7 @@ describe('suppressSmallCells', () => {
             for (const [i, coef] of terms) seen.set(`c${i % counts.length}`, coef);
             return { name: `r${j}`, terms: [...seen].map(([c, coef]) => ({ cell: c, coef })) };
           });
-          let result;
+          let result: ReturnType<typeof suppressSmallCells>;
           try {
             result = suppressSmallCells(cells, relations, k);
           } catch (e) {

@@ -1,9 +1,18 @@
-import { addCounters, type AggregateStore, type AggregatedRecord, type Counters } from '../../../functions/opendata/aggregation';
-import type { Row } from '../../../functions/opendata/datasets';
-import type { ReleaseStore, RowsQuery, StoredRow } from '../../../functions/opendata/releases';
+import { addCounters } from '../../../functions/opendata/domain/aggregation';
+import type { Row } from '../../../functions/opendata/domain/datasets';
+import type {
+  AggregatedRecord,
+  AggregateStore,
+  ApiKeyRecord,
+  ApiKeyStore,
+  Counters,
+  ReleaseStore,
+  RowsQuery,
+  StoredRow,
+} from '../../../functions/opendata/ports';
 import type { DatasetId, Release } from '../../../schemas/opendata';
 
-/** In-memory AggregateStore: the same contract as DynamoAggregateStore (sharded items, markers). */
+/** In-memory AggregateStore: the same contract as AggregatesTable (sharded items, markers; test/contracts/aggregateStore.contract.ts). */
 export class MemoryAggregateStore implements AggregateStore {
   markers = new Set<string>();
   /** month → shard → cell → counters */
@@ -27,18 +36,23 @@ export class MemoryAggregateStore implements AggregateStore {
   }
   async cellsOfMonth(month: string) {
     const out = new Map<string, Counters>();
-    for (const shard of this.items.get(month)?.values() ?? []) for (const [cell, c] of shard) addCounters(out.get(cell) ?? out.set(cell, {}).get(cell)!, c);
+    for (const shard of this.items.get(month)?.values() ?? [])
+      for (const [cell, c] of shard) addCounters(out.get(cell) ?? out.set(cell, {}).get(cell)!, c);
     return out;
   }
 }
 
+/** In-memory ReleaseStore: the same contract as ReleasesTable (test/contracts/releaseStore.contract.ts). */
 export class MemoryReleaseStore implements ReleaseStore {
   releases: Release[] = [];
   rows = new Map<string, StoredRow[]>();
 
   async putRelease(release: Release, rows: StoredRow[]) {
     if (this.releases.some((r) => r.datasetId === release.datasetId && r.id === release.id)) throw new Error('exists');
-    this.rows.set(`${release.datasetId}#${release.id}`, [...rows].sort((a, b) => (a.key < b.key ? -1 : 1)));
+    this.rows.set(
+      `${release.datasetId}#${release.id}`,
+      [...rows].sort((a, b) => (a.key < b.key ? -1 : 1)),
+    );
     this.releases.push(release);
   }
   async latestRelease(datasetId: DatasetId) {
@@ -48,7 +62,9 @@ export class MemoryReleaseStore implements ReleaseStore {
     return this.releases.find((r) => r.datasetId === datasetId && r.id === id);
   }
   async listReleases(datasetId: DatasetId, limit: number, after?: string) {
-    const all = this.releases.filter((r) => r.datasetId === datasetId && (!after || r.id < after)).sort((a, b) => (a.id < b.id ? 1 : -1));
+    const all = this.releases
+      .filter((r) => r.datasetId === datasetId && (!after || r.id < after))
+      .sort((a, b) => (a.id < b.id ? 1 : -1));
     const items = all.slice(0, limit);
     return { items, last: all.length > limit ? items.at(-1)!.id : undefined };
   }
@@ -56,10 +72,25 @@ export class MemoryReleaseStore implements ReleaseStore {
     const rows = (this.rows.get(`${datasetId}#${releaseId}`) ?? []).filter(
       (r) =>
         (!q.after || r.key > q.after) &&
-        (q.keyPrefix === undefined || (q.keyPrefix.endsWith('#') ? r.key.startsWith(q.keyPrefix) : r.key === q.keyPrefix)) &&
+        (q.keyPrefix === undefined ||
+          (q.keyPrefix.endsWith('#') ? r.key.startsWith(q.keyPrefix) : r.key === q.keyPrefix)) &&
         Object.entries(q.filters).every(([f, v]) => r.row[f] === v),
     );
     const page = rows.slice(0, q.limit);
     return { rows: page.map((r) => r.row as Row), last: rows.length > q.limit ? page.at(-1)!.key : undefined };
+  }
+}
+
+/** In-memory ApiKeyStore: the same contract as ApiKeysTable (test/contracts/apiKeyStore.contract.ts). */
+export class MemoryApiKeyStore implements ApiKeyStore {
+  records = new Map<string, ApiKeyRecord>();
+
+  async put(record: ApiKeyRecord) {
+    if (this.records.has(record.keyHash)) throw new Error(`api key ${record.keyId} exists`);
+    this.records.set(record.keyHash, { ...record });
+  }
+  async get(keyHash: string) {
+    const r = this.records.get(keyHash);
+    return r && { ...r };
   }
 }

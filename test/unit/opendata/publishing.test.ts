@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyItems } from '../../../functions/opendata/aggregation';
-import { contentSha256, DATASETS, type Row } from '../../../functions/opendata/datasets';
-import { buildPublication, publish } from '../../../functions/opendata/publishing';
-import { resolveRowsRequest, rowsPage } from '../../../functions/opendata/releases';
+import { applyItems } from '../../../functions/opendata/domain/aggregation';
+import { contentSha256, DATASETS, type Row } from '../../../functions/opendata/domain/datasets';
+import { buildPublication, publish } from '../../../functions/opendata/domain/publishing';
+import { resolveRowsRequest, rowsPage } from '../../../functions/opendata/domain/releases';
+import { clockAt } from '../../../functions/shared/domain/clock';
 import type { PaymentRecord, RefundRecord } from '../../../schemas/records';
 import { MemoryCatalogStore } from '../../support/memoryCatalogStore';
 import { attack } from './attacker';
@@ -11,6 +12,8 @@ import { prng, syntheticPayment, syntheticRefund, universe, type Universe } from
 import { MemoryAggregateStore, MemoryReleaseStore } from './memoryStores';
 
 const AT = new Date('2025-07-15T04:00:00.000Z');
+/** The business clock at AT, in Asia/Shanghai. */
+const clock = clockAt(AT, 'Asia/Shanghai');
 
 function records(u: Universe, count: number, seed: number, refundShare = 0.1): (PaymentRecord | RefundRecord)[] {
   const rand = prng(seed);
@@ -25,7 +28,7 @@ function records(u: Universe, count: number, seed: number, refundShare = 0.1): (
 
 async function aggregated(recs: (PaymentRecord | RefundRecord)[]) {
   const store = new MemoryAggregateStore();
-  await applyItems(store, recs as unknown as Record<string, unknown>[]);
+  await applyItems(store, recs as unknown as Record<string, unknown>[], clock);
   return store;
 }
 
@@ -58,7 +61,7 @@ describe('buildPublication', () => {
   it('publishes exact figures for cells of at least k payments and nothing but null for the others', async () => {
     const u = universe({ departments: 4, feesPerDepartment: 3, months: ['2025-04', '2025-05', '2025-06'] });
     const recs = records(u, 600, 11);
-    const pub = await buildPublication(await aggregated(recs), new MemoryCatalogStore(), { at: AT, k: 5 });
+    const pub = await buildPublication(await aggregated(recs), new MemoryCatalogStore(), { today: clock.today(), k: 5 });
     const truth = truthMonthly(recs);
     const monthly = rowsOf(pub, 'monthly-collections');
     expect(monthly.length).toBe(truth.size);
@@ -82,7 +85,7 @@ describe('buildPublication', () => {
 
   it('publishes only completed business months', async () => {
     const u = universe({ departments: 1, feesPerDepartment: 1, months: ['2025-06', '2025-07'] });
-    const pub = await buildPublication(await aggregated(records(u, 50, 3)), new MemoryCatalogStore(), { at: AT, k: 3 });
+    const pub = await buildPublication(await aggregated(records(u, 50, 3)), new MemoryCatalogStore(), { today: clock.today(), k: 3 });
     expect(pub.periodsUpTo).toBe('2025-06');
     expect(new Set(rowsOf(pub, 'monthly-collections').map((r) => r.month))).toEqual(new Set(['2025-06']));
     expect(rowsOf(pub, 'daily-channel-volume').every((r) => String(r.date).startsWith('2025-06'))).toBe(true);
@@ -99,7 +102,7 @@ describe('buildPublication', () => {
         async (seed, departments, fees, count, k) => {
           const u = universe({ departments, feesPerDepartment: fees, months: ['2025-05', '2025-06'] });
           const recs = records(u, count, seed, 0.15);
-          const pub = await buildPublication(await aggregated(recs), new MemoryCatalogStore(), { at: AT, k });
+          const pub = await buildPublication(await aggregated(recs), new MemoryCatalogStore(), { today: clock.today(), k });
           const truth = truthMonthly(recs);
           const knownZero = new Set([...truth].filter(([, t]) => t.paymentCount === 0).map(([key]) => `monthly-collections:${key}`));
           const result = attack(
@@ -124,7 +127,7 @@ describe('buildPublication', () => {
       const fee = u.fees.get('D01')![i < 38 ? 0 : 1]!;
       recs.push({ ...p, amount: fee.amount, lines: [{ ...p.lines[0]!, departmentId: 'D01', feeCode: fee.code, amount: fee.amount }] });
     }
-    const pub = await buildPublication(await aggregated(recs), new MemoryCatalogStore(), { at: AT, k: 5 });
+    const pub = await buildPublication(await aggregated(recs), new MemoryCatalogStore(), { today: clock.today(), k: 5 });
     const withSecondary = { monthly: rowsOf(pub, 'monthly-collections'), daily: rowsOf(pub, 'daily-channel-volume'), notice: rowsOf(pub, 'notice-to-payment-time') };
     expect(attack(withSecondary).determined).toEqual([]);
 
@@ -162,7 +165,7 @@ describe('publish and read releases', () => {
     });
     const u = universe({ departments: 3, feesPerDepartment: 4, months: ['2025-04', '2025-05', '2025-06'] });
     const aggregates = await aggregated(records(u, 900, 21));
-    return { catalog, aggregates, releases: new MemoryReleaseStore() };
+    return { catalog, aggregates, releases: new MemoryReleaseStore(), clock };
   }
 
   it('stores an immutable release per dataset with the content hash, and does not republish unchanged content', async () => {

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
-import { CHANNELS, type PaymentRecord, type RefundRecord } from '../../schemas/records';
-import { DepartmentId, FeeCode } from '../../schemas/common';
-import { BEIJING, businessDateOf } from '../shared/domain/clock';
+import { CHANNELS, type PaymentRecord, type RefundRecord } from '../../../schemas/records';
+import { DepartmentId, FeeCode } from '../../../schemas/common';
+import type { AggregatedRecord, AggregateStore, Clock, Contribution, Counters } from '../ports';
 
 /**
  * What one Payments-table record adds to the open-data aggregates (the pure half of the aggregator).
@@ -21,22 +21,8 @@ export const AGGREGATE_SHARDS = 16;
 /** Notice-to-payment times at or beyond this many hours share the last bucket. */
 export const HISTOGRAM_CAP_HOURS = 24 * 92;
 
-export type Counters = Record<string, number>;
-
-export interface Contribution {
-  /** Business month YYYY-MM: the partition of the aggregates. */
-  month: string;
-  shard: number;
-  /** Cell key, see above. */
-  cell: string;
-  add: Counters;
-}
-
-export interface AggregatedRecord {
-  /** `PAY#<paymentId>` or `REFUND#<refundId>`: the dedupe key of the record. */
-  key: string;
-  contributions: Contribution[];
-}
+/** The part of the clock the aggregates need: business dates, in the configured time zone. */
+export type BusinessDates = Pick<Clock, 'dateOf'>;
 
 export const shardOf = (id: string): number => createHash('sha256').update(id).digest()[0]! % AGGREGATE_SHARDS;
 
@@ -53,7 +39,11 @@ const PaymentShape = z.object({
   channel: Channel,
   amount: Amount,
   paidAt: Instant,
-  lines: z.array(z.object({ noticeNo: Id, departmentId: DepartmentId, feeCode: FeeCode, amount: Amount, noticeIssuedAt: Instant })).check(z.minLength(1)),
+  lines: z
+    .array(
+      z.object({ noticeNo: Id, departmentId: DepartmentId, feeCode: FeeCode, amount: Amount, noticeIssuedAt: Instant }),
+    )
+    .check(z.minLength(1)),
 });
 const RefundShape = z.object({
   recordType: z.literal('refund'),
@@ -72,19 +62,23 @@ export type ParsedRecord =
   | { kind: 'malformed' };
 
 /** Classifies a Payments-table item (plain JS, already unmarshalled) and derives its contributions. */
-export function aggregateRecord(item: Record<string, unknown>): ParsedRecord {
+export function aggregateRecord(item: Record<string, unknown>, dates: BusinessDates): ParsedRecord {
   if (item.recordType === 'payment') {
     const p = PaymentShape.safeParse(item);
-    return p.success ? { kind: 'aggregate', record: paymentContributions(p.data as unknown as PaymentRecord) } : { kind: 'malformed' };
+    return p.success
+      ? { kind: 'aggregate', record: paymentContributions(p.data as unknown as PaymentRecord, dates) }
+      : { kind: 'malformed' };
   }
   if (item.recordType === 'refund') {
     const r = RefundShape.safeParse(item);
-    return r.success ? { kind: 'aggregate', record: refundContributions(r.data as unknown as RefundRecord) } : { kind: 'malformed' };
+    return r.success
+      ? { kind: 'aggregate', record: refundContributions(r.data as unknown as RefundRecord, dates) }
+      : { kind: 'malformed' };
   }
   return { kind: 'ignored' };
 }
 
-const dateOf = (iso: string) => businessDateOf(new Date(iso), BEIJING);
+const dateOf = (dates: BusinessDates, iso: string) => dates.dateOf(new Date(iso));
 
 /** Whole hours from notice issue to payment, clamped to [0, cap]. */
 export function hourBucket(issuedAt: string, paidAt: string): number {
@@ -92,19 +86,23 @@ export function hourBucket(issuedAt: string, paidAt: string): number {
   return Math.min(HISTOGRAM_CAP_HOURS, Math.max(0, hours));
 }
 
-export function paymentContributions(p: PaymentRecord): AggregatedRecord {
+export function paymentContributions(p: PaymentRecord, dates: BusinessDates): AggregatedRecord {
   const shard = shardOf(p.paymentId);
-  const date = dateOf(p.paidAt);
+  const date = dateOf(dates, p.paidAt);
   const month = date.slice(0, 7);
-  const out: Contribution[] = [{ month, shard, cell: `DC#${date}#${p.channel}`, add: { paymentCount: 1, amount: p.amount } }];
+  const out: Contribution[] = [
+    { month, shard, cell: `DC#${date}#${p.channel}`, add: { paymentCount: 1, amount: p.amount } },
+  ];
 
   const fees = new Map<string, number>();
-  for (const l of p.lines) fees.set(`${l.departmentId}#${l.feeCode}`, (fees.get(`${l.departmentId}#${l.feeCode}`) ?? 0) + l.amount);
+  for (const l of p.lines)
+    fees.set(`${l.departmentId}#${l.feeCode}`, (fees.get(`${l.departmentId}#${l.feeCode}`) ?? 0) + l.amount);
   for (const [fee, amount] of fees) out.push({ month, shard, cell: `MC#${fee}`, add: { paymentCount: 1, amount } });
 
   // One notice may have several lines; its time counts once.
   const notices = new Map<string, { departmentId: string; issuedAt: string }>();
-  for (const l of p.lines) if (!notices.has(l.noticeNo)) notices.set(l.noticeNo, { departmentId: l.departmentId, issuedAt: l.noticeIssuedAt });
+  for (const l of p.lines)
+    if (!notices.has(l.noticeNo)) notices.set(l.noticeNo, { departmentId: l.departmentId, issuedAt: l.noticeIssuedAt });
   const byDept = new Map<string, Counters>();
   for (const n of notices.values()) {
     const c = byDept.get(n.departmentId) ?? { paymentCount: 1, noticeCount: 0 };
@@ -118,14 +116,20 @@ export function paymentContributions(p: PaymentRecord): AggregatedRecord {
 }
 
 /** A refund counts in the month it is refunded, in the cells of the fee items it gives money back for. */
-export function refundContributions(r: RefundRecord): AggregatedRecord {
+export function refundContributions(r: RefundRecord, dates: BusinessDates): AggregatedRecord {
   const shard = shardOf(r.refundId);
-  const month = dateOf(r.refundedAt).slice(0, 7);
+  const month = dateOf(dates, r.refundedAt).slice(0, 7);
   const fees = new Map<string, number>();
-  for (const l of r.lines) fees.set(`${l.departmentId}#${l.feeCode}`, (fees.get(`${l.departmentId}#${l.feeCode}`) ?? 0) + l.amount);
+  for (const l of r.lines)
+    fees.set(`${l.departmentId}#${l.feeCode}`, (fees.get(`${l.departmentId}#${l.feeCode}`) ?? 0) + l.amount);
   return {
     key: `REFUND#${r.refundId}`,
-    contributions: [...fees].map(([fee, amount]) => ({ month, shard, cell: `MC#${fee}`, add: { refundCount: 1, refundAmount: amount } })),
+    contributions: [...fees].map(([fee, amount]) => ({
+      month,
+      shard,
+      cell: `MC#${fee}`,
+      add: { refundCount: 1, refundAmount: amount },
+    })),
   };
 }
 
@@ -152,23 +156,6 @@ export function percentileHours(counters: Counters, p: number): number | null {
   return buckets.at(-1)![0];
 }
 
-/**
- * The store port of the aggregator. `applyOnce` writes a record's contributions and its marker
- * atomically; it returns false when the marker already existed (a re-delivered record).
- */
-export interface AggregateStore {
-  applyOnce(record: AggregatedRecord): Promise<boolean>;
-  /**
-   * Which of these record keys have markers already (a cheap read, possibly stale): lets a
-   * re-delivered batch skip its transactions. Only an optimisation; applyOnce's condition decides.
-   */
-  appliedAmong(keys: string[]): Promise<Set<string>>;
-  /** Months that have aggregates, ascending. */
-  months(): Promise<string[]>;
-  /** Every cell of a month with its shards summed. */
-  cellsOfMonth(month: string): Promise<Map<string, Counters>>;
-}
-
 export interface ApplyReport {
   applied: number;
   duplicates: number;
@@ -177,11 +164,16 @@ export interface ApplyReport {
 }
 
 /** Applies a batch of Payments-table items, a few at a time (counters commute, so order is free). */
-export async function applyItems(store: AggregateStore, items: Record<string, unknown>[], concurrency = 8): Promise<ApplyReport> {
+export async function applyItems(
+  store: AggregateStore,
+  items: Record<string, unknown>[],
+  dates: BusinessDates,
+  concurrency = 8,
+): Promise<ApplyReport> {
   const report: ApplyReport = { applied: 0, duplicates: 0, ignored: 0, malformed: 0 };
   const records: AggregatedRecord[] = [];
   for (const item of items) {
-    const parsed = aggregateRecord(item);
+    const parsed = aggregateRecord(item, dates);
     if (parsed.kind === 'aggregate') records.push(parsed.record);
     else report[parsed.kind]++;
   }

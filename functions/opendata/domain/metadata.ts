@@ -1,4 +1,4 @@
-import type { DatasetId, Release } from '../../schemas/opendata';
+import type { DatasetId, Release } from '../../../schemas/opendata';
 import { DATASETS, tableSchema } from './datasets';
 
 /**
@@ -7,7 +7,11 @@ import { DATASETS, tableSchema } from './datasets';
  */
 export const PUBLISHER = 'City Administrative Service Centre (行政服务中心)';
 export const CONTACT = { fn: 'Open data desk', email: 'opendata@one-window.example.gov.cn' };
-export const LICENSE = { name: 'CC-BY-4.0', path: 'https://creativecommons.org/licenses/by/4.0/', title: 'Creative Commons Attribution 4.0' };
+export const LICENSE = {
+  name: 'CC-BY-4.0',
+  path: 'https://creativecommons.org/licenses/by/4.0/',
+  title: 'Creative Commons Attribution 4.0',
+};
 
 const datasetUrl = (base: string, id: DatasetId) => `${base}/v1/open/datasets/${id}`;
 
@@ -45,7 +49,13 @@ export function dcatCatalog(base: string, latest: Partial<Record<DatasetId, Rele
             describedBy: `${url}/datapackage.json`,
             describedByType: 'application/json',
           },
-          { '@type': 'dcat:Distribution', title: `${def.title} (JSON)`, accessURL: `${url}/rows`, mediaType: 'application/json', format: 'JSON' },
+          {
+            '@type': 'dcat:Distribution',
+            title: `${def.title} (JSON)`,
+            accessURL: `${url}/rows`,
+            mediaType: 'application/json',
+            format: 'JSON',
+          },
           {
             '@type': 'dcat:Distribution',
             title: `${def.title} (Frictionless Data Package)`,
@@ -83,7 +93,8 @@ export function dataPackage(base: string, id: DatasetId, release: Release | unde
         format: 'csv',
         mediatype: 'text/csv',
         encoding: 'utf-8',
-        description: 'First page of the release (x-api-key required); further pages follow the nextCursor of the JSON rows.',
+        description:
+          'First page of the release (x-api-key required); further pages follow the nextCursor of the JSON rows.',
         schema: tableSchema(def),
         ...(release ? { 'x-release': release } : {}),
       },

@@ -1,10 +1,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { tableName } from '../shared/wiring';
-import type { DatasetId, Release } from '../../schemas/opendata';
-import { documentClient as ddb } from '../shared/wiring';
-import type { Row } from './datasets';
-import type { ReleaseStore, RowsQuery, StoredRow } from './releases';
+import type { DatasetId, Release } from '../../../schemas/opendata';
+import { queryPages, sleep, stripKeys, type DocClient, type Item } from '../../shared/adapters/dynamo';
+import type { Row } from '../domain/datasets';
+import type { ReleaseStore, RowsQuery, StoredRow } from '../ports';
 
 /**
  * Releases in the OpenData table:
@@ -14,38 +13,50 @@ import type { ReleaseStore, RowsQuery, StoredRow } from './releases';
  */
 const releaseKey = (datasetId: string, releaseId: string) => ({ pk: `DATASET#${datasetId}`, sk: `REL#${releaseId}` });
 const rowsPk = (datasetId: string, releaseId: string) => `REL#${datasetId}#${releaseId}`;
-const toRelease = (i: Record<string, unknown>): Release => {
-  const { pk: _pk, sk: _sk, ...r } = i;
-  return r as unknown as Release;
-};
+const toRelease = (i: Item): Release => stripKeys<Release>(i);
+/** BatchWriteItem takes at most 25 puts; this many batches are in flight at once. */
+const BATCH_WRITE_MAX = 25;
+const WRITERS = 8;
 
-export class DynamoReleaseStore implements ReleaseStore {
-  constructor(private readonly table: string = tableName('OpenData')) {}
+export class ReleasesTable implements ReleaseStore {
+  constructor(
+    private readonly client: DocClient,
+    private readonly table: string,
+  ) {}
 
   async putRelease(release: Release, rows: StoredRow[]): Promise<void> {
-    const pk = rowsPk(release.datasetId, release.id);
+    await this.putRows(rowsPk(release.datasetId, release.id), rows);
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...releaseKey(release.datasetId, release.id), ...release },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException)
+        throw new Error(`release ${release.id} of ${release.datasetId} exists: releases are immutable`);
+      throw e;
+    }
+  }
+
+  /** The rows of a release, WRITERS batches at a time, retrying unprocessed items with backoff. */
+  private async putRows(pk: string, rows: StoredRow[]): Promise<void> {
     const batches: StoredRow[][] = [];
-    for (let i = 0; i < rows.length; i += 25) batches.push(rows.slice(i, i + 25));
+    for (let i = 0; i < rows.length; i += BATCH_WRITE_MAX) batches.push(rows.slice(i, i + BATCH_WRITE_MAX));
     let next = 0;
     const worker = async () => {
       while (next < batches.length) {
         let requests = batches[next++]!.map((r) => ({ PutRequest: { Item: { pk, sk: r.key, r: r.row } } }));
         for (let attempt = 0; requests.length; attempt++) {
-          const res = await ddb().send(new BatchWriteCommand({ RequestItems: { [this.table]: requests } }));
+          const res = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.table]: requests } }));
           requests = (res.UnprocessedItems?.[this.table] ?? []) as typeof requests;
-          if (requests.length) await new Promise((ok) => setTimeout(ok, Math.min(1000, 20 * 2 ** attempt)));
+          if (requests.length) await sleep(Math.min(1000, 20 * 2 ** attempt));
         }
       }
     };
-    await Promise.all(Array.from({ length: 8 }, worker));
-    try {
-      await ddb().send(
-        new PutCommand({ TableName: this.table, Item: { ...releaseKey(release.datasetId, release.id), ...release }, ConditionExpression: 'attribute_not_exists(pk)' }),
-      );
-    } catch (e) {
-      if (e instanceof ConditionalCheckFailedException) throw new Error(`release ${release.id} of ${release.datasetId} exists: releases are immutable`);
-      throw e;
-    }
+    await Promise.all(Array.from({ length: WRITERS }, worker));
   }
 
   async latestRelease(datasetId: DatasetId): Promise<Release | undefined> {
@@ -53,12 +64,16 @@ export class DynamoReleaseStore implements ReleaseStore {
   }
 
   async getRelease(datasetId: DatasetId, releaseId: string): Promise<Release | undefined> {
-    const r = await ddb().send(new GetCommand({ TableName: this.table, Key: releaseKey(datasetId, releaseId) }));
+    const r = await this.client.send(new GetCommand({ TableName: this.table, Key: releaseKey(datasetId, releaseId) }));
     return r.Item ? toRelease(r.Item) : undefined;
   }
 
-  async listReleases(datasetId: DatasetId, limit: number, after?: string): Promise<{ items: Release[]; last?: string }> {
-    const r = await ddb().send(
+  async listReleases(
+    datasetId: DatasetId,
+    limit: number,
+    after?: string,
+  ): Promise<{ items: Release[]; last?: string }> {
+    const r = await this.client.send(
       new QueryCommand({
         TableName: this.table,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :rel)',
@@ -81,7 +96,28 @@ export class DynamoReleaseStore implements ReleaseStore {
       if (!inRange && after < q.keyPrefix) after = undefined;
       else if (!inRange || !q.keyPrefix.endsWith('#')) return { rows: [] };
     }
-    const values: Record<string, unknown> = { ':pk': rowsPk(datasetId, releaseId) };
+    const input = this.rowsQueryInput(rowsPk(datasetId, releaseId), q);
+    const filtered = Object.keys(q.filters).length > 0;
+    // One row beyond the page tells whether another page exists. A filtered query may read many
+    // rows per match, so it reads at least 250 a request.
+    const want = q.limit + 1;
+    const found: { key: string; row: Row }[] = [];
+    const pages = queryPages(this.client, {
+      ...input,
+      Limit: filtered ? Math.max(want, 250) : want,
+      ExclusiveStartKey: after ? { pk: rowsPk(datasetId, releaseId), sk: after } : undefined,
+    });
+    for await (const items of pages) {
+      for (const i of items) found.push({ key: i.sk as string, row: i.r as Row });
+      if (found.length >= want) break;
+    }
+    const page = found.slice(0, q.limit);
+    return { rows: page.map((f) => f.row), last: found.length > q.limit ? page.at(-1)!.key : undefined };
+  }
+
+  /** The key condition (partition, and the key prefix when there is one) and the filters on other fields. */
+  private rowsQueryInput(pk: string, q: RowsQuery): QueryCommandInput {
+    const values: Record<string, unknown> = { ':pk': pk };
     const names: Record<string, string> = {};
     let keyCondition = 'pk = :pk';
     if (q.keyPrefix !== undefined) {
@@ -94,22 +130,11 @@ export class DynamoReleaseStore implements ReleaseStore {
       values[`:f${i}`] = value;
       return `#r.#f${i} = :f${i}`;
     });
-    const input: Omit<QueryCommandInput, 'Limit' | 'ExclusiveStartKey'> = {
+    return {
       TableName: this.table,
       KeyConditionExpression: keyCondition,
       ExpressionAttributeValues: values,
       ...(conditions.length ? { FilterExpression: conditions.join(' AND '), ExpressionAttributeNames: names } : {}),
     };
-    // One row beyond the page tells whether another page exists.
-    const want = q.limit + 1;
-    const found: { key: string; row: Row }[] = [];
-    let start: Record<string, unknown> | undefined = after ? { pk: values[':pk'], sk: after } : undefined;
-    do {
-      const r = await ddb().send(new QueryCommand({ ...input, Limit: conditions.length ? Math.max(want - found.length, 250) : want - found.length, ExclusiveStartKey: start }));
-      for (const i of r.Items ?? []) found.push({ key: i.sk as string, row: i.r as Row });
-      start = r.LastEvaluatedKey;
-    } while (start && found.length < want);
-    const page = found.slice(0, q.limit);
-    return { rows: page.map((f) => f.row), last: found.length > q.limit ? page.at(-1)!.key : undefined };
   }
 }

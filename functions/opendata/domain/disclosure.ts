@@ -12,9 +12,19 @@
 export const DEFAULT_MIN_CELL = 5;
 export const MIN_CELL_FLOOR = 3;
 
-/** k from `OPEN_DATA_MIN_CELL`: default 5, never below 3. */
-export function minCellSize(raw: string | undefined): number {
-  const n = raw === undefined || raw.trim() === '' ? DEFAULT_MIN_CELL : Number(raw);
+/**
+ * k of small-cell suppression: the configured value (OPEN_DATA_MIN_CELL, which the configuration
+ * already parses as a whole number, so a typo stops the function at cold start), never below 3.
+ * The rule also takes a raw setting (a string, or nothing) for callers that hold one: absent, empty
+ * or not a number means the default 5.
+ */
+export function minCellSize(configured: number | string | undefined): number {
+  const n =
+    typeof configured === 'number'
+      ? configured
+      : configured === undefined || configured.trim() === ''
+        ? DEFAULT_MIN_CELL
+        : Number(configured);
   if (!Number.isFinite(n)) return DEFAULT_MIN_CELL;
   return Math.max(MIN_CELL_FLOOR, Math.floor(n));
 }
@@ -49,13 +59,18 @@ export interface SuppressionResult {
 
 export class DisclosureUnresolved extends Error {}
 
-export function suppressSmallCells(cells: readonly DisclosureCell[], relations: readonly Relation[], k: number): SuppressionResult {
+export function suppressSmallCells(
+  cells: readonly DisclosureCell[],
+  relations: readonly Relation[],
+  k: number,
+): SuppressionResult {
   const byId = new Map(cells.map((c) => [c.id, c]));
   const suppressed = new Map<string, Suppression>();
   for (const c of cells) if (c.count < k) suppressed.set(c.id, 'primary');
 
   const relationsOf = new Map<string, Relation[]>();
-  for (const r of relations) for (const t of r.terms) (relationsOf.get(t.cell) ?? relationsOf.set(t.cell, []).get(t.cell)!).push(r);
+  for (const r of relations)
+    for (const t of r.terms) (relationsOf.get(t.cell) ?? relationsOf.set(t.cell, []).get(t.cell)!).push(r);
 
   /** The published cell of a relation that costs least to hide: smallest count, then id. */
   const cheapestPublished = (r: Relation): string | undefined => {
@@ -77,7 +92,8 @@ export function suppressSmallCells(cells: readonly DisclosureCell[], relations: 
         const hidden = r.terms.filter((t) => suppressed.has(t.cell)).length;
         if (hidden !== 1) continue;
         const extra = cheapestPublished(r);
-        if (!extra) throw new DisclosureUnresolved(`relation ${r.name} has one suppressed term and nothing to hide with it`);
+        if (!extra)
+          throw new DisclosureUnresolved(`relation ${r.name} has one suppressed term and nothing to hide with it`);
         suppressed.set(extra, 'secondary');
         changed = true;
       }
@@ -95,18 +111,36 @@ export function suppressSmallCells(cells: readonly DisclosureCell[], relations: 
         break; // re-check: one more unknown can protect several cells at once
       }
     }
-    if (!progressed) throw new DisclosureUnresolved(`cells ${determined.slice(0, 5).join(', ')} stay determined with every related cell suppressed`);
+    if (!progressed)
+      throw new DisclosureUnresolved(
+        `cells ${determined.slice(0, 5).join(', ')} stay determined with every related cell suppressed`,
+      );
   }
 
+  return { suppressed, byDataset: disclosureByDataset(cells, suppressed, k) };
+}
+
+/** What each dataset's release says about its suppression: k, cells hidden, the smallest count shown. */
+function disclosureByDataset(
+  cells: readonly DisclosureCell[],
+  suppressed: ReadonlyMap<string, Suppression>,
+  k: number,
+): Map<string, DatasetDisclosure> {
   const byDataset = new Map<string, DatasetDisclosure>();
   for (const c of cells) {
-    const d = byDataset.get(c.dataset) ?? byDataset.set(c.dataset, { k, primarySuppressed: 0, secondarySuppressed: 0, smallestPublishedCount: null }).get(c.dataset)!;
+    const d =
+      byDataset.get(c.dataset) ??
+      byDataset
+        .set(c.dataset, { k, primarySuppressed: 0, secondarySuppressed: 0, smallestPublishedCount: null })
+        .get(c.dataset)!;
     const s = suppressed.get(c.id);
     if (s === 'primary') d.primarySuppressed++;
     else if (s === 'secondary') d.secondarySuppressed++;
-    else d.smallestPublishedCount = d.smallestPublishedCount === null ? c.count : Math.min(d.smallestPublishedCount, c.count);
+    else
+      d.smallestPublishedCount =
+        d.smallestPublishedCount === null ? c.count : Math.min(d.smallestPublishedCount, c.count);
   }
-  return { suppressed, byDataset };
+  return byDataset;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { DatasetId } from '../../schemas/opendata';
+import type { DatasetId } from '../../../schemas/opendata';
 
 /**
  * The open datasets: what each row holds (a Frictionless Table Schema, the one definition of the
@@ -30,45 +30,97 @@ const SUPPRESSED_FIELD: FieldDef = {
   name: 'suppressed',
   type: 'boolean',
   title: 'Suppressed',
-  description: 'true when the figures of this row are withheld (empty / null) by small-cell suppression: the cell counts fewer than k payments, or hiding it protects such a cell',
+  description:
+    'true when the figures of this row are withheld (empty / null) by small-cell suppression: the cell counts fewer than k payments, or hiding it protects such a cell',
 };
 
 export const DATASETS: Record<DatasetId, DatasetDef> = {
   'fee-catalog': {
     id: 'fee-catalog',
     title: 'Public fee catalog in force (收费公示)',
-    description: 'Every fee item in force on the publication date: legal basis, approving authority and standard, in fen.',
+    description:
+      'Every fee item in force on the publication date: legal basis, approving authority and standard, in fen.',
     keywords: ['fees', 'catalog', '收费公示'],
     key: ['code'],
     fields: [
       { name: 'code', type: 'string', title: 'Fee code', description: 'Fee item code' },
       { name: 'name', type: 'string', title: 'Name', description: 'Fee item name' },
       { name: 'departmentId', type: 'string', title: 'Department', description: 'Charging department (执收单位)' },
-      { name: 'category', type: 'string', title: 'Category', description: 'administrative-fee | government-fund | fine | other' },
+      {
+        name: 'category',
+        type: 'string',
+        title: 'Category',
+        description: 'administrative-fee | government-fund | fine | other',
+      },
       { name: 'legalBasis', type: 'string', title: 'Legal basis', description: '收费依据' },
       { name: 'approvedBy', type: 'string', title: 'Approved by', description: '批准机关' },
       { name: 'pricingKind', type: 'string', title: 'Pricing', description: 'fixed | per-unit' },
-      { name: 'amount', type: 'integer', title: 'Standard (fen)', description: 'The fixed amount, or the amount per unit, in fen' },
+      {
+        name: 'amount',
+        type: 'integer',
+        title: 'Standard (fen)',
+        description: 'The fixed amount, or the amount per unit, in fen',
+      },
       { name: 'unit', type: 'string', title: 'Unit', description: 'The unit of a per-unit fee; empty for a fixed fee' },
-      { name: 'effectiveFrom', type: 'date', title: 'Effective from', description: 'First day the version is in force' },
-      { name: 'effectiveTo', type: 'date', title: 'Effective to', description: 'Last day in force; empty when open-ended' },
+      {
+        name: 'effectiveFrom',
+        type: 'date',
+        title: 'Effective from',
+        description: 'First day the version is in force',
+      },
+      {
+        name: 'effectiveTo',
+        type: 'date',
+        title: 'Effective to',
+        description: 'Last day in force; empty when open-ended',
+      },
       { name: 'version', type: 'integer', title: 'Version', description: 'Version of the fee item in force' },
     ],
   },
   'monthly-collections': {
     id: 'monthly-collections',
     title: 'Monthly collections by department and fee item',
-    description: 'Payments and refunds per business month (Asia/Shanghai), charging department and fee item; amounts in fen.',
+    description:
+      'Payments and refunds per business month (Asia/Shanghai), charging department and fee item; amounts in fen.',
     keywords: ['fees', 'collections', 'refunds', 'monthly'],
     key: ['month', 'departmentId', 'feeCode'],
     fields: [
-      { name: 'month', type: 'yearmonth', title: 'Month', description: 'Business month of the payment (refunds: of the refund)' },
+      {
+        name: 'month',
+        type: 'yearmonth',
+        title: 'Month',
+        description: 'Business month of the payment (refunds: of the refund)',
+      },
       { name: 'departmentId', type: 'string', title: 'Department', description: 'Charging department' },
       { name: 'feeCode', type: 'string', title: 'Fee code', description: 'Fee item' },
-      { name: 'paymentCount', type: 'integer', title: 'Payments', description: 'Payments that include this fee item', suppressible: true },
-      { name: 'amount', type: 'integer', title: 'Amount (fen)', description: 'Amount collected for this fee item', suppressible: true },
-      { name: 'refundCount', type: 'integer', title: 'Refunds', description: 'Refunds of this fee item made in the month', suppressible: true },
-      { name: 'refundAmount', type: 'integer', title: 'Refunded (fen)', description: 'Amount refunded for this fee item in the month', suppressible: true },
+      {
+        name: 'paymentCount',
+        type: 'integer',
+        title: 'Payments',
+        description: 'Payments that include this fee item',
+        suppressible: true,
+      },
+      {
+        name: 'amount',
+        type: 'integer',
+        title: 'Amount (fen)',
+        description: 'Amount collected for this fee item',
+        suppressible: true,
+      },
+      {
+        name: 'refundCount',
+        type: 'integer',
+        title: 'Refunds',
+        description: 'Refunds of this fee item made in the month',
+        suppressible: true,
+      },
+      {
+        name: 'refundAmount',
+        type: 'integer',
+        title: 'Refunded (fen)',
+        description: 'Amount refunded for this fee item in the month',
+        suppressible: true,
+      },
       SUPPRESSED_FIELD,
     ],
   },
@@ -89,15 +141,28 @@ export const DATASETS: Record<DatasetId, DatasetDef> = {
   'notice-to-payment-time': {
     id: 'notice-to-payment-time',
     title: 'Time from payment notice to payment',
-    description: 'Per business month and department: notices paid, and the median and 90th percentile of the whole hours from issue to payment (nearest rank).',
+    description:
+      'Per business month and department: notices paid, and the median and 90th percentile of the whole hours from issue to payment (nearest rank).',
     keywords: ['service', 'timeliness', 'notices'],
     key: ['month', 'departmentId'],
     fields: [
       { name: 'month', type: 'yearmonth', title: 'Month', description: 'Business month of the payment' },
       { name: 'departmentId', type: 'string', title: 'Department', description: 'Issuing department' },
       { name: 'count', type: 'integer', title: 'Notices', description: 'Notices paid', suppressible: true },
-      { name: 'medianHours', type: 'integer', title: 'Median (h)', description: 'Median whole hours from issue to payment', suppressible: true },
-      { name: 'p90Hours', type: 'integer', title: 'p90 (h)', description: '90th percentile of whole hours from issue to payment', suppressible: true },
+      {
+        name: 'medianHours',
+        type: 'integer',
+        title: 'Median (h)',
+        description: 'Median whole hours from issue to payment',
+        suppressible: true,
+      },
+      {
+        name: 'p90Hours',
+        type: 'integer',
+        title: 'p90 (h)',
+        description: '90th percentile of whole hours from issue to payment',
+        suppressible: true,
+      },
       SUPPRESSED_FIELD,
     ],
   },
@@ -122,7 +187,9 @@ export function orderedRow(def: DatasetDef, row: Row): Row {
 /** SHA-256 (hex) of the release content: one JSON line per row, rows in key order, fields in schema order. */
 export function contentSha256(def: DatasetDef, rows: readonly Row[]): string {
   const h = createHash('sha256');
-  rows.forEach((r, i) => h.update((i ? '\n' : '') + JSON.stringify(orderedRow(def, r))));
+  rows.forEach((r, i) => {
+    h.update((i ? '\n' : '') + JSON.stringify(orderedRow(def, r)));
+  });
   return h.digest('hex');
 }
 

@@ -1,8 +1,18 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { tableName } from '../shared/wiring';
-import { documentClient as ddb } from '../shared/wiring';
-import { AGGREGATE_SHARDS, addCounters, type AggregateStore, type AggregatedRecord, type Counters } from './aggregation';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  batchGetAll,
+  cancellationCodes,
+  CONDITION_FAILED,
+  isTransient,
+  queryAll,
+  sleep,
+  stripKeys,
+  type DocClient,
+  type Item,
+  type TransactItem,
+} from '../../shared/adapters/dynamo';
+import { AGGREGATE_SHARDS, addCounters } from '../domain/aggregation';
+import type { AggregatedRecord, AggregateStore, Counters } from '../ports';
 
 /**
  * Aggregates in the OpenData table:
@@ -22,16 +32,22 @@ export const aggregateKeys = {
 const MARKER_TTL_DAYS = 30;
 /** TransactWriteItems takes at most 100 items; a record with more cells is applied in parts, each with its own marker. */
 const MAX_TRANSACT_ITEMS = 100;
+/** Attempts of a transaction that keeps meeting conflicts or throttling before the error is let through. */
+const MAX_ATTEMPTS = 9;
 
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
-
-export class DynamoAggregateStore implements AggregateStore {
+export class AggregatesTable implements AggregateStore {
   /** Raw item writes performed (counters, index entries and markers); the benchmark reports it. */
   itemWrites = 0;
 
-  constructor(private readonly table: string = tableName('OpenData')) {}
+  constructor(
+    private readonly client: DocClient,
+    private readonly table: string,
+  ) {}
 
-  /** The transactions one record needs: its counters, its months' index entries, and a marker per part. */
+  /**
+   * The transactions one record needs: its counters, its months' index entries, and a marker per part.
+   * `nowMs` only dates the markers' TTL expiry (housekeeping, like the rate-limit windows), not business time.
+   */
   transactionsOf(record: AggregatedRecord, nowMs = Date.now()): TransactItem[][] {
     const expiresAt = Math.floor(nowMs / 1000) + MARKER_TTL_DAYS * 86_400;
     const updates: TransactItem[] = record.contributions.map((c) => {
@@ -62,7 +78,13 @@ export class DynamoAggregateStore implements AggregateStore {
     for (let i = 0; i < updates.length || i === 0; i += perPart) {
       const key = updates.length <= perPart ? record.key : `${record.key}#part${i / perPart}`;
       parts.push([
-        { Put: { TableName: this.table, Item: { ...aggregateKeys.marker(key), expiresAt }, ConditionExpression: 'attribute_not_exists(pk)' } },
+        {
+          Put: {
+            TableName: this.table,
+            Item: { ...aggregateKeys.marker(key), expiresAt },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
         ...updates.slice(i, i + perPart),
       ]);
     }
@@ -75,41 +97,29 @@ export class DynamoAggregateStore implements AggregateStore {
     return applied;
   }
 
-  /** True when applied, false when the marker already existed; retries transaction conflicts. */
+  /** True when applied, false when the marker (the first item) already existed; retries transient cancellations. */
   private async transact(items: TransactItem[]): Promise<boolean> {
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 1; ; attempt++) {
       try {
-        await ddb().send(new TransactWriteCommand({ TransactItems: items }));
+        await this.client.send(new TransactWriteCommand({ TransactItems: items }));
         this.itemWrites += items.length;
         return true;
       } catch (e) {
-        if (!(e instanceof TransactionCanceledException)) throw e;
-        const reasons = e.CancellationReasons ?? [];
-        if (reasons[0]?.Code === 'ConditionalCheckFailed') return false;
-        const retryable = reasons.some((r) => r.Code === 'TransactionConflict' || r.Code === 'ThrottlingError' || r.Code === 'ProvisionedThroughputExceeded');
-        if (!retryable || attempt >= 8) throw e;
-        await new Promise((r) => setTimeout(r, Math.random() * 20 * 2 ** attempt));
+        if (cancellationCodes(e)?.[0] === CONDITION_FAILED) return false;
+        if (!isTransient(e) || attempt >= MAX_ATTEMPTS) throw e;
+        await sleep(Math.random() * 20 * 2 ** (attempt - 1));
       }
     }
   }
 
   async appliedAmong(keys: string[]): Promise<Set<string>> {
-    const found = new Set<string>();
-    const unique = [...new Set(keys)];
-    for (let i = 0; i < unique.length; i += 100) {
-      let request: Record<string, unknown>[] = unique.slice(i, i + 100).map((k) => aggregateKeys.marker(k));
-      for (let attempt = 0; request.length; attempt++) {
-        const r = await ddb().send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: request, ProjectionExpression: 'pk' } } }));
-        for (const item of r.Responses?.[this.table] ?? []) found.add((item.pk as string).slice('APPLIED#'.length));
-        request = (r.UnprocessedKeys?.[this.table]?.Keys ?? []) as Record<string, unknown>[];
-        if (request.length) await new Promise((ok) => setTimeout(ok, Math.min(500, 20 * 2 ** attempt)));
-      }
-    }
-    return found;
+    const markers = [...new Set(keys)].map((k) => aggregateKeys.marker(k));
+    const found = await batchGetAll(this.client, this.table, markers);
+    return new Set(found.map((item) => (item.pk as string).slice('APPLIED#'.length)));
   }
 
   async isApplied(recordKey: string): Promise<boolean> {
-    const r = await ddb().send(new GetCommand({ TableName: this.table, Key: aggregateKeys.marker(recordKey) }));
+    const r = await this.client.send(new GetCommand({ TableName: this.table, Key: aggregateKeys.marker(recordKey) }));
     return r.Item !== undefined;
   }
 
@@ -117,7 +127,7 @@ export class DynamoAggregateStore implements AggregateStore {
     const all = new Set<string>();
     await Promise.all(
       Array.from({ length: AGGREGATE_SHARDS }, async (_, shard) => {
-        for (const i of await this.queryAll(aggregateKeys.monthIndex(shard, '').pk)) all.add(i.sk as string);
+        for (const i of await this.partition(aggregateKeys.monthIndex(shard, '').pk)) all.add(i.sk as string);
       }),
     );
     return [...all].sort();
@@ -125,22 +135,23 @@ export class DynamoAggregateStore implements AggregateStore {
 
   async cellsOfMonth(month: string): Promise<Map<string, Counters>> {
     const cells = new Map<string, Counters>();
-    const shards = await Promise.all(Array.from({ length: AGGREGATE_SHARDS }, (_, s) => this.queryAll(aggregateKeys.counter(month, s, '').pk)));
+    const shards = await Promise.all(
+      Array.from({ length: AGGREGATE_SHARDS }, (_, s) => this.partition(aggregateKeys.counter(month, s, '').pk)),
+    );
     for (const items of shards)
-      for (const { pk: _pk, sk, ...counters } of items) addCounters(cells.get(sk as string) ?? cells.set(sk as string, {}).get(sk as string)!, counters as Counters);
+      for (const item of items) {
+        const cell = item.sk as string;
+        addCounters(cells.get(cell) ?? cells.set(cell, {}).get(cell)!, stripKeys<Counters>(item));
+      }
     return cells;
   }
 
-  private async queryAll(pk: string): Promise<Record<string, unknown>[]> {
-    const out: Record<string, unknown>[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const r = await ddb().send(
-        new QueryCommand({ TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, ExclusiveStartKey }),
-      );
-      out.push(...(r.Items ?? []));
-      ExclusiveStartKey = r.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return out;
+  /** Every item of one partition: a shard of a month's counters, or a shard of the month index. */
+  private partition(pk: string): Promise<Item[]> {
+    return queryAll(this.client, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': pk },
+    });
   }
 }

@@ -1,0 +1,4 @@
+import { describeAggregateStoreContract } from '../../contracts/aggregateStore.contract';
+import { MemoryAggregateStore } from './memoryStores';
+
+describeAggregateStoreContract('in memory', () => new MemoryAggregateStore());

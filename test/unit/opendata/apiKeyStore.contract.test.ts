@@ -1,0 +1,4 @@
+import { describeApiKeyStoreContract } from '../../contracts/apiKeyStore.contract';
+import { MemoryApiKeyStore } from './memoryStores';
+
+describeApiKeyStoreContract('in memory', () => new MemoryApiKeyStore());

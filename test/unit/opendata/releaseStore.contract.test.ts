@@ -1,0 +1,4 @@
+import { describeReleaseStoreContract } from '../../contracts/releaseStore.contract';
+import { MemoryReleaseStore } from './memoryStores';
+
+describeReleaseStoreContract('in memory', () => new MemoryReleaseStore());
