@@ -1,14 +1,7 @@
-import { BatchWriteCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { LedgerTransaction } from '../../ledger';
 import { DAY_GUARD_OFFSET } from '../../ledger/adapters';
-import {
-  CONDITION_FAILED,
-  cancellationCodes,
-  sleep,
-  type DocClient,
-  type Item,
-  type TransactItem,
-} from '../../shared/adapters/dynamo';
+import { CONDITION_FAILED, cancellationCodes, type DocClient, type TransactItem } from '../../shared/adapters/dynamo';
 import { DomainError } from '../../shared/domain/errors';
 
 /**
@@ -42,19 +35,6 @@ export const financeKeys = {
   allocation: (id: string) => ({ pk: `ALLOC#${id}`, sk: 'ALLOC' }),
   expenditure: (id: string) => ({ pk: `EXP#${id}`, sk: 'EXP' }),
 };
-
-/** Puts or deletes (BatchWriteItem requests) 25 at a time, retrying unprocessed items a bounded number of times. */
-export async function batchWriteAll(client: DocClient, table: string, requests: Item[]): Promise<void> {
-  for (let i = 0; i < requests.length; i += 25) {
-    let pending = requests.slice(i, i + 25);
-    for (let round = 0; pending.length; round++) {
-      if (round > 10) throw new Error('BatchWrite kept returning unprocessed items');
-      if (round) await sleep(20 * 2 ** round);
-      const r = await client.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
-      pending = (r.UnprocessedItems?.[table] as Item[] | undefined) ?? [];
-    }
-  }
-}
 
 /**
  * Runs a transaction whose last two items post `tx` (LedgerTable.postTransactionItems); maps the

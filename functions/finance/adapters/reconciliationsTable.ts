@@ -3,6 +3,7 @@ import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateComma
 import type { LedgerTransaction, StoredDayProof } from '../../ledger';
 import { DAY_GUARD_OFFSET, type LedgerTable } from '../../ledger/adapters';
 import {
+  batchWriteAll,
   CONDITION_FAILED,
   cancellationCodes,
   queryAll,
@@ -15,7 +16,7 @@ import { DomainError } from '../../shared/domain/errors';
 import type { Difference } from '../domain/matching';
 import { parseRunId, type DaySettlement, type ReconciliationRun, type ResolutionRecord } from '../domain/records';
 import type { ReconciliationStore } from '../ports';
-import { batchWriteAll, financeKeys } from './financeTable';
+import { financeKeys } from './financeTable';
 
 /** Differences per item: a run's differences live in chunk items, so a run item stays far below 400 KB. */
 const DIFF_CHUNK = 500;

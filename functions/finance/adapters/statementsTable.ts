@@ -1,11 +1,11 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Channel } from '../../../schemas/records';
-import { stripKeys, type DocClient } from '../../shared/adapters/dynamo';
+import { batchWriteAll, stripKeys, type DocClient } from '../../shared/adapters/dynamo';
 import type { StatementHeader } from '../domain/records';
 import type { StatementLine } from '../domain/statementCsv';
 import type { StatementStore } from '../ports';
-import { batchWriteAll, financeKeys } from './financeTable';
+import { financeKeys } from './financeTable';
 
 /** Compact chunk encoding: one line per row, tab-separated (no validated field can hold a tab). */
 export function encodeChunk(lines: StatementLine[]): string {

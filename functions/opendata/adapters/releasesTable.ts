@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { DatasetId, Release } from '../../../schemas/opendata';
-import { queryPages, sleep, stripKeys, type DocClient, type Item } from '../../shared/adapters/dynamo';
+import { batchWriteAll, queryPage, queryPages, stripKeys, type DocClient, type Item } from '../../shared/adapters/dynamo';
 import type { Row } from '../domain/datasets';
 import type { ReleaseStore, RowsQuery, StoredRow } from '../ports';
 
@@ -15,7 +15,6 @@ const releaseKey = (datasetId: string, releaseId: string) => ({ pk: `DATASET#${d
 const rowsPk = (datasetId: string, releaseId: string) => `REL#${datasetId}#${releaseId}`;
 const toRelease = (i: Item): Release => stripKeys<Release>(i);
 /** BatchWriteItem takes at most 25 puts; this many batches are in flight at once. */
-const BATCH_WRITE_MAX = 25;
 const WRITERS = 8;
 
 export class ReleasesTable implements ReleaseStore {
@@ -41,22 +40,10 @@ export class ReleasesTable implements ReleaseStore {
     }
   }
 
-  /** The rows of a release, WRITERS batches at a time, retrying unprocessed items with backoff. */
+  /** The rows of a release, WRITERS batches in flight. */
   private async putRows(pk: string, rows: StoredRow[]): Promise<void> {
-    const batches: StoredRow[][] = [];
-    for (let i = 0; i < rows.length; i += BATCH_WRITE_MAX) batches.push(rows.slice(i, i + BATCH_WRITE_MAX));
-    let next = 0;
-    const worker = async () => {
-      while (next < batches.length) {
-        let requests = batches[next++]!.map((r) => ({ PutRequest: { Item: { pk, sk: r.key, r: r.row } } }));
-        for (let attempt = 0; requests.length; attempt++) {
-          const res = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.table]: requests } }));
-          requests = (res.UnprocessedItems?.[this.table] ?? []) as typeof requests;
-          if (requests.length) await sleep(Math.min(1000, 20 * 2 ** attempt));
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: WRITERS }, worker));
+    const requests = rows.map((r) => ({ PutRequest: { Item: { pk, sk: r.key, r: r.row } } }));
+    await batchWriteAll(this.client, this.table, requests, { concurrency: WRITERS });
   }
 
   async latestRelease(datasetId: DatasetId): Promise<Release | undefined> {
@@ -73,18 +60,16 @@ export class ReleasesTable implements ReleaseStore {
     limit: number,
     after?: string,
   ): Promise<{ items: Release[]; last?: string }> {
-    const r = await this.client.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :rel)',
-        ExpressionAttributeValues: { ':pk': `DATASET#${datasetId}`, ':rel': 'REL#' },
-        ScanIndexForward: false,
-        Limit: limit,
-        ...(after ? { ExclusiveStartKey: releaseKey(datasetId, after) } : {}),
-      }),
-    );
-    const items = (r.Items ?? []).map(toRelease);
-    return { items, last: r.LastEvaluatedKey && items.length ? items.at(-1)!.id : undefined };
+    const page = await queryPage(this.client, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :rel)',
+      ExpressionAttributeValues: { ':pk': `DATASET#${datasetId}`, ':rel': 'REL#' },
+      ScanIndexForward: false,
+      Limit: limit,
+      ...(after ? { ExclusiveStartKey: releaseKey(datasetId, after) } : {}),
+    });
+    const items = page.items.map(toRelease);
+    return { items, last: page.lastKey && items.length ? items.at(-1)!.id : undefined };
   }
 
   async pageRows(datasetId: DatasetId, releaseId: string, q: RowsQuery): Promise<{ rows: Row[]; last?: string }> {

@@ -1,6 +1,7 @@
 import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
+  BatchWriteCommand,
   DynamoDBDocumentClient,
   QueryCommand,
   type QueryCommandInput,
@@ -92,6 +93,36 @@ export async function batchGetAll(
     }
   }
   return out;
+}
+
+const BATCH_WRITE_MAX = 25;
+
+/**
+ * Puts or deletes (BatchWriteItem requests: `{ PutRequest }` / `{ DeleteRequest }`) 25 at a time,
+ * `concurrency` batches in flight, retrying unprocessed items with capped backoff a bounded number
+ * of times (DynamoDB returns them under throttling; giving up beats spinning forever).
+ */
+export async function batchWriteAll(
+  client: DocClient,
+  table: string,
+  requests: readonly Item[],
+  opts: { concurrency?: number } = {},
+): Promise<void> {
+  const batches: Item[][] = [];
+  for (let i = 0; i < requests.length; i += BATCH_WRITE_MAX) batches.push(requests.slice(i, i + BATCH_WRITE_MAX));
+  let next = 0;
+  const writer = async () => {
+    while (next < batches.length) {
+      let pending = batches[next++]!;
+      for (let round = 0; pending.length > 0; round++) {
+        if (round > 12) throw new Error('BatchWrite kept returning unprocessed items');
+        if (round > 0) await sleep(Math.min(1000, 20 * 2 ** round));
+        const r = await client.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+        pending = (r.UnprocessedItems?.[table] as Item[] | undefined) ?? [];
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 1) }, writer));
 }
 
 /** The table's key attributes (pk, sk and every gsiN key), which never belong to a domain record. */

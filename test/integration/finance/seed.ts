@@ -1,4 +1,4 @@
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { batchWriteAll } from '../../../functions/shared/adapters/dynamo';
 import { tableName } from '../../../functions/shared/wiring';
 import { paymentsTableKeys } from '../../../schemas/records';
 
@@ -19,19 +19,8 @@ import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
  * table, keys as functions/payments/adapters/paymentsTable.ts writes them, and their ledger transactions), without
  * going through notices and payments: finance only reads these records.
  */
-async function batchPut(table: string, items: Record<string, unknown>[]): Promise<void> {
-  const chunks: Record<string, unknown>[][] = [];
-  for (let i = 0; i < items.length; i += 25) chunks.push(items.slice(i, i + 25));
-  const write = async (chunk: Record<string, unknown>[]) => {
-    let pending: unknown[] = chunk.map((Item) => ({ PutRequest: { Item } }));
-    while (pending.length) {
-      const r = await ddb().send(new BatchWriteCommand({ RequestItems: { [table]: pending as never } }));
-      pending = (r.UnprocessedItems?.[table] as unknown[] | undefined) ?? [];
-    }
-  };
-  // A few batches in flight at a time.
-  for (let i = 0; i < chunks.length; i += 8) await Promise.all(chunks.slice(i, i + 8).map(write));
-}
+const batchPut = (table: string, items: Record<string, unknown>[]) =>
+  batchWriteAll(ddb(), table, items.map((Item) => ({ PutRequest: { Item } })), { concurrency: 8 });
 
 export const paymentItem = (p: PaymentRecord) => ({
   pk: `PAY#${p.paymentId}`,

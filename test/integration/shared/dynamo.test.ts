@@ -1,7 +1,8 @@
-import { BatchWriteCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import {
   batchGetAll,
+  batchWriteAll,
   CONDITION_FAILED,
   cancellationCodes,
   isTransient,
@@ -16,13 +17,12 @@ import { uniq } from '../../support/api';
 const table = tableName('RateLimits');
 const client = documentClient();
 
+/** Through batchWriteAll: more than one batch of 25, several in flight. */
 async function putMany(pk: string, n: number): Promise<void> {
-  for (let i = 0; i < n; i += 25) {
-    const batch = Array.from({ length: Math.min(25, n - i) }, (_, j) => ({
-      PutRequest: { Item: { pk, sk: String(i + j).padStart(4, '0'), gsi1pk: `G#${pk}`, gsi1sk: 'x', n: i + j } },
-    }));
-    await client.send(new BatchWriteCommand({ RequestItems: { [table]: batch } }));
-  }
+  const requests = Array.from({ length: n }, (_, i) => ({
+    PutRequest: { Item: { pk, sk: String(i).padStart(4, '0'), gsi1pk: `G#${pk}`, gsi1sk: 'x', n: i } },
+  }));
+  await batchWriteAll(client, table, requests, { concurrency: 3 });
 }
 
 describe('DynamoDB toolkit', () => {
