@@ -35,7 +35,8 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 21);
 const GOAL_RATIO = 1.15;
 
 /** Runs last in every child: the process's CPU time so far (bootstrap + import), in ms. */
-const PROBE = 'const u = process.cpuUsage(); process.stdout.write(JSON.stringify({ cpu: (u.user + u.system) / 1000 }));';
+const PROBE =
+  'const u = process.cpuUsage(); process.stdout.write(JSON.stringify({ cpu: (u.user + u.system) / 1000 }));';
 const BARE = 'bare node';
 
 interface Target {
@@ -58,8 +59,14 @@ function lambdaEnv(name?: FunctionName): Record<string, string> {
   if (!name) return env;
   const def = functions[name];
   for (const t of Object.keys(def.tables) as (keyof typeof def.tables)[]) env[tableEnvVar(t)] = `OneWindowFees-${t}`;
-  if (def.signs) env.SIGNING_KMS_KEY_ID = 'arn:aws-cn:kms:cn-north-1:000000000000:key/00000000-0000-0000-0000-000000000000';
-  if (name === 'authorizer') Object.assign(env, { AUTH_ISSUER: 'https://idp.example', AUTH_AUDIENCE: 'one-window-api', AUTH_JWKS_URL: 'https://idp.example/jwks.json' });
+  if (def.signs)
+    env.SIGNING_KMS_KEY_ID = 'arn:aws-cn:kms:cn-north-1:000000000000:key/00000000-0000-0000-0000-000000000000';
+  if (name === 'authorizer')
+    Object.assign(env, {
+      AUTH_ISSUER: 'https://idp.example',
+      AUTH_AUDIENCE: 'one-window-api',
+      AUTH_JWKS_URL: 'https://idp.example/jwks.json',
+    });
   if (name === 'opendata') env.OPEN_DATA_USAGE_PLAN_ID = 'plan0000';
   return env;
 }
@@ -70,13 +77,18 @@ async function bundle(name: string, entry: string): Promise<{ file: string; meta
   return { file, metafile: r.metafile };
 }
 
-const nodeArgs = (bundle?: string) => ['--input-type=module', '-e', `${bundle ? `await import(${JSON.stringify(pathToFileURL(bundle).href)});` : ''}${PROBE}`];
+const nodeArgs = (bundle?: string) => [
+  '--input-type=module',
+  '-e',
+  `${bundle ? `await import(${JSON.stringify(pathToFileURL(bundle).href)});` : ''}${PROBE}`,
+];
 
 function timeOnce(t: Target): { cpu: number; wall: number } {
   const start = process.hrtime.bigint();
   const r = spawnSync(process.execPath, t.args, { env: t.env, stdio: ['ignore', 'pipe', 'pipe'] });
   const wall = Number(process.hrtime.bigint() - start) / 1e6;
-  if (r.status !== 0) throw new Error(`${t.name} failed to import (exit ${r.status}):\n${r.stderr.toString().slice(0, 2000)}`);
+  if (r.status !== 0)
+    throw new Error(`${t.name} failed to import (exit ${r.status}):\n${r.stderr.toString().slice(0, 2000)}`);
   const out = r.stdout.toString();
   const probe = JSON.parse(out.slice(out.lastIndexOf('{'))) as { cpu: number };
   return { cpu: probe.cpu, wall };
@@ -112,7 +124,13 @@ async function main() {
 
   const targets: Target[] = [{ name: BARE, args: nodeArgs(), env: lambdaEnv() }];
   const sdk = await bundle('sdk-client-only', join(ROOT, 'bench/support/sdkClientOnly.ts'));
-  targets.push({ name: 'sdk-client-only', args: nodeArgs(sdk.file), bundle: sdk.file, metafile: sdk.metafile, env: lambdaEnv() });
+  targets.push({
+    name: 'sdk-client-only',
+    args: nodeArgs(sdk.file),
+    bundle: sdk.file,
+    metafile: sdk.metafile,
+    env: lambdaEnv(),
+  });
 
   const skipped: string[] = [];
   for (const name of Object.keys(functions) as FunctionName[]) {
@@ -129,7 +147,9 @@ async function main() {
   // Warm the file cache, then interleave: every round runs every target once, so load on this
   // shared machine affects all of them alike.
   for (const t of targets) timeOnce(t);
-  const samples = new Map<string, { cpu: number[]; wall: number[] }>(targets.map((t) => [t.name, { cpu: [], wall: [] }]));
+  const samples = new Map<string, { cpu: number[]; wall: number[] }>(
+    targets.map((t) => [t.name, { cpu: [], wall: [] }]),
+  );
   for (let i = 0; i < RUNS; i++)
     for (const t of targets) {
       const m = timeOnce(t);
@@ -142,7 +162,11 @@ async function main() {
   const bare = cpu.get(BARE)!;
   const base = cpu.get('sdk-client-only')!;
 
-  console.log(`cold start: node ${process.version} (${process.arch}), ${cpus().length}× ${cpus()[0]?.model ?? 'cpu'}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}, ${RUNS} interleaved runs, medians`);
+  console.log(
+    `cold start: node ${process.version} (${process.arch}), ${cpus().length}× ${cpus()[0]?.model ?? 'cpu'}, load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}, ${RUNS} interleaved runs, medians`,
+  );
   console.log('');
   const header = ['target', 'CPU ms', 'vs bare', 'vs sdk', 'wall ms', 'wall vs sdk', 'bundle', 'largest inputs'];
   const rows = targets.map((t) => {
@@ -159,18 +183,25 @@ async function main() {
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  for (const r of [header, ...rows]) console.log(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));
+  for (const r of [header, ...rows])
+    console.log(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));
   console.log('');
-  console.log('CPU our code adds beyond the SDK client (function − sdk-client-only), and as a share of what the client itself costs (sdk-client-only − bare):');
+  console.log(
+    'CPU our code adds beyond the SDK client (function − sdk-client-only), and as a share of what the client itself costs (sdk-client-only − bare):',
+  );
   for (const t of targets.slice(2, measured)) {
     const extra = cpu.get(t.name)! - base;
-    console.log(`  ${t.name.padEnd(widths[0]!)}  ${extra >= 0 ? '+' : ''}${extra.toFixed(1)} ms (${((extra / (base - bare)) * 100).toFixed(0)}%)`);
+    console.log(
+      `  ${t.name.padEnd(widths[0]!)}  ${extra >= 0 ? '+' : ''}${extra.toFixed(1)} ms (${((extra / (base - bare)) * 100).toFixed(0)}%)`,
+    );
   }
   if (skipped.length) console.log(`\nskipped (entry not written yet): ${skipped.join(', ')}`);
   console.log('');
   for (const t of targets.slice(2, measured)) {
     const ratio = cpu.get(t.name)! / base;
-    console.log(`GOAL coldstart-${t.name}-ratio-vs-sdk ${ratio.toFixed(3)} <=${GOAL_RATIO} ${ratio <= GOAL_RATIO ? 'PASS' : 'MISS'}`);
+    console.log(
+      `GOAL coldstart-${t.name}-ratio-vs-sdk ${ratio.toFixed(3)} <=${GOAL_RATIO} ${ratio <= GOAL_RATIO ? 'PASS' : 'MISS'}`,
+    );
   }
 }
 

@@ -87,7 +87,9 @@ function foldAggregates(n: number, seed: number) {
   for (let i = 0; i < n; i++) {
     const p = syntheticPayment(U, i, rand);
     for (const c of paymentContributions(p, clock).contributions) add(c);
-    if (rand() < 0.05) for (const c of refundContributions(syntheticRefund(p, i), clock).contributions) if (c.month <= MONTHS.at(-1)!) add(c);
+    if (rand() < 0.05)
+      for (const c of refundContributions(syntheticRefund(p, i), clock).contributions)
+        if (c.month <= MONTHS.at(-1)!) add(c);
   }
   return [...items.values()];
 }
@@ -98,7 +100,11 @@ async function buildWorld(prefix: string, payments: number, seed: number) {
   const cells = foldAggregates(payments, seed);
   const t1 = performance.now();
   const pad = (s: number) => String(s).padStart(2, '0');
-  const items: Record<string, unknown>[] = cells.map((c) => ({ pk: `AGG#${c.month}#${pad(c.shard)}`, sk: c.cell, ...c.counters }));
+  const items: Record<string, unknown>[] = cells.map((c) => ({
+    pk: `AGG#${c.month}#${pad(c.shard)}`,
+    sk: c.cell,
+    ...c.counters,
+  }));
   const months = new Set(cells.map((c) => `${c.shard}#${c.month}`));
   for (const m of months) {
     const [shard, month] = m.split('#');
@@ -124,7 +130,15 @@ async function keyAtDepth(world: Awaited<ReturnType<typeof buildWorld>>, depth: 
   let cursor: string | undefined;
   let seen = 0;
   for (;;) {
-    const page = await rowsPage(world.releases, await resolveRowsRequest(world.releases, 'monthly-collections', { release: world.release.id, limit: '1000', ...(cursor ? { cursor } : {}) }, 'json'));
+    const page = await rowsPage(
+      world.releases,
+      await resolveRowsRequest(
+        world.releases,
+        'monthly-collections',
+        { release: world.release.id, limit: '1000', ...(cursor ? { cursor } : {}) },
+        'json',
+      ),
+    );
     if (seen + page.items.length >= depth) {
       const row = page.items[depth - seen - 1]!;
       return encodeCursor({ r: world.release.id, k: `${row.month}#${row.departmentId}#${row.feeCode}` })!;
@@ -136,7 +150,12 @@ async function keyAtDepth(world: Awaited<ReturnType<typeof buildWorld>>, depth: 
 
 async function timePage(world: Awaited<ReturnType<typeof buildWorld>>, cursor?: string): Promise<number> {
   const t = performance.now();
-  const req = await resolveRowsRequest(world.releases, 'monthly-collections', { release: world.release.id, limit: String(PAGE), ...(cursor ? { cursor } : {}) }, 'json');
+  const req = await resolveRowsRequest(
+    world.releases,
+    'monthly-collections',
+    { release: world.release.id, limit: String(PAGE), ...(cursor ? { cursor } : {}) },
+    'json',
+  );
   const page = await rowsPage(world.releases, req);
   const ms = performance.now() - t;
   if (page.items.length !== PAGE) throw new Error(`short page: ${page.items.length}`);
@@ -155,7 +174,12 @@ try {
   const depth = Math.floor(Math.min(small.release.rowCount, large.release.rowCount) * 0.9);
   const deep = { small: await keyAtDepth(small, depth), large: await keyAtDepth(large, depth) };
 
-  const t = { smallFirst: [] as number[], largeFirst: [] as number[], smallDeep: [] as number[], largeDeep: [] as number[] };
+  const t = {
+    smallFirst: [] as number[],
+    largeFirst: [] as number[],
+    smallDeep: [] as number[],
+    largeDeep: [] as number[],
+  };
   const pairs = { first: [] as number[], deep: [] as number[] };
   for (let i = 0; i < 20; i++) await Promise.all([timePage(small), timePage(large)]); // warm-up
   const shuffle = prng(17);
@@ -177,13 +201,21 @@ try {
   }
   console.log(`\n2. Rows page latency (monthly-collections, ${PAGE} rows; deep page = cursor at row ${depth})`);
   console.log('   world        first page median / p95      deep page median / p95');
-  console.log(`   10k          ${fmt(median(t.smallFirst))} / ${fmt(p95(t.smallFirst))} ms          ${fmt(median(t.smallDeep))} / ${fmt(p95(t.smallDeep))} ms`);
-  console.log(`   ${String(LARGE / 1000)}k ${' '.repeat(Math.max(0, 9 - String(LARGE / 1000).length))}   ${fmt(median(t.largeFirst))} / ${fmt(p95(t.largeFirst))} ms          ${fmt(median(t.largeDeep))} / ${fmt(p95(t.largeDeep))} ms`);
+  console.log(
+    `   10k          ${fmt(median(t.smallFirst))} / ${fmt(p95(t.smallFirst))} ms          ${fmt(median(t.smallDeep))} / ${fmt(p95(t.smallDeep))} ms`,
+  );
+  console.log(
+    `   ${String(LARGE / 1000)}k ${' '.repeat(Math.max(0, 9 - String(LARGE / 1000).length))}   ${fmt(median(t.largeFirst))} / ${fmt(p95(t.largeFirst))} ms          ${fmt(median(t.largeDeep))} / ${fmt(p95(t.largeDeep))} ms`,
+  );
   const firstRatio = median(pairs.first);
   const deepRatio = median(pairs.deep);
-  console.log(`   ratio of medians large/small: first ${fmt(median(t.largeFirst) / median(t.smallFirst), 3)}, deep ${fmt(median(t.largeDeep) / median(t.smallDeep), 3)}`);
+  console.log(
+    `   ratio of medians large/small: first ${fmt(median(t.largeFirst) / median(t.smallFirst), 3)}, deep ${fmt(median(t.largeDeep) / median(t.smallDeep), 3)}`,
+  );
   console.log(`   median of per-round ratios large/small: first ${fmt(firstRatio, 3)}, deep ${fmt(deepRatio, 3)}`);
-  console.log(`   deep/first: 10k ${fmt(median(t.smallDeep) / median(t.smallFirst), 3)}, large ${fmt(median(t.largeDeep) / median(t.largeFirst), 3)}`);
+  console.log(
+    `   deep/first: 10k ${fmt(median(t.smallDeep) / median(t.smallFirst), 3)}, large ${fmt(median(t.largeDeep) / median(t.largeFirst), 3)}`,
+  );
 
   console.log('\n3. Aggregator throughput (real DynamoDBStreamEvent batches of 100 through the handler)');
   process.env[tableEnvVar('OpenData')] = 'T_OpenData';
@@ -200,11 +232,17 @@ try {
         eventName: 'INSERT',
         eventSource: 'aws:dynamodb',
         eventSourceARN: 'arn:aws:dynamodb:local:000000000000:table/Payments/stream/bench',
-        dynamodb: { SequenceNumber: String(i + j), NewImage: marshall({ pk: `PAY#${r.paymentId}`, sk: 'PAY', ...r }) as never },
+        dynamodb: {
+          SequenceNumber: String(i + j),
+          NewImage: marshall({ pk: `PAY#${r.paymentId}`, sk: 'PAY', ...r }) as never,
+        },
       })),
     });
   const sizing = new AggregatesTable(ddb(), 'T_OpenData');
-  const writesPerRun = records.reduce((s, r) => s + sizing.transactionsOf(paymentContributions(r, clock)).reduce((a, part) => a + part.length, 0), 0);
+  const writesPerRun = records.reduce(
+    (s, r) => s + sizing.transactionsOf(paymentContributions(r, clock)).reduce((a, part) => a + part.length, 0),
+    0,
+  );
   let t0 = performance.now();
   for (const e of events) await handler(e);
   const aggMs = performance.now() - t0;
@@ -212,22 +250,35 @@ try {
   for (const e of events) await handler(e); // the same batches re-delivered
   const redeliveryMs = performance.now() - t0;
   // Baseline: the same number of item writes as plain BatchWriteItem puts.
-  const raw = Array.from({ length: writesPerRun }, (_, i) => ({ pk: `RAW#${i % 997}`, sk: String(i), paymentCount: 1, amount: 100 }));
+  const raw = Array.from({ length: writesPerRun }, (_, i) => ({
+    pk: `RAW#${i % 997}`,
+    sk: String(i),
+    paymentCount: 1,
+    amount: 100,
+  }));
   t0 = performance.now();
   await batchWrite('B_OpenData', raw);
   const rawMs = performance.now() - t0;
   const recPerS = N / (aggMs / 1000);
   const aggWritesPerS = writesPerRun / (aggMs / 1000);
   const rawWritesPerS = writesPerRun / (rawMs / 1000);
-  console.log(`   ${N} records → ${writesPerRun} item writes (${fmt(writesPerRun / N, 2)} per record: counters, month index, marker)`);
-  console.log(`   aggregator      ${fmt(recPerS, 0)} records/s = ${fmt(aggWritesPerS, 0)} item writes/s (TransactWriteItems, 8 in flight)`);
+  console.log(
+    `   ${N} records → ${writesPerRun} item writes (${fmt(writesPerRun / N, 2)} per record: counters, month index, marker)`,
+  );
+  console.log(
+    `   aggregator      ${fmt(recPerS, 0)} records/s = ${fmt(aggWritesPerS, 0)} item writes/s (TransactWriteItems, 8 in flight)`,
+  );
   console.log(`   re-delivery     ${fmt(N / (redeliveryMs / 1000), 0)} records/s, all rejected by their markers`);
   console.log(`   raw baseline    ${fmt(rawWritesPerS, 0)} item writes/s (BatchWriteItem, 4 in flight)`);
   console.log(`   ratio aggregator item writes / raw item writes: ${fmt(aggWritesPerS / rawWritesPerS, 3)}`);
 
   console.log('');
-  console.log(`GOAL rows-first-page-latency-ratio-1M-vs-10k ${fmt(firstRatio, 3)} ${GOAL_RATIO} ${firstRatio <= GOAL_RATIO ? 'PASS' : 'MISS'}`);
-  console.log(`GOAL rows-deep-page-latency-ratio-1M-vs-10k ${fmt(deepRatio, 3)} ${GOAL_RATIO} ${deepRatio <= GOAL_RATIO ? 'PASS' : 'MISS'}`);
+  console.log(
+    `GOAL rows-first-page-latency-ratio-1M-vs-10k ${fmt(firstRatio, 3)} ${GOAL_RATIO} ${firstRatio <= GOAL_RATIO ? 'PASS' : 'MISS'}`,
+  );
+  console.log(
+    `GOAL rows-deep-page-latency-ratio-1M-vs-10k ${fmt(deepRatio, 3)} ${GOAL_RATIO} ${deepRatio <= GOAL_RATIO ? 'PASS' : 'MISS'}`,
+  );
 } finally {
   await dynamo.stop();
   rmSync(dataDir, { recursive: true, force: true });

@@ -29,7 +29,8 @@ const { idempotencyRecordId, LEASE_MS, KEEP_SECONDS } = await import('../functio
 const { buildTransaction, accounts } = await import('../functions/ledger/domain/ledger');
 const { LedgerTable, shardOf } = await import('../functions/ledger/adapters');
 const ledgerTable = new LedgerTable(ddb(), tableName('Ledger'));
-const postTransactionItems = (tx: Parameters<typeof ledgerTable.postTransactionItems>[0]) => ledgerTable.postTransactionItems(tx);
+const postTransactionItems = (tx: Parameters<typeof ledgerTable.postTransactionItems>[0]) =>
+  ledgerTable.postTransactionItems(tx);
 const { paymentId: newPaymentId, documentNumber, checkCode } = await import('../functions/shared/domain/ids');
 
 // 400 sequential payments per side: with 150, the p99 was the 2nd-slowest sample, i.e. one GC pause
@@ -44,7 +45,13 @@ const dataDir = mkdtempSync(join(tmpdir(), 'bench-payments-'));
 const stack = await startLocalStack({ port: await freePort(), dynamoPort: await freePort(), inMemory: true, dataDir });
 const base = stack.gateway.url;
 
-async function http(method: string, path: string, token: string | undefined, body: unknown, headers: Record<string, string> = {}) {
+async function http(
+  method: string,
+  path: string,
+  token: string | undefined,
+  body: unknown,
+  headers: Record<string, string> = {},
+) {
   const res = await fetch(base + path, {
     method,
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
@@ -56,9 +63,11 @@ async function http(method: string, path: string, token: string | undefined, bod
 
 async function pool<T>(items: T[], clients: number, work: (item: T) => Promise<void>) {
   let next = 0;
-  await Promise.all(Array.from({ length: clients }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (next < items.length) await work(items[next++]!);
+    }),
+  );
 }
 
 // ---- setup (not measured): a department, a fee item and enough notices for both sides ----
@@ -67,14 +76,27 @@ const clerk = await issueLocalToken({ role: 'clerk', window: 'W01' });
 const dept = 'BENCH';
 const fee = 'BENCH-FEE';
 await http('POST', '/v1/departments', admin, { id: dept, name: '基准测试局' });
-await http('POST', '/v1/fee-items', admin, { code: fee, departmentId: dept, name: '工本费', category: 'administrative-fee', legalBasis: 'x', approvedBy: 'y', pricing: { kind: 'fixed', amount: AMOUNT } });
+await http('POST', '/v1/fee-items', admin, {
+  code: fee,
+  departmentId: dept,
+  name: '工本费',
+  category: 'administrative-fee',
+  legalBasis: 'x',
+  approvedBy: 'y',
+  pricing: { kind: 'fixed', amount: AMOUNT },
+});
 const deptToken = await issueLocalToken({ role: 'department', dept });
 
-interface IssuedNotice { noticeNo: string }
+interface IssuedNotice {
+  noticeNo: string;
+}
 async function issueNotices(n: number): Promise<IssuedNotice[]> {
   const out: IssuedNotice[] = [];
   await pool(Array.from({ length: n }), 8, async () => {
-    const r = await http('POST', '/v1/notices', deptToken, { payer: { name: '张三', idType: 'other', idNumber: 'B1' }, lines: [{ feeCode: fee }] });
+    const r = await http('POST', '/v1/notices', deptToken, {
+      payer: { name: '张三', idType: 'other', idNumber: 'B1' },
+      lines: [{ feeCode: fee }],
+    });
     if (r.status !== 201) throw new Error(`setup: notice ${r.status} ${JSON.stringify(r.body)}`);
     out.push(r.body);
   });
@@ -84,14 +106,26 @@ async function issueNotices(n: number): Promise<IssuedNotice[]> {
 // A genuine receipt body, so the baseline writes items of the same size as ours.
 const sample = await (async () => {
   const [n] = await issueNotices(1);
-  const r = await http('POST', '/v1/payments', clerk, { noticeNos: [n!.noticeNo], channel: 'card', amount: AMOUNT, bankRef: `W-${randomUUID()}` }, { 'idempotency-key': randomUUID() });
+  const r = await http(
+    'POST',
+    '/v1/payments',
+    clerk,
+    { noticeNos: [n!.noticeNo], channel: 'card', amount: AMOUNT, bankRef: `W-${randomUUID()}` },
+    { 'idempotency-key': randomUUID() },
+  );
   if (r.status !== 201) throw new Error(`setup: payment ${r.status} ${JSON.stringify(r.body)}`);
   return r.body;
 })();
 
 // ---- the two operations ----
 async function ours(n: IssuedNotice): Promise<void> {
-  const r = await http('POST', '/v1/payments', clerk, { noticeNos: [n.noticeNo], channel: 'card', amount: AMOUNT, bankRef: `B-${randomUUID()}` }, { 'idempotency-key': randomUUID() });
+  const r = await http(
+    'POST',
+    '/v1/payments',
+    clerk,
+    { noticeNos: [n.noticeNo], channel: 'card', amount: AMOUNT, bankRef: `B-${randomUUID()}` },
+    { 'idempotency-key': randomUUID() },
+  );
   if (r.status !== 201) throw new Error(`payment failed: ${r.status} ${JSON.stringify(r.body)}`);
 }
 
@@ -104,44 +138,127 @@ async function baseline(n: IssuedNotice): Promise<void> {
   await client.send(
     new PutCommand({
       TableName: tableName('Idempotency'),
-      Item: { ...idem, status: 'in-progress', fingerprint: 'f'.repeat(64), owner: paymentId, leaseUntil: nowMs + LEASE_MS, expiresAt: Math.floor(nowMs / 1000) + KEEP_SECONDS },
+      Item: {
+        ...idem,
+        status: 'in-progress',
+        fingerprint: 'f'.repeat(64),
+        owner: paymentId,
+        leaseUntil: nowMs + LEASE_MS,
+        expiresAt: Math.floor(nowMs / 1000) + KEEP_SECONDS,
+      },
       ConditionExpression: 'attribute_not_exists(pk) OR (#s = :inprog AND leaseUntil < :now)',
       ExpressionAttributeNames: { '#s': 'status' },
       ExpressionAttributeValues: { ':inprog': 'in-progress', ':now': nowMs },
     }),
   );
-  const got = await client.send(new BatchGetCommand({ RequestItems: { [tableName('Notices')]: { Keys: [noticeKey(n.noticeNo)], ConsistentRead: true } } }));
+  const got = await client.send(
+    new BatchGetCommand({
+      RequestItems: { [tableName('Notices')]: { Keys: [noticeKey(n.noticeNo)], ConsistentRead: true } },
+    }),
+  );
   if (!got.Responses?.[tableName('Notices')]?.length) throw new Error('baseline: notice not found');
   const paidAt = new Date(nowMs).toISOString();
   const bankRef = `B-${randomUUID()}`;
-  const receipt = { ...sample.receipt, receiptNo: documentNumber(date), checkCode: checkCode(), paymentId, issuedAt: paidAt };
+  const receipt = {
+    ...sample.receipt,
+    receiptNo: documentNumber(date),
+    checkCode: checkCode(),
+    paymentId,
+    issuedAt: paidAt,
+  };
   const tx = buildTransaction({
-    id: `pay-${paymentId}`, kind: 'payment', ref: paymentId, businessDate: date, createdAt: paidAt,
-    postings: [{ account: accounts.clearing('card'), debit: AMOUNT, credit: 0 }, { account: accounts.revenue(dept, fee), debit: 0, credit: AMOUNT }],
+    id: `pay-${paymentId}`,
+    kind: 'payment',
+    ref: paymentId,
+    businessDate: date,
+    createdAt: paidAt,
+    postings: [
+      { account: accounts.clearing('card'), debit: AMOUNT, credit: 0 },
+      { account: accounts.revenue(dept, fee), debit: 0, credit: AMOUNT },
+    ],
   });
-  const payment = { recordType: 'payment', paymentId, noticeNos: [n.noticeNo], channel: 'card', amount: AMOUNT, bankRef, windowId: 'W01', paidAt, businessDate: date, receiptNo: receipt.receiptNo, lines: [], refundedTotal: 0, lineRefunded: [0] };
+  const payment = {
+    recordType: 'payment',
+    paymentId,
+    noticeNos: [n.noticeNo],
+    channel: 'card',
+    amount: AMOUNT,
+    bankRef,
+    windowId: 'W01',
+    paidAt,
+    businessDate: date,
+    receiptNo: receipt.receiptNo,
+    lines: [],
+    refundedTotal: 0,
+    lineRefunded: [0],
+  };
   await client.send(
     new TransactWriteCommand({
       ClientRequestToken: `${paymentId}.1`,
       TransactItems: [
         {
           Update: {
-            TableName: tableName('Notices'), Key: noticeKey(n.noticeNo),
-            UpdateExpression: 'SET #s = :paid, paymentId = :pid, paidAt = :at', ConditionExpression: '#s = :issued AND dueDate >= :today',
+            TableName: tableName('Notices'),
+            Key: noticeKey(n.noticeNo),
+            UpdateExpression: 'SET #s = :paid, paymentId = :pid, paidAt = :at',
+            ConditionExpression: '#s = :issued AND dueDate >= :today',
             ExpressionAttributeNames: { '#s': 'status' },
-            ExpressionAttributeValues: { ':paid': 'paid', ':issued': 'issued', ':pid': paymentId, ':at': paidAt, ':today': date },
+            ExpressionAttributeValues: {
+              ':paid': 'paid',
+              ':issued': 'issued',
+              ':pid': paymentId,
+              ':at': paidAt,
+              ':today': date,
+            },
           },
         },
-        { Put: { TableName: tableName('Payments'), Item: { ...paymentKeys.payment(paymentId), gsi1pk: paymentKeys.paymentDayShard(date, shardOf(paymentId)), gsi1sk: `${paidAt}#${paymentId}`, ...payment }, ConditionExpression: 'attribute_not_exists(pk)' } },
-        { Put: { TableName: tableName('Payments'), Item: { ...paymentKeys.bankRef('card', bankRef), recordType: 'bank-ref', channel: 'card', bankRef, paymentId }, ConditionExpression: 'attribute_not_exists(pk)' } },
+        {
+          Put: {
+            TableName: tableName('Payments'),
+            Item: {
+              ...paymentKeys.payment(paymentId),
+              gsi1pk: paymentKeys.paymentDayShard(date, shardOf(paymentId)),
+              gsi1sk: `${paidAt}#${paymentId}`,
+              ...payment,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        {
+          Put: {
+            TableName: tableName('Payments'),
+            Item: {
+              ...paymentKeys.bankRef('card', bankRef),
+              recordType: 'bank-ref',
+              channel: 'card',
+              bankRef,
+              paymentId,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
         ...postTransactionItems(tx),
-        { Put: { TableName: tableName('Receipts'), Item: { ...paymentKeys.receipt(receipt.receiptNo), ...receipt }, ConditionExpression: 'attribute_not_exists(pk)' } },
+        {
+          Put: {
+            TableName: tableName('Receipts'),
+            Item: { ...paymentKeys.receipt(receipt.receiptNo), ...receipt },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
         {
           Update: {
-            TableName: tableName('Idempotency'), Key: idem,
-            UpdateExpression: 'SET #s = :done, #r = :resp, expiresAt = :exp REMOVE leaseUntil', ConditionExpression: '#s = :inprog AND #o = :owner',
+            TableName: tableName('Idempotency'),
+            Key: idem,
+            UpdateExpression: 'SET #s = :done, #r = :resp, expiresAt = :exp REMOVE leaseUntil',
+            ConditionExpression: '#s = :inprog AND #o = :owner',
             ExpressionAttributeNames: { '#s': 'status', '#o': 'owner', '#r': 'response' },
-            ExpressionAttributeValues: { ':done': 'completed', ':inprog': 'in-progress', ':owner': paymentId, ':resp': { status: 201, json: JSON.stringify(sample) }, ':exp': Math.floor(nowMs / 1000) + KEEP_SECONDS },
+            ExpressionAttributeValues: {
+              ':done': 'completed',
+              ':inprog': 'in-progress',
+              ':owner': paymentId,
+              ':resp': { status: 201, json: JSON.stringify(sample) },
+              ':exp': Math.floor(nowMs / 1000) + KEEP_SECONDS,
+            },
           },
         },
       ],
@@ -150,7 +267,11 @@ async function baseline(n: IssuedNotice): Promise<void> {
 }
 
 // ---- measurement ----
-interface Run { latencies: number[]; seconds: number; cpuMs?: number }
+interface Run {
+  latencies: number[];
+  seconds: number;
+  cpuMs?: number;
+}
 async function measure(op: (n: IssuedNotice) => Promise<void>, notices: IssuedNotice[], clients: number): Promise<Run> {
   const latencies: number[] = [];
   const cpu0 = process.cpuUsage();
@@ -175,7 +296,11 @@ const merge = (runs: Run[]): Run => ({
   seconds: runs.reduce((s, r) => s + r.seconds, 0),
   cpuMs: runs.reduce((s, r) => s + (r.cpuMs ?? 0), 0),
 });
-const summary = (r: Run) => ({ p50: pct(r.latencies, 50), p99: pct(r.latencies, 99), rps: r.latencies.length / r.seconds });
+const summary = (r: Run) => ({
+  p50: pct(r.latencies, 50),
+  p99: pct(r.latencies, 99),
+  rps: r.latencies.length / r.seconds,
+});
 
 console.log(`bench:payments — setup: issuing ${2 * (SEQUENTIAL + CONCURRENT) + 40} notices…`);
 const warm = await issueNotices(40);
@@ -183,7 +308,10 @@ await measure(ours, warm.slice(0, 20), 4);
 await measure(baseline, warm.slice(20), 4);
 
 const healthFloor: number[] = [];
-const results: Record<'seq' | 'conc', { ours: Run[]; base: Run[] }> = { seq: { ours: [], base: [] }, conc: { ours: [], base: [] } };
+const results: Record<'seq' | 'conc', { ours: Run[]; base: Run[] }> = {
+  seq: { ours: [], base: [] },
+  conc: { ours: [], base: [] },
+};
 for (let round = 0; round < ROUNDS; round++) {
   const seqN = Math.ceil(SEQUENTIAL / ROUNDS);
   const concN = Math.ceil(CONCURRENT / ROUNDS);
@@ -212,18 +340,24 @@ for (let round = 0; round < ROUNDS; round++) {
   results.seq.base.push({ latencies: seqBase, seconds: seqBase.reduce((x, y) => x + y, 0) / 1000 });
   // Concurrent: whole batches, alternating which side goes first from round to round.
   const sides = round % 2 === 0 ? (['base', 'ours'] as const) : (['ours', 'base'] as const);
-  for (const side of sides) results.conc[side].push(await measure(side === 'ours' ? ours : baseline, take(concN), CLIENTS));
+  for (const side of sides)
+    results.conc[side].push(await measure(side === 'ours' ? ours : baseline, take(concN), CLIENTS));
 }
 
 const rows: string[] = [];
 const goals: string[] = [];
 const fmt = (x: number) => x.toFixed(2);
-for (const [mode, label] of [['seq', 'sequential'], ['conc', `${CLIENTS} concurrent clients`]] as const) {
+for (const [mode, label] of [
+  ['seq', 'sequential'],
+  ['conc', `${CLIENTS} concurrent clients`],
+] as const) {
   const o = summary(merge(results[mode].ours));
   const b = summary(merge(results[mode].base));
   const cpuPer = (runs: Run[]) => merge(runs).cpuMs! / merge(runs).latencies.length;
   if (mode === 'conc')
-    rows.push(`  Node CPU per payment (this process): baseline ${fmt(cpuPer(results.conc.base))} ms, ours ${fmt(cpuPer(results.conc.ours))} ms`);
+    rows.push(
+      `  Node CPU per payment (this process): baseline ${fmt(cpuPer(results.conc.base))} ms, ours ${fmt(cpuPer(results.conc.ours))} ms`,
+    );
   rows.push(
     `${label}:`,
     `  baseline (raw DynamoDB calls): p50 ${fmt(b.p50)} ms  p99 ${fmt(b.p99)} ms  ${fmt(b.rps)} payments/s`,
@@ -231,14 +365,19 @@ for (const [mode, label] of [['seq', 'sequential'], ['conc', `${CLIENTS} concurr
     `  ratio ours/baseline: p50 ${fmt(o.p50 / b.p50)}×  p99 ${fmt(o.p99 / b.p99)}×  throughput ${fmt(o.rps / b.rps)}×`,
   );
   const tag = mode === 'seq' ? 'sequential' : `concurrent${CLIENTS}`;
-  const goal = (metric: string, v: number, target: string, ok: boolean) => goals.push(`GOAL ${metric} ${fmt(v)} ${target} ${ok ? 'PASS' : 'MISS'}`);
+  const goal = (metric: string, v: number, target: string, ok: boolean) =>
+    goals.push(`GOAL ${metric} ${fmt(v)} ${target} ${ok ? 'PASS' : 'MISS'}`);
   goal(`payments_${tag}_p50_latency_ratio`, o.p50 / b.p50, '<=1.3', o.p50 / b.p50 <= 1.3);
   goal(`payments_${tag}_p99_latency_ratio`, o.p99 / b.p99, '<=1.3', o.p99 / b.p99 <= 1.3);
   goal(`payments_${tag}_throughput_ratio`, o.rps / b.rps, '>=0.8', o.rps / b.rps >= 0.8);
 }
-console.log(`payments: ${SEQUENTIAL} sequential + ${CONCURRENT} concurrent per side, ${ROUNDS} interleaved rounds, DynamoDB Local in memory`);
+console.log(
+  `payments: ${SEQUENTIAL} sequential + ${CONCURRENT} concurrent per side, ${ROUNDS} interleaved rounds, DynamoDB Local in memory`,
+);
 console.log(rows.join('\n'));
-console.log(`context: GET /v1/health through the same gateway (no DynamoDB): p50 ${fmt(pct(healthFloor, 50))} ms  p99 ${fmt(pct(healthFloor, 99))} ms`);
+console.log(
+  `context: GET /v1/health through the same gateway (no DynamoDB): p50 ${fmt(pct(healthFloor, 50))} ms  p99 ${fmt(pct(healthFloor, 99))} ms`,
+);
 console.log(goals.join('\n'));
 
 await stack.stop();

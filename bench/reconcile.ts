@@ -46,7 +46,17 @@ interface ChildResult {
 }
 
 function child(impl: 'project' | 'baseline', payments: number, lines: number, mode?: 'csv'): ChildResult {
-  const args = ['--expose-gc', '--max-old-space-size=4096', '--import', 'tsx', join(ROOT, 'bench/support/reconcile-child.ts'), impl, String(payments), String(lines), ...(mode ? [mode] : [])];
+  const args = [
+    '--expose-gc',
+    '--max-old-space-size=4096',
+    '--import',
+    'tsx',
+    join(ROOT, 'bench/support/reconcile-child.ts'),
+    impl,
+    String(payments),
+    String(lines),
+    ...(mode ? [mode] : []),
+  ];
   const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`child ${impl} failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as ChildResult;
@@ -58,11 +68,14 @@ const median = (xs: number[]) => {
 };
 const fmt = (n: number, d = 0) => n.toFixed(d);
 const goals: string[] = [];
-const goal = (metric: string, value: number, target: number, pass: boolean, digits = 2) => goals.push(`GOAL ${metric} ${value.toFixed(digits)} ${target} ${pass ? 'PASS' : 'MISS'}`);
+const goal = (metric: string, value: number, target: number, pass: boolean, digits = 2) =>
+  goals.push(`GOAL ${metric} ${value.toFixed(digits)} ${target} ${pass ? 'PASS' : 'MISS'}`);
 
 // ── Part 1: matching vs minimal hash join ─────────────────────────────────────
 const LINES = N;
-process.stdout.write(`\nReconcile matching: ${LINES.toLocaleString('en')} statement lines × ${N.toLocaleString('en')} payments, ${RUNS} interleaved runs each (fresh process per run)\n`);
+process.stdout.write(
+  `\nReconcile matching: ${LINES.toLocaleString('en')} statement lines × ${N.toLocaleString('en')} payments, ${RUNS} interleaved runs each (fresh process per run)\n`,
+);
 const runs: Record<string, ChildResult[]> = { project: [], baseline: [], projectCsv: [], baselineCsv: [] };
 for (let i = 0; i < RUNS; i++) {
   runs.project!.push(child('project', N, LINES));
@@ -71,14 +84,20 @@ for (let i = 0; i < RUNS; i++) {
   runs.baselineCsv!.push(child('baseline', N, LINES, 'csv'));
 }
 const check = runs.project![0]!.result as { matched: number; differences: Record<string, number> };
-process.stdout.write(`  project found: matched ${check.matched.toLocaleString('en')} payments, differences ${JSON.stringify(check.differences)}\n`);
-process.stdout.write(`  ${'variant'.padEnd(34)} ${'best ms'.padStart(9)} ${'median ms'.padStart(10)} ${'peak heap MB'.padStart(13)} ${'peak RSS MB'.padStart(12)}\n`);
+process.stdout.write(
+  `  project found: matched ${check.matched.toLocaleString('en')} payments, differences ${JSON.stringify(check.differences)}\n`,
+);
+process.stdout.write(
+  `  ${'variant'.padEnd(34)} ${'best ms'.padStart(9)} ${'median ms'.padStart(10)} ${'peak heap MB'.padStart(13)} ${'peak RSS MB'.padStart(12)}\n`,
+);
 const row = (name: string, rs: ChildResult[]) => {
   const ms = Math.min(...rs.map((r) => r.ms));
   const med = median(rs.map((r) => r.ms));
   const heap = Math.max(...rs.map((r) => r.peakHeapMB));
   const rss = Math.max(...rs.map((r) => r.peakRssMB));
-  process.stdout.write(`  ${name.padEnd(34)} ${fmt(ms).padStart(9)} ${fmt(med).padStart(10)} ${fmt(heap).padStart(13)} ${fmt(rss).padStart(12)}\n`);
+  process.stdout.write(
+    `  ${name.padEnd(34)} ${fmt(ms).padStart(9)} ${fmt(med).padStart(10)} ${fmt(heap).padStart(13)} ${fmt(rss).padStart(12)}\n`,
+  );
   return { ms, med, heap, rss };
 };
 const project = row('project matcher (parsed lines)', runs.project!);
@@ -94,7 +113,9 @@ goal('reconcile_match_time_ratio_vs_hashjoin', timeRatio, GOAL_TIME_RATIO, timeR
 goal('reconcile_csv_match_time_ratio_vs_minimal', csvRatio, GOAL_TIME_RATIO, csvRatio <= GOAL_TIME_RATIO);
 
 // ── Part 2: memory does not grow with the streamed statement ─────────────────
-process.stdout.write(`\nStreaming memory: peak heap while the statement streams past a ${N.toLocaleString('en')}-payment index\n`);
+process.stdout.write(
+  `\nStreaming memory: peak heap while the statement streams past a ${N.toLocaleString('en')}-payment index\n`,
+);
 const small = child('project', N, Math.round(N / 10), 'csv');
 const large = child('project', N, N, 'csv');
 for (const r of [small, large])
@@ -111,10 +132,17 @@ if (!process.env.BENCH_SKIP_E2E) {
   const dir = mkdtempSync(join(tmpdir(), 'reconcile-bench-'));
   try {
     const e2e = await endToEnd({ payments: 50_000, dir });
-    process.stdout.write(`\nEnd to end, local stack, 50,000 payments (seeded directly as PaymentRecords + ledger transactions in ${fmt(e2e.seedMs)} ms; not timed)\n`);
-    for (const [step, ms] of Object.entries(e2e.steps)) process.stdout.write(`  ${step.padEnd(44)} ${fmt(ms).padStart(8)} ms\n`);
-    process.stdout.write(`  ${'total (import + reconcile + resolve + accept)'.padEnd(44)} ${fmt(e2e.totalMs).padStart(8)} ms   proof count ${e2e.proofCount}, verify ok: ${e2e.verified}\n`);
-    process.stdout.write(`  ${'CLI: npm run reconcile (import + reconcile)'.padEnd(44)} ${fmt(e2e.cliMs).padStart(8)} ms   ${e2e.cliSummary}\n`);
+    process.stdout.write(
+      `\nEnd to end, local stack, 50,000 payments (seeded directly as PaymentRecords + ledger transactions in ${fmt(e2e.seedMs)} ms; not timed)\n`,
+    );
+    for (const [step, ms] of Object.entries(e2e.steps))
+      process.stdout.write(`  ${step.padEnd(44)} ${fmt(ms).padStart(8)} ms\n`);
+    process.stdout.write(
+      `  ${'total (import + reconcile + resolve + accept)'.padEnd(44)} ${fmt(e2e.totalMs).padStart(8)} ms   proof count ${e2e.proofCount}, verify ok: ${e2e.verified}\n`,
+    );
+    process.stdout.write(
+      `  ${'CLI: npm run reconcile (import + reconcile)'.padEnd(44)} ${fmt(e2e.cliMs).padStart(8)} ms   ${e2e.cliSummary}\n`,
+    );
     goal('reconcile_e2e_50k_seconds', e2e.totalMs / 1000, 30, e2e.totalMs <= 30_000 && e2e.verified, 1);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -57,11 +57,23 @@ export const functions: Record<FunctionName, FunctionDef> = {
     timeoutSeconds: 900,
     memoryMb: 1024,
   },
-  opendata: { entry: 'functions/opendata/entry/http.ts', tables: { OpenData: 'readwrite', Catalog: 'read', RateLimits: 'readwrite' } },
+  opendata: {
+    entry: 'functions/opendata/entry/http.ts',
+    tables: { OpenData: 'readwrite', Catalog: 'read', RateLimits: 'readwrite' },
+  },
   // Consumes the Payments stream (no personal data); no grant on the Payments table itself.
   aggregator: { entry: 'functions/opendata/entry/stream.ts', tables: { OpenData: 'readwrite' } },
-  publisher: { entry: 'functions/opendata/entry/schedule.ts', tables: { OpenData: 'readwrite', Catalog: 'read' }, timeoutSeconds: 300, memoryMb: 1024 },
+  publisher: {
+    entry: 'functions/opendata/entry/schedule.ts',
+    tables: { OpenData: 'readwrite', Catalog: 'read' },
+    timeoutSeconds: 300,
+    memoryMb: 1024,
+  },
 };
 
 /** The publisher's schedule; the stack's EventBridge rule and the local scheduler both read it. */
-export const PUBLISH_SCHEDULE = { expression: 'cron(30 16 * * ? *)', everyMs: 24 * 60 * 60 * 1000, description: 'daily, 00:30 Asia/Shanghai' };
+export const PUBLISH_SCHEDULE = {
+  expression: 'cron(30 16 * * ? *)',
+  everyMs: 24 * 60 * 60 * 1000,
+  description: 'daily, 00:30 Asia/Shanghai',
+};

@@ -61,8 +61,18 @@ export const OPEN_DATA_PLAN = { rateLimit: 10, burstLimit: 20, quotaPerDay: 10_0
  * a client sees one error format. The body is problemOf() of the same DomainError a function would
  * throw; API Gateway cannot tell us more than the response type.
  */
-export const GATEWAY_PROBLEMS: { type: apigw.ResponseType; problem: ProblemType; status: number; headers?: Record<string, string> }[] = [
-  { type: apigw.ResponseType.UNAUTHORIZED, problem: 'unauthorized', status: 401, headers: { 'WWW-Authenticate': 'Bearer' } },
+export const GATEWAY_PROBLEMS: {
+  type: apigw.ResponseType;
+  problem: ProblemType;
+  status: number;
+  headers?: Record<string, string>;
+}[] = [
+  {
+    type: apigw.ResponseType.UNAUTHORIZED,
+    problem: 'unauthorized',
+    status: 401,
+    headers: { 'WWW-Authenticate': 'Bearer' },
+  },
   { type: apigw.ResponseType.ACCESS_DENIED, problem: 'forbidden', status: 403 },
   // REST APIs answer an unknown path (or method) with MISSING_AUTHENTICATION_TOKEN; it means "no route".
   { type: apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN, problem: 'not-found', status: 404 },
@@ -165,7 +175,13 @@ export class OneWindowStack extends Stack {
     for (const name of Object.keys(functions) as FunctionName[]) {
       const def = functions[name];
       const entry = props.entryOf?.(name, def) ?? join(PROJECT_ROOT, def.entry);
-      this.functions[name] = this.lambda(name, def, entry, commonEnv, name in FIXED_FUNCTION_NAMES ? this.fixedFunctionName(name) : undefined);
+      this.functions[name] = this.lambda(
+        name,
+        def,
+        entry,
+        commonEnv,
+        name in FIXED_FUNCTION_NAMES ? this.fixedFunctionName(name) : undefined,
+      );
     }
     const fn = this.functions;
 
@@ -180,7 +196,10 @@ export class OneWindowStack extends Stack {
       retentionPeriod: Duration.days(14),
     });
     acknowledge(this.aggregatorDlq, [
-      { id: 'AwsSolutions-SQS3', reason: 'This queue is itself the on-failure destination (DLQ) of the Payments stream mapping.' },
+      {
+        id: 'AwsSolutions-SQS3',
+        reason: 'This queue is itself the on-failure destination (DLQ) of the Payments stream mapping.',
+      },
     ]);
     fn.aggregator.addEventSource(
       new DynamoEventSource(this.tables.Payments, {
@@ -197,7 +216,8 @@ export class OneWindowStack extends Stack {
     acknowledge(fn.aggregator, [
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'DynamoEventSource grants dynamodb:ListStreams on "*" (stream discovery: returns stream ARNs, no data); reading records is granted on the Payments stream ARN only.',
+        reason:
+          'DynamoEventSource grants dynamodb:ListStreams on "*" (stream discovery: returns stream ARNs, no data); reading records is granted on the Payments stream ARN only.',
       },
     ]);
 
@@ -217,11 +237,15 @@ export class OneWindowStack extends Stack {
       })),
       {
         id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.statementsBucket.node.defaultChild as CfnElement)}.Arn>/*]`,
-        reason: 'statementImport reads any uploaded statement object, of the statements bucket only; object keys are not known in advance.',
+        reason:
+          'statementImport reads any uploaded statement object, of the statements bucket only; object keys are not known in advance.',
       },
     ]);
     fn.statementImport.addEnvironment('STATEMENTS_BUCKET', this.statementsBucket.bucketName);
-    this.statementsBucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(fn.statementImport));
+    this.statementsBucket.addEventNotification(
+      s3.EventType.OBJECT_CREATED,
+      new s3n.LambdaDestination(fn.statementImport),
+    );
 
     // ---- REST API -----------------------------------------------------------------------------
     const accessLogGroup = new logs.LogGroup(this, 'ApiAccessLogs', { retention: logs.RetentionDays.ONE_YEAR });
@@ -246,35 +270,35 @@ export class OneWindowStack extends Stack {
         throttlingBurstLimit: STAGE_THROTTLE.burstLimit,
       },
     });
-    acknowledge(
-      this.api,
-      [
-        {
-          id: 'AwsSolutions-APIG2',
-          reason: 'Requests are validated in each function with the zod schemas of schemas/, which also generate the OpenAPI document and name every bad field in a 400 problem+json; a second, gateway-side model would drift.',
-        },
-        {
-          id: 'AwsSolutions-COG4',
-          reason: 'Callers authenticate with JWTs of the administration’s identity provider, verified by the REQUEST Lambda authorizer (issuer, audience, JWKS); there is no Cognito user pool.',
-        },
-      ],
-    );
-    acknowledge(
-      this.api.deploymentStage,
-      [
-        {
-          id: 'AwsSolutions-APIG3',
-          reason: 'No WAF web ACL yet: stage and usage-plan throttling bound abuse; add a regional WAF ACL (rate-based rule) when the API gets a public custom domain.',
-        },
-      ],
-    );
+    acknowledge(this.api, [
+      {
+        id: 'AwsSolutions-APIG2',
+        reason:
+          'Requests are validated in each function with the zod schemas of schemas/, which also generate the OpenAPI document and name every bad field in a 400 problem+json; a second, gateway-side model would drift.',
+      },
+      {
+        id: 'AwsSolutions-COG4',
+        reason:
+          'Callers authenticate with JWTs of the administration’s identity provider, verified by the REQUEST Lambda authorizer (issuer, audience, JWKS); there is no Cognito user pool.',
+      },
+    ]);
+    acknowledge(this.api.deploymentStage, [
+      {
+        id: 'AwsSolutions-APIG3',
+        reason:
+          'No WAF web ACL yet: stage and usage-plan throttling bound abuse; add a regional WAF ACL (rate-based rule) when the API gets a public custom domain.',
+      },
+    ]);
 
     for (const g of GATEWAY_PROBLEMS) {
       this.api.addGatewayResponse(`Problem${g.type.responseType}`, {
         type: g.type,
         statusCode: String(g.status),
         responseHeaders: Object.fromEntries(
-          Object.entries({ 'Content-Type': 'application/problem+json', ...(g.headers ?? {}) }).map(([k, v]) => [k, `'${v}'`]),
+          Object.entries({ 'Content-Type': 'application/problem+json', ...(g.headers ?? {}) }).map(([k, v]) => [
+            k,
+            `'${v}'`,
+          ]),
         ),
         templates: { 'application/json': gatewayProblemBody(g.problem, g.status) },
       });
@@ -291,7 +315,11 @@ export class OneWindowStack extends Stack {
     const integrations = new Map<FunctionName, apigw.LambdaIntegration>();
     const integrationOf = (name: FunctionName) => {
       let i = integrations.get(name);
-      if (!i) integrations.set(name, (i = new apigw.LambdaIntegration(this.integrationTarget(name), { allowTestInvoke: false })));
+      if (!i)
+        integrations.set(
+          name,
+          (i = new apigw.LambdaIntegration(this.integrationTarget(name), { allowTestInvoke: false })),
+        );
       return i;
     };
     for (const route of routes as readonly Route[]) {
@@ -299,7 +327,8 @@ export class OneWindowStack extends Stack {
       const method = resource.addMethod(route.method, integrationOf(route.fn), this.methodAccess(route));
       // A function reached by name: its invoke permissions (under the method) need it to exist first.
       if (route.fn in FIXED_FUNCTION_NAMES)
-        for (const c of method.node.findAll()) if (c instanceof lambda.CfnPermission) c.node.addDependency(fn[route.fn]);
+        for (const c of method.node.findAll())
+          if (c instanceof lambda.CfnPermission) c.node.addDependency(fn[route.fn]);
       if (route.access.kind === 'public' || route.access.kind === 'apiKey')
         acknowledge(method, [
           {
@@ -332,7 +361,11 @@ export class OneWindowStack extends Stack {
         actions: ['apigateway:POST'],
         resources: [
           this.formatArn({ service: 'apigateway', account: '', resource: '/apikeys' }),
-          this.formatArn({ service: 'apigateway', account: '', resource: `/usageplans/${this.openDataPlan.usagePlanId}/keys` }),
+          this.formatArn({
+            service: 'apigateway',
+            account: '',
+            resource: `/usageplans/${this.openDataPlan.usagePlanId}/keys`,
+          }),
         ],
       }),
     );
@@ -350,13 +383,23 @@ export class OneWindowStack extends Stack {
     acknowledge(site, [
       {
         id: 'AwsSolutions-CFR3',
-        reason: 'CloudFront access logs record every visitor’s IP address; the project keeps personal data out of logs, and the portal is static public pages (API calls are logged by the API stage, without IPs).',
+        reason:
+          'CloudFront access logs record every visitor’s IP address; the project keeps personal data out of logs, and the portal is static public pages (API calls are logged by the API stage, without IPs).',
       },
-      { id: 'AwsSolutions-CFR1', reason: 'The portal publishes fee schedules and open data to anyone; restricting by country would defeat its purpose.' },
-      { id: 'AwsSolutions-CFR2', reason: 'Static, public, read-only pages from a private bucket via OAC; no forms or origins a WAF would protect. Revisit with a custom domain.' },
+      {
+        id: 'AwsSolutions-CFR1',
+        reason:
+          'The portal publishes fee schedules and open data to anyone; restricting by country would defeat its purpose.',
+      },
+      {
+        id: 'AwsSolutions-CFR2',
+        reason:
+          'Static, public, read-only pages from a private bucket via OAC; no forms or origins a WAF would protect. Revisit with a custom domain.',
+      },
       {
         id: 'AwsSolutions-CFR4',
-        reason: 'No custom domain yet: the default *.cloudfront.net certificate fixes the TLS floor at TLSv1 and ignores minimumProtocolVersion; set TLS_V1_2_2021 together with the domain certificate.',
+        reason:
+          'No custom domain yet: the default *.cloudfront.net certificate fixes the TLS floor at TLSv1 and ignores minimumProtocolVersion; set TLS_V1_2_2021 together with the domain certificate.',
       },
     ]);
     this.acknowledgeCdkHandlers();
@@ -372,7 +415,10 @@ export class OneWindowStack extends Stack {
       const why = 'CDK BucketDeployment handler (runs at deploy time only, never on a request)';
       if (handler)
         acknowledge(handler, [
-          { id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', reason: `${why}: writes its own logs.` },
+          {
+            id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+            reason: `${why}: writes its own logs.`,
+          },
           { id: 'AwsSolutions-L1', reason: `${why}: aws-cdk-lib chooses its runtime, not this project.` },
           ...['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*'].map((a) => ({
             id: `AwsSolutions-IAM5[Action::${a}]`,
@@ -386,7 +432,10 @@ export class OneWindowStack extends Stack {
             id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.siteBucket.node.defaultChild as CfnElement)}.Arn>/*]`,
             reason: `${why}: writes the portal files into the site bucket.`,
           },
-          { id: 'AwsSolutions-IAM5[Resource::*]', reason: `${why}: cloudfront:CreateInvalidation/GetInvalidation after an upload; CloudFront invalidations take no narrower resource in the CDK handler.` },
+          {
+            id: 'AwsSolutions-IAM5[Resource::*]',
+            reason: `${why}: cloudfront:CreateInvalidation/GetInvalidation after an upload; CloudFront invalidations take no narrower resource in the CDK handler.`,
+          },
         ]);
     }
 
@@ -409,16 +458,30 @@ export class OneWindowStack extends Stack {
       }).addAlarmAction(notify);
     for (const name of Object.keys(functions) as FunctionName[]) {
       const f = fn[name];
-      alarm(`${pascal(name)}Errors`, f.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }), `${name}: invocation errors`);
-      alarm(`${pascal(name)}Throttles`, f.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }), `${name}: throttled invocations`);
+      alarm(
+        `${pascal(name)}Errors`,
+        f.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+        `${name}: invocation errors`,
+      );
+      alarm(
+        `${pascal(name)}Throttles`,
+        f.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
+        `${name}: throttled invocations`,
+      );
     }
-    alarm('Api5xx', this.api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }), 'API: 5xx responses (no input may cause one)');
+    alarm(
+      'Api5xx',
+      this.api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
+      'API: 5xx responses (no input may cause one)',
+    );
     alarm(
       'AggregatorDlqMessages',
-      this.aggregatorDlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      this.aggregatorDlq.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
       'Payments stream batches the aggregator gave up on',
     );
-
   }
 
   private table(def: TableDef): dynamodb.Table {
@@ -434,7 +497,12 @@ export class OneWindowStack extends Stack {
       ...(def.ttlAttribute ? { timeToLiveAttribute: def.ttlAttribute } : {}),
     });
     for (const i of def.indexes)
-      t.addGlobalSecondaryIndex({ indexName: i.name, partitionKey: attr(i.pk), sortKey: attr(i.sk), projectionType: dynamodb.ProjectionType.ALL });
+      t.addGlobalSecondaryIndex({
+        indexName: i.name,
+        partitionKey: attr(i.pk),
+        sortKey: attr(i.sk),
+        projectionType: dynamodb.ProjectionType.ALL,
+      });
     return t;
   }
 
@@ -462,13 +530,24 @@ export class OneWindowStack extends Stack {
   private integrationTarget(name: FunctionName): lambda.IFunction {
     if (!(name in FIXED_FUNCTION_NAMES)) return this.functions[name];
     const byName = lambda.Function.fromFunctionAttributes(this, `${pascal(name)}ByName`, {
-      functionArn: this.formatArn({ service: 'lambda', resource: 'function', resourceName: this.fixedFunctionName(name), arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+      functionArn: this.formatArn({
+        service: 'lambda',
+        resource: 'function',
+        resourceName: this.fixedFunctionName(name),
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
       sameEnvironment: true,
     });
     return byName;
   }
 
-  private lambda(name: FunctionName, def: FunctionDef, entry: string, commonEnv: Record<string, string>, functionName?: string): NodejsFunction {
+  private lambda(
+    name: FunctionName,
+    def: FunctionDef,
+    entry: string,
+    commonEnv: Record<string, string>,
+    functionName?: string,
+  ): NodejsFunction {
     const id = `${pascal(name)}Function`;
     const logGroup = new logs.LogGroup(this, `${pascal(name)}Logs`, { retention: logs.RetentionDays.ONE_YEAR });
     const f = new NodejsFunction(this, id, {
@@ -482,7 +561,9 @@ export class OneWindowStack extends Stack {
       logGroup,
       environment: {
         ...commonEnv,
-        ...Object.fromEntries((Object.keys(def.tables) as TableName[]).map((t) => [tableEnvVar(t), this.tables[t].tableName])),
+        ...Object.fromEntries(
+          (Object.keys(def.tables) as TableName[]).map((t) => [tableEnvVar(t), this.tables[t].tableName]),
+        ),
         ...(sourceMapsAtRuntime ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
       },
       bundling: {
@@ -539,7 +620,8 @@ export class OneWindowStack extends Stack {
       acknowledge(notifications, [
         {
           id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-          reason: 'CDK handler that sets the statements bucket’s event notification at deploy time; its managed policy only writes its own logs.',
+          reason:
+            'CDK handler that sets the statements bucket’s event notification at deploy time; its managed policy only writes its own logs.',
         },
       ]);
     const cwRole = this.api.node.tryFindChild('CloudWatchRole');
@@ -547,7 +629,8 @@ export class OneWindowStack extends Stack {
       acknowledge(cwRole, [
         {
           id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-          reason: 'AmazonAPIGatewayPushToCloudWatchLogs is the AWS-documented role API Gateway needs to write this API’s execution and access logs.',
+          reason:
+            'AmazonAPIGatewayPushToCloudWatchLogs is the AWS-documented role API Gateway needs to write this API’s execution and access logs.',
         },
       ]);
   }

@@ -26,12 +26,17 @@ const versionFields = {
   effectiveTo: z.optional(BusinessDate),
 };
 
-const toAfterFrom = z.refine<{ effectiveFrom?: string; effectiveTo?: string }>((v) => !v.effectiveFrom || !v.effectiveTo || v.effectiveTo >= v.effectiveFrom, {
-  message: 'must not be before effectiveFrom',
-  path: ['effectiveTo'],
-});
+const toAfterFrom = z.refine<{ effectiveFrom?: string; effectiveTo?: string }>(
+  (v) => !v.effectiveFrom || !v.effectiveTo || v.effectiveTo >= v.effectiveFrom,
+  {
+    message: 'must not be before effectiveFrom',
+    path: ['effectiveTo'],
+  },
+);
 
-export const CreateFeeItem = z.strictObject({ code: FeeCode, departmentId: DepartmentId, ...versionFields }).check(toAfterFrom, z.meta({ id: 'CreateFeeItem' }));
+export const CreateFeeItem = z
+  .strictObject({ code: FeeCode, departmentId: DepartmentId, ...versionFields })
+  .check(toAfterFrom, z.meta({ id: 'CreateFeeItem' }));
 export type CreateFeeItem = z.infer<typeof CreateFeeItem>;
 
 export const NewFeeItemVersion = z.strictObject(versionFields).check(toAfterFrom, z.meta({ id: 'NewFeeItemVersion' }));
@@ -63,9 +68,17 @@ export const catalogDocs = lazily(() => {
       publishedAt: z.string(),
     })
     .check(z.meta({ id: 'FeeItem', description: 'One immutable version of a fee item' }));
-  const FeeItemHistory = z.object({ current: z.nullable(FeeItem), versions: z.array(FeeItem) }).check(z.meta({ id: 'FeeItemHistory' }));
+  const FeeItemHistory = z
+    .object({ current: z.nullable(FeeItem), versions: z.array(FeeItem) })
+    .check(z.meta({ id: 'FeeItemHistory' }));
   const routes: RouteDocs = {
-    'POST /v1/departments': { summary: 'Register a charging department', body: Department, response: Department, status: 201, problems: ['department-exists'] },
+    'POST /v1/departments': {
+      summary: 'Register a charging department',
+      body: Department,
+      response: Department,
+      status: 201,
+      problems: ['department-exists'],
+    },
     'GET /v1/departments': { summary: 'List departments', response: z.omit(listOf(Department), { nextCursor: true }) },
     'POST /v1/fee-items': {
       summary: 'Publish a new fee item (version 1)',
@@ -74,10 +87,28 @@ export const catalogDocs = lazily(() => {
       status: 201,
       problems: ['fee-item-exists', 'department-unknown', 'retroactive-change'],
     },
-    'GET /v1/fee-items': { summary: 'The fee items in force on a date', query: FeeItemsQuery, response: listOf(FeeItem) },
-    'GET /v1/fee-items/{code}': { summary: 'A fee item with every version', response: FeeItemHistory, problems: ['not-found'] },
-    'PUT /v1/fee-items/{code}': { summary: 'Publish a new version', body: NewFeeItemVersion, response: FeeItem, problems: ['retroactive-change', 'not-found'] },
-    'POST /v1/fee-items/{code}/retire': { summary: 'Retire a fee item from a date', body: RetireFeeItem, response: FeeItem, problems: ['retroactive-change', 'fee-item-retired'] },
+    'GET /v1/fee-items': {
+      summary: 'The fee items in force on a date',
+      query: FeeItemsQuery,
+      response: listOf(FeeItem),
+    },
+    'GET /v1/fee-items/{code}': {
+      summary: 'A fee item with every version',
+      response: FeeItemHistory,
+      problems: ['not-found'],
+    },
+    'PUT /v1/fee-items/{code}': {
+      summary: 'Publish a new version',
+      body: NewFeeItemVersion,
+      response: FeeItem,
+      problems: ['retroactive-change', 'not-found'],
+    },
+    'POST /v1/fee-items/{code}/retire': {
+      summary: 'Retire a fee item from a date',
+      body: RetireFeeItem,
+      response: FeeItem,
+      problems: ['retroactive-change', 'fee-item-retired'],
+    },
   };
   return { schemas: { FeeItem, FeeItemHistory }, routes };
 });

@@ -13,7 +13,12 @@ z.config(en());
 /** Integer fen (CNY minor unit). Never a float; bounded so sums stay exact in a JS number. */
 export const Fen = z
   .number()
-  .check(z.int('must be an integer number of fen'), z.gte(0), z.lte(1_000_000_000_000, 'too large'), z.meta({ description: 'Amount in fen (1/100 CNY), an integer' }));
+  .check(
+    z.int('must be an integer number of fen'),
+    z.gte(0),
+    z.lte(1_000_000_000_000, 'too large'),
+    z.meta({ description: 'Amount in fen (1/100 CNY), an integer' }),
+  );
 export const PositiveFen = Fen.check(z.refine((n) => n > 0, 'must be positive'));
 
 export const BusinessDate = z.string().check(
@@ -27,12 +32,17 @@ export const BusinessDate = z.string().check(
 
 export const Timestamp = z.string().check(z.meta({ description: 'ISO 8601 UTC timestamp' }));
 
-export const DepartmentId = z.string().check(z.regex(/^[A-Z][A-Z0-9]{1,15}$/, 'must be 2-16 upper-case letters or digits, starting with a letter'));
+export const DepartmentId = z
+  .string()
+  .check(z.regex(/^[A-Z][A-Z0-9]{1,15}$/, 'must be 2-16 upper-case letters or digits, starting with a letter'));
 
-export const FeeCode = z.string().check(z.regex(/^[A-Z0-9][A-Z0-9-]{1,31}$/, 'must be 2-32 upper-case letters, digits or dashes'));
+export const FeeCode = z
+  .string()
+  .check(z.regex(/^[A-Z0-9][A-Z0-9-]{1,31}$/, 'must be 2-32 upper-case letters, digits or dashes'));
 
 /** Trimmed, non-empty text of at most `max` characters. */
-export const text = (max: number, required?: string) => z.string().check(z.trim(), z.minLength(1, required), z.maxLength(max));
+export const text = (max: number, required?: string) =>
+  z.string().check(z.trim(), z.minLength(1, required), z.maxLength(max));
 
 export const Limit = z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(500)), 50);
 
@@ -40,7 +50,8 @@ export const Cursor = z.string().check(z.maxLength(2048));
 
 export const ListQuery = z.strictObject({ limit: z.optional(Limit), cursor: z.optional(Cursor) });
 
-export const listOf = <T extends z.ZodMiniType>(item: T) => z.object({ items: z.array(item), nextCursor: z.nullable(z.string()) });
+export const listOf = <T extends z.ZodMiniType>(item: T) =>
+  z.object({ items: z.array(item), nextCursor: z.nullable(z.string()) });
 
 /** Built on first use: only the OpenAPI document reads it. */
 export const Problem = lazily(() =>

@@ -22,7 +22,12 @@ export const CreateResolution = z.strictObject({
   note: text(1000, 'a note is required'),
 });
 
-export const DIFFERENCE_KINDS = ['payment-missing-in-bank', 'bank-line-missing-in-ledger', 'amount-mismatch', 'duplicate'] as const;
+export const DIFFERENCE_KINDS = [
+  'payment-missing-in-bank',
+  'bank-line-missing-in-ledger',
+  'amount-mismatch',
+  'duplicate',
+] as const;
 
 export const ReconciliationParams = z.strictObject({ id: Id });
 
@@ -40,10 +45,15 @@ export const CreateExpenditure = z.strictObject({
   purpose: text(500),
 });
 
-export const SeparationQuery = z.strictObject({ from: BusinessDate, to: BusinessDate, department: z.optional(DepartmentId) }).check(
-  z.refine((q) => q.from <= q.to, { path: ['to'], message: 'must not be before from' }),
-  z.refine((q) => (Date.parse(q.to) - Date.parse(q.from)) / 86_400_000 <= 366, { path: ['to'], message: 'a report spans at most 366 days' }),
-);
+export const SeparationQuery = z
+  .strictObject({ from: BusinessDate, to: BusinessDate, department: z.optional(DepartmentId) })
+  .check(
+    z.refine((q) => q.from <= q.to, { path: ['to'], message: 'must not be before from' }),
+    z.refine((q) => (Date.parse(q.to) - Date.parse(q.from)) / 86_400_000 <= 366, {
+      path: ['to'],
+      message: 'a report spans at most 366 days',
+    }),
+  );
 
 const described = (description: string) => z.meta({ description });
 
@@ -65,8 +75,12 @@ export const financeDocs = lazily(() => {
       note: z.string(),
       decidedBy: z.string().check(described('subject of the finance user who decided')),
       decidedAt: Timestamp,
-      adjustmentTxId: z.nullable(z.string()).check(described('the balanced ledger adjustment it posted, if it moves money')),
-      inheritedFrom: z.optional(z.string()).check(described('set when carried over from an earlier run of the same day')),
+      adjustmentTxId: z
+        .nullable(z.string())
+        .check(described('the balanced ledger adjustment it posted, if it moves money')),
+      inheritedFrom: z
+        .optional(z.string())
+        .check(described('set when carried over from an earlier run of the same day')),
     })
     .check(z.meta({ id: 'Resolution' }));
 
@@ -158,16 +172,28 @@ export const financeDocs = lazily(() => {
     .check(z.meta({ id: 'SeparationRow' }));
 
   const SeparationCheck = z
-    .object({ name: z.string(), ok: z.boolean(), result: z.enum(['pass', 'fail']), detail: z.string().check(described('what was verified, and what violated it')) })
+    .object({
+      name: z.string(),
+      ok: z.boolean(),
+      result: z.enum(['pass', 'fail']),
+      detail: z.string().check(described('what was verified, and what violated it')),
+    })
     .check(z.meta({ id: 'SeparationCheck' }));
 
   const SeparationReport = z
-    .object({ from: BusinessDate, to: BusinessDate, rows: z.array(SeparationRow), checks: z.array(SeparationCheck), transactions: z.int() })
+    .object({
+      from: BusinessDate,
+      to: BusinessDate,
+      rows: z.array(SeparationRow),
+      checks: z.array(SeparationCheck),
+      transactions: z.int(),
+    })
     .check(z.meta({ id: 'SeparationReport' }));
 
   const routes: RouteDocs = {
     'POST /v1/bank-statements': {
-      summary: 'Import the agent bank’s statement CSV (header bankRef,valueDate,amount,channel,noticeNo,windowId; amounts in yuan with two decimals)',
+      summary:
+        'Import the agent bank’s statement CSV (header bankRef,valueDate,amount,channel,noticeNo,windowId; amounts in yuan with two decimals)',
       bodyType: 'text/csv',
       query: StatementQuery,
       response: StatementSummary,
@@ -181,16 +207,28 @@ export const financeDocs = lazily(() => {
       status: 201,
       problems: ['statement-unknown', 'day-closed', 'concurrent-update'],
     },
-    'GET /v1/reconciliations/{id}': { summary: 'A reconciliation run with its differences and resolutions', response: Reconciliation, problems: ['not-found'] },
+    'GET /v1/reconciliations/{id}': {
+      summary: 'A reconciliation run with its differences and resolutions',
+      response: Reconciliation,
+      problems: ['not-found'],
+    },
     'POST /v1/reconciliations/{id}/resolutions': {
       summary: 'Record finance’s decision on one difference; suspense and write-off post a balanced adjustment',
       body: CreateResolution,
       response: Resolution,
       status: 201,
-      problems: ['not-found', 'difference-unknown', 'difference-already-resolved', 'reconciliation-closed', 'reconciliation-superseded', 'day-closed'],
+      problems: [
+        'not-found',
+        'difference-unknown',
+        'difference-already-resolved',
+        'reconciliation-closed',
+        'reconciliation-superseded',
+        'day-closed',
+      ],
     },
     'POST /v1/reconciliations/{id}/accept': {
-      summary: 'Settle the day’s matched money into the fiscal special account and close the business day (signed Merkle root)',
+      summary:
+        'Settle the day’s matched money into the fiscal special account and close the business day (signed Merkle root)',
       headers: [
         idempotencyKeyHeader(
           false,
@@ -220,5 +258,16 @@ export const financeDocs = lazily(() => {
       response: SeparationReport,
     },
   };
-  return { schemas: { StatementSummary, Resolution, Reconciliation, AcceptResult, BudgetAllocation, Expenditure, SeparationReport }, routes };
+  return {
+    schemas: {
+      StatementSummary,
+      Resolution,
+      Reconciliation,
+      AcceptResult,
+      BudgetAllocation,
+      Expenditure,
+      SeparationReport,
+    },
+    routes,
+  };
 });

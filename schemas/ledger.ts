@@ -16,7 +16,12 @@ export const DayParams = z.strictObject({ date: BusinessDate });
 /** A closed day's signed Merkle root; built on first use (responses are documented, not validated). */
 export const DayProof = lazily(() =>
   z
-    .object({ date: BusinessDate, root: z.string(), count: z.int(), signature: z.string().check(z.meta({ description: 'compact JWS over {date, root, count}' })) })
+    .object({
+      date: BusinessDate,
+      root: z.string(),
+      count: z.int(),
+      signature: z.string().check(z.meta({ description: 'compact JWS over {date, root, count}' })),
+    })
     .check(z.meta({ id: 'DayProof' })),
 );
 
@@ -54,14 +59,25 @@ export const ledgerDocs = lazily(() => {
     .object({ ok: z.boolean(), root: z.string(), count: z.int(), problems: z.array(z.string()) })
     .check(z.meta({ id: 'DayVerification' }));
   const routes: RouteDocs = {
-    'GET /v1/ledger/trial-balance': { summary: 'Trial balance of every account as of a business date', query: TrialBalanceQuery, response: TrialBalance },
+    'GET /v1/ledger/trial-balance': {
+      summary: 'Trial balance of every account as of a business date',
+      query: TrialBalanceQuery,
+      response: TrialBalance,
+    },
     'GET /v1/ledger/transactions': {
       summary: 'Ledger transactions of a business day, optionally those touching one account',
       query: TransactionsQuery,
       response: z.object({ items: z.array(LedgerTransaction), nextCursor: z.nullable(z.string()) }),
     },
-    'GET /v1/ledger/days/{date}/proof': { summary: 'The signed Merkle root of a closed day', response: DayProof(), problems: ['not-found'] },
-    'GET /v1/ledger/days/{date}/verify': { summary: 'Recompute a day’s Merkle root and compare it with the stored proof', response: DayVerification },
+    'GET /v1/ledger/days/{date}/proof': {
+      summary: 'The signed Merkle root of a closed day',
+      response: DayProof(),
+      problems: ['not-found'],
+    },
+    'GET /v1/ledger/days/{date}/verify': {
+      summary: 'Recompute a day’s Merkle root and compare it with the stored proof',
+      response: DayVerification,
+    },
   };
   return { schemas: { LedgerTransaction, TrialBalance, DayVerification }, routes };
 });

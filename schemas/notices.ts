@@ -19,7 +19,11 @@ export const Payer = z
   .check(
     z.superRefine((p, ctx) => {
       if (p.idType === 'resident-id' && !isValidResidentId(p.idNumber))
-        ctx.addIssue({ code: 'custom', path: ['idNumber'], message: 'not a valid resident ID number (18 characters, GB 11643 check digit)' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['idNumber'],
+          message: 'not a valid resident ID number (18 characters, GB 11643 check digit)',
+        });
     }),
     z.meta({ id: 'Payer' }),
   );
@@ -29,7 +33,14 @@ export type Payer = z.infer<typeof Payer>;
 export const NoticeLineRequest = z.strictObject({
   feeCode: FeeCode,
   quantity: z.optional(
-    z.number().check(z.int('must be an integer'), z.gte(1), z.lte(100_000), z.meta({ description: 'units (default 1); a fixed-price item costs its amount per unit too' })),
+    z
+      .number()
+      .check(
+        z.int('must be an integer'),
+        z.gte(1),
+        z.lte(100_000),
+        z.meta({ description: 'units (default 1); a fixed-price item costs its amount per unit too' }),
+      ),
   ),
 });
 
@@ -56,7 +67,10 @@ export const NoticeListQuery = z
   .check(
     z.refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'must not be before from', path: ['to'] }),
     // Finance's listing walks month partitions: one year at most per query keeps a page's reads bounded.
-    z.refine((q) => !q.from || !q.to || Date.parse(q.to) - Date.parse(q.from) <= 366 * 86_400_000, { message: 'at most 366 days after from', path: ['to'] }),
+    z.refine((q) => !q.from || !q.to || Date.parse(q.to) - Date.parse(q.from) <= 366 * 86_400_000, {
+      message: 'at most 366 days after from',
+      path: ['to'],
+    }),
   );
 
 export const CancelNotice = z.strictObject({ reason: text(500) }).check(z.meta({ id: 'CancelNotice' }));
@@ -64,14 +78,28 @@ export const CancelNotice = z.strictObject({ reason: text(500) }).check(z.meta({
 /** Response shapes and the route docs: built on first use (OpenAPI document, tests), not at cold start. */
 export const noticesDocs = lazily(() => {
   const NoticeLine = z
-    .object({ feeCode: FeeCode, feeVersion: z.int(), name: z.string(), quantity: z.int(), unitAmount: Fen, amount: Fen })
+    .object({
+      feeCode: FeeCode,
+      feeVersion: z.int(),
+      name: z.string(),
+      quantity: z.int(),
+      unitAmount: Fen,
+      amount: Fen,
+    })
     .check(z.meta({ id: 'NoticeLine' }));
   const Notice = z
     .object({
       noticeNo: NoticeNo,
-      checkCode: z.optional(z.string()).check(z.meta({ description: 'shown to the issuing department, clerk and finance; never in the payer view' })),
+      checkCode: z
+        .optional(z.string())
+        .check(z.meta({ description: 'shown to the issuing department, clerk and finance; never in the payer view' })),
       departmentId: DepartmentId,
-      payer: z.object({ name: z.string(), idType: z.enum(ID_TYPES), idNumber: z.string(), phone: z.optional(z.string()) }),
+      payer: z.object({
+        name: z.string(),
+        idType: z.enum(ID_TYPES),
+        idNumber: z.string(),
+        phone: z.optional(z.string()),
+      }),
       lines: z.array(NoticeLine),
       total: Fen,
       currency: z.literal('CNY'),
@@ -83,7 +111,12 @@ export const noticesDocs = lazily(() => {
       cancelledAt: z.optional(z.string()),
       cancelReason: z.optional(z.string()),
     })
-    .check(z.meta({ id: 'Notice', description: 'Full view for the issuing department, clerk and finance; the payer view masks payer fields' }));
+    .check(
+      z.meta({
+        id: 'Notice',
+        description: 'Full view for the issuing department, clerk and finance; the payer view masks payer fields',
+      }),
+    );
   const routes: RouteDocs = {
     'POST /v1/notices': {
       summary: 'Issue a payment notice (缴款通知书) priced from the catalog',

@@ -28,22 +28,43 @@ const allDocs = (): RouteDocs => ({
 const components: Record<string, unknown> = {};
 
 const jsonSchema = (s: $ZodType, io: 'input' | 'output') => {
-  const { $schema: _s, $defs, ...rest } = z.toJSONSchema(s, { target: 'draft-2020-12', io, unrepresentable: 'any', reused: 'inline' }) as Record<string, unknown>;
+  const {
+    $schema: _s,
+    $defs,
+    ...rest
+  } = z.toJSONSchema(s, { target: 'draft-2020-12', io, unrepresentable: 'any', reused: 'inline' }) as Record<
+    string,
+    unknown
+  >;
   const suffix = io === 'input' ? 'Input' : '';
   const rewrite = (v: unknown): unknown =>
-    JSON.parse(JSON.stringify(v).replace(/"#\/\$defs\/([^"]+)"/g, (_m, id: string) => `"#/components/schemas/${id}${suffix}"`));
-  for (const [id, def] of Object.entries(($defs ?? {}) as Record<string, unknown>)) components[id + suffix] ??= rewrite(def);
+    JSON.parse(
+      JSON.stringify(v).replace(/"#\/\$defs\/([^"]+)"/g, (_m, id: string) => `"#/components/schemas/${id}${suffix}"`),
+    );
+  for (const [id, def] of Object.entries(($defs ?? {}) as Record<string, unknown>))
+    components[id + suffix] ??= rewrite(def);
   return rewrite(rest) as Record<string, unknown>;
 };
 
 const queryParameters = (q: $ZodType | undefined) => {
   if (!q) return [];
   const schema = jsonSchema(q, 'input') as { properties?: Record<string, unknown>; required?: string[] };
-  return Object.entries(schema.properties ?? {}).map(([name, s]) => ({ name, in: 'query', required: schema.required?.includes(name) ?? false, schema: s }));
+  return Object.entries(schema.properties ?? {}).map(([name, s]) => ({
+    name,
+    in: 'query',
+    required: schema.required?.includes(name) ?? false,
+    schema: s,
+  }));
 };
 
 const headerParameters = (doc: RouteDoc | undefined) =>
-  (doc?.headers ?? []).map((h) => ({ name: h.name, in: 'header', required: h.required, description: h.description, schema: jsonSchema(h.schema, 'input') }));
+  (doc?.headers ?? []).map((h) => ({
+    name: h.name,
+    in: 'header',
+    required: h.required,
+    description: h.description,
+    schema: jsonSchema(h.schema, 'input'),
+  }));
 
 function security(route: Route) {
   switch (route.access.kind) {
@@ -66,7 +87,8 @@ function operation(route: Route, doc: RouteDoc | undefined) {
     [status]: { description: 'Success', ...body },
     '400': { description: 'validation-failed', content: problemRef },
   };
-  for (const alt of doc?.alsoStatus ?? []) responses[String(alt.status)] = { description: alt.description, ...(alt.sameBody ? body : {}) };
+  for (const alt of doc?.alsoStatus ?? [])
+    responses[String(alt.status)] = { description: alt.description, ...(alt.sameBody ? body : {}) };
   for (const slug of doc?.problems ?? []) {
     const p = problemTypes[slug as keyof typeof problemTypes];
     if (!p) continue;
@@ -79,7 +101,12 @@ function operation(route: Route, doc: RouteDoc | undefined) {
     responses['401'] ??= { description: 'unauthorized', content: problemRef };
     responses['403'] ??= { description: 'forbidden', content: problemRef };
   }
-  const pathParams = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+  const pathParams = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+    name: m[1],
+    in: 'path',
+    required: true,
+    schema: { type: 'string' },
+  }));
   const bodyType = doc?.bodyType ?? route.bodyType;
   return {
     operationId: `${route.method.toLowerCase()}${route.path.replace(/[{}]/g, '').replace(/[^a-zA-Z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
@@ -91,7 +118,10 @@ function operation(route: Route, doc: RouteDoc | undefined) {
       ? {
           requestBody: {
             required: true,
-            content: bodyType === 'text/csv' ? { 'text/csv': { schema: { type: 'string' } } } : { 'application/json': { schema: doc?.body ? jsonSchema(doc.body, 'input') : {} } },
+            content:
+              bodyType === 'text/csv'
+                ? { 'text/csv': { schema: { type: 'string' } } }
+                : { 'application/json': { schema: doc?.body ? jsonSchema(doc.body, 'input') : {} } },
           },
         }
       : {}),

@@ -7,7 +7,12 @@ import { lazily, type RouteDocs } from './docs';
  * Row shapes are described per dataset by a Frictionless Table Schema (functions/opendata/domain/datasets.ts),
  * which is itself served; here they are open objects.
  */
-export const DATASET_IDS = ['fee-catalog', 'monthly-collections', 'daily-channel-volume', 'notice-to-payment-time'] as const;
+export const DATASET_IDS = [
+  'fee-catalog',
+  'monthly-collections',
+  'daily-channel-volume',
+  'notice-to-payment-time',
+] as const;
 export type DatasetId = (typeof DATASET_IDS)[number];
 
 export const ApiKeyRequest = z
@@ -16,7 +21,12 @@ export const ApiKeyRequest = z
     email: z.email('must be an e-mail address').check(z.maxLength(254)),
     purpose: text(1000),
   })
-  .check(z.meta({ id: 'ApiKeyRequest', description: 'The e-mail is kept to contact the consumer; it is never logged nor published' }));
+  .check(
+    z.meta({
+      id: 'ApiKeyRequest',
+      description: 'The e-mail is kept to contact the consumer; it is never logged nor published',
+    }),
+  );
 export type ApiKeyRequest = z.infer<typeof ApiKeyRequest>;
 
 /** Paging and release selection; every other query parameter filters on a field of the Table Schema. */
@@ -50,7 +60,11 @@ export const opendataDocs = lazily(() => {
       id: z.string(),
       datasetId: z.enum(DATASET_IDS),
       publishedAt: z.string(),
-      sha256: z.string().check(z.meta({ description: 'SHA-256 (hex) of the rows as JSON lines, in key order, fields in Table Schema order' })),
+      sha256: z.string().check(
+        z.meta({
+          description: 'SHA-256 (hex) of the rows as JSON lines, in key order, fields in Table Schema order',
+        }),
+      ),
       rowCount: z.int(),
       disclosure: DisclosureReport,
       periodsUpTo: z.nullable(z.string()).check(z.meta({ description: 'The last completed month the release covers' })),
@@ -83,13 +97,31 @@ export const opendataDocs = lazily(() => {
   });
 
   const routes: RouteDocs = {
-    'POST /v1/open/keys': { summary: 'Sign up for an open-data API key (shown once)', body: ApiKeyRequest, response: ApiKeyIssued, status: 201, problems: ['rate-limited'] },
+    'POST /v1/open/keys': {
+      summary: 'Sign up for an open-data API key (shown once)',
+      body: ApiKeyRequest,
+      response: ApiKeyIssued,
+      status: 201,
+      problems: ['rate-limited'],
+    },
     'GET /v1/open/data.json': { summary: 'The dataset catalog as DCAT-US 1.1 (Project Open Data data.json)' },
-    'GET /v1/open/datasets': { summary: 'The open datasets', response: z.omit(listOf(DatasetSummary), { nextCursor: true }), problems: ['api-key-required', 'rate-limited'] },
-    'GET /v1/open/datasets/{id}': { summary: 'A dataset: metadata, Table Schema and releases', response: DatasetDetail, problems: ['api-key-required', 'dataset-unknown', 'rate-limited'] },
-    'GET /v1/open/datasets/{id}/datapackage.json': { summary: 'The dataset as a Frictionless Data Package v2', problems: ['dataset-unknown'] },
+    'GET /v1/open/datasets': {
+      summary: 'The open datasets',
+      response: z.omit(listOf(DatasetSummary), { nextCursor: true }),
+      problems: ['api-key-required', 'rate-limited'],
+    },
+    'GET /v1/open/datasets/{id}': {
+      summary: 'A dataset: metadata, Table Schema and releases',
+      response: DatasetDetail,
+      problems: ['api-key-required', 'dataset-unknown', 'rate-limited'],
+    },
+    'GET /v1/open/datasets/{id}/datapackage.json': {
+      summary: 'The dataset as a Frictionless Data Package v2',
+      problems: ['dataset-unknown'],
+    },
     'GET /v1/open/datasets/{id}/rows': {
-      summary: 'Rows of a release (latest by default): JSON, or CSV with Accept: text/csv; keyset pages; filters on any field',
+      summary:
+        'Rows of a release (latest by default): JSON, or CSV with Accept: text/csv; keyset pages; filters on any field',
       query: RowsControl,
       response: RowsPage,
       alsoStatus: [{ status: 304, description: 'Not modified: If-None-Match named the current ETag' }],
@@ -105,7 +137,9 @@ export const opendataDocs = lazily(() => {
       summary: 'Publish new releases of every dataset now',
       response: PublishResult,
       status: 201,
-      alsoStatus: [{ status: 200, description: 'Nothing changed since the last publication (published: false)', sameBody: true }],
+      alsoStatus: [
+        { status: 200, description: 'Nothing changed since the last publication (published: false)', sameBody: true },
+      ],
       problems: ['disclosure-unresolved'],
     },
   };

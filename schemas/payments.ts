@@ -15,13 +15,19 @@ export const PayNotices = z
     ),
     channel: Channel,
     amount: PositiveFen,
-    bankRef: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(64), z.regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces'))),
+    bankRef: z.optional(
+      z
+        .string()
+        .check(z.trim(), z.minLength(1), z.maxLength(64), z.regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')),
+    ),
     checkCodes: z.optional(z.record(z.string(), z.string().check(z.maxLength(64)))),
   })
   .check(
     z.superRefine((p, ctx) => {
-      if (p.channel === 'cash' && p.bankRef !== undefined) ctx.addIssue({ code: 'custom', path: ['bankRef'], message: 'cash payments carry no bankRef' });
-      if (p.channel !== 'cash' && p.bankRef === undefined) ctx.addIssue({ code: 'custom', path: ['bankRef'], message: `required for ${p.channel}` });
+      if (p.channel === 'cash' && p.bankRef !== undefined)
+        ctx.addIssue({ code: 'custom', path: ['bankRef'], message: 'cash payments carry no bankRef' });
+      if (p.channel !== 'cash' && p.bankRef === undefined)
+        ctx.addIssue({ code: 'custom', path: ['bankRef'], message: `required for ${p.channel}` });
     }),
     z.meta({ id: 'PayNotices' }),
   );
@@ -44,7 +50,10 @@ export const ReceiptLookupQuery = z.strictObject({ checkCode: z.optional(z.strin
 
 export const VerifyReceipt = z
   .union([
-    z.strictObject({ receiptNo: z.string().check(z.minLength(1), z.maxLength(64)), checkCode: z.string().check(z.minLength(1), z.maxLength(64)) }),
+    z.strictObject({
+      receiptNo: z.string().check(z.minLength(1), z.maxLength(64)),
+      checkCode: z.string().check(z.minLength(1), z.maxLength(64)),
+    }),
     z.strictObject({ jws: z.string().check(z.minLength(1), z.maxLength(20_000)) }),
   ])
   .check(z.meta({ id: 'VerifyReceipt' }));
@@ -52,7 +61,14 @@ export const VerifyReceipt = z
 /** Response shapes and the route docs: built on first use (OpenAPI document, tests), not at cold start. */
 export const paymentsDocs = lazily(() => {
   const ReceiptLine = z
-    .object({ noticeNo: NoticeNo, departmentId: DepartmentId, feeCode: FeeCode, name: z.string(), quantity: z.int(), amount: Fen })
+    .object({
+      noticeNo: NoticeNo,
+      departmentId: DepartmentId,
+      feeCode: FeeCode,
+      name: z.string(),
+      quantity: z.int(),
+      amount: Fen,
+    })
     .check(z.meta({ id: 'ReceiptLine' }));
 
   /** What the JWS signs: the receipt without `jws` and `status` (the status changes; the document does not). */
@@ -74,7 +90,11 @@ export const paymentsDocs = lazily(() => {
   const Receipt = z
     .extend(ReceiptPayload, {
       status: z.enum(RECEIPT_STATUSES),
-      jws: z.string().check(z.meta({ description: 'compact JWS (ES256, kid in the header) over the receipt without jws and status' })),
+      jws: z
+        .string()
+        .check(
+          z.meta({ description: 'compact JWS (ES256, kid in the header) over the receipt without jws and status' }),
+        ),
     })
     .check(z.meta({ id: 'Receipt' }));
 
@@ -95,7 +115,16 @@ export const paymentsDocs = lazily(() => {
     refundedAmount: Fen,
     ...paymentHowWhen,
     receiptNo: z.string(),
-    lines: z.array(z.object({ noticeNo: NoticeNo, departmentId: DepartmentId, feeCode: FeeCode, feeVersion: z.int(), quantity: z.int(), amount: Fen })),
+    lines: z.array(
+      z.object({
+        noticeNo: NoticeNo,
+        departmentId: DepartmentId,
+        feeCode: FeeCode,
+        feeVersion: z.int(),
+        quantity: z.int(),
+        amount: Fen,
+      }),
+    ),
   };
   const PaymentSummary = z.object(paymentSummaryFields).check(z.meta({ id: 'PaymentSummary' }));
   // From the fields, not z.extend(PaymentSummary): extending would carry PaymentSummary's id along.
@@ -143,18 +172,43 @@ export const paymentsDocs = lazily(() => {
         'unauthorized',
       ],
     },
-    'GET /v1/payments': { summary: 'Payments of a business day', query: PaymentsQuery, response: z.object({ items: z.array(PaymentSummary), nextCursor: z.nullable(z.string()) }) },
-    'GET /v1/payments/{paymentId}': { summary: 'One payment with its receipt (current status)', response: PaymentDetail, problems: ['not-found'] },
+    'GET /v1/payments': {
+      summary: 'Payments of a business day',
+      query: PaymentsQuery,
+      response: z.object({ items: z.array(PaymentSummary), nextCursor: z.nullable(z.string()) }),
+    },
+    'GET /v1/payments/{paymentId}': {
+      summary: 'One payment with its receipt (current status)',
+      response: PaymentDetail,
+      problems: ['not-found'],
+    },
     'POST /v1/payments/{paymentId}/refunds': {
       summary: 'Refund part or all of a payment (Idempotency-Key required): a reversing transaction and a red receipt',
       body: RefundRequest,
       headers: [idempotencyKeyHeader(true)],
       response: Refund,
       status: 201,
-      problems: ['idempotency-key-required', 'refund-exceeds-payment', 'not-found', 'idempotency-key-reused', 'idempotency-in-progress', 'day-closed'],
+      problems: [
+        'idempotency-key-required',
+        'refund-exceeds-payment',
+        'not-found',
+        'idempotency-key-reused',
+        'idempotency-in-progress',
+        'day-closed',
+      ],
     },
-    'GET /v1/receipts/{receiptNo}': { summary: 'A receipt, with its check code', query: ReceiptLookupQuery, response: Receipt, problems: ['not-found', 'rate-limited'] },
-    'POST /v1/receipts/verify': { summary: 'Verify a receipt by number and check code, or by its JWS', body: VerifyReceipt, response: Verification, problems: ['rate-limited'] },
+    'GET /v1/receipts/{receiptNo}': {
+      summary: 'A receipt, with its check code',
+      query: ReceiptLookupQuery,
+      response: Receipt,
+      problems: ['not-found', 'rate-limited'],
+    },
+    'POST /v1/receipts/verify': {
+      summary: 'Verify a receipt by number and check code, or by its JWS',
+      body: VerifyReceipt,
+      response: Verification,
+      problems: ['rate-limited'],
+    },
     'GET /v1/.well-known/jwks.json': { summary: 'The public keys that sign receipts', response: Jwks },
   };
   return { schemas: { ReceiptPayload, Receipt, Payment }, routes };

@@ -63,11 +63,22 @@ function* baselineCsv(text: Iterable<string>): Generator<StatementLine> {
     if (++row === 1) continue;
     const f = s.split(',');
     const [yuan, fen] = f[2]!.split('.');
-    yield { row, bankRef: f[0] || null, valueDate: f[1]!, amount: Number(yuan! + fen!), channel: f[3] as StatementLine['channel'], noticeNo: f[4] || null, windowId: f[5] || null };
+    yield {
+      row,
+      bankRef: f[0] || null,
+      valueDate: f[1]!,
+      amount: Number(yuan! + fen!),
+      channel: f[3] as StatementLine['channel'],
+      noticeNo: f[4] || null,
+      windowId: f[5] || null,
+    };
   }
 }
 
-async function projectRun(ps: Iterable<PaymentForMatching>, ls: AsyncIterable<StatementLine[]> | Iterable<StatementLine>) {
+async function projectRun(
+  ps: Iterable<PaymentForMatching>,
+  ls: AsyncIterable<StatementLine[]> | Iterable<StatementLine>,
+) {
   const index = new PaymentIndex();
   for (const p of ps) index.add(p);
   const afterIndex = process.memoryUsage().heapUsed;
@@ -106,7 +117,8 @@ if (impl === 'baseline') {
   result = baselineJoin(sampled(generatePayments(payments)), ls);
 } else {
   const errors: FieldError[] = [];
-  const ls = mode === 'csv' ? parseStatement(sampled(generateCsvLines(shape)), errors) : sampled(generateStatement(shape));
+  const ls =
+    mode === 'csv' ? parseStatement(sampled(generateCsvLines(shape)), errors) : sampled(generateStatement(shape));
   result = await projectRun(sampled(generatePayments(payments)), ls);
   if (errors.length) throw new Error(`generated CSV did not parse: ${JSON.stringify(errors.slice(0, 3))}`);
 }

@@ -34,7 +34,13 @@ export function paymentOf(i: number, payments: number): PaymentForMatching {
   const cash = i >= payments - CASH;
   return cash
     ? { paymentId: `P${i}`, channel: 'cash', amount: amountOf(i), bankRef: null, windowId: `W${i % WINDOWS}` }
-    : { paymentId: `P${i}`, channel: NON_CASH[i % 3]!, amount: amountOf(i), bankRef: `B${i.toString(36).toUpperCase()}`, windowId: null };
+    : {
+        paymentId: `P${i}`,
+        channel: NON_CASH[i % 3]!,
+        amount: amountOf(i),
+        bankRef: `B${i.toString(36).toUpperCase()}`,
+        windowId: null,
+      };
 }
 
 export function* generatePayments(payments: number): Generator<PaymentForMatching> {
@@ -87,14 +93,25 @@ export function* generateStatement(shape: DayShape): Generator<StatementLine> {
   const pick = disturbed(shape.payments);
   const valueDate = '2026-03-01';
   let row = 1;
-  const emit = (l: Omit<StatementLine, 'row' | 'valueDate' | 'noticeNo'>): StatementLine => ({ row: ++row, valueDate, noticeNo: null, ...l });
+  const emit = (l: Omit<StatementLine, 'row' | 'valueDate' | 'noticeNo'>): StatementLine => ({
+    row: ++row,
+    valueDate,
+    noticeNo: null,
+    ...l,
+  });
   for (let i = 0; i < shape.payments - CASH; i++) {
     if (row - 1 >= total) return;
     const p = paymentOf(i, shape.payments);
     const kind = pick.get(i);
     if (kind === 'missing') continue;
-    yield emit({ bankRef: p.bankRef, amount: kind === 'changed' ? p.amount + 1 : p.amount, channel: p.channel, windowId: null });
-    if (kind === 'duplicated' && row - 1 < total) yield emit({ bankRef: p.bankRef, amount: p.amount, channel: p.channel, windowId: null });
+    yield emit({
+      bankRef: p.bankRef,
+      amount: kind === 'changed' ? p.amount + 1 : p.amount,
+      channel: p.channel,
+      windowId: null,
+    });
+    if (kind === 'duplicated' && row - 1 < total)
+      yield emit({ bankRef: p.bankRef, amount: p.amount, channel: p.channel, windowId: null });
   }
   const deposits = new Map<string, number>();
   for (let i = shape.payments - CASH; i < shape.payments; i++) {
@@ -103,12 +120,19 @@ export function* generateStatement(shape: DayShape): Generator<StatementLine> {
   }
   for (const [windowId, amount] of deposits) {
     if (row - 1 >= total) return;
-    yield emit({ bankRef: `DEP${windowId}`, amount: windowId === 'W0' ? amount - 1 : amount, channel: 'cash', windowId });
+    yield emit({
+      bankRef: `DEP${windowId}`,
+      amount: windowId === 'W0' ? amount - 1 : amount,
+      channel: 'cash',
+      windowId,
+    });
   }
-  for (let x = 0; row - 1 < total; x++) yield emit({ bankRef: `X${x}`, amount: 100 + (x % 1000), channel: 'transfer', windowId: null });
+  for (let x = 0; row - 1 < total; x++)
+    yield emit({ bankRef: `X${x}`, amount: 100 + (x % 1000), channel: 'transfer', windowId: null });
 }
 
-export const csvLine = (l: StatementLine) => `${l.bankRef ?? ''},${l.valueDate},${fenToYuan(l.amount)},${l.channel},${l.noticeNo ?? ''},${l.windowId ?? ''}`;
+export const csvLine = (l: StatementLine) =>
+  `${l.bankRef ?? ''},${l.valueDate},${fenToYuan(l.amount)},${l.channel},${l.noticeNo ?? ''},${l.windowId ?? ''}`;
 
 export function* generateCsvLines(shape: DayShape): Generator<string> {
   yield STATEMENT_HEADER.join(',');

@@ -30,13 +30,28 @@ function paymentRecordOf(i: number, payments: number): PaymentRecord {
     paidAt: `${DATE}T03:00:00.000Z`,
     businessDate: DATE,
     receiptNo: `R${i}`,
-    lines: [{ noticeNo: `N${i}`, departmentId: d, feeCode: `${d}-FEE`, feeVersion: 1, quantity: 1, amount: p.amount, noticeIssuedAt: `${DATE}T01:00:00.000Z` }],
+    lines: [
+      {
+        noticeNo: `N${i}`,
+        departmentId: d,
+        feeCode: `${d}-FEE`,
+        feeVersion: 1,
+        quantity: 1,
+        amount: p.amount,
+        noticeIssuedAt: `${DATE}T01:00:00.000Z`,
+      },
+    ],
   };
 }
 
 export async function endToEnd(opts: { payments: number; dir: string }) {
   process.env.LOG_LEVEL = 'warn';
-  const stack = await startLocalStack({ port: await freePort(), dynamoPort: await freePort(), inMemory: true, dataDir: opts.dir });
+  const stack = await startLocalStack({
+    port: await freePort(),
+    dynamoPort: await freePort(),
+    inMemory: true,
+    dataDir: opts.dir,
+  });
   try {
     // Imported after the stack set DYNAMODB_ENDPOINT and the table env vars.
     const { seedPayments } = await import('../../test/integration/finance/seed');
@@ -51,11 +66,15 @@ export async function endToEnd(opts: { payments: number; dir: string }) {
 
     // The CLI first (the HTTP run below closes the day): import + reconcile, streaming from the file.
     const c0 = performance.now();
-    const cli = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'infra/local/reconcile.ts'), '--file', file, '--date', DATE], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      env: { ...process.env, DYNAMODB_ENDPOINT: stack.dynamo.endpoint },
-    });
+    const cli = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'infra/local/reconcile.ts'), '--file', file, '--date', DATE],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, DYNAMODB_ENDPOINT: stack.dynamo.endpoint },
+      },
+    );
     const cliMs = performance.now() - c0;
     if (cli.status !== 0) throw new Error(`reconcile CLI failed: ${cli.stderr}`);
     const cliOut = JSON.parse(cli.stdout) as { reconciliation: Record<string, number> };
@@ -81,22 +100,45 @@ export async function endToEnd(opts: { payments: number; dir: string }) {
       steps[name] = performance.now() - s;
       return r;
     };
-    const statement = await timed(`import statement over HTTP (${(csv.length / 1_048_576).toFixed(1)} MB inline)`, () => call('POST', `/v1/bank-statements?date=${DATE}`, undefined, csv));
-    const run = await timed('reconcile (POST /v1/reconciliations)', () => call('POST', '/v1/reconciliations', { businessDate: DATE, statementIds: [statement.statementId] }));
+    const statement = await timed(`import statement over HTTP (${(csv.length / 1_048_576).toFixed(1)} MB inline)`, () =>
+      call('POST', `/v1/bank-statements?date=${DATE}`, undefined, csv),
+    );
+    const run = await timed('reconcile (POST /v1/reconciliations)', () =>
+      call('POST', '/v1/reconciliations', { businessDate: DATE, statementIds: [statement.statementId] }),
+    );
     const s = run.summary;
-    const diffs = [...s.paymentsMissingInBank, ...s.bankLinesMissingInLedger, ...s.amountMismatches, ...s.duplicates] as { itemRef: string; kind: string }[];
+    const diffs = [
+      ...s.paymentsMissingInBank,
+      ...s.bankLinesMissingInLedger,
+      ...s.amountMismatches,
+      ...s.duplicates,
+    ] as { itemRef: string; kind: string }[];
     await timed(`resolve ${diffs.length} differences (8 in flight)`, async () => {
       for (let i = 0; i < diffs.length; i += 8)
         await Promise.all(
           diffs.slice(i, i + 8).map((d) =>
-            call('POST', `/v1/reconciliations/${run.id}/resolutions`, { itemRef: d.itemRef, action: d.kind === 'duplicate' ? 'matched-manually' : 'suspense', note: 'bench' }),
+            call('POST', `/v1/reconciliations/${run.id}/resolutions`, {
+              itemRef: d.itemRef,
+              action: d.kind === 'duplicate' ? 'matched-manually' : 'suspense',
+              note: 'bench',
+            }),
           ),
         );
     });
-    const accepted = await timed('accept (settle, close, Merkle root, sign)', () => call('POST', `/v1/reconciliations/${run.id}/accept`));
+    const accepted = await timed('accept (settle, close, Merkle root, sign)', () =>
+      call('POST', `/v1/reconciliations/${run.id}/accept`),
+    );
     const totalMs = Object.values(steps).reduce((a, b) => a + b, 0);
     const verify = await call('GET', `/v1/ledger/days/${DATE}/verify`, undefined, undefined, auditor);
-    return { seedMs, steps, totalMs, proofCount: accepted.proof.count as number, verified: verify.ok === true, cliMs, cliSummary };
+    return {
+      seedMs,
+      steps,
+      totalMs,
+      proofCount: accepted.proof.count as number,
+      verified: verify.ok === true,
+      cliMs,
+      cliSummary,
+    };
   } finally {
     await stack.stop();
   }

@@ -44,7 +44,9 @@ const ratePerWindow = z.pipe(
   }),
 );
 
-const tableVars = Object.fromEntries(TABLE_NAMES.map((t) => [tableEnvVar(t), z.optional(z.string().check(z.minLength(1)))]));
+const tableVars = Object.fromEntries(
+  TABLE_NAMES.map((t) => [tableEnvVar(t), z.optional(z.string().check(z.minLength(1)))]),
+);
 
 const Environment = z.object({
   /** DynamoDB Local's address; absent when deployed. */
@@ -109,7 +111,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     auth: { issuer: e.AUTH_ISSUER, audience: e.AUTH_AUDIENCE, jwksUrl: e.AUTH_JWKS_URL },
     signingKmsKeyId: e.SIGNING_KMS_KEY_ID,
     localKeyDir: e.LOCAL_KEY_DIR ?? `${process.cwd()}/.data/keys`,
-    limits: { noticeLookup: e.NOTICE_LOOKUP_LIMIT, receiptLookup: e.RECEIPT_LOOKUP_LIMIT, onlinePayment: e.ONLINE_PAYMENT_LIMIT },
+    limits: {
+      noticeLookup: e.NOTICE_LOOKUP_LIMIT,
+      receiptLookup: e.RECEIPT_LOOKUP_LIMIT,
+      onlinePayment: e.ONLINE_PAYMENT_LIMIT,
+    },
     receiptIssuer: e.RECEIPT_ISSUER,
     openData: { minCell: e.OPEN_DATA_MIN_CELL, rate: e.OPEN_DATA_RATE_LIMIT, usagePlanId: e.OPEN_DATA_USAGE_PLAN_ID },
     // Deployed, the day index is a GSI that lags writes by up to about a second.

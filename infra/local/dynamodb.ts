@@ -3,7 +3,13 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import { CreateTableCommand, DynamoDBClient, ListTablesCommand, UpdateTimeToLiveCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  UpdateTimeToLiveCommand,
+  type CreateTableCommandInput,
+} from '@aws-sdk/client-dynamodb';
 import { tables, type TableDef } from '../../schemas/tables';
 
 /**
@@ -34,7 +40,13 @@ export function assertJava(): void {
 export async function assertPortFree(port: number, host = '127.0.0.1', what = 'port'): Promise<void> {
   await new Promise<void>((ok, fail) => {
     const s = createServer();
-    s.once('error', () => fail(new LocalStackError(`${what} ${port} on ${host} is already in use. Stop whatever holds it, or choose another port.`)));
+    s.once('error', () =>
+      fail(
+        new LocalStackError(
+          `${what} ${port} on ${host} is already in use. Stop whatever holds it, or choose another port.`,
+        ),
+      ),
+    );
     s.listen(port, host, () => s.close(() => ok()));
   });
 }
@@ -51,10 +63,21 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startDynamoDbLocal(opts: { port: number; dbPath?: string; inMemory?: boolean }): Promise<DynamoDbLocal> {
+export async function startDynamoDbLocal(opts: {
+  port: number;
+  dbPath?: string;
+  inMemory?: boolean;
+}): Promise<DynamoDbLocal> {
   assertJava();
   await assertPortFree(opts.port, '127.0.0.1', 'The DynamoDB Local port');
-  const args = ['-Djava.library.path=./DynamoDBLocal_lib', '-jar', 'DynamoDBLocal.jar', '-port', String(opts.port), '-disableTelemetry'];
+  const args = [
+    '-Djava.library.path=./DynamoDBLocal_lib',
+    '-jar',
+    'DynamoDBLocal.jar',
+    '-port',
+    String(opts.port),
+    '-disableTelemetry',
+  ];
   if (opts.inMemory) args.push('-inMemory');
   else {
     const dbPath = resolve(opts.dbPath ?? '.data/dynamodb');
@@ -72,10 +95,15 @@ export async function startDynamoDbLocal(opts: { port: number; dbPath?: string; 
   process.once('exit', killOnExit);
 
   const endpoint = `http://127.0.0.1:${opts.port}`;
-  const client = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (child.exitCode !== null) throw new LocalStackError(`DynamoDB Local exited (code ${child.exitCode}):\n${output}`);
+    if (child.exitCode !== null)
+      throw new LocalStackError(`DynamoDB Local exited (code ${child.exitCode}):\n${output}`);
     try {
       await client.send(new ListTablesCommand({}));
       break;
@@ -135,7 +163,11 @@ export function createTableInput(def: TableDef, physicalName: string): CreateTab
 
 /** Creates every table that is missing; returns the names it created. */
 export async function ensureTables(endpoint: string, prefix = ''): Promise<string[]> {
-  const client = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   try {
     const existing = new Set<string>();
     let start: string | undefined;
@@ -150,7 +182,12 @@ export async function ensureTables(endpoint: string, prefix = ''): Promise<strin
       if (existing.has(name)) continue;
       await client.send(new CreateTableCommand(createTableInput(def, name)));
       if (def.ttlAttribute)
-        await client.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { Enabled: true, AttributeName: def.ttlAttribute } }));
+        await client.send(
+          new UpdateTimeToLiveCommand({
+            TableName: name,
+            TimeToLiveSpecification: { Enabled: true, AttributeName: def.ttlAttribute },
+          }),
+        );
       created.push(name);
     }
     return created;

@@ -66,7 +66,8 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_CSV_BODY_BYTES + 1024) throw new DomainError('payload-too-large', `The body may be at most ${MAX_CSV_BODY_BYTES} bytes`);
+    if (size > MAX_CSV_BODY_BYTES + 1024)
+      throw new DomainError('payload-too-large', `The body may be at most ${MAX_CSV_BODY_BYTES} bytes`);
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
@@ -84,7 +85,13 @@ function headerMaps(req: IncomingMessage) {
   return { headers, multi };
 }
 
-export function buildProxyEvent(req: IncomingMessage, url: URL, route: Route, pathParameters: Record<string, string>, body: Buffer): APIGatewayProxyEvent {
+export function buildProxyEvent(
+  req: IncomingMessage,
+  url: URL,
+  route: Route,
+  pathParameters: Record<string, string>,
+  body: Buffer,
+): APIGatewayProxyEvent {
   const { headers, multi } = headerMaps(req);
   const query: Record<string, string> = {};
   const multiQuery: Record<string, string[]> = {};
@@ -171,7 +178,9 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   const match = matchRoute(method, url.pathname);
   if (!match.route) {
     if (match.methodsForPath.length) {
-      const err = new DomainError('method-not-allowed', `${method} is not allowed here`, undefined, { allow: match.methodsForPath.join(', ') });
+      const err = new DomainError('method-not-allowed', `${method} is not allowed here`, undefined, {
+        allow: match.methodsForPath.join(', '),
+      });
       return sendProblem(res, err);
     }
     return sendProblem(res, new DomainError('not-found', `No route ${method} at this path`));
@@ -181,7 +190,11 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
 
   if (match.route.access.kind === 'token' || match.route.access.kind === 'optional') {
     try {
-      const principal = await authorize({ headers: event.headers, httpMethod: event.httpMethod, resource: event.resource });
+      const principal = await authorize({
+        headers: event.headers,
+        httpMethod: event.httpMethod,
+        resource: event.resource,
+      });
       event.requestContext.authorizer = { ...principalToContext(principal), principalId: principal.sub };
     } catch {
       // The stack configures API Gateway's UNAUTHORIZED response to this same problem+json.
@@ -210,7 +223,8 @@ export async function startGateway(opts: { port: number; host?: string }): Promi
     handle(req, res).catch((e: unknown) => {
       if (e instanceof DomainError) return sendProblem(res, e);
       log('error', 'gateway error', { error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
-      if (!res.headersSent) sendProblem(res, new DomainError('internal-error', 'The local gateway failed; see its log'));
+      if (!res.headersSent)
+        sendProblem(res, new DomainError('internal-error', 'The local gateway failed; see its log'));
       else res.destroy();
     });
   });

@@ -17,7 +17,12 @@ export async function ensureLocalKey(name: 'auth' | 'receipt-signing', dir = loc
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as JWK;
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const { privateKey } = await generateKeyPair('ES256', { extractable: true });
-  const jwk = { ...(await exportJWK(privateKey)), alg: 'ES256', use: 'sig', kid: `${name}-${randomUUID().slice(0, 8)}` };
+  const jwk = {
+    ...(await exportJWK(privateKey)),
+    alg: 'ES256',
+    use: 'sig',
+    kid: `${name}-${randomUUID().slice(0, 8)}`,
+  };
   writeFileSync(file, JSON.stringify(jwk, null, 2), { mode: 0o600, flag: 'wx' });
   return jwk;
 }
@@ -38,7 +43,9 @@ export async function issueLocalToken(claims: TokenClaims, dir = localKeyDir()):
   const payload = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
   return new SignJWT(payload)
     .setProtectedHeader({ alg: 'ES256', kid: jwk.kid })
-    .setSubject(sub ?? `${claims.role}${claims.dept ? `:${claims.dept}` : ''}${claims.window ? `:${claims.window}` : ''}`)
+    .setSubject(
+      sub ?? `${claims.role}${claims.dept ? `:${claims.dept}` : ''}${claims.window ? `:${claims.window}` : ''}`,
+    )
     .setIssuer(config().auth.issuer)
     .setAudience(config().auth.audience)
     .setIssuedAt()

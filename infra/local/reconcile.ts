@@ -25,12 +25,15 @@ const { values } = parseArgs({
 });
 
 function usage(message: string): never {
-  process.stderr.write(`${message}\nusage: npm run reconcile -- --file statement.csv --date YYYY-MM-DD [--statement <earlier statementId>]... [--no-reconcile]\n`);
+  process.stderr.write(
+    `${message}\nusage: npm run reconcile -- --file statement.csv --date YYYY-MM-DD [--statement <earlier statementId>]... [--no-reconcile]\n`,
+  );
   process.exit(2);
 }
 
 if (!values.file) usage('--file is required');
-if (!values.date || !/^\d{4}-\d{2}-\d{2}$/.test(values.date) || Number.isNaN(Date.parse(`${values.date}T00:00:00Z`))) usage('--date YYYY-MM-DD is required');
+if (!values.date || !/^\d{4}-\d{2}-\d{2}$/.test(values.date) || Number.isNaN(Date.parse(`${values.date}T00:00:00Z`)))
+  usage('--date YYYY-MM-DD is required');
 const file = values.file;
 const date = values.date;
 let size: number;
@@ -48,7 +51,9 @@ process.env.LOG_LEVEL ??= 'warn';
 try {
   await ddb().send(new ListTablesCommand({}));
 } catch {
-  process.stderr.write(`Cannot reach DynamoDB Local at ${process.env.DYNAMODB_ENDPOINT}: start the local stack with \`npm start\` first.\n`);
+  process.stderr.write(
+    `Cannot reach DynamoDB Local at ${process.env.DYNAMODB_ENDPOINT}: start the local stack with \`npm start\` first.\n`,
+  );
   process.exit(1);
 }
 
@@ -92,11 +97,16 @@ try {
   );
   draw('import', imported, true);
   process.stderr.write('\n');
-  const out: Record<string, unknown> = { statement: { statementId: header.statementId, date: header.date, lines: header.lines, total: header.total } };
+  const out: Record<string, unknown> = {
+    statement: { statementId: header.statementId, date: header.date, lines: header.lines, total: header.total },
+  };
   if (!values['no-reconcile']) {
     process.stderr.write(`matching ${header.lines.toLocaleString('en')} lines against the payments of ${date}…\n`);
     const t0 = Date.now();
-    const run = await ctx.reconciliations.run({ businessDate: date, statementIds: [...values.statement, header.statementId] }, by);
+    const run = await ctx.reconciliations.run(
+      { businessDate: date, statementIds: [...values.statement, header.statementId] },
+      by,
+    );
     const s = run.summary;
     out.reconciliation = {
       id: run.id,

@@ -22,21 +22,23 @@ export function startPublishScheduler(opts: { everyMs?: number; handler?: Schedu
   let stopped = false;
 
   const run = (): Promise<unknown> => {
-    const next = running.catch(() => undefined).then(async () => {
-      const handler = opts.handler ?? ((await loadHandler('publisher')) as ScheduledHandler);
-      const event = {
-        version: '0',
-        id: crypto.randomUUID(),
-        'detail-type': 'Scheduled Event',
-        source: 'aws.events',
-        account: '000000000000',
-        time: new Date().toISOString(),
-        region: 'local',
-        resources: ['arn:aws:events:local:000000000000:rule/publisher'],
-        detail: {},
-      };
-      return handler(event, lambdaContext('publisher'));
-    });
+    const next = running
+      .catch(() => undefined)
+      .then(async () => {
+        const handler = opts.handler ?? ((await loadHandler('publisher')) as ScheduledHandler);
+        const event = {
+          version: '0',
+          id: crypto.randomUUID(),
+          'detail-type': 'Scheduled Event',
+          source: 'aws.events',
+          account: '000000000000',
+          time: new Date().toISOString(),
+          region: 'local',
+          resources: ['arn:aws:events:local:000000000000:rule/publisher'],
+          detail: {},
+        };
+        return handler(event, lambdaContext('publisher'));
+      });
     running = next;
     return next;
   };
@@ -45,7 +47,11 @@ export function startPublishScheduler(opts: { everyMs?: number; handler?: Schedu
     if (stopped) return;
     timer = setTimeout(() => {
       run()
-        .catch((e: unknown) => log('error', 'scheduled publication failed', { error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) }))
+        .catch((e: unknown) =>
+          log('error', 'scheduled publication failed', {
+            error: e instanceof Error ? `${e.name}: ${e.message}` : String(e),
+          }),
+        )
         .finally(schedule);
     }, everyMs);
     timer.unref();

@@ -33,7 +33,11 @@ export interface LocalStack {
 export async function startLocalStack(opts: LocalStackOptions): Promise<LocalStack> {
   await assertPortFree(opts.port, '127.0.0.1', 'The API port');
   const dataDir = opts.dataDir ?? '.data';
-  const dynamo = await startDynamoDbLocal({ port: opts.dynamoPort, inMemory: opts.inMemory, dbPath: `${dataDir}/dynamodb` });
+  const dynamo = await startDynamoDbLocal({
+    port: opts.dynamoPort,
+    inMemory: opts.inMemory,
+    dbPath: `${dataDir}/dynamodb`,
+  });
   try {
     process.env.DYNAMODB_ENDPOINT = dynamo.endpoint;
     process.env.AWS_REGION ??= 'local';

@@ -55,7 +55,9 @@ function toLambdaRecord(r: StreamRecord, streamArn: string, region: string): Dyn
     dynamodb: {
       ...(d as unknown as NonNullable<DynamoDBRecord['dynamodb']>),
       // Lambda sends epoch seconds; the SDK parses the emulator's value into a Date.
-      ApproximateCreationDateTime: d.ApproximateCreationDateTime ? Math.floor(d.ApproximateCreationDateTime.getTime() / 1000) : undefined,
+      ApproximateCreationDateTime: d.ApproximateCreationDateTime
+        ? Math.floor(d.ApproximateCreationDateTime.getTime() / 1000)
+        : undefined,
     },
   };
 }
@@ -88,7 +90,9 @@ export async function startStreamPoller(opts: StreamPollerOptions): Promise<Stre
       const r = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn, ExclusiveStartShardId: start }));
       for (const s of r.StreamDescription?.Shards ?? []) {
         if (!s.ShardId || iterators.has(s.ShardId)) continue;
-        const it = await streams.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: s.ShardId, ShardIteratorType: 'TRIM_HORIZON' }));
+        const it = await streams.send(
+          new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: s.ShardId, ShardIteratorType: 'TRIM_HORIZON' }),
+        );
         iterators.set(s.ShardId, it.ShardIterator);
         stats.shards++;
       }
@@ -102,7 +106,9 @@ export async function startStreamPoller(opts: StreamPollerOptions): Promise<Stre
       new GetShardIteratorCommand({
         StreamArn: streamArn,
         ShardId: shardId,
-        ...(after ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after } : { ShardIteratorType: 'TRIM_HORIZON' }),
+        ...(after
+          ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after }
+          : { ShardIteratorType: 'TRIM_HORIZON' }),
       }),
     );
     iterators.set(shardId, it.ShardIterator);
@@ -170,7 +176,8 @@ export async function startStreamPoller(opts: StreamPollerOptions): Promise<Stre
         if (stopping) break;
         log('warn', 'stream poller error', { error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
       }
-      if (delivered === 0 && !stopping) await new Promise<void>((r) => {
+      if (delivered === 0 && !stopping)
+        await new Promise<void>((r) => {
           wake = r;
           setTimeout(r, idleMs);
         });
@@ -184,7 +191,9 @@ export async function startStreamPoller(opts: StreamPollerOptions): Promise<Stre
       new Promise<void>((resolve, reject) => {
         const t = setTimeout(() => reject(new Error(`stream not drained within ${timeoutMs} ms`)), timeoutMs);
         // A pass that starts after this call, since a running pass may have missed newer writes.
-        waiters.push({ afterPass: passes + 1, resolve: () => {
+        waiters.push({
+          afterPass: passes + 1,
+          resolve: () => {
             clearTimeout(t);
             resolve();
           },
@@ -211,7 +220,8 @@ export async function waitForAggregation(recordKeys: string[], timeoutMs = 30_00
   while (pending.size) {
     for (const key of [...pending]) if (await store.isApplied(key)) pending.delete(key);
     if (!pending.size) return;
-    if (Date.now() > deadline) throw new Error(`${pending.size} records not aggregated within ${timeoutMs} ms, e.g. ${[...pending][0]}`);
+    if (Date.now() > deadline)
+      throw new Error(`${pending.size} records not aggregated within ${timeoutMs} ms, e.g. ${[...pending][0]}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

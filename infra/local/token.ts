@@ -26,5 +26,11 @@ if (role === 'clerk' && !values.window) {
   process.exit(2);
 }
 process.stdout.write(
-  (await issueLocalToken({ role, dept: values.dept, window: values.window, sub: values.sub, expiresIn: values.expires })) + '\n',
+  (await issueLocalToken({
+    role,
+    dept: values.dept,
+    window: values.window,
+    sub: values.sub,
+    expiresIn: values.expires,
+  })) + '\n',
 );

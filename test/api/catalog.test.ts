@@ -21,14 +21,26 @@ describe('catalog over HTTP', () => {
   it('creates a catalog with an admin token and reads it anonymously, with versions and asOf', async () => {
     const dept = `D${uniq()}`;
     const code = `RE-${uniq()}`;
-    expect((await api('POST', '/v1/departments', { token: admin, body: { id: dept, name: '自然资源局' } })).status).toBe(201);
-    const created = await api('POST', '/v1/fee-items', { token: admin, body: feeItem(code, dept, { effectiveFrom: '2030-01-01' }) });
+    expect(
+      (await api('POST', '/v1/departments', { token: admin, body: { id: dept, name: '自然资源局' } })).status,
+    ).toBe(201);
+    const created = await api('POST', '/v1/fee-items', {
+      token: admin,
+      body: feeItem(code, dept, { effectiveFrom: '2030-01-01' }),
+    });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ code, version: 1, effectiveFrom: '2030-01-01' });
 
     const v2 = await api('PUT', `/v1/fee-items/${code}`, {
       token: admin,
-      body: { ...feeItem(code, dept, { effectiveFrom: '2031-01-01', pricing: { kind: 'per-unit', unitAmount: 550, unit: '件' } }), code: undefined, departmentId: undefined },
+      body: {
+        ...feeItem(code, dept, {
+          effectiveFrom: '2031-01-01',
+          pricing: { kind: 'per-unit', unitAmount: 550, unit: '件' },
+        }),
+        code: undefined,
+        departmentId: undefined,
+      },
     });
     expect(v2.status).toBe(200);
     expect(v2.body.version).toBe(2);
@@ -50,7 +62,10 @@ describe('catalog over HTTP', () => {
   it('answers 422 retroactive-change for a version that would take effect in the past', async () => {
     const dept = `D${uniq()}`;
     await api('POST', '/v1/departments', { token: admin, body: { id: dept, name: 'x' } });
-    const r = await api('POST', '/v1/fee-items', { token: admin, body: feeItem(`RE-${uniq()}`, dept, { effectiveFrom: '2020-01-01' }) });
+    const r = await api('POST', '/v1/fee-items', {
+      token: admin,
+      body: feeItem(`RE-${uniq()}`, dept, { effectiveFrom: '2020-01-01' }),
+    });
     expect(r.status).toBe(422);
     expect(r.headers.get('content-type')).toBe('application/problem+json');
     expect(r.body.type).toMatch(/\/retroactive-change$/);
@@ -68,7 +83,9 @@ describe('catalog over HTTP', () => {
     expect((await api('POST', '/v1/departments', { body: { id: 'DX', name: 'x' } })).status).toBe(401);
     const finance = await token({ role: 'finance' });
     expect((await api('POST', '/v1/departments', { token: finance, body: { id: 'DX', name: 'x' } })).status).toBe(403);
-    expect((await api('POST', '/v1/departments', { token: 'not.a.jwt', body: { id: 'DX', name: 'x' } })).status).toBe(401);
+    expect((await api('POST', '/v1/departments', { token: 'not.a.jwt', body: { id: 'DX', name: 'x' } })).status).toBe(
+      401,
+    );
   });
 
   it('rejects an expired token and one for another audience', async () => {
@@ -82,7 +99,16 @@ describe('bad input never gets a 5xx', () => {
     const code = `RE-${uniq()}`;
     const r = await api('POST', '/v1/fee-items', {
       token: admin,
-      body: { code, departmentId: 'D01', name: '', category: 'tax', legalBasis: '', approvedBy: 'x', pricing: { kind: 'fixed', amount: 1.5 }, colour: 'red' },
+      body: {
+        code,
+        departmentId: 'D01',
+        name: '',
+        category: 'tax',
+        legalBasis: '',
+        approvedBy: 'x',
+        pricing: { kind: 'fixed', amount: 1.5 },
+        colour: 'red',
+      },
     });
     expect(r.status).toBe(400);
     expect(r.body.type).toMatch(/\/validation-failed$/);
@@ -93,8 +119,19 @@ describe('bad input never gets a 5xx', () => {
 
   it.each([
     ['malformed JSON', { rawBody: '{"id":', headers: { 'content-type': 'application/json' } }, 400],
-    ['a wrong content type', { rawBody: 'id=D1', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 415],
-    ['a huge body', { rawBody: JSON.stringify({ id: 'D1', name: 'x'.repeat(300_000) }), headers: { 'content-type': 'application/json' } }, 413],
+    [
+      'a wrong content type',
+      { rawBody: 'id=D1', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+      415,
+    ],
+    [
+      'a huge body',
+      {
+        rawBody: JSON.stringify({ id: 'D1', name: 'x'.repeat(300_000) }),
+        headers: { 'content-type': 'application/json' },
+      },
+      413,
+    ],
     ['a JSON array', { body: [1, 2] }, 400],
     ['null', { rawBody: 'null', headers: { 'content-type': 'application/json' } }, 400],
     ['no body', {}, 400],

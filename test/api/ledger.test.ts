@@ -22,13 +22,24 @@ beforeAll(async () => {
   await api('POST', '/v1/departments', { token: admin, body: { id: dept, name: '交通局' } });
   await api('POST', '/v1/fee-items', {
     token: admin,
-    body: { code: fee, departmentId: dept, name: '牌证费', category: 'administrative-fee', legalBasis: 'x', approvedBy: 'y', pricing: { kind: 'per-unit', unitAmount: 1500, unit: '副' } },
+    body: {
+      code: fee,
+      departmentId: dept,
+      name: '牌证费',
+      category: 'administrative-fee',
+      legalBasis: 'x',
+      approvedBy: 'y',
+      pricing: { kind: 'per-unit', unitAmount: 1500, unit: '副' },
+    },
   });
   const deptToken = await token({ role: 'department', dept });
   const clerk = await token({ role: 'clerk', window: 'W03' });
   paymentIds = [];
   for (let q = 1; q <= 3; q++) {
-    const n = await api('POST', '/v1/notices', { token: deptToken, body: { payer: { name: 'A', idType: 'other', idNumber: '1' }, lines: [{ feeCode: fee, quantity: q }] } });
+    const n = await api('POST', '/v1/notices', {
+      token: deptToken,
+      body: { payer: { name: 'A', idType: 'other', idNumber: '1' }, lines: [{ feeCode: fee, quantity: q }] },
+    });
     const p = await api('POST', '/v1/payments', {
       token: clerk,
       body: { noticeNos: [n.body.noticeNo], channel: 'card', amount: 1500 * q, bankRef: `L-${uniq()}` },
@@ -37,7 +48,11 @@ beforeAll(async () => {
     expect(p.status).toBe(201);
     paymentIds.push(p.body.paymentId);
   }
-  const r = await api('POST', `/v1/payments/${paymentIds[2]}/refunds`, { token: finance, body: { amount: 1000, reason: '退费' }, headers: { 'idempotency-key': randomUUID() } });
+  const r = await api('POST', `/v1/payments/${paymentIds[2]}/refunds`, {
+    token: finance,
+    body: { amount: 1000, reason: '退费' },
+    headers: { 'idempotency-key': randomUUID() },
+  });
   expect(r.status).toBe(201);
   refundId = r.body.refundId;
 });
@@ -56,7 +71,11 @@ describe('ledger read side', () => {
     const seen: any[] = [];
     let cursor: string | null = null;
     do {
-      const r: any = await api('GET', `/v1/ledger/transactions?businessDate=${today()}&account=${account}&limit=2${cursor ? `&cursor=${cursor}` : ''}`, { token: finance });
+      const r: any = await api(
+        'GET',
+        `/v1/ledger/transactions?businessDate=${today()}&account=${account}&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        { token: finance },
+      );
       expect(r.status).toBe(200);
       seen.push(...r.body.items);
       cursor = r.body.nextCursor;
@@ -68,12 +87,19 @@ describe('ledger read side', () => {
       const credit = t.postings.reduce((s: number, p: { credit: number }) => s + p.credit, 0);
       expect(debit).toBe(credit);
     }
-    expect(seen.find((t) => t.ref === refundId)).toMatchObject({ kind: 'refund', postings: expect.arrayContaining([{ account: 'clr:card', debit: 0, credit: 1000 }]) });
+    expect(seen.find((t) => t.ref === refundId)).toMatchObject({
+      kind: 'refund',
+      postings: expect.arrayContaining([{ account: 'clr:card', debit: 0, credit: 1000 }]),
+    });
   });
 
   it('is closed to departments and clerks', async () => {
-    expect((await api('GET', '/v1/ledger/trial-balance', { token: await token({ role: 'department', dept }) })).status).toBe(403);
-    expect((await api('GET', '/v1/ledger/transactions', { token: await token({ role: 'clerk', window: 'W1' }) })).status).toBe(403);
+    expect(
+      (await api('GET', '/v1/ledger/trial-balance', { token: await token({ role: 'department', dept }) })).status,
+    ).toBe(403);
+    expect(
+      (await api('GET', '/v1/ledger/transactions', { token: await token({ role: 'clerk', window: 'W1' }) })).status,
+    ).toBe(403);
     expect((await api('GET', '/v1/ledger/trial-balance')).status).toBe(401);
   });
 });

@@ -8,7 +8,15 @@ import { api, token, uniq } from '../support/api';
  * with the role it needs: odd path parameters, odd query strings and odd bodies. Every answer must be
  * below 500 and, when it is an error, problem+json.
  */
-const PATH_VALUES = ['x', '0', 'ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ', '%E4%B8%AD%E6%96%87', '..%2F..', '%00', '2026-13-45'];
+const PATH_VALUES = [
+  'x',
+  '0',
+  'ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ',
+  '%E4%B8%AD%E6%96%87',
+  '..%2F..',
+  '%00',
+  '2026-13-45',
+];
 const QUERIES = [
   '',
   '?limit=-1',
@@ -47,9 +55,13 @@ function callerFor(route: Route): string | undefined {
 const fill = (path: string, value: string) => path.replace(/\{[^}]+\}/g, value);
 
 async function expectNo5xx(method: string, path: string, opts: Parameters<typeof api>[2]) {
-  const r = await api(method, path, { ...opts, headers: { 'idempotency-key': randomUUID(), 'x-api-key': `k-${uniq()}`, ...(opts?.headers ?? {}) } });
+  const r = await api(method, path, {
+    ...opts,
+    headers: { 'idempotency-key': randomUUID(), 'x-api-key': `k-${uniq()}`, ...(opts?.headers ?? {}) },
+  });
   expect(r.status, `${method} ${path} → ${r.status} ${r.text.slice(0, 300)}`).toBeLessThan(500);
-  if (r.status >= 400) expect(r.headers.get('content-type'), `${method} ${path}`).toMatch(/^application\/problem\+json/);
+  if (r.status >= 400)
+    expect(r.headers.get('content-type'), `${method} ${path}`).toMatch(/^application\/problem\+json/);
 }
 
 describe('no input gets a 5xx', () => {
@@ -61,9 +73,21 @@ describe('no input gets a 5xx', () => {
       if (route.method === 'GET') return;
       const path = fill(route.path, 'x');
       for (const body of BODIES) await expectNo5xx(route.method, path, { token: auth, body });
-      await expectNo5xx(route.method, path, { token: auth, rawBody: '{"unterminated', headers: { 'content-type': 'application/json' } });
-      await expectNo5xx(route.method, path, { token: auth, rawBody: Buffer.from([0xff, 0xfe, 0x00, 0x81]), headers: { 'content-type': route.bodyType ?? 'application/json' } });
-      await expectNo5xx(route.method, path, { token: auth, rawBody: 'bankRef,valueDate\n"unclosed,', headers: { 'content-type': 'text/csv' } });
+      await expectNo5xx(route.method, path, {
+        token: auth,
+        rawBody: '{"unterminated',
+        headers: { 'content-type': 'application/json' },
+      });
+      await expectNo5xx(route.method, path, {
+        token: auth,
+        rawBody: Buffer.from([0xff, 0xfe, 0x00, 0x81]),
+        headers: { 'content-type': route.bodyType ?? 'application/json' },
+      });
+      await expectNo5xx(route.method, path, {
+        token: auth,
+        rawBody: 'bankRef,valueDate\n"unclosed,',
+        headers: { 'content-type': 'text/csv' },
+      });
     });
   }
 });

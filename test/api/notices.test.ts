@@ -18,11 +18,23 @@ beforeAll(async () => {
   admin = await token({ role: 'admin' });
   dept = `N${uniq()}`;
   other = `O${uniq()}`;
-  for (const id of [dept, other]) expect((await api('POST', '/v1/departments', { token: admin, body: { id, name: '不动产登记中心' } })).status).toBe(201);
+  for (const id of [dept, other])
+    expect((await api('POST', '/v1/departments', { token: admin, body: { id, name: '不动产登记中心' } })).status).toBe(
+      201,
+    );
   const item = (code: string, departmentId: string, pricing: unknown, extra: Record<string, unknown> = {}) =>
     api('POST', '/v1/fee-items', {
       token: admin,
-      body: { code, departmentId, name: `费 ${code}`, category: 'administrative-fee', legalBasis: '《条例》', approvedBy: '发改委', pricing, ...extra },
+      body: {
+        code,
+        departmentId,
+        name: `费 ${code}`,
+        category: 'administrative-fee',
+        legalBasis: '《条例》',
+        approvedBy: '发改委',
+        pricing,
+        ...extra,
+      },
     });
   fee.fixed = `FX-${uniq()}`;
   fee.perUnit = `PU-${uniq()}`;
@@ -31,7 +43,9 @@ beforeAll(async () => {
   expect((await item(fee.fixed, dept, { kind: 'fixed', amount: 8000 })).status).toBe(201);
   expect((await item(fee.perUnit, dept, { kind: 'per-unit', unitAmount: 550, unit: '件' })).status).toBe(201);
   expect((await item(fee.foreign, other, { kind: 'fixed', amount: 100 })).status).toBe(201);
-  expect((await item(fee.future, dept, { kind: 'fixed', amount: 100 }, { effectiveFrom: '2099-01-01' })).status).toBe(201);
+  expect((await item(fee.future, dept, { kind: 'fixed', amount: 100 }, { effectiveFrom: '2099-01-01' })).status).toBe(
+    201,
+  );
   deptToken = await token({ role: 'department', dept });
   otherToken = await token({ role: 'department', dept: other });
 });
@@ -39,14 +53,22 @@ beforeAll(async () => {
 const issue = (body: unknown, t = deptToken) => api('POST', '/v1/notices', { token: t, body });
 
 /** A GET from another loopback address: its own rate-limit bucket, untouched by the rest of the run. */
-function getFrom(localAddress: string, path: string): Promise<{ status: number; headers: Record<string, unknown>; body: any }> {
+function getFrom(
+  localAddress: string,
+  path: string,
+): Promise<{ status: number; headers: Record<string, unknown>; body: any }> {
   const url = new URL(inject('apiUrl') + path);
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname + url.search, localAddress, method: 'GET' }, (res) => {
-      let text = '';
-      res.on('data', (c) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? JSON.parse(text) : undefined }));
-    });
+    const req = httpRequest(
+      { host: url.hostname, port: url.port, path: url.pathname + url.search, localAddress, method: 'GET' },
+      (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? JSON.parse(text) : undefined }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -96,7 +118,10 @@ describe('issuing notices', () => {
     const r = await issue({ payer: { ...payer(), idNumber: bad }, lines: [{ feeCode: fee.fixed }] });
     expect(r.status).toBe(400);
     expect(r.body.errors.map((e: { path: string }) => e.path)).toContain('payer.idNumber');
-    const passport = await issue({ payer: { name: 'John', idType: 'passport', idNumber: 'E12345678' }, lines: [{ feeCode: fee.fixed }] });
+    const passport = await issue({
+      payer: { name: 'John', idType: 'passport', idNumber: 'E12345678' },
+      lines: [{ feeCode: fee.fixed }],
+    });
     expect(passport.status).toBe(201);
   });
 
@@ -118,7 +143,12 @@ describe('looking up a notice', () => {
     const n = (await issue({ payer: payer(), lines: [{ feeCode: fee.fixed }] })).body;
     const ok = await api('GET', `/v1/notices/${n.noticeNo}?checkCode=${n.checkCode}`);
     expect(ok.status).toBe(200);
-    expect(ok.body.payer).toEqual({ name: '张**', idType: 'resident-id', idNumber: `1101**********${residentId().slice(-4)}`, phone: '138****5678' });
+    expect(ok.body.payer).toEqual({
+      name: '张**',
+      idType: 'resident-id',
+      idNumber: `1101**********${residentId().slice(-4)}`,
+      phone: '138****5678',
+    });
     expect(ok.body.checkCode).toBeUndefined();
 
     const wrong = await api('GET', `/v1/notices/${n.noticeNo}?checkCode=AAAAAAAA`);
@@ -165,11 +195,14 @@ describe('looking up a notice', () => {
 describe('listing and cancelling', () => {
   it('lists a department’s own notices with status filter and cursor pagination; finance sees every department', async () => {
     const nos: string[] = [];
-    for (let i = 0; i < 3; i++) nos.push((await issue({ payer: payer(), lines: [{ feeCode: fee.fixed }] })).body.noticeNo);
+    for (let i = 0; i < 3; i++)
+      nos.push((await issue({ payer: payer(), lines: [{ feeCode: fee.fixed }] })).body.noticeNo);
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const r: any = await api('GET', `/v1/notices?status=issued&limit=2${cursor ? `&cursor=${cursor}` : ''}`, { token: deptToken });
+      const r: any = await api('GET', `/v1/notices?status=issued&limit=2${cursor ? `&cursor=${cursor}` : ''}`, {
+        token: deptToken,
+      });
       expect(r.status).toBe(200);
       expect(r.body.items.length).toBeLessThanOrEqual(2);
       for (const n of r.body.items) {
@@ -183,7 +216,9 @@ describe('listing and cancelling', () => {
     expect(new Set(seen).size).toBe(seen.length);
 
     expect((await api('GET', `/v1/notices?department=${other}`, { token: deptToken })).status).toBe(403);
-    const fin = await api('GET', `/v1/notices?department=${dept}&limit=500`, { token: await token({ role: 'finance' }) });
+    const fin = await api('GET', `/v1/notices?department=${dept}&limit=500`, {
+      token: await token({ role: 'finance' }),
+    });
     expect(fin.body.items.map((n: { noticeNo: string }) => n.noticeNo)).toEqual(expect.arrayContaining(nos));
     expect((await api('GET', '/v1/notices?cursor=bm9wZQ', { token: deptToken })).status).toBe(400);
     expect((await api('GET', '/v1/notices?status=lost', { token: deptToken })).status).toBe(400);
@@ -191,11 +226,16 @@ describe('listing and cancelling', () => {
 
   it('lets only the issuing department cancel an unpaid notice; a second cancel is 409', async () => {
     const n = (await issue({ payer: payer(), lines: [{ feeCode: fee.fixed }] })).body;
-    expect((await api('POST', `/v1/notices/${n.noticeNo}/cancel`, { token: otherToken, body: { reason: 'x' } })).status).toBe(403);
+    expect(
+      (await api('POST', `/v1/notices/${n.noticeNo}/cancel`, { token: otherToken, body: { reason: 'x' } })).status,
+    ).toBe(403);
     const r = await api('POST', `/v1/notices/${n.noticeNo}/cancel`, { token: deptToken, body: { reason: '重复开具' } });
     expect(r.status).toBe(200);
     expect(r.body.status).toBe('cancelled');
-    const again = await api('POST', `/v1/notices/${n.noticeNo}/cancel`, { token: deptToken, body: { reason: '重复开具' } });
+    const again = await api('POST', `/v1/notices/${n.noticeNo}/cancel`, {
+      token: deptToken,
+      body: { reason: '重复开具' },
+    });
     expect(again.status).toBe(409);
     expect(again.body.type).toMatch(/\/notice-cancelled$/);
   });

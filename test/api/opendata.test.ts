@@ -22,7 +22,10 @@ import { api, token, uniq, type ApiResponse } from '../support/api';
  */
 // Vendored copies of the published schemas (see test/standards/README.md), so CI needs nothing outside the repo.
 const STANDARDS = resolve(import.meta.dirname, '..', 'standards');
-const readJson = (dir: string) => readdirSync(join(STANDARDS, dir)).map((f) => JSON.parse(readFileSync(join(STANDARDS, dir, f), 'utf8')) as Record<string, unknown>);
+const readJson = (dir: string) =>
+  readdirSync(join(STANDARDS, dir)).map(
+    (f) => JSON.parse(readFileSync(join(STANDARDS, dir, f), 'utf8')) as Record<string, unknown>,
+  );
 
 function dcatValidator() {
   const ajv = new Ajv04({ unicodeRegExp: false, allErrors: true, strict: false });
@@ -44,7 +47,8 @@ async function signUp(name = 'Open Data Lab', email = 'lab@example.org'): Promis
   return r.body.apiKey;
 }
 
-const keyed = (key: string, path: string, headers: Record<string, string> = {}) => api('GET', path, { headers: { 'x-api-key': key, ...headers } });
+const keyed = (key: string, path: string, headers: Record<string, string> = {}) =>
+  api('GET', path, { headers: { 'x-api-key': key, ...headers } });
 
 let finance: string;
 let key: string;
@@ -55,10 +59,14 @@ const depts = [`OA${tag}`, `OB${tag}`];
 
 function seed(months: string[], count: number, seedNo: number): PaymentRecord[] {
   const u = universe({ departments: 2, feesPerDepartment: 3, months });
-  u.fees = new Map([...u.fees.values()].map((fees, i) => [depts[i]!, fees.map((f) => ({ ...f, code: `${f.code}-${tag}` }))]));
+  u.fees = new Map(
+    [...u.fees.values()].map((fees, i) => [depts[i]!, fees.map((f) => ({ ...f, code: `${f.code}-${tag}` }))]),
+  );
   u.departments = depts;
   const rand = prng(seedNo);
-  return Array.from({ length: count }, (_, i) => syntheticPayment(u, seedNo * 10_000 + i, rand, { paymentId: `P${tag}-${seedNo}-${i}` }));
+  return Array.from({ length: count }, (_, i) =>
+    syntheticPayment(u, seedNo * 10_000 + i, rand, { paymentId: `P${tag}-${seedNo}-${i}` }),
+  );
 }
 
 beforeAll(async () => {
@@ -82,7 +90,10 @@ async function allRows(datasetId: string, release: string, apiKey = key): Promis
   const rows: any[] = [];
   let cursor: string | null = null;
   do {
-    const r: ApiResponse = await keyed(apiKey, `/v1/open/datasets/${datasetId}/rows?release=${release}&limit=1000${cursor ? `&cursor=${cursor}` : ''}`);
+    const r: ApiResponse = await keyed(
+      apiKey,
+      `/v1/open/datasets/${datasetId}/rows?release=${release}&limit=1000${cursor ? `&cursor=${cursor}` : ''}`,
+    );
     expect(r.status).toBe(200);
     rows.push(...r.body.items);
     cursor = r.body.nextCursor;
@@ -95,13 +106,20 @@ describe('API keys', () => {
     const r = await api('POST', '/v1/open/keys', { body: { name: 'A', email: 'a@example.org', purpose: 'apps' } });
     expect(r.status).toBe(201);
     expect(r.body.apiKey).toMatch(/^odk_[A-Za-z0-9_-]{32}$/);
-    const bad = await api('POST', '/v1/open/keys', { body: { name: 'A', email: 'not-an-email', purpose: 'x', extra: 1 } });
+    const bad = await api('POST', '/v1/open/keys', {
+      body: { name: 'A', email: 'not-an-email', purpose: 'x', extra: 1 },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['email', 'extra']);
   });
 
   it('answers 403 api-key-required on data routes without a key or with an unknown one', async () => {
-    for (const path of ['/v1/open/datasets', '/v1/open/datasets/monthly-collections', '/v1/open/datasets/monthly-collections/rows', '/v1/open/datasets/fee-catalog/releases']) {
+    for (const path of [
+      '/v1/open/datasets',
+      '/v1/open/datasets/monthly-collections',
+      '/v1/open/datasets/monthly-collections/rows',
+      '/v1/open/datasets/fee-catalog/releases',
+    ]) {
       const none = await api('GET', path);
       expect(none.status, path).toBe(403);
       expect(none.body.type).toMatch(/\/api-key-required$/);
@@ -115,7 +133,8 @@ describe('API keys', () => {
   it('throttles each key with 429 and Retry-After', async () => {
     const mine = await signUp();
     const statuses: ApiResponse[] = [];
-    for (let i = 0; i < 6; i++) statuses.push(...(await Promise.all(Array.from({ length: 20 }, () => keyed(mine, '/v1/open/datasets')))));
+    for (let i = 0; i < 6; i++)
+      statuses.push(...(await Promise.all(Array.from({ length: 20 }, () => keyed(mine, '/v1/open/datasets')))));
     const limited = statuses.filter((r) => r.status === 429);
     expect(limited.length).toBeGreaterThanOrEqual(10);
     expect(Number(limited[0]!.headers.get('retry-after'))).toBeGreaterThan(0);
@@ -128,7 +147,9 @@ describe('API keys', () => {
 describe('publishing', () => {
   it('lets admin and finance publish, and nobody else', async () => {
     expect((await api('POST', '/v1/open/publish')).status).toBe(401);
-    expect((await api('POST', '/v1/open/publish', { token: await token({ role: 'clerk', window: 'W01' }) })).status).toBe(403);
+    expect(
+      (await api('POST', '/v1/open/publish', { token: await token({ role: 'clerk', window: 'W01' }) })).status,
+    ).toBe(403);
     const r = await api('POST', '/v1/open/publish', { token: await token({ role: 'admin' }) });
     expect([200, 201]).toContain(r.status);
     expect(r.body.releases).toHaveLength(4);
@@ -141,10 +162,23 @@ describe('publishing', () => {
     const ids = releases.body.items.map((r: { id: string }) => r.id);
     expect(ids).toEqual(expect.arrayContaining([firstRelease, secondRelease]));
     const second = releases.body.items.find((r: { id: string }) => r.id === secondRelease);
-    expect(second).toMatchObject({ datasetId: 'monthly-collections', sha256: expect.stringMatching(/^[0-9a-f]{64}$/), disclosure: { k: 5 } });
+    expect(second).toMatchObject({
+      datasetId: 'monthly-collections',
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      disclosure: { k: 5 },
+    });
     expect(second.disclosure.smallestPublishedCount).toBeGreaterThanOrEqual(5);
     const detail = await keyed(key, '/v1/open/datasets/monthly-collections');
-    expect(detail.body.schema.fields.map((f: { name: string }) => f.name)).toEqual(['month', 'departmentId', 'feeCode', 'paymentCount', 'amount', 'refundCount', 'refundAmount', 'suppressed']);
+    expect(detail.body.schema.fields.map((f: { name: string }) => f.name)).toEqual([
+      'month',
+      'departmentId',
+      'feeCode',
+      'paymentCount',
+      'amount',
+      'refundCount',
+      'refundAmount',
+      'suppressed',
+    ]);
     expect((await keyed(key, '/v1/open/datasets/no-such')).status).toBe(404);
   });
 });
@@ -157,14 +191,20 @@ describe('rows', () => {
     const pages: any[] = [];
     let cursor: string | null = null;
     do {
-      const r: ApiResponse = await keyed(key, `/v1/open/datasets/monthly-collections/rows?release=${secondRelease}&departmentId=${depts[0]}&limit=4${cursor ? `&cursor=${cursor}` : ''}`);
+      const r: ApiResponse = await keyed(
+        key,
+        `/v1/open/datasets/monthly-collections/rows?release=${secondRelease}&departmentId=${depts[0]}&limit=4${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       expect(r.status).toBe(200);
       expect(r.body.release.id).toBe(secondRelease);
       pages.push(...r.body.items);
       cursor = r.body.nextCursor;
     } while (cursor);
     expect(pages).toEqual(all.filter((r) => r.departmentId === depts[0]));
-    const suppressed = await keyed(key, `/v1/open/datasets/monthly-collections/rows?release=${secondRelease}&suppressed=true&limit=1000`);
+    const suppressed = await keyed(
+      key,
+      `/v1/open/datasets/monthly-collections/rows?release=${secondRelease}&suppressed=true&limit=1000`,
+    );
     expect(suppressed.body.items).toEqual(all.filter((r) => r.suppressed));
     expect(suppressed.body.items.every((r: any) => r.paymentCount === null && r.amount === null)).toBe(true);
   });
@@ -173,12 +213,20 @@ describe('rows', () => {
     const base = `/v1/open/datasets/monthly-collections/rows?release=${secondRelease}`;
     const early = await keyed(key, `${base}&limit=1`);
     const filtered = await keyed(key, `${base}&month=2023-06&departmentId=${depts[0]}&limit=1000`);
-    const fromEarly = await keyed(key, `${base}&month=2023-06&departmentId=${depts[0]}&limit=1000&cursor=${early.body.nextCursor}`);
+    const fromEarly = await keyed(
+      key,
+      `${base}&month=2023-06&departmentId=${depts[0]}&limit=1000&cursor=${early.body.nextCursor}`,
+    );
     expect(fromEarly.status).toBe(200);
     expect(fromEarly.body.items).toEqual(filtered.body.items);
-    const last = await keyed(key, `${base}&month=2023-06&departmentId=${depts[0]}&feeCode=${filtered.body.items[0].feeCode}&limit=1000&cursor=${early.body.nextCursor}`);
+    const last = await keyed(
+      key,
+      `${base}&month=2023-06&departmentId=${depts[0]}&feeCode=${filtered.body.items[0].feeCode}&limit=1000&cursor=${early.body.nextCursor}`,
+    );
     expect(last.status).toBe(200);
-    const forged = Buffer.from(JSON.stringify({ r: 'x'.repeat(2000), k: 'y' })).toString('base64url').slice(0, 2000);
+    const forged = Buffer.from(JSON.stringify({ r: 'x'.repeat(2000), k: 'y' }))
+      .toString('base64url')
+      .slice(0, 2000);
     expect((await keyed(key, `${base}&cursor=${forged}`)).status).toBe(400);
   });
 
@@ -189,15 +237,26 @@ describe('rows', () => {
   });
 
   it('serves CSV for Accept: text/csv, UTF-8, empty cells for suppressed figures', async () => {
-    const r = await keyed(key, `/v1/open/datasets/monthly-collections/rows?release=${secondRelease}&departmentId=${depts[1]}&limit=1000`, { accept: 'text/csv' });
+    const r = await keyed(
+      key,
+      `/v1/open/datasets/monthly-collections/rows?release=${secondRelease}&departmentId=${depts[1]}&limit=1000`,
+      { accept: 'text/csv' },
+    );
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toMatch(/^text\/csv; charset=utf-8/);
     const [header, ...lines] = r.text.trimEnd().split('\r\n');
     expect(header).toBe('month,departmentId,feeCode,paymentCount,amount,refundCount,refundAmount,suppressed');
-    const json = await keyed(key, `/v1/open/datasets/monthly-collections/rows?release=${secondRelease}&departmentId=${depts[1]}&limit=1000`);
+    const json = await keyed(
+      key,
+      `/v1/open/datasets/monthly-collections/rows?release=${secondRelease}&departmentId=${depts[1]}&limit=1000`,
+    );
     expect(lines).toHaveLength(json.body.items.length);
     json.body.items.forEach((row: any, i: number) => {
-      expect(lines[i]).toBe(Object.values(row).map((v) => (v === null ? '' : String(v))).join(','));
+      expect(lines[i]).toBe(
+        Object.values(row)
+          .map((v) => (v === null ? '' : String(v)))
+          .join(','),
+      );
     });
     const catalogCsv = await keyed(key, `/v1/open/datasets/fee-catalog/rows?format=csv`);
     expect(Buffer.from(catalogCsv.text, 'utf8').toString('utf8')).toBe(catalogCsv.text);
@@ -226,13 +285,20 @@ describe('rows', () => {
     for (const [q, field] of cases) {
       const r = await keyed(key, `/v1/open/datasets/monthly-collections/rows?${q}`);
       expect(r.status, q).toBe(400);
-      expect(r.body.errors.map((e: { path: string }) => e.path), q).toContain(field);
+      expect(
+        r.body.errors.map((e: { path: string }) => e.path),
+        q,
+      ).toContain(field);
     }
-    expect((await keyed(key, '/v1/open/datasets/monthly-collections/rows?release=20990101T000000000Z-000000')).status).toBe(404);
+    expect(
+      (await keyed(key, '/v1/open/datasets/monthly-collections/rows?release=20990101T000000000Z-000000')).status,
+    ).toBe(404);
   });
 
   it('leaves nothing recoverable across the datasets of a release', async () => {
-    const [monthly, daily, notice] = await Promise.all(['monthly-collections', 'daily-channel-volume', 'notice-to-payment-time'].map((d) => allRows(d, secondRelease)));
+    const [monthly, daily, notice] = await Promise.all(
+      ['monthly-collections', 'daily-channel-volume', 'notice-to-payment-time'].map((d) => allRows(d, secondRelease)),
+    );
     const result = attack({ monthly: monthly!, daily: daily!, notice: notice! });
     expect(result.singleUnknown).toEqual([]);
     expect(result.determined).toEqual([]);
@@ -257,7 +323,8 @@ describe('standards', () => {
       expect(validate(r.body), `${id}: ${JSON.stringify(validate.errors)}`).toBe(true);
       const schema = r.body.resources[0].schema;
       expect(schema.missingValues).toEqual([{ value: '', label: expect.any(String) }]);
-      if (id !== 'fee-catalog') expect(schema.fields.find((f: { name: string }) => f.name === 'suppressed')).toMatchObject({ type: 'boolean' });
+      if (id !== 'fee-catalog')
+        expect(schema.fields.find((f: { name: string }) => f.name === 'suppressed')).toMatchObject({ type: 'boolean' });
     }
     expect(validate({ resources: [{ name: 'x', path: '/etc/passwd' }] })).toBe(false);
     expect((await api('GET', '/v1/open/datasets/nope/datapackage.json')).status).toBe(404);
@@ -280,25 +347,45 @@ describe('canary payers', () => {
     // 1. Real notices for canary payers (the pipeline never sees the Notices table), paid at the window.
     const dept = `C${tag}`;
     const fee = `CF-${tag}`;
-    expect((await api('POST', '/v1/departments', { token: admin, body: { id: dept, name: '金丝雀局' } })).status).toBe(201);
+    expect((await api('POST', '/v1/departments', { token: admin, body: { id: dept, name: '金丝雀局' } })).status).toBe(
+      201,
+    );
     expect(
-      (await api('POST', '/v1/fee-items', {
-        token: admin,
-        body: { code: fee, departmentId: dept, name: '工本费', category: 'administrative-fee', legalBasis: '《条例》', approvedBy: '发改委', pricing: { kind: 'fixed', amount: 1500 } },
-      })).status,
+      (
+        await api('POST', '/v1/fee-items', {
+          token: admin,
+          body: {
+            code: fee,
+            departmentId: dept,
+            name: '工本费',
+            category: 'administrative-fee',
+            legalBasis: '《条例》',
+            approvedBy: '发改委',
+            pricing: { kind: 'fixed', amount: 1500 },
+          },
+        })
+      ).status,
     ).toBe(201);
     const deptToken = await token({ role: 'department', dept });
     const paymentKeys: string[] = [];
     for (let i = 0; i < 6; i++) {
       const n = await api('POST', '/v1/notices', {
         token: deptToken,
-        body: { payer: { name: canary.name, idType: 'resident-id', idNumber: canary.idNumber, phone: canary.phone }, lines: [{ feeCode: fee }] },
+        body: {
+          payer: { name: canary.name, idType: 'resident-id', idNumber: canary.idNumber, phone: canary.phone },
+          lines: [{ feeCode: fee }],
+        },
       });
       expect(n.status).toBe(201);
       const p = await api('POST', '/v1/payments', {
         token: clerk,
         headers: { 'idempotency-key': randomUUID() },
-        body: { noticeNos: [n.body.noticeNo], channel: i % 2 ? 'card' : 'cash', amount: n.body.total, ...(i % 2 ? { bankRef: `CB${tag}${i}` } : {}) },
+        body: {
+          noticeNos: [n.body.noticeNo],
+          channel: i % 2 ? 'card' : 'cash',
+          amount: n.body.total,
+          ...(i % 2 ? { bankRef: `CB${tag}${i}` } : {}),
+        },
       });
       expect(p.status).toBe(201);
       paymentKeys.push(`PAY#${p.body.paymentId}`);
@@ -309,7 +396,13 @@ describe('canary payers', () => {
     u.departments = [dept];
     u.fees = new Map([[dept, [{ code: fee, amount: 1500 }]]]);
     const leaky = Array.from({ length: 7 }, (_, i) =>
-      syntheticPayment(u, i, rand, { paymentId: `P${tag}-canary-${i}`, bankRef: canary.phone, windowId: canary.name, receiptNo: canary.idNumber, noticeNos: [canary.latinName] }),
+      syntheticPayment(u, i, rand, {
+        paymentId: `P${tag}-canary-${i}`,
+        bankRef: canary.phone,
+        windowId: canary.name,
+        receiptNo: canary.idNumber,
+        noticeNos: [canary.latinName],
+      }),
     );
     for (const p of leaky) for (const l of p.lines) l.noticeNo = `${canary.latinName} ${canary.phone}`;
     paymentKeys.push(...(await writePaymentsTable(leaky)));
@@ -336,7 +429,10 @@ describe('canary payers', () => {
         for (const format of ['json', 'csv']) {
           let cursor: string | null = null;
           do {
-            const r: ApiResponse = await keyed(canaryKey, `/v1/open/datasets/${id}/rows?release=${release}&format=${format}&limit=1000${cursor ? `&cursor=${cursor}` : ''}`);
+            const r: ApiResponse = await keyed(
+              canaryKey,
+              `/v1/open/datasets/${id}/rows?release=${release}&format=${format}&limit=1000${cursor ? `&cursor=${cursor}` : ''}`,
+            );
             expect(r.status).toBe(200);
             collect(r);
             cursor = format === 'json' ? r.body.nextCursor : r.headers.get('x-next-cursor');
@@ -346,11 +442,17 @@ describe('canary payers', () => {
     }
     // The canary cells did reach the published data (so the scan looked where they would be).
     const monthly = await allRows('monthly-collections', future.publicationId, canaryKey);
-    expect(monthly.filter((r) => r.departmentId === dept).map((r) => r.month)).toEqual(expect.arrayContaining(['2023-08', today.slice(0, 7)]));
+    expect(monthly.filter((r) => r.departmentId === dept).map((r) => r.month)).toEqual(
+      expect.arrayContaining(['2023-08', today.slice(0, 7)]),
+    );
 
     const everything = bodies.join('\n');
     // Cursors, ETags and ids are opaque base64url: decode every such token too.
-    const decoded = everything + (everything.match(/[A-Za-z0-9_-]{16,}/g) ?? []).map((t) => Buffer.from(t, 'base64url').toString('utf8')).join('\n');
+    const decoded =
+      everything +
+      (everything.match(/[A-Za-z0-9_-]{16,}/g) ?? [])
+        .map((t) => Buffer.from(t, 'base64url').toString('utf8'))
+        .join('\n');
     expect(decoded).toContain('"k":'); // the cursors were decoded
     for (const needle of needles) expect(decoded.includes(needle), needle).toBe(false);
   });

@@ -27,16 +27,30 @@ async function department(amount = 5000): Promise<{ dept: string; fee: string; d
   expect((await api('POST', '/v1/departments', { token: admin, body: { id: dept, name: '住建局' } })).status).toBe(201);
   const r = await api('POST', '/v1/fee-items', {
     token: admin,
-    body: { code: fee, departmentId: dept, name: '证照工本费', category: 'administrative-fee', legalBasis: '《条例》', approvedBy: '发改委', pricing: { kind: 'fixed', amount } },
+    body: {
+      code: fee,
+      departmentId: dept,
+      name: '证照工本费',
+      category: 'administrative-fee',
+      legalBasis: '《条例》',
+      approvedBy: '发改委',
+      pricing: { kind: 'fixed', amount },
+    },
   });
   expect(r.status).toBe(201);
   return { dept, fee, deptToken: await token({ role: 'department', dept }) };
 }
 
-async function notice(d: { fee: string; deptToken: string }, quantity = 1): Promise<{ noticeNo: string; checkCode: string; total: number }> {
+async function notice(
+  d: { fee: string; deptToken: string },
+  quantity = 1,
+): Promise<{ noticeNo: string; checkCode: string; total: number }> {
   const r = await api('POST', '/v1/notices', {
     token: d.deptToken,
-    body: { payer: { name: 'Jane Roe', idType: 'passport', idNumber: 'E12345678' }, lines: [{ feeCode: d.fee, quantity }] },
+    body: {
+      payer: { name: 'Jane Roe', idType: 'passport', idNumber: 'E12345678' },
+      lines: [{ feeCode: d.fee, quantity }],
+    },
   });
   expect(r.status).toBe(201);
   return r.body;
@@ -55,7 +69,9 @@ async function ledgerOf(paymentOrRefundId: string) {
   const all: any[] = [...r.body.items];
   let cursor = r.body.nextCursor;
   while (cursor) {
-    const p = await api('GET', `/v1/ledger/transactions?businessDate=${today()}&limit=500&cursor=${cursor}`, { token: finance });
+    const p = await api('GET', `/v1/ledger/transactions?businessDate=${today()}&limit=500&cursor=${cursor}`, {
+      token: finance,
+    });
     all.push(...p.body.items);
     cursor = p.body.nextCursor;
   }
@@ -68,8 +84,21 @@ describe('POST /v1/payments', () => {
     const n = await notice(d, 2);
     const r = await pay({ noticeNos: [n.noticeNo], channel: 'cash', amount: 10000 });
     expect(r.status).toBe(201);
-    expect(r.body).toMatchObject({ noticeNos: [n.noticeNo], amount: 10000, channel: 'cash', bankRef: null, windowId: 'W07', businessDate: today() });
-    expect(r.body.receipt).toMatchObject({ paymentId: r.body.paymentId, payerName: 'J*******', total: 10000, status: 'valid', kind: 'payment' });
+    expect(r.body).toMatchObject({
+      noticeNos: [n.noticeNo],
+      amount: 10000,
+      channel: 'cash',
+      bankRef: null,
+      windowId: 'W07',
+      businessDate: today(),
+    });
+    expect(r.body.receipt).toMatchObject({
+      paymentId: r.body.paymentId,
+      payerName: 'J*******',
+      total: 10000,
+      status: 'valid',
+      kind: 'payment',
+    });
     expect(r.body.receipt.jws.split('.')).toHaveLength(3);
 
     const txs = await ledgerOf(r.body.paymentId);
@@ -81,7 +110,12 @@ describe('POST /v1/payments', () => {
     const seen = await api('GET', `/v1/notices/${n.noticeNo}`, { token: d.deptToken });
     expect(seen.body).toMatchObject({ status: 'paid', paymentId: r.body.paymentId });
     const got = await api('GET', `/v1/payments/${r.body.paymentId}`, { token: finance });
-    expect(got.body).toMatchObject({ paymentId: r.body.paymentId, amount: 10000, refundedAmount: 0, receiptNo: r.body.receipt.receiptNo });
+    expect(got.body).toMatchObject({
+      paymentId: r.body.paymentId,
+      amount: 10000,
+      refundedAmount: 0,
+      receiptNo: r.body.receipt.receiptNo,
+    });
     expect(got.body.receipt).toEqual(r.body.receipt);
     const listed = await api('GET', `/v1/payments?businessDate=${today()}&channel=cash&limit=500`, { token: finance });
     expect(listed.status).toBe(200);
@@ -93,7 +127,12 @@ describe('POST /v1/payments', () => {
     const b = await department(3400);
     const n1 = await notice(a);
     const n2 = await notice(b, 2);
-    const r = await pay({ noticeNos: [n1.noticeNo, n2.noticeNo], channel: 'card', amount: 1200 + 6800, bankRef: `CARD-${uniq()}` });
+    const r = await pay({
+      noticeNos: [n1.noticeNo, n2.noticeNo],
+      channel: 'card',
+      amount: 1200 + 6800,
+      bankRef: `CARD-${uniq()}`,
+    });
     expect(r.status).toBe(201);
     const [tx] = await ledgerOf(r.body.paymentId);
     expect(tx.postings).toEqual(
@@ -111,14 +150,20 @@ describe('POST /v1/payments', () => {
     const n1 = await notice(d);
     const n2 = await notice(d);
     const body = { noticeNos: [n1.noticeNo, n2.noticeNo], channel: 'online', amount: 10000, bankRef: `ONL-${uniq()}` };
-    const wrong = await pay({ ...body, checkCodes: { [n1.noticeNo]: n1.checkCode, [n2.noticeNo]: 'AAAAAAAA' } }, { token: '' });
+    const wrong = await pay(
+      { ...body, checkCodes: { [n1.noticeNo]: n1.checkCode, [n2.noticeNo]: 'AAAAAAAA' } },
+      { token: '' },
+    );
     const missing = await pay({ ...body, checkCodes: { [n1.noticeNo]: n1.checkCode } }, { token: '' });
     for (const r of [wrong, missing]) {
       expect(r.status).toBe(404);
       expect(r.body.type).toMatch(/\/not-found$/);
     }
     expect((await pay({ ...body, channel: 'cash', bankRef: undefined }, { token: '' })).status).toBe(401);
-    const ok = await pay({ ...body, checkCodes: { [n1.noticeNo]: n1.checkCode, [n2.noticeNo]: n2.checkCode } }, { token: '' });
+    const ok = await pay(
+      { ...body, checkCodes: { [n1.noticeNo]: n1.checkCode, [n2.noticeNo]: n2.checkCode } },
+      { token: '' },
+    );
     expect(ok.status).toBe(201);
     expect(ok.body.windowId).toBeNull();
   });
@@ -157,7 +202,9 @@ describe('POST /v1/payments', () => {
     const noKey = await pay({ noticeNos: [n.noticeNo], channel: 'cash', amount: 5000 }, { key: null });
     expect(noKey.status).toBe(400);
     expect(noKey.body.type).toMatch(/\/idempotency-key-required$/);
-    expect((await pay({ noticeNos: [n.noticeNo], channel: 'cash', amount: 5000 }, { key: 'k'.repeat(256) })).status).toBe(400);
+    expect(
+      (await pay({ noticeNos: [n.noticeNo], channel: 'cash', amount: 5000 }, { key: 'k'.repeat(256) })).status,
+    ).toBe(400);
     for (const body of [
       { noticeNos: [n.noticeNo], channel: 'card', amount: 5000 },
       { noticeNos: [n.noticeNo], channel: 'cash', amount: 5000, bankRef: 'X1' },
@@ -198,8 +245,12 @@ describe('Idempotency-Key', () => {
     const key = randomUUID();
     const n2 = await notice(d);
     await api('POST', `/v1/notices/${n2.noticeNo}/cancel`, { token: d.deptToken, body: { reason: 'x' } });
-    expect((await pay({ noticeNos: [n.noticeNo, n2.noticeNo], channel: 'cash', amount: 10000 }, { key })).status).toBe(409);
-    expect((await pay({ noticeNos: [n.noticeNo, n2.noticeNo], channel: 'cash', amount: 10000 }, { key })).status).toBe(409);
+    expect((await pay({ noticeNos: [n.noticeNo, n2.noticeNo], channel: 'cash', amount: 10000 }, { key })).status).toBe(
+      409,
+    );
+    expect((await pay({ noticeNos: [n.noticeNo, n2.noticeNo], channel: 'cash', amount: 10000 }, { key })).status).toBe(
+      409,
+    );
     // a failure is not stored: the same key with the corrected request goes through
     expect((await pay({ noticeNos: [n.noticeNo], channel: 'cash', amount: 5000 }, { key })).status).toBe(201);
   });
@@ -229,14 +280,20 @@ describe('exactly once', () => {
     const d = await department();
     const n = await notice(d);
     const rs = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => pay({ noticeNos: [n.noticeNo], channel: 'transfer', amount: 5000, bankRef: `C50-${uniq()}-${i}` })),
+      Array.from({ length: 50 }, (_, i) =>
+        pay({ noticeNos: [n.noticeNo], channel: 'transfer', amount: 5000, bankRef: `C50-${uniq()}-${i}` }),
+      ),
     );
     const statuses = rs.map((r) => r.status);
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
     expect(statuses.filter((s) => s === 409)).toHaveLength(49);
     for (const r of rs.filter((x) => x.status === 409)) expect(r.body.type).toMatch(/\/notice-already-paid$/);
     const winner = rs.find((r) => r.status === 201)!;
-    const txs = await api('GET', `/v1/ledger/transactions?businessDate=${today()}&account=${encodeURIComponent(`rev:${d.dept}:${d.fee}`)}&limit=500`, { token: finance });
+    const txs = await api(
+      'GET',
+      `/v1/ledger/transactions?businessDate=${today()}&account=${encodeURIComponent(`rev:${d.dept}:${d.fee}`)}&limit=500`,
+      { token: finance },
+    );
     expect(txs.body.items).toHaveLength(1);
     expect(txs.body.items[0].ref).toBe(winner.body.paymentId);
     const notice_ = await api('GET', `/v1/notices/${n.noticeNo}`, { token: d.deptToken });
@@ -248,16 +305,38 @@ describe('refunds', () => {
   it('refunds in parts into a reversing transaction with red receipts, and never beyond the payment', async () => {
     const a = await department(1000);
     const b = await department(2000);
-    const p = (await pay({ noticeNos: [(await notice(a)).noticeNo, (await notice(b)).noticeNo], channel: 'cash', amount: 3000 })).body;
+    const p = (
+      await pay({ noticeNos: [(await notice(a)).noticeNo, (await notice(b)).noticeNo], channel: 'cash', amount: 3000 })
+    ).body;
     const refund = (amount: number, key = randomUUID()) =>
-      api('POST', `/v1/payments/${p.paymentId}/refunds`, { token: finance, body: { amount, reason: '多收退费' }, headers: { 'idempotency-key': key } });
+      api('POST', `/v1/payments/${p.paymentId}/refunds`, {
+        token: finance,
+        body: { amount, reason: '多收退费' },
+        headers: { 'idempotency-key': key },
+      });
 
-    expect((await api('POST', `/v1/payments/${p.paymentId}/refunds`, { token: finance, body: { amount: 1, reason: 'x' } })).status).toBe(400);
-    expect((await api('POST', `/v1/payments/${p.paymentId}/refunds`, { token: clerk, body: { amount: 1, reason: 'x' }, headers: { 'idempotency-key': 'k' } })).status).toBe(403);
+    expect(
+      (await api('POST', `/v1/payments/${p.paymentId}/refunds`, { token: finance, body: { amount: 1, reason: 'x' } }))
+        .status,
+    ).toBe(400);
+    expect(
+      (
+        await api('POST', `/v1/payments/${p.paymentId}/refunds`, {
+          token: clerk,
+          body: { amount: 1, reason: 'x' },
+          headers: { 'idempotency-key': 'k' },
+        })
+      ).status,
+    ).toBe(403);
 
     const first = await refund(1500);
     expect(first.status).toBe(201);
-    expect(first.body.receipt).toMatchObject({ kind: 'reversal', originalReceiptNo: p.receipt.receiptNo, total: 1500, payerName: p.receipt.payerName });
+    expect(first.body.receipt).toMatchObject({
+      kind: 'reversal',
+      originalReceiptNo: p.receipt.receiptNo,
+      total: 1500,
+      payerName: p.receipt.payerName,
+    });
     expect(first.body.originalReceipt).toEqual({ receiptNo: p.receipt.receiptNo, status: 'partially-reversed' });
     // proportional: 1000:2000 of 1500 → 500 and 1000
     expect(first.body.lines).toEqual([
@@ -294,27 +373,51 @@ describe('bad input never gets a 5xx', () => {
     const long = 'P'.repeat(3000);
     const rs = [
       await api('GET', `/v1/payments/${long}`, { token: finance }),
-      await api('POST', `/v1/payments/${long}/refunds`, { token: finance, body: { amount: 1, reason: 'x' }, headers: { 'idempotency-key': randomUUID() } }),
+      await api('POST', `/v1/payments/${long}/refunds`, {
+        token: finance,
+        body: { amount: 1, reason: 'x' },
+        headers: { 'idempotency-key': randomUUID() },
+      }),
       await api('GET', `/v1/receipts/${'9'.repeat(3000)}?checkCode=X`),
       await api('GET', `/v1/notices/${'9'.repeat(3000)}?checkCode=X`),
       await api('POST', '/v1/receipts/verify', { body: { receiptNo: '9'.repeat(64), checkCode: 'X' } }),
       await api('POST', '/v1/receipts/verify', { body: { jws: 'a.b.c' } }),
       await api('GET', '/v1/payments?cursor=eyJwYWlkQXQiOjF9', { token: finance }),
       await api('GET', '/v1/payments?businessDate=2026-02-30', { token: finance }),
-      await api('POST', '/v1/payments', { token: clerk, rawBody: '{"noticeNos":', headers: { 'content-type': 'application/json', 'idempotency-key': 'k' } }),
-      await api('POST', '/v1/payments', { token: clerk, body: { noticeNos: ['1'.repeat(20)], channel: 'cash', amount: 1, checkCodes: { a: 1 } }, headers: { 'idempotency-key': 'k2' } }),
+      await api('POST', '/v1/payments', {
+        token: clerk,
+        rawBody: '{"noticeNos":',
+        headers: { 'content-type': 'application/json', 'idempotency-key': 'k' },
+      }),
+      await api('POST', '/v1/payments', {
+        token: clerk,
+        body: { noticeNos: ['1'.repeat(20)], channel: 'cash', amount: 1, checkCodes: { a: 1 } },
+        headers: { 'idempotency-key': 'k2' },
+      }),
     ];
     for (const r of rs) expect(r.status, r.text).toBeLessThan(500);
   });
 });
 
 /** A POST from another loopback address: its own rate-limit bucket, untouched by the rest of the run. */
-function postFrom(localAddress: string, path: string, body: unknown, headers: Record<string, string>): Promise<{ status: number; body: any }> {
+function postFrom(
+  localAddress: string,
+  path: string,
+  body: unknown,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: any }> {
   const url = new URL(inject('apiUrl') + path);
   const data = JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = httpRequest(
-      { host: url.hostname, port: url.port, path: url.pathname, localAddress, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data), ...headers } },
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        localAddress,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data), ...headers },
+      },
       (res) => {
         let text = '';
         res.on('data', (c) => (text += c));
@@ -335,7 +438,18 @@ describe('online payments cannot be used to guess check codes', () => {
     const from = `127.1.${Math.floor(Math.random() * 250)}.${2 + Math.floor(Math.random() * 250)}`;
     const statuses: number[] = [];
     for (let i = 0; i < 33; i++) {
-      const r = await postFrom(from, '/v1/payments', { noticeNos: [n.noticeNo], channel: 'online', amount: 1, bankRef: `G${i}`, checkCodes: { [n.noticeNo]: `GUESS${String(i).padStart(3, '0')}` } }, { 'idempotency-key': randomUUID() });
+      const r = await postFrom(
+        from,
+        '/v1/payments',
+        {
+          noticeNos: [n.noticeNo],
+          channel: 'online',
+          amount: 1,
+          bankRef: `G${i}`,
+          checkCodes: { [n.noticeNo]: `GUESS${String(i).padStart(3, '0')}` },
+        },
+        { 'idempotency-key': randomUUID() },
+      );
       statuses.push(r.status);
     }
     expect(statuses.slice(0, 30).every((s) => s === 404)).toBe(true);
@@ -347,11 +461,25 @@ describe('GET /v1/payments', () => {
   it('pages one day’s payments of a channel in (paidAt, paymentId) order without gaps or repeats', async () => {
     const d = await department(100);
     const mine: string[] = [];
-    for (let i = 0; i < 5; i++) mine.push((await pay({ noticeNos: [(await notice(d)).noticeNo], channel: 'transfer', amount: 100, bankRef: `PG-${uniq()}` })).body.paymentId);
+    for (let i = 0; i < 5; i++)
+      mine.push(
+        (
+          await pay({
+            noticeNos: [(await notice(d)).noticeNo],
+            channel: 'transfer',
+            amount: 100,
+            bankRef: `PG-${uniq()}`,
+          })
+        ).body.paymentId,
+      );
     const seen: any[] = [];
     let cursor: string | null = null;
     do {
-      const r: any = await api('GET', `/v1/payments?businessDate=${today()}&channel=transfer&limit=3${cursor ? `&cursor=${cursor}` : ''}`, { token: finance });
+      const r: any = await api(
+        'GET',
+        `/v1/payments?businessDate=${today()}&channel=transfer&limit=3${cursor ? `&cursor=${cursor}` : ''}`,
+        { token: finance },
+      );
       expect(r.status).toBe(200);
       expect(r.body.items.length).toBeLessThanOrEqual(3);
       seen.push(...r.body.items);

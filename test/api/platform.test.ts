@@ -15,6 +15,7 @@ describe('platform', () => {
     expect(r.status).toBe(200);
     expect(r.body.openapi).toBe('3.1.0');
     await SwaggerParser.validate(structuredClone(r.body));
-    for (const route of routes) expect(r.body.paths[route.path]?.[route.method.toLowerCase()], `${route.method} ${route.path}`).toBeDefined();
+    for (const route of routes)
+      expect(r.body.paths[route.path]?.[route.method.toLowerCase()], `${route.method} ${route.path}`).toBeDefined();
   });
 });

@@ -25,7 +25,12 @@ import { tableName } from '../../functions/shared/wiring';
  * the only way to capture all of it.
  */
 
-const CANARY_A = { name: 'Quillonia Brackenridge-Vasquez', idType: 'resident-id', idNumber: '11010519491231002X', phone: '+86 139 0417 5286' } as const;
+const CANARY_A = {
+  name: 'Quillonia Brackenridge-Vasquez',
+  idType: 'resident-id',
+  idNumber: '11010519491231002X',
+  phone: '+86 139 0417 5286',
+} as const;
 const CANARY_B = { name: '欧阳雀鸣翠', idType: 'passport', idNumber: 'G73920461', phone: '13807395164' } as const;
 const CANARY_EMAIL = 'quill.canary.7f3k@example.org';
 const CANARY_PAYERS = [CANARY_A, CANARY_B];
@@ -33,7 +38,10 @@ const CANARY_PAYERS = [CANARY_A, CANARY_B];
 const digitsOf = (s: string) => s.replace(/\D/g, '');
 
 /** The canary texts that must never appear (the full strings; digit runs are checked separately). */
-const CANARY_STRINGS = [...CANARY_PAYERS.flatMap((p) => [p.name, p.idNumber, p.phone, digitsOf(p.phone)]), CANARY_EMAIL];
+const CANARY_STRINGS = [
+  ...CANARY_PAYERS.flatMap((p) => [p.name, p.idNumber, p.phone, digitsOf(p.phone)]),
+  CANARY_EMAIL,
+];
 /** Digit sequences of which no run of 6 or more digits may appear (ID numbers and phones). */
 const CANARY_DIGITS = CANARY_PAYERS.flatMap((p) => [digitsOf(p.idNumber), digitsOf(p.phone)]);
 
@@ -67,7 +75,8 @@ function expand(text: string): string {
 export function canariesIn(text: string, strings = CANARY_STRINGS): string[] {
   const t = expand(text);
   const found = strings.filter((s) => t.includes(s));
-  for (const run of t.match(/\d{6,}/g) ?? []) if (CANARY_DIGITS.some((d) => d.includes(run))) found.push(`digits ${run}`);
+  for (const run of t.match(/\d{6,}/g) ?? [])
+    if (CANARY_DIGITS.some((d) => d.includes(run))) found.push(`digits ${run}`);
   return [...new Set(found)];
 }
 
@@ -105,8 +114,16 @@ async function call(
   const res = await fetch(base + path, { method, headers, body });
   const text = await res.text();
   const ms = performance.now() - started;
-  (opts.privileged ? privilegedResponses : publicResponses).push({ what: `${method} ${path} → ${res.status}`, text: `${JSON.stringify([...res.headers])}\n${text}` });
-  return { status: res.status, body: (res.headers.get('content-type') ?? '').includes('json') && text ? JSON.parse(text) : text, text, ms };
+  (opts.privileged ? privilegedResponses : publicResponses).push({
+    what: `${method} ${path} → ${res.status}`,
+    text: `${JSON.stringify([...res.headers])}\n${text}`,
+  });
+  return {
+    status: res.status,
+    body: (res.headers.get('content-type') ?? '').includes('json') && text ? JSON.parse(text) : text,
+    text,
+    ms,
+  };
 }
 
 const tokenFor = (claims: TokenClaims) => issueLocalToken(claims, process.env.LOCAL_KEY_DIR);
@@ -134,7 +151,15 @@ let paymentA: any;
 let paymentB: any;
 
 beforeAll(async () => {
-  for (const k of ['LOG_LEVEL', 'NOTICE_LOOKUP_LIMIT', 'RECEIPT_LOOKUP_LIMIT', 'ONLINE_PAYMENT_LIMIT', 'DYNAMODB_ENDPOINT', 'LOCAL_KEY_DIR']) env[k] = process.env[k];
+  for (const k of [
+    'LOG_LEVEL',
+    'NOTICE_LOOKUP_LIMIT',
+    'RECEIPT_LOOKUP_LIMIT',
+    'ONLINE_PAYMENT_LIMIT',
+    'DYNAMODB_ENDPOINT',
+    'LOCAL_KEY_DIR',
+  ])
+    env[k] = process.env[k];
   process.env.LOG_LEVEL = 'debug';
   // The look-up limits are read per request: high while the scenario runs, lowered in the rate-limit test.
   process.env.NOTICE_LOOKUP_LIMIT = '10000';
@@ -155,7 +180,11 @@ beforeAll(async () => {
   stack = await startLocalStack({ port: await freePort(), dynamoPort: await freePort(), inMemory: true, dataDir });
   base = stack.gateway.url;
   doc = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ endpoint: stack.dynamo.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+    new DynamoDBClient({
+      endpoint: stack.dynamo.endpoint,
+      region: 'local',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    }),
   );
 
   admin = await tokenFor({ role: 'admin' });
@@ -165,16 +194,34 @@ beforeAll(async () => {
   fee = `PRIV-${randomUUID().slice(0, 6).toUpperCase()}`;
   deptToken = await tokenFor({ role: 'department', dept });
   otherDeptToken = await tokenFor({ role: 'department', dept: 'OTHER1' });
-  expect((await call('POST', '/v1/departments', { token: admin, body: { id: dept, name: '公安局' } })).status).toBe(201);
+  expect((await call('POST', '/v1/departments', { token: admin, body: { id: dept, name: '公安局' } })).status).toBe(
+    201,
+  );
   const item = await call('POST', '/v1/fee-items', {
     token: admin,
-    body: { code: fee, departmentId: dept, name: '居民身份证工本费', category: 'administrative-fee', legalBasis: '《条例》', approvedBy: '发改委', pricing: { kind: 'fixed', amount: 2000 } },
+    body: {
+      code: fee,
+      departmentId: dept,
+      name: '居民身份证工本费',
+      category: 'administrative-fee',
+      legalBasis: '《条例》',
+      approvedBy: '发改委',
+      pricing: { kind: 'fixed', amount: 2000 },
+    },
   });
   expect(item.status).toBe(201);
   const issue = async (payer: object, quantity: number) => {
-    const r = await call('POST', '/v1/notices', { token: deptToken, body: { payer, lines: [{ feeCode: fee, quantity }] }, privileged: true });
+    const r = await call('POST', '/v1/notices', {
+      token: deptToken,
+      body: { payer, lines: [{ feeCode: fee, quantity }] },
+      privileged: true,
+    });
     expect(r.status, r.text).toBe(201);
-    return { noticeNo: r.body.noticeNo as string, checkCode: r.body.checkCode as string, total: r.body.total as number };
+    return {
+      noticeNo: r.body.noticeNo as string,
+      checkCode: r.body.checkCode as string,
+      total: r.body.total as number,
+    };
   };
   notices.A = await issue(CANARY_A, 3);
   notices.B = await issue(CANARY_B, 1);
@@ -201,14 +248,21 @@ describe('privacy: canary payers through the whole money path', () => {
     const full = await call('GET', `/v1/notices/${notices.A.noticeNo}`, { token: deptToken, privileged: true });
     expect(full.status).toBe(200);
     expect(full.body.payer).toEqual(CANARY_A);
-    expect((await call('GET', `/v1/notices/${notices.B.noticeNo}`, { token: clerk, privileged: true })).body.payer).toEqual(CANARY_B);
+    expect(
+      (await call('GET', `/v1/notices/${notices.B.noticeNo}`, { token: clerk, privileged: true })).body.payer,
+    ).toEqual(CANARY_B);
     const list = await call('GET', `/v1/notices?department=${dept}`, { token: finance, privileged: true });
     expect(list.status).toBe(200);
     expect(canariesIn(list.text)).toEqual(expect.arrayContaining([CANARY_A.name, CANARY_B.name, CANARY_A.idNumber]));
 
     const payer = await call('GET', `/v1/notices/${notices.A.noticeNo}?checkCode=${notices.A.checkCode.toLowerCase()}`);
     expect(payer.status).toBe(200);
-    expect(payer.body.payer).toEqual({ name: 'Q*****************************', idType: 'resident-id', idNumber: '1101**********002X', phone: '+86**********5286' });
+    expect(payer.body.payer).toEqual({
+      name: 'Q*****************************',
+      idType: 'resident-id',
+      idNumber: '1101**********002X',
+      phone: '+86**********5286',
+    });
     expect(payer.body).not.toHaveProperty('checkCode');
     const payerB = await call('GET', `/v1/notices/${notices.B.noticeNo}?checkCode=${notices.B.checkCode}`);
     expect(payerB.body.payer.name).toBe('欧****');
@@ -255,7 +309,13 @@ describe('privacy: canary payers through the whole money path', () => {
 
   it('pays online and at the counter, refunds; receipts carry only the masked name', async () => {
     const wrongOnline = await call('POST', '/v1/payments', {
-      body: { noticeNos: [notices.A.noticeNo], channel: 'online', amount: notices.A.total, bankRef: `ONL-${randomUUID()}`, checkCodes: { [notices.A.noticeNo]: 'AAAAAAAA' } },
+      body: {
+        noticeNos: [notices.A.noticeNo],
+        channel: 'online',
+        amount: notices.A.total,
+        bankRef: `ONL-${randomUUID()}`,
+        checkCodes: { [notices.A.noticeNo]: 'AAAAAAAA' },
+      },
       headers: { 'idempotency-key': randomUUID() },
     });
     expect(wrongOnline.status).toBe(404);
@@ -301,7 +361,13 @@ describe('privacy: canary payers through the whole money path', () => {
       const r = await call('GET', `/v1/receipts/${p.receipt.receiptNo}?checkCode=${p.receipt.checkCode}`);
       expect(r.status).toBe(200);
       expect((await call('POST', '/v1/receipts/verify', { body: { jws: p.receipt.jws } })).body.valid).toBe(true);
-      expect((await call('POST', '/v1/receipts/verify', { body: { receiptNo: p.receipt.receiptNo, checkCode: p.receipt.checkCode } })).body.valid).toBe(true);
+      expect(
+        (
+          await call('POST', '/v1/receipts/verify', {
+            body: { receiptNo: p.receipt.receiptNo, checkCode: p.receipt.checkCode },
+          })
+        ).body.valid,
+      ).toBe(true);
     }
     const wrongReceipt = await call('GET', `/v1/receipts/${paymentA.receipt.receiptNo}?checkCode=AAAAAAAA`);
     expect(wrongReceipt.status).toBe(404);
@@ -347,16 +413,34 @@ describe('privacy: canary payers through the whole money path', () => {
     await call('GET', `/v1/notices?status=${encodeURIComponent(CANARY_A.name)}`, { token: deptToken });
     // the payment and verification routes, anonymous
     await call('POST', '/v1/payments', {
-      body: { noticeNos: [CANARY_A.idNumber], channel: 'online', amount: 1, bankRef: CANARY_A.name, checkCodes: { [CANARY_A.idNumber]: CANARY_A.phone } },
+      body: {
+        noticeNos: [CANARY_A.idNumber],
+        channel: 'online',
+        amount: 1,
+        bankRef: CANARY_A.name,
+        checkCodes: { [CANARY_A.idNumber]: CANARY_A.phone },
+      },
       headers: { 'idempotency-key': randomUUID() },
     });
     await call('POST', '/v1/payments', {
-      body: { noticeNos: [notices.A.noticeNo], channel: 'online', amount: 1, bankRef: 'X', checkCodes: { [CANARY_A.idNumber]: 'x'.repeat(65) }, [CANARY_B.name]: 1 },
+      body: {
+        noticeNos: [notices.A.noticeNo],
+        channel: 'online',
+        amount: 1,
+        bankRef: 'X',
+        checkCodes: { [CANARY_A.idNumber]: 'x'.repeat(65) },
+        [CANARY_B.name]: 1,
+      },
       headers: { 'idempotency-key': randomUUID() },
     });
     await call('POST', '/v1/receipts/verify', { body: { receiptNo: CANARY_A.idNumber, checkCode: CANARY_A.name } });
-    await call('POST', '/v1/receipts/verify', { body: { jws: `${CANARY_A.name}.${CANARY_A.idNumber}.${CANARY_A.phone}` } });
-    await call('GET', `/v1/receipts/${encodeURIComponent(CANARY_A.idNumber)}?checkCode=${encodeURIComponent(CANARY_A.phone)}`);
+    await call('POST', '/v1/receipts/verify', {
+      body: { jws: `${CANARY_A.name}.${CANARY_A.idNumber}.${CANARY_A.phone}` },
+    });
+    await call(
+      'GET',
+      `/v1/receipts/${encodeURIComponent(CANARY_A.idNumber)}?checkCode=${encodeURIComponent(CANARY_A.phone)}`,
+    );
     await call('GET', `/v1/fee-items/${encodeURIComponent(CANARY_A.idNumber)}`);
     await call('GET', `/v1/payments/${encodeURIComponent(CANARY_A.idNumber)}`, { token: finance });
     await call('POST', `/v1/payments/${encodeURIComponent(CANARY_A.idNumber)}/refunds`, {
@@ -364,12 +448,16 @@ describe('privacy: canary payers through the whole money path', () => {
       body: { amount: 1, reason: 'x' },
       headers: { 'idempotency-key': randomUUID() },
     });
-    await call('POST', `/v1/open/keys`, { body: { name: CANARY_A.name, email: `${CANARY_A.idNumber}@`, purpose: CANARY_A.phone } });
+    await call('POST', `/v1/open/keys`, {
+      body: { name: CANARY_A.name, email: `${CANARY_A.idNumber}@`, purpose: CANARY_A.phone },
+    });
     await call('GET', `/${encodeURIComponent(CANARY_A.name)}`);
   });
 
   it('open data: a consumer signs up with a canary e-mail; releases and every open-data response are free of canaries', async () => {
-    const key = await call('POST', '/v1/open/keys', { body: { name: 'Canary Research', email: CANARY_EMAIL, purpose: 'privacy test' } });
+    const key = await call('POST', '/v1/open/keys', {
+      body: { name: 'Canary Research', email: CANARY_EMAIL, purpose: 'privacy test' },
+    });
     expect(key.status, key.text).toBe(201);
     const apiKey = key.body.apiKey as string;
     await stack.streams.drained();
@@ -382,15 +470,27 @@ describe('privacy: canary payers through the whole money path', () => {
       await call('GET', `/v1/open/datasets/${d.id}`, { headers: { 'x-api-key': apiKey } });
       await call('GET', `/v1/open/datasets/${d.id}/datapackage.json`);
       await call('GET', `/v1/open/datasets/${d.id}/releases`, { headers: { 'x-api-key': apiKey } });
-      expect((await call('GET', `/v1/open/datasets/${d.id}/rows?limit=500`, { headers: { 'x-api-key': apiKey } })).status).toBe(200);
-      await call('GET', `/v1/open/datasets/${d.id}/rows?limit=500`, { headers: { 'x-api-key': apiKey, accept: 'text/csv' } });
-      await call('GET', `/v1/open/datasets/${d.id}/rows?release=${encodeURIComponent(CANARY_A.idNumber)}`, { headers: { 'x-api-key': apiKey } });
+      expect(
+        (await call('GET', `/v1/open/datasets/${d.id}/rows?limit=500`, { headers: { 'x-api-key': apiKey } })).status,
+      ).toBe(200);
+      await call('GET', `/v1/open/datasets/${d.id}/rows?limit=500`, {
+        headers: { 'x-api-key': apiKey, accept: 'text/csv' },
+      });
+      await call('GET', `/v1/open/datasets/${d.id}/rows?release=${encodeURIComponent(CANARY_A.idNumber)}`, {
+        headers: { 'x-api-key': apiKey },
+      });
     }
-    await call('GET', `/v1/open/datasets/${encodeURIComponent(CANARY_A.idNumber)}/rows`, { headers: { 'x-api-key': apiKey } });
-    await call('GET', `/v1/open/datasets/${encodeURIComponent(CANARY_A.name)}/datapackage.json`);
-    await call('GET', `/v1/open/datasets/monthly-collections/rows?departmentId=${encodeURIComponent(CANARY_A.idNumber)}&${encodeURIComponent(CANARY_B.name)}=1`, {
+    await call('GET', `/v1/open/datasets/${encodeURIComponent(CANARY_A.idNumber)}/rows`, {
       headers: { 'x-api-key': apiKey },
     });
+    await call('GET', `/v1/open/datasets/${encodeURIComponent(CANARY_A.name)}/datapackage.json`);
+    await call(
+      'GET',
+      `/v1/open/datasets/monthly-collections/rows?departmentId=${encodeURIComponent(CANARY_A.idNumber)}&${encodeURIComponent(CANARY_B.name)}=1`,
+      {
+        headers: { 'x-api-key': apiKey },
+      },
+    );
   });
 
   it('the rate limit stops check-code guessing on every path that takes a code', async () => {
@@ -404,10 +504,19 @@ describe('privacy: canary payers through the whole money path', () => {
       const paths: (() => Promise<Res>)[] = [
         () => call('GET', `/v1/notices/${notices.A.noticeNo}?checkCode=AAAAAAAA`),
         () => call('GET', `/v1/receipts/${paymentA.receipt.receiptNo}?checkCode=AAAAAAAA`),
-        () => call('POST', '/v1/receipts/verify', { body: { receiptNo: paymentA.receipt.receiptNo, checkCode: 'AAAAAAAA' } }),
+        () =>
+          call('POST', '/v1/receipts/verify', {
+            body: { receiptNo: paymentA.receipt.receiptNo, checkCode: 'AAAAAAAA' },
+          }),
         () =>
           call('POST', '/v1/payments', {
-            body: { noticeNos: [notices.B.noticeNo], channel: 'online', amount: 1, bankRef: 'X', checkCodes: { [notices.B.noticeNo]: 'AAAAAAAA' } },
+            body: {
+              noticeNos: [notices.B.noticeNo],
+              channel: 'online',
+              amount: 1,
+              bankRef: 'X',
+              checkCodes: { [notices.B.noticeNo]: 'AAAAAAAA' },
+            },
             headers: { 'idempotency-key': randomUUID() },
           }),
       ];
@@ -417,7 +526,9 @@ describe('privacy: canary payers through the whole money path', () => {
         expect(statuses.at(-1)).toBe(429);
       }
       // ... and a right code does not get through while limited.
-      expect((await call('GET', `/v1/notices/${notices.A.noticeNo}?checkCode=${notices.A.checkCode}`)).status).toBe(429);
+      expect((await call('GET', `/v1/notices/${notices.A.noticeNo}?checkCode=${notices.A.checkCode}`)).status).toBe(
+        429,
+      );
     } finally {
       process.env.NOTICE_LOOKUP_LIMIT = '10000';
       process.env.RECEIPT_LOOKUP_LIMIT = '10000';
@@ -458,8 +569,12 @@ describe('privacy: canary payers through the whole money path', () => {
 
   it('the scanner finds canaries where they are allowed (positive controls)', async () => {
     const noticeItems = await scanAll(tableName('Notices'));
-    expect(canariesIn(JSON.stringify(noticeItems))).toEqual(expect.arrayContaining([CANARY_A.name, CANARY_A.idNumber, CANARY_A.phone, CANARY_B.name]));
-    expect(canariesIn(privilegedResponses.map((r) => r.text).join('\n'))).toEqual(expect.arrayContaining([CANARY_A.name, CANARY_B.idNumber]));
+    expect(canariesIn(JSON.stringify(noticeItems))).toEqual(
+      expect.arrayContaining([CANARY_A.name, CANARY_A.idNumber, CANARY_A.phone, CANARY_B.name]),
+    );
+    expect(canariesIn(privilegedResponses.map((r) => r.text).join('\n'))).toEqual(
+      expect.arrayContaining([CANARY_A.name, CANARY_B.idNumber]),
+    );
     // hidden inside a JWS payload or a cursor, and as a bare digit run
     const jws = `eyJhbGciOiJFUzI1NiJ9.${Buffer.from(JSON.stringify({ payerName: CANARY_B.name })).toString('base64url')}.c2ln`;
     expect(canariesIn(jws)).toContain(CANARY_B.name);
@@ -482,7 +597,9 @@ describe('privacy: canary payers through the whole money path', () => {
       for (const item of await scanAll(tableName(t))) {
         const text = JSON.stringify(item);
         // The open-data consumer's e-mail is kept with the key's hash (to contact them), nowhere else.
-        const strings = String(item.pk).startsWith('APIKEY#') ? CANARY_STRINGS.filter((s) => s !== CANARY_EMAIL) : CANARY_STRINGS;
+        const strings = String(item.pk).startsWith('APIKEY#')
+          ? CANARY_STRINGS.filter((s) => s !== CANARY_EMAIL)
+          : CANARY_STRINGS;
         const found = canariesIn(text, strings);
         if (found.length) leaks.push(`table ${t} item ${String(item.pk)}/${String(item.sk)}: ${found.join(', ')}`);
       }

@@ -14,7 +14,15 @@ beforeAll(async () => {
   await api('POST', '/v1/departments', { token: admin, body: { id: dept, name: '市场监管局' } });
   await api('POST', '/v1/fee-items', {
     token: admin,
-    body: { code: fee, departmentId: dept, name: '登记费', category: 'administrative-fee', legalBasis: '《条例》', approvedBy: '发改委', pricing: { kind: 'fixed', amount: 2500 } },
+    body: {
+      code: fee,
+      departmentId: dept,
+      name: '登记费',
+      category: 'administrative-fee',
+      legalBasis: '《条例》',
+      approvedBy: '发改委',
+      pricing: { kind: 'fixed', amount: 2500 },
+    },
   });
   const n = await api('POST', '/v1/notices', {
     token: await token({ role: 'department', dept }),
@@ -62,9 +70,13 @@ describe('receipts', () => {
   it('verifies by JWS or by number and check code, and reads the receipt only with its check code', async () => {
     const byJws = await api('POST', '/v1/receipts/verify', { body: { jws: receipt.jws } });
     expect(byJws.body).toMatchObject({ valid: true, status: 'valid', receipt: { receiptNo: receipt.receiptNo } });
-    const byCode = await api('POST', '/v1/receipts/verify', { body: { receiptNo: receipt.receiptNo, checkCode: receipt.checkCode } });
+    const byCode = await api('POST', '/v1/receipts/verify', {
+      body: { receiptNo: receipt.receiptNo, checkCode: receipt.checkCode },
+    });
     expect(byCode.body).toMatchObject({ valid: true, status: 'valid' });
-    const wrong = await api('POST', '/v1/receipts/verify', { body: { receiptNo: receipt.receiptNo, checkCode: 'ZZZZZZZZ' } });
+    const wrong = await api('POST', '/v1/receipts/verify', {
+      body: { receiptNo: receipt.receiptNo, checkCode: 'ZZZZZZZZ' },
+    });
     expect(wrong.body).toEqual({ valid: false, status: null });
     expect((await api('POST', '/v1/receipts/verify', { body: { receiptNo: receipt.receiptNo } })).status).toBe(400);
 

@@ -58,12 +58,24 @@ describe('dependency rules', () => {
       ['domain-imports-no-adapter', 'functions/payments/domain/b.ts', "import '../adapters/paymentsTable';\n"],
       ['domain-imports-no-aws-or-http', 'functions/payments/domain/c.ts', "import 'node:http';\n"],
       ['domain-imports-no-aws-or-http', 'functions/payments/ports.ts', "import '@aws-sdk/lib-dynamodb';\n"],
-      ['contexts-meet-only-through-published-interfaces', 'functions/payments/domain/d.ts', "import '../../notices/domain/notices';\n"],
-      ['domain-meets-other-contexts-only-through-index', 'functions/payments/domain/e.ts', "import '../../notices/adapters/index';\n"],
+      [
+        'contexts-meet-only-through-published-interfaces',
+        'functions/payments/domain/d.ts',
+        "import '../../notices/domain/notices';\n",
+      ],
+      [
+        'domain-meets-other-contexts-only-through-index',
+        'functions/payments/domain/e.ts',
+        "import '../../notices/adapters/index';\n",
+      ],
       ['the-kernel-knows-no-context', 'functions/shared/domain/f.ts', "import '../../notices/index';\n"],
       ['configuration-is-read-only-by-wiring', 'functions/payments/adapters/g.ts', "import '../../shared/config';\n"],
       ['only-wiring-uses-the-kernel-wiring', 'functions/payments/adapters/h.ts', "import '../../shared/wiring';\n"],
-      ['entry-points-get-adapters-from-wiring', 'functions/payments/entry/i.ts', "import '../adapters/paymentsTable';\n"],
+      [
+        'entry-points-get-adapters-from-wiring',
+        'functions/payments/entry/i.ts',
+        "import '../adapters/paymentsTable';\n",
+      ],
       ['nothing-imports-an-entry-point', 'functions/payments/wiring.ts', "import '../notices/entry/http';\n"],
       ['no-cycles', 'functions/payments/domain/j.ts', "import './k';\nexport const j = 1;\n"],
       ['schemas-are-data', 'schemas/notices.ts', "import '../functions/notices/index';\n"],
@@ -75,6 +87,7 @@ describe('dependency rules', () => {
     const { ok, output } = cruise(dir, 'functions', 'schemas');
     it('fails the run', () => expect(ok).toBe(false));
     for (const [rule, file] of cases)
-      it(`${rule}: names ${file}`, () => expect(output).toMatch(new RegExp(`error ${rule}: ${file.replace(/\./g, '\\.')}`)));
+      it(`${rule}: names ${file}`, () =>
+        expect(output).toMatch(new RegExp(`error ${rule}: ${file.replace(/\./g, '\\.')}`)));
   });
 });

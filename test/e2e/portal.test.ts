@@ -11,10 +11,19 @@ let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (.ci/run does this)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (.ci/run does this)`);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   page = await browser.newPage();
 });
@@ -31,14 +40,25 @@ describe('portal', () => {
     await api('POST', '/v1/departments', { token: admin, body: { id: dept, name: '市场监管局' } });
     const created = await api('POST', '/v1/fee-items', {
       token: admin,
-      body: { code, departmentId: dept, name: '营业执照副本工本费', category: 'administrative-fee', legalBasis: '《市场主体登记管理条例》', approvedBy: '省物价局', pricing: { kind: 'fixed', amount: 1050 } },
+      body: {
+        code,
+        departmentId: dept,
+        name: '营业执照副本工本费',
+        category: 'administrative-fee',
+        legalBasis: '《市场主体登记管理条例》',
+        approvedBy: '省物价局',
+        pricing: { kind: 'fixed', amount: 1050 },
+      },
     });
     expect(created.status).toBe(201);
     const issuedBy = await token({ role: 'department', dept });
     // The fee item is in force from today (the business date), so a notice can be issued now.
     const notice = await api('POST', '/v1/notices', {
       token: issuedBy,
-      body: { payer: { name: '王小明', idType: 'passport', idNumber: 'E12345678' }, lines: [{ feeCode: code, quantity: 2 }] },
+      body: {
+        payer: { name: '王小明', idType: 'passport', idNumber: 'E12345678' },
+        lines: [{ feeCode: code, quantity: 2 }],
+      },
     });
     expect(notice.status).toBe(201);
 

@@ -9,7 +9,14 @@ import { PROBLEM_BASE, problemTypes } from '../../functions/shared/domain/errors
 import { functions, PUBLISH_SCHEDULE, type FunctionName } from '../../infra/functions';
 import { createTableInput } from '../../infra/local/dynamodb';
 import { routes, type Route } from '../../schemas/routes';
-import { GATEWAY_PROBLEMS, OneWindowStack, OPEN_DATA_PLAN, PROJECT_ROOT, STAGE_NAME, STAGE_THROTTLE } from '../../infra/stack';
+import {
+  GATEWAY_PROBLEMS,
+  OneWindowStack,
+  OPEN_DATA_PLAN,
+  PROJECT_ROOT,
+  STAGE_NAME,
+  STAGE_THROTTLE,
+} from '../../infra/stack';
 import { tableEnvVar, tables, TABLE_NAMES, type TableName } from '../../schemas/tables';
 
 // cdk-nag is CommonJS whose re-exports Node's ESM loader cannot see by name.
@@ -25,7 +32,12 @@ type Json = Record<string, any>;
 const FN_NAMES = Object.keys(functions) as FunctionName[];
 const OPEN_DATA_FUNCTIONS: FunctionName[] = ['opendata', 'aggregator', 'publisher'];
 const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
-const STREAM_ACTIONS = ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'];
+const STREAM_ACTIONS = [
+  'dynamodb:DescribeStream',
+  'dynamodb:GetRecords',
+  'dynamodb:GetShardIterator',
+  'dynamodb:ListStreams',
+];
 
 /** Entries other contexts have not written yet are replaced by a stand-in, and one test says so. */
 const missingEntries = FN_NAMES.filter((n) => !existsSync(join(PROJECT_ROOT, functions[n].entry)));
@@ -37,7 +49,7 @@ let resources: Record<string, Json>;
 
 const idOf = (c: IConstruct) => stack.getLogicalId((c.node.defaultChild ?? c) as CfnElement);
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
-const asArray = <T,>(x: T | T[] | undefined): T[] => (x === undefined ? [] : Array.isArray(x) ? x : [x]);
+const asArray = <T>(x: T | T[] | undefined): T[] => (x === undefined ? [] : Array.isArray(x) ? x : [x]);
 
 /** Every IAM statement attached (inline or default policy) to a function's role. */
 function statementsOf(name: FunctionName): Json[] {
@@ -97,7 +109,11 @@ describe('functions', () => {
   });
 
   it('declares one arm64 nodejs24.x function per entry in infra/functions.ts, with its env', () => {
-    expect(ofType('AWS::Lambda::Function').filter(([id]) => !id.startsWith('Custom') && !id.startsWith('BucketNotifications'))).toHaveLength(FN_NAMES.length);
+    expect(
+      ofType('AWS::Lambda::Function').filter(
+        ([id]) => !id.startsWith('Custom') && !id.startsWith('BucketNotifications'),
+      ),
+    ).toHaveLength(FN_NAMES.length);
     for (const name of FN_NAMES) {
       const p = resources[idOf(stack.functions[name])]!.Properties;
       expect(p.Runtime, name).toBe('nodejs24.x');
@@ -106,16 +122,23 @@ describe('functions', () => {
       const env = p.Environment.Variables as Json;
       expect(env.LOG_LEVEL, name).toBeDefined();
       expect(env.BUSINESS_TZ, name).toBeDefined();
-      const tableVars = Object.keys(env).filter((k) => k.startsWith('TABLE_')).sort();
+      const tableVars = Object.keys(env)
+        .filter((k) => k.startsWith('TABLE_'))
+        .sort();
       expect(tableVars, name).toEqual((Object.keys(functions[name].tables) as TableName[]).map(tableEnvVar).sort());
-      for (const t of Object.keys(functions[name].tables) as TableName[]) expect(env[tableEnvVar(t)], `${name} ${t}`).toEqual({ Ref: idOf(stack.tables[t]) });
+      for (const t of Object.keys(functions[name].tables) as TableName[])
+        expect(env[tableEnvVar(t)], `${name} ${t}`).toEqual({ Ref: idOf(stack.tables[t]) });
       expect('SIGNING_KMS_KEY_ID' in env, name).toBe(Boolean(functions[name].signs));
     }
   });
 
   it('gives the authorizer the identity provider settings', () => {
     const env = resources[idOf(stack.functions.authorizer)]!.Properties.Environment.Variables;
-    expect(env).toMatchObject({ AUTH_ISSUER: 'https://idp.example', AUTH_AUDIENCE: 'one-window-api', AUTH_JWKS_URL: 'https://idp.example/jwks.json' });
+    expect(env).toMatchObject({
+      AUTH_ISSUER: 'https://idp.example',
+      AUTH_AUDIENCE: 'one-window-api',
+      AUTH_JWKS_URL: 'https://idp.example/jwks.json',
+    });
   });
 
   it('alarms on every function’s errors and throttles, and on API 5xx', () => {
@@ -123,7 +146,12 @@ describe('functions', () => {
     for (const name of FN_NAMES)
       for (const metric of ['Errors', 'Throttles'])
         expect(
-          alarms.some((a) => a.MetricName === metric && a.Namespace === 'AWS/Lambda' && JSON.stringify(a.Dimensions).includes(`"${idOf(stack.functions[name])}"`)),
+          alarms.some(
+            (a) =>
+              a.MetricName === metric &&
+              a.Namespace === 'AWS/Lambda' &&
+              JSON.stringify(a.Dimensions).includes(`"${idOf(stack.functions[name])}"`),
+          ),
           `${name} ${metric}`,
         ).toBe(true);
     expect(alarms.some((a) => a.MetricName === '5XXError' && a.Namespace === 'AWS/ApiGateway')).toBe(true);
@@ -147,14 +175,19 @@ describe('tables', () => {
   it.each(TABLE_NAMES)('%s has the keys, indexes, stream and TTL the local stack creates', (name) => {
     const p = resources[idOf(stack.tables[name])]!.Properties;
     const local = createTableInput(tables[name], name);
-    const byName = (a: { AttributeName?: string }, b: { AttributeName?: string }) => a.AttributeName!.localeCompare(b.AttributeName!);
+    const byName = (a: { AttributeName?: string }, b: { AttributeName?: string }) =>
+      a.AttributeName!.localeCompare(b.AttributeName!);
     expect([...p.AttributeDefinitions].sort(byName)).toEqual([...local.AttributeDefinitions!].sort(byName));
     expect(p.KeySchema).toEqual(local.KeySchema);
     const gsis = (list: Json[] | undefined) =>
-      (list ?? []).map((g) => ({ IndexName: g.IndexName, KeySchema: g.KeySchema, Projection: g.Projection })).sort((a, b) => a.IndexName.localeCompare(b.IndexName));
+      (list ?? [])
+        .map((g) => ({ IndexName: g.IndexName, KeySchema: g.KeySchema, Projection: g.Projection }))
+        .sort((a, b) => a.IndexName.localeCompare(b.IndexName));
     expect(gsis(p.GlobalSecondaryIndexes)).toEqual(gsis(local.GlobalSecondaryIndexes as Json[] | undefined));
     expect(p.StreamSpecification?.StreamViewType).toBe(local.StreamSpecification?.StreamViewType);
-    expect(p.TimeToLiveSpecification).toEqual(tables[name].ttlAttribute ? { AttributeName: tables[name].ttlAttribute, Enabled: true } : undefined);
+    expect(p.TimeToLiveSpecification).toEqual(
+      tables[name].ttlAttribute ? { AttributeName: tables[name].ttlAttribute, Enabled: true } : undefined,
+    );
   });
 });
 
@@ -185,7 +218,11 @@ describe('least privilege', () => {
   it('grants "*" resources to no function except the aggregator’s stream discovery', () => {
     for (const name of FN_NAMES)
       for (const st of statementsOf(name))
-        if (asArray(st.Resource).includes('*')) expect({ name, actions: asArray(st.Action) }).toEqual({ name: 'aggregator', actions: ['dynamodb:ListStreams'] });
+        if (asArray(st.Resource).includes('*'))
+          expect({ name, actions: asArray(st.Action) }).toEqual({
+            name: 'aggregator',
+            actions: ['dynamodb:ListStreams'],
+          });
   });
 
   it.each(OPEN_DATA_FUNCTIONS)('%s has no access at all to the Notices or Payments tables', (name) => {
@@ -193,7 +230,12 @@ describe('least privilege', () => {
       for (const r of asArray(st.Resource)) {
         const c = classify(r);
         if (c?.table === 'Notices') throw new Error(`${name} reaches Notices: ${JSON.stringify(st)}`);
-        if (c?.table === 'Payments') expect({ name, kind: c.kind, actions: asArray<string>(st.Action).filter((a) => !STREAM_ACTIONS.includes(a)) }).toEqual({ name: 'aggregator', kind: 'stream', actions: [] });
+        if (c?.table === 'Payments')
+          expect({
+            name,
+            kind: c.kind,
+            actions: asArray<string>(st.Action).filter((a) => !STREAM_ACTIONS.includes(a)),
+          }).toEqual({ name: 'aggregator', kind: 'stream', actions: [] });
       }
     const env = resources[idOf(stack.functions[name])]!.Properties.Environment.Variables;
     expect(env).not.toHaveProperty(tableEnvVar('Notices'));
@@ -218,7 +260,9 @@ describe('least privilege', () => {
 
   it('lets the opendata function issue API keys into the open-data usage plan only', () => {
     const planId = idOf(stack.openDataPlan);
-    const apigw = statementsOf('opendata').filter((st) => asArray<string>(st.Action).some((a) => a.startsWith('apigateway:')));
+    const apigw = statementsOf('opendata').filter((st) =>
+      asArray<string>(st.Action).some((a) => a.startsWith('apigateway:')),
+    );
     expect(apigw).toHaveLength(1);
     expect(apigw[0]!.Action).toBe('apigateway:POST');
     const targets = asArray(apigw[0]!.Resource).map((r) => JSON.stringify(r));
@@ -226,7 +270,10 @@ describe('least privilege', () => {
     expect(targets.some((t) => t.endsWith('::/apikeys"]]}'))).toBe(true);
     expect(targets.some((t) => t.includes(`{"Ref":"${planId}"},"/keys"`))).toBe(true);
     for (const name of FN_NAMES.filter((n) => n !== 'opendata'))
-      expect(statementsOf(name).some((st) => JSON.stringify(st.Action).includes('apigateway:')), name).toBe(false);
+      expect(
+        statementsOf(name).some((st) => JSON.stringify(st.Action).includes('apigateway:')),
+        name,
+      ).toBe(false);
     const env = resources[idOf(stack.functions.opendata)]!.Properties.Environment.Variables;
     expect(env.OPEN_DATA_USAGE_PLAN_ID).toEqual({ Ref: planId });
   });
@@ -236,7 +283,10 @@ describe('API', () => {
   it('has exactly one method per route in infra/routes.ts, with the route’s access', () => {
     const authorizerId = idOf(stack.authorizer);
     const methods = new Map(
-      ofType('AWS::ApiGateway::Method').map(([, m]) => [`${m.Properties.HttpMethod} ${resourcePath(m.Properties.ResourceId)}`, m.Properties as Json]),
+      ofType('AWS::ApiGateway::Method').map(([, m]) => [
+        `${m.Properties.HttpMethod} ${resourcePath(m.Properties.ResourceId)}`,
+        m.Properties as Json,
+      ]),
     );
     expect([...methods.keys()].sort()).toEqual((routes as readonly Route[]).map((r) => `${r.method} ${r.path}`).sort());
     for (const route of routes as readonly Route[]) {
@@ -252,7 +302,11 @@ describe('API', () => {
       expect(Boolean(m.ApiKeyRequired), where).toBe(route.access.kind === 'apiKey');
       expect(m.Integration.Type, where).toBe('AWS_PROXY');
       const uri = JSON.stringify(m.Integration.Uri);
-      expect(uri.includes(`"${idOf(stack.functions[route.fn])}"`) || uri.includes(`:function:${stack.stackName}-${route.fn}/`), `${where} → ${route.fn}`).toBe(true);
+      expect(
+        uri.includes(`"${idOf(stack.functions[route.fn])}"`) ||
+          uri.includes(`:function:${stack.stackName}-${route.fn}/`),
+        `${where} → ${route.fn}`,
+      ).toBe(true);
     }
   });
 
@@ -260,7 +314,10 @@ describe('API', () => {
     for (const [id, p] of ofType('AWS::Lambda::Permission')) {
       if (p.Properties.Principal !== 'apigateway.amazonaws.com') continue;
       const target = JSON.stringify(p.Properties.FunctionName);
-      const fn = FN_NAMES.find((n) => target.includes(`"${idOf(stack.functions[n])}"`) || target.includes(`:function:${stack.stackName}-${n}"`));
+      const fn = FN_NAMES.find(
+        (n) =>
+          target.includes(`"${idOf(stack.functions[n])}"`) || target.includes(`:function:${stack.stackName}-${n}"`),
+      );
       expect(fn, id).toBeDefined();
       const fnId = idOf(stack.functions[fn!]);
       expect(target.includes(`"${fnId}"`) || asArray(p.DependsOn).includes(fnId), `${id} → ${fn}`).toBe(true);
@@ -278,8 +335,22 @@ describe('API', () => {
   });
 
   it('answers API Gateway’s own errors with problem+json in the shape of problemOf', () => {
-    const responses = new Map(ofType('AWS::ApiGateway::GatewayResponse').map(([, r]) => [r.Properties.ResponseType as string, r.Properties as Json]));
-    for (const type of ['UNAUTHORIZED', 'ACCESS_DENIED', 'MISSING_AUTHENTICATION_TOKEN', 'INVALID_API_KEY', 'THROTTLED', 'BAD_REQUEST_BODY', 'DEFAULT_4XX', 'DEFAULT_5XX'])
+    const responses = new Map(
+      ofType('AWS::ApiGateway::GatewayResponse').map(([, r]) => [
+        r.Properties.ResponseType as string,
+        r.Properties as Json,
+      ]),
+    );
+    for (const type of [
+      'UNAUTHORIZED',
+      'ACCESS_DENIED',
+      'MISSING_AUTHENTICATION_TOKEN',
+      'INVALID_API_KEY',
+      'THROTTLED',
+      'BAD_REQUEST_BODY',
+      'DEFAULT_4XX',
+      'DEFAULT_5XX',
+    ])
       expect(responses.has(type), type).toBe(true);
     expect(responses.size).toBe(GATEWAY_PROBLEMS.length);
     for (const [type, r] of responses) {
@@ -305,8 +376,14 @@ describe('API', () => {
     expect(resources[p.AccessLogSetting.DestinationArn['Fn::GetAtt'][0]]!.Type).toBe('AWS::Logs::LogGroup');
     // No personal data in the access log: no caller IP, user agent or principal.
     const format = JSON.parse(p.AccessLogSetting.Format) as Record<string, string>;
-    expect(format).toMatchObject({ requestId: '$context.requestId', status: '$context.status', resourcePath: '$context.resourcePath' });
-    expect(Object.values(format).filter((v) => /identity\.(sourceIp|userAgent|user|caller)|authorizer/.test(v))).toEqual([]);
+    expect(format).toMatchObject({
+      requestId: '$context.requestId',
+      status: '$context.status',
+      resourcePath: '$context.resourcePath',
+    });
+    expect(
+      Object.values(format).filter((v) => /identity\.(sourceIp|userAgent|user|caller)|authorizer/.test(v)),
+    ).toEqual([]);
     expect(p.MethodSettings).toContainEqual(
       expect.objectContaining({
         HttpMethod: '*',
@@ -349,15 +426,27 @@ describe('background work and storage', () => {
 
   it('keeps bank statements in an encrypted, private, versioned, logged bucket that triggers statementImport', () => {
     const b = resources[idOf(stack.statementsBucket)]!.Properties;
-    expect(b.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256');
-    expect(b.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(b.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe(
+      'AES256',
+    );
+    expect(b.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
     expect(b.VersioningConfiguration).toEqual({ Status: 'Enabled' });
     expect(b.LoggingConfiguration.DestinationBucketName).toBeDefined();
-    const policy = ofType('AWS::S3::BucketPolicy').find(([, p]) => JSON.stringify(p.Properties.Bucket) === JSON.stringify({ Ref: idOf(stack.statementsBucket) }));
+    const policy = ofType('AWS::S3::BucketPolicy').find(
+      ([, p]) => JSON.stringify(p.Properties.Bucket) === JSON.stringify({ Ref: idOf(stack.statementsBucket) }),
+    );
     expect(JSON.stringify(policy![1].Properties.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
     const notification = ofType('Custom::S3BucketNotifications')[0]![1].Properties;
     expect(notification.NotificationConfiguration.LambdaFunctionConfigurations).toEqual([
-      expect.objectContaining({ Events: ['s3:ObjectCreated:*'], LambdaFunctionArn: { 'Fn::GetAtt': [idOf(stack.functions.statementImport), 'Arn'] } }),
+      expect.objectContaining({
+        Events: ['s3:ObjectCreated:*'],
+        LambdaFunctionArn: { 'Fn::GetAtt': [idOf(stack.functions.statementImport), 'Arn'] },
+      }),
     ]);
   });
 
@@ -384,14 +473,25 @@ describe('cdk-nag AwsSolutions', () => {
     app.node.findAll().flatMap((c) =>
       c.node.metadata
         .filter((m) => m.type === 'aws:cdk:acknowledged-rules')
-        .flatMap((m) => Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ path: c.node.path, construct: c, id: id.replace(/^annotation::/i, ''), reason })))
+        .flatMap((m) =>
+          Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({
+            path: c.node.path,
+            construct: c,
+            id: id.replace(/^annotation::/i, ''),
+            reason,
+          })),
+        )
         // The CDK acknowledges some of its own template-validation warnings; only ours are cdk-nag's.
         .filter((a) => a.id.startsWith('AwsSolutions-')),
     );
 
   it('reports no unacknowledged error or warning', () => {
     const report = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(app);
-    expect(report.violations.map((v) => `${v.severity} ${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
+    expect(
+      report.violations.map(
+        (v) => `${v.severity} ${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`,
+      ),
+    ).toEqual([]);
   });
 
   it('acknowledges findings only on specific constructs, each with a specific reason', () => {
@@ -408,7 +508,12 @@ describe('cdk-nag AwsSolutions', () => {
   it('has no stale acknowledgment: each one covers a finding the stack really has', () => {
     const findings = new UnacknowledgedChecks().validateScope(app).violations;
     const stale = acknowledgments().filter(
-      (a) => !findings.some((f) => f.ruleName === a.id && f.violatingResources.some((r) => r.constructPath === a.path || r.constructPath?.startsWith(`${a.path}/`))),
+      (a) =>
+        !findings.some(
+          (f) =>
+            f.ruleName === a.id &&
+            f.violatingResources.some((r) => r.constructPath === a.path || r.constructPath?.startsWith(`${a.path}/`)),
+        ),
     );
     expect(stale.map((a) => `${a.id} on ${a.path}`)).toEqual([]);
   });

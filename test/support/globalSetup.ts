@@ -17,7 +17,12 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   process.env.LOG_LEVEL ??= 'warn';
   const dataDir = mkdtempSync(join(tmpdir(), 'one-window-test-'));
-  const stack = await startLocalStack({ port: await freePort(), dynamoPort: await freePort(), inMemory: true, dataDir });
+  const stack = await startLocalStack({
+    port: await freePort(),
+    dynamoPort: await freePort(),
+    inMemory: true,
+    dataDir,
+  });
   project.provide('apiUrl', stack.gateway.url);
   project.provide('dynamodbEndpoint', stack.dynamo.endpoint);
   project.provide('keyDir', process.env.LOCAL_KEY_DIR!);

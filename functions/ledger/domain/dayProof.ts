@@ -45,7 +45,8 @@ export async function signDayProof(
  */
 export function checkDay(proof: StoredDayProof, txs: readonly LedgerTransaction[], jwks: JSONWebKeySet): DayVerdict {
   const problems: string[] = [];
-  for (const tx of txs) if (hashTransaction(tx) !== tx.hash) problems.push(`transaction ${tx.id} does not match its hash`);
+  for (const tx of txs)
+    if (hashTransaction(tx) !== tx.hash) problems.push(`transaction ${tx.id} does not match its hash`);
   const { root, count } = rootOfDay(txs);
   if (count !== proof.count) problems.push(`the day has ${count} transactions; the proof counted ${proof.count}`);
   if (root !== proof.root) problems.push('the recomputed Merkle root differs from the proof');

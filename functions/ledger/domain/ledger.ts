@@ -92,16 +92,20 @@ export function assertInvariants(tx: LedgerTransactionInput): void {
     const isDebit = p.debit !== 0;
     const isCredit = p.credit !== 0;
     if (isDebit === isCredit) violated(`${tx.id}: posting to ${p.account} must be exactly one of debit or credit`);
-    if (!isPositiveFen(isDebit ? p.debit : p.credit)) violated(`${tx.id}: posting to ${p.account} is not a positive integer of fen`);
+    if (!isPositiveFen(isDebit ? p.debit : p.credit))
+      violated(`${tx.id}: posting to ${p.account} is not a positive integer of fen`);
     debits += p.debit;
     credits += p.credit;
     lines.add(lineOf(p.account));
   }
   if (!Number.isSafeInteger(debits) || debits !== credits) violated(`${tx.id}: debits ${debits} ≠ credits ${credits}`);
   const touchesExpenditure = lines.has('expenditure');
-  if (touchesExpenditure && lines.size > 1) violated(`${tx.id}: the expenditure line may not meet ${[...lines].join(', ')}`);
+  if (touchesExpenditure && lines.size > 1)
+    violated(`${tx.id}: the expenditure line may not meet ${[...lines].join(', ')}`);
   if (touchesExpenditure !== EXPENDITURE_KINDS.includes(tx.kind))
-    violated(`${tx.id}: a ${tx.kind} transaction ${touchesExpenditure ? 'may not' : 'must'} touch the expenditure line`);
+    violated(
+      `${tx.id}: a ${tx.kind} transaction ${touchesExpenditure ? 'may not' : 'must'} touch the expenditure line`,
+    );
 }
 
 /** Canonical form: fixed field order, postings in the order given. Stable across processes. */
@@ -176,7 +180,13 @@ export function trialBalance(txs: Iterable<Pick<LedgerTransaction, 'postings'>>)
   let totalCredit = 0;
   for (const tx of txs)
     for (const p of tx.postings) {
-      const row = rows.get(p.account) ?? { account: p.account, line: lineOf(p.account), debit: 0, credit: 0, balance: 0 };
+      const row = rows.get(p.account) ?? {
+        account: p.account,
+        line: lineOf(p.account),
+        debit: 0,
+        credit: 0,
+        balance: 0,
+      };
       row.debit += p.debit;
       row.credit += p.credit;
       row.balance = row.debit - row.credit;

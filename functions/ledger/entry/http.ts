@@ -13,7 +13,12 @@ export const handler = httpHandler('ledger', {
   'GET /v1/ledger/transactions': async (req) => {
     const q = parseWith(TransactionsQuery, req.query);
     const after = decodeCursor(q.cursor) as { createdAt: string; id: string } | undefined;
-    const page = await queries.transactionsPage({ businessDate: q.businessDate, account: q.account, limit: q.limit, after });
+    const page = await queries.transactionsPage({
+      businessDate: q.businessDate,
+      account: q.account,
+      limit: q.limit,
+      after,
+    });
     return { status: 200, body: { items: page.items, nextCursor: encodeCursor(page.next) } };
   },
   'GET /v1/ledger/days/{date}/proof': async (req) => ({

@@ -1,7 +1,14 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { DatasetId, Release } from '../../../schemas/opendata';
-import { batchWriteAll, queryPage, queryPages, stripKeys, type DocClient, type Item } from '../../shared/adapters/dynamo';
+import {
+  batchWriteAll,
+  queryPage,
+  queryPages,
+  stripKeys,
+  type DocClient,
+  type Item,
+} from '../../shared/adapters/dynamo';
 import type { Row } from '../domain/datasets';
 import type { ReleaseStore, RowsQuery, StoredRow } from '../ports';
 

@@ -1,7 +1,14 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DomainError } from '../domain/errors';
-import { KEEP_SECONDS, LEASE_MS, type Claim, type IdempotencyRecord, type IdempotencyStore, type StoredResponse } from '../domain/idempotency';
+import {
+  KEEP_SECONDS,
+  LEASE_MS,
+  type Claim,
+  type IdempotencyRecord,
+  type IdempotencyStore,
+  type StoredResponse,
+} from '../domain/idempotency';
 import type { DocClient, TransactItem } from './dynamo';
 
 /** The Idempotency table: one item `<record id>`/`IDEM` per key, expired by TTL (`expiresAt`). */
@@ -30,7 +37,14 @@ export class IdempotencyTable implements IdempotencyStore {
         await this.client.send(
           new PutCommand({
             TableName: this.table,
-            Item: { ...keyOf(id), status: 'in-progress', fingerprint, owner, leaseUntil: nowMs + LEASE_MS, expiresAt: Math.floor(nowMs / 1000) + KEEP_SECONDS },
+            Item: {
+              ...keyOf(id),
+              status: 'in-progress',
+              fingerprint,
+              owner,
+              leaseUntil: nowMs + LEASE_MS,
+              expiresAt: Math.floor(nowMs / 1000) + KEEP_SECONDS,
+            },
             ConditionExpression: 'attribute_not_exists(pk) OR (#s = :inprog AND leaseUntil < :now)',
             ExpressionAttributeNames: { '#s': 'status' },
             ExpressionAttributeValues: { ':inprog': 'in-progress', ':now': nowMs },
@@ -40,11 +54,16 @@ export class IdempotencyTable implements IdempotencyStore {
       } catch (e) {
         if (!(e instanceof ConditionalCheckFailedException)) throw e;
       }
-      const got = await this.client.send(new GetCommand({ TableName: this.table, Key: keyOf(id), ConsistentRead: true }));
+      const got = await this.client.send(
+        new GetCommand({ TableName: this.table, Key: keyOf(id), ConsistentRead: true }),
+      );
       if (got.Item) return { claimed: false as const, record: recordOf(got.Item) };
       // released between our put and our read: try again
     }
-    throw new DomainError('idempotency-in-progress', 'A request with this Idempotency-Key is still in progress; retry later');
+    throw new DomainError(
+      'idempotency-in-progress',
+      'A request with this Idempotency-Key is still in progress; retry later',
+    );
   }
 
   async release(claim: Claim): Promise<void> {

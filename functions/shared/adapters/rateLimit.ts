@@ -13,7 +13,13 @@ export class RateLimitTable {
   ) {}
 
   /** Throws 429 `rate-limited` with Retry-After when the client is over its limit. */
-  async enforce(opts: { scope: string; client: string; limit: number; windowSeconds: number; nowMs?: number }): Promise<void> {
+  async enforce(opts: {
+    scope: string;
+    client: string;
+    limit: number;
+    windowSeconds: number;
+    nowMs?: number;
+  }): Promise<void> {
     const nowMs = opts.nowMs ?? Date.now();
     const windowStart = Math.floor(nowMs / 1000 / opts.windowSeconds) * opts.windowSeconds;
     const r = await this.client.send(

@@ -19,7 +19,9 @@ import { b64url, type Signer } from '../domain/signing';
  */
 /** RFC 7638 JWK thumbprint of an EC public key: SHA-256 over the required members in lexical order. */
 export function ecThumbprint(jwk: Pick<JWK, 'crv' | 'kty' | 'x' | 'y'>): string {
-  return createHash('sha256').update(JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y })).digest('base64url');
+  return createHash('sha256')
+    .update(JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y }))
+    .digest('base64url');
 }
 
 class LocalKeySigner implements Signer {
@@ -48,7 +50,9 @@ class LocalKeySigner implements Signer {
 
 /** The published JWK of a P-256 public key in DER SPKI (what KMS GetPublicKey returns), kid = its thumbprint. */
 export function publicJwkFromSpki(der: Uint8Array): JWK {
-  const { kty, crv, x, y } = createPublicKey({ key: Buffer.from(der), format: 'der', type: 'spki' }).export({ format: 'jwk' });
+  const { kty, crv, x, y } = createPublicKey({ key: Buffer.from(der), format: 'der', type: 'spki' }).export({
+    format: 'jwk',
+  });
   if (kty !== 'EC' || crv !== 'P-256') throw new Error('the signing key is not ECC_NIST_P256');
   const jwk = { kty, crv, x, y };
   return { ...jwk, alg: 'ES256', use: 'sig', kid: ecThumbprint(jwk) };
@@ -87,7 +91,9 @@ class KmsSigner implements Signer {
     const { kid } = await this.key();
     const signingInput = `${b64url(JSON.stringify({ alg: 'ES256', kid, typ: 'JWT' }))}.${b64url(JSON.stringify(payload))}`;
     const digest = createHash('sha256').update(signingInput).digest();
-    const r = await this.kms.send(new SignCommand({ KeyId: this.keyId, Message: digest, MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }));
+    const r = await this.kms.send(
+      new SignCommand({ KeyId: this.keyId, Message: digest, MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }),
+    );
     return `${signingInput}.${b64url(derToJose(r.Signature!))}`;
   }
 
@@ -98,6 +104,7 @@ class KmsSigner implements Signer {
 
 /** The KMS key when deployed, else the local stack's key file. */
 export function createSigner(opts: { kmsKeyId?: string; localKeyDir: string }): Signer {
-  return opts.kmsKeyId ? new KmsSigner(opts.kmsKeyId) : new LocalKeySigner(join(opts.localKeyDir, 'receipt-signing.jwk.json'));
+  return opts.kmsKeyId
+    ? new KmsSigner(opts.kmsKeyId)
+    : new LocalKeySigner(join(opts.localKeyDir, 'receipt-signing.jwk.json'));
 }
-

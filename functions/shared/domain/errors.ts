@@ -9,8 +9,8 @@ export const problemTypes = {
   // platform
   'validation-failed': { status: 400, title: 'The request is not valid' },
   'malformed-json': { status: 400, title: 'The request body is not valid JSON' },
-  'unauthorized': { status: 401, title: 'A valid bearer token is required' },
-  'forbidden': { status: 403, title: 'This caller may not do this' },
+  unauthorized: { status: 401, title: 'A valid bearer token is required' },
+  forbidden: { status: 403, title: 'This caller may not do this' },
   'api-key-required': { status: 403, title: 'A valid x-api-key is required' },
   'not-found': { status: 404, title: 'Not found' },
   'method-not-allowed': { status: 405, title: 'Method not allowed' },
@@ -18,7 +18,11 @@ export const problemTypes = {
   'unsupported-media-type': { status: 415, title: 'Unsupported content type' },
   'rate-limited': { status: 429, title: 'Too many requests' },
   'internal-error': { status: 500, title: 'Internal error' },
-  'upstream-timeout': { status: 504, title: 'The request took longer than the gateway allows; retry (money-moving requests with the same Idempotency-Key)' },
+  'upstream-timeout': {
+    status: 504,
+    title:
+      'The request took longer than the gateway allows; retry (money-moving requests with the same Idempotency-Key)',
+  },
   // catalog
   'department-exists': { status: 409, title: 'The department already exists' },
   'department-unknown': { status: 422, title: 'No such department' },
@@ -55,7 +59,10 @@ export const problemTypes = {
   // open data
   'dataset-unknown': { status: 404, title: 'No such open dataset' },
   'release-unknown': { status: 404, title: 'No such release of this dataset' },
-  'disclosure-unresolved': { status: 409, title: 'Small-cell suppression could not protect every cell; nothing was published' },
+  'disclosure-unresolved': {
+    status: 409,
+    title: 'Small-cell suppression could not protect every cell; nothing was published',
+  },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ProblemType = keyof typeof problemTypes;

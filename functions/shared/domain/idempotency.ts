@@ -39,7 +39,12 @@ export interface Claim {
 
 export interface IdempotencyStore {
   /** Puts an in-progress record if none exists (or the existing claim's lease ran out); else returns it. */
-  claim(id: string, fingerprint: string, owner: string, nowMs: number): Promise<{ claimed: true } | { claimed: false; record: IdempotencyRecord }>;
+  claim(
+    id: string,
+    fingerprint: string,
+    owner: string,
+    nowMs: number,
+  ): Promise<{ claimed: true } | { claimed: false; record: IdempotencyRecord }>;
   /** Deletes the claim if it is still ours and in progress (a committed record is never touched). */
   release(claim: Claim): Promise<void>;
 }
@@ -69,7 +74,8 @@ export function parseIdempotencyKey(header: string | undefined): string {
   return header;
 }
 
-export const idempotencyRecordId = (scope: string, key: string) => `IDEM#${scope}#${createHash('sha256').update(key).digest('base64url')}`;
+export const idempotencyRecordId = (scope: string, key: string) =>
+  `IDEM#${scope}#${createHash('sha256').update(key).digest('base64url')}`;
 
 export interface IdempotentResult {
   status: number;
@@ -92,7 +98,12 @@ export async function idempotently(
     if (r.record.fingerprint !== opts.fingerprint)
       throw new DomainError('idempotency-key-reused', 'This Idempotency-Key was used with a different request');
     if (r.record.status === 'completed' && r.record.response) return { ...r.record.response, replayed: true };
-    throw new DomainError('idempotency-in-progress', 'A request with this Idempotency-Key is still in progress; retry later', undefined, { 'retry-after': '1' });
+    throw new DomainError(
+      'idempotency-in-progress',
+      'A request with this Idempotency-Key is still in progress; retry later',
+      undefined,
+      { 'retry-after': '1' },
+    );
   }
   try {
     return { ...(await execute(claim)), replayed: false };

@@ -31,7 +31,8 @@ export function verifySigned<T = unknown>(jws: string, jwks: JSONWebKeySet): T |
     if (parts.length !== 3) return undefined;
     const [h, p, s] = parts as [string, string, string];
     const header = JSON.parse(fromB64url(h).toString('utf8')) as Record<string, unknown> | null;
-    if (!header || typeof header !== 'object' || header.alg !== 'ES256' || 'crit' in header || 'b64' in header) return undefined;
+    if (!header || typeof header !== 'object' || header.alg !== 'ES256' || 'crit' in header || 'b64' in header)
+      return undefined;
     const signature = fromB64url(s);
     const payload = fromB64url(p);
     if (signature.length !== 64) return undefined;
@@ -46,7 +47,8 @@ export function verifySigned<T = unknown>(jws: string, jwks: JSONWebKeySet): T |
     const signingInput = Buffer.from(`${h}.${p}`);
     for (const k of candidates) {
       const key = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: k.x, y: k.y } as JsonWebKey, format: 'jwk' });
-      if (cryptoVerify('sha256', signingInput, { key, dsaEncoding: 'ieee-p1363' }, signature)) return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload)) as T;
+      if (cryptoVerify('sha256', signingInput, { key, dsaEncoding: 'ieee-p1363' }, signature))
+        return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload)) as T;
     }
     return undefined;
   } catch {

@@ -30,18 +30,40 @@ function cli(args: string[]): Promise<{ code: number | null; stdout: string; std
 describe('npm run reconcile', () => {
   it('streams a statement file through import and matching, with progress on stderr and the result on stdout', async () => {
     const date = uniqueDate();
-    const payments = Array.from({ length: 30 }, (_, i) => paymentRecord(date, { paymentId: `${date}-CLI-${i}`, channel: (['card', 'cash', 'online'] as const)[i % 3]!, amount: 100 + i, windowId: 'W5' }));
+    const payments = Array.from({ length: 30 }, (_, i) =>
+      paymentRecord(date, {
+        paymentId: `${date}-CLI-${i}`,
+        channel: (['card', 'cash', 'online'] as const)[i % 3]!,
+        amount: 100 + i,
+        windowId: 'W5',
+      }),
+    );
     await seedPayments(payments);
     const rows = matchingStatementRows(date, payments);
     const file = join(dir, 'statement.csv');
-    writeFileSync(file, statementCsv([...rows.slice(1), { bankRef: 'EXTRA', valueDate: date, amount: 5, channel: 'transfer' }], { bom: true, crlf: true }));
+    writeFileSync(
+      file,
+      statementCsv([...rows.slice(1), { bankRef: 'EXTRA', valueDate: date, amount: 5, channel: 'transfer' }], {
+        bom: true,
+        crlf: true,
+      }),
+    );
 
     const r = await cli(['--file', file, '--date', date]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('import [');
-    const out = JSON.parse(r.stdout) as { statement: { statementId: string; lines: number }; reconciliation: Record<string, number | string> };
+    const out = JSON.parse(r.stdout) as {
+      statement: { statementId: string; lines: number };
+      reconciliation: Record<string, number | string>;
+    };
     expect(out.statement.lines).toBe(rows.length);
-    expect(out.reconciliation).toMatchObject({ paymentsMissingInBank: 1, bankLinesMissingInLedger: 1, amountMismatches: 0, duplicates: 0, unresolved: 2 });
+    expect(out.reconciliation).toMatchObject({
+      paymentsMissingInBank: 1,
+      bankLinesMissingInLedger: 1,
+      amountMismatches: 0,
+      duplicates: 0,
+      unresolved: 2,
+    });
     // The same run the API shows.
     const run = await financeContext().reconciliations.get(out.reconciliation.id as string);
     expect(run.summary.bankLinesMissingInLedger.map((d) => d.itemRef)).toEqual(['ML:transfer:EXTRA']);

@@ -20,7 +20,12 @@ import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
  * going through notices and payments: finance only reads these records.
  */
 const batchPut = (table: string, items: Record<string, unknown>[]) =>
-  batchWriteAll(ddb(), table, items.map((Item) => ({ PutRequest: { Item } })), { concurrency: 8 });
+  batchWriteAll(
+    ddb(),
+    table,
+    items.map((Item) => ({ PutRequest: { Item } })),
+    { concurrency: 8 },
+  );
 
 export const paymentItem = (p: PaymentRecord) => ({
   pk: `PAY#${p.paymentId}`,
@@ -37,11 +42,19 @@ export const ledgerItem = (tx: LedgerTransaction) => postTransactionItems(tx)[0]
 export async function seedPayments(payments: readonly PaymentRecord[]): Promise<void> {
   for (const d of new Set(payments.map((p) => p.businessDate))) await registerBusinessDay(d);
   await batchPut(tableName('Payments'), payments.map(paymentItem));
-  await batchPut(tableName('Ledger'), payments.map((p) => ledgerItem(paymentTransaction(p))));
+  await batchPut(
+    tableName('Ledger'),
+    payments.map((p) => ledgerItem(paymentTransaction(p))),
+  );
 }
 
 /** A refund as the payments context commits it: RefundRecord (gsi1 `RDAY#`) and its ledger transaction, atomically. */
-export async function seedRefund(p: PaymentRecord, refundId: string, amount: number, businessDate: string): Promise<void> {
+export async function seedRefund(
+  p: PaymentRecord,
+  refundId: string,
+  amount: number,
+  businessDate: string,
+): Promise<void> {
   const tx = refundTransaction(p, refundId, amount, businessDate);
   await registerBusinessDay(businessDate);
   await ddb().send(

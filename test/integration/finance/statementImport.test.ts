@@ -27,7 +27,12 @@ describe('S3-triggered statement import', () => {
 
   it('streams the object through the same import, once per object version', async () => {
     const date = uniqueDate();
-    const rows = Array.from({ length: 3000 }, (_, i) => ({ bankRef: `S3R${i}`, valueDate: date, amount: 1000 + i, channel: 'transfer' as const }));
+    const rows = Array.from({ length: 3000 }, (_, i) => ({
+      bankRef: `S3R${i}`,
+      valueDate: date,
+      amount: 1000 + i,
+      channel: 'transfer' as const,
+    }));
     const text = statementCsv(rows, { bom: true, crlf: true });
     const object = { bucket: 'statements-bucket', key: `statements/${date}/bank-${uniq()}.csv`, etag: uniq() };
     const header = await importS3Object(object, streamOf(text));
@@ -43,7 +48,15 @@ describe('S3-triggered statement import', () => {
   it('rejects a bad object row by row and stores nothing', async () => {
     const date = uniqueDate();
     const object = { bucket: 'b', key: `statements/${date}/bad.csv`, etag: uniq() };
-    const e = await importS3Object(object, streamOf(statementCsv([{ bankRef: 'A', valueDate: date, amount: 100, channel: 'card' }]) + 'B,2026-03-01,1.234,card,,\n')).catch((x: unknown) => x);
-    expect(e).toMatchObject({ type: 'statement-row-invalid', errors: [{ path: 'row 3.amount', message: expect.any(String) }] });
+    const e = await importS3Object(
+      object,
+      streamOf(
+        statementCsv([{ bankRef: 'A', valueDate: date, amount: 100, channel: 'card' }]) + 'B,2026-03-01,1.234,card,,\n',
+      ),
+    ).catch((x: unknown) => x);
+    expect(e).toMatchObject({
+      type: 'statement-row-invalid',
+      errors: [{ path: 'row 3.amount', message: expect.any(String) }],
+    });
   });
 });

@@ -20,16 +20,25 @@ describe('aggregator on the Payments stream of DynamoDB Local', () => {
     const tag = uniq();
     const u = universe({ departments: 2, feesPerDepartment: 2, months: ['2024-03'] });
     u.departments = u.departments.map((d) => `${d}X${tag}`);
-    u.fees = new Map([...u.fees.values()].map((fees, i) => [u.departments[i]!, fees.map((f) => ({ ...f, code: `${f.code}-${tag}` }))]));
+    u.fees = new Map(
+      [...u.fees.values()].map((fees, i) => [u.departments[i]!, fees.map((f) => ({ ...f, code: `${f.code}-${tag}` }))]),
+    );
     const rand = prng(42);
     const payments = Array.from({ length: 30 }, (_, i) => syntheticPayment(u, i, rand, { paymentId: `P${tag}-${i}` }));
-    const refunds = payments.slice(0, 4).map((p, i) => ({ ...syntheticRefund(p, i), refundId: `RF${tag}-${i}`, refundedAt: p.paidAt }));
+    const refunds = payments
+      .slice(0, 4)
+      .map((p, i) => ({ ...syntheticRefund(p, i), refundId: `RF${tag}-${i}`, refundedAt: p.paidAt }));
     const keys = await writePaymentsTable([...payments, ...refunds]);
     await writeBankRefItem('card', `B${tag}`, payments[0]!.paymentId);
     await waitForAggregation(keys);
 
     // The payments context may rewrite an item (MODIFY): still one payment.
-    await ddb().send(new PutCommand({ TableName: tableName('Payments'), Item: { pk: `PAY#${payments[0]!.paymentId}`, sk: 'PAY', ...payments[0]!, receiptNo: 'R-again' } }));
+    await ddb().send(
+      new PutCommand({
+        TableName: tableName('Payments'),
+        Item: { pk: `PAY#${payments[0]!.paymentId}`, sk: 'PAY', ...payments[0]!, receiptNo: 'R-again' },
+      }),
+    );
     await waitForAggregation([`PAY#${payments[0]!.paymentId}`]);
     await new Promise((r) => setTimeout(r, 500)); // let the poller take the MODIFY record too
 
@@ -51,7 +60,15 @@ describe('aggregator on the Payments stream of DynamoDB Local', () => {
               expected.refundAmount += l.amount;
             }
         const got = cells.get(`MC#${dept}#${fee.code}`) ?? {};
-        expect({ paymentCount: got.paymentCount ?? 0, amount: got.amount ?? 0, refundCount: got.refundCount ?? 0, refundAmount: got.refundAmount ?? 0 }, `${dept} ${fee.code}`).toEqual(expected);
+        expect(
+          {
+            paymentCount: got.paymentCount ?? 0,
+            amount: got.amount ?? 0,
+            refundCount: got.refundCount ?? 0,
+            refundAmount: got.refundAmount ?? 0,
+          },
+          `${dept} ${fee.code}`,
+        ).toEqual(expected);
       }
     const notices = u.departments.map((d) => cells.get(`NT#${d}`)?.noticeCount ?? 0).reduce((a, b) => a + b, 0);
     expect(notices).toBe(new Set(payments.flatMap((p) => p.lines.map((l) => l.noticeNo))).size);
@@ -98,17 +115,27 @@ describe('aggregator on the Payments stream of DynamoDB Local', () => {
     // First delivery four times at once: all see no marker, all attempt the transaction, one wins.
     await Promise.all([aggregate(event), aggregate(event), aggregate(event), aggregate(event)]);
     await aggregate(event); // and later once more (skipped by the marker read)
-    expect((await store.cellsOfMonth('2024-02')).get(`MC#R${tag}#FEE-${tag}`)).toEqual({ paymentCount: 1, amount: p.amount });
+    expect((await store.cellsOfMonth('2024-02')).get(`MC#R${tag}#FEE-${tag}`)).toEqual({
+      paymentCount: 1,
+      amount: p.amount,
+    });
     expect(await store.isApplied(`PAY#${p.paymentId}`)).toBe(true);
     // The transaction's condition alone (no marker read first) rejects it too.
     expect(await store.applyOnce(paymentContributions(p, clock))).toBe(false);
-    expect((await store.cellsOfMonth('2024-02')).get(`MC#R${tag}#FEE-${tag}`)).toEqual({ paymentCount: 1, amount: p.amount });
+    expect((await store.cellsOfMonth('2024-02')).get(`MC#R${tag}#FEE-${tag}`)).toEqual({
+      paymentCount: 1,
+      amount: p.amount,
+    });
   });
 
   it('polls every shard and delivers Lambda-shaped DynamoDBStreamEvent batches, then stops cleanly', async () => {
     const tag = uniq();
     const seen: DynamoDBStreamEvent[] = [];
-    const poller = await startStreamPoller({ endpoint: inject('dynamodbEndpoint'), handler: async (e) => void seen.push(e), idleMs: 50 });
+    const poller = await startStreamPoller({
+      endpoint: inject('dynamodbEndpoint'),
+      handler: async (e) => void seen.push(e),
+      idleMs: 50,
+    });
     try {
       const u = universe({ departments: 1, feesPerDepartment: 1, months: ['2024-01'] });
       const p = syntheticPayment(u, 1, prng(9), { paymentId: `P${tag}` });
@@ -120,7 +147,10 @@ describe('aggregator on the Payments stream of DynamoDB Local', () => {
         eventName: 'INSERT',
         eventSource: 'aws:dynamodb',
         eventSourceARN: poller.streamArn,
-        dynamodb: { Keys: { pk: { S: `PAY#${p.paymentId}` }, sk: { S: 'PAY' } }, NewImage: { recordType: { S: 'payment' }, amount: { N: String(p.amount) } } },
+        dynamodb: {
+          Keys: { pk: { S: `PAY#${p.paymentId}` }, sk: { S: 'PAY' } },
+          NewImage: { recordType: { S: 'payment' }, amount: { N: String(p.amount) } },
+        },
       });
       expect(typeof mine!.dynamodb!.SequenceNumber).toBe('string');
       expect(typeof mine!.dynamodb!.ApproximateCreationDateTime).toBe('number');

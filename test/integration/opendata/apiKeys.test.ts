@@ -9,7 +9,12 @@ import { uniq } from '../../support/api';
 import { reloadConfig } from '../../../functions/shared/config';
 
 /** The opendata Lambda handler in-process against DynamoDB Local, with its log output captured. */
-const event = (method: string, resource: string, body?: unknown, headers: Record<string, string> = {}): APIGatewayProxyEvent =>
+const event = (
+  method: string,
+  resource: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): APIGatewayProxyEvent =>
   ({
     resource,
     path: resource,
@@ -22,10 +27,14 @@ const event = (method: string, resource: string, body?: unknown, headers: Record
     stageVariables: null,
     body: body === undefined ? null : JSON.stringify(body),
     isBase64Encoded: false,
-    requestContext: { requestId: uniq(), identity: { sourceIp: `10.0.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}` } },
+    requestContext: {
+      requestId: uniq(),
+      identity: { sourceIp: `10.0.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}` },
+    },
   }) as unknown as APIGatewayProxyEvent;
 
-const invoke = (e: APIGatewayProxyEvent) => handler(e, { awsRequestId: uniq() } as Context) as Promise<APIGatewayProxyResult>;
+const invoke = (e: APIGatewayProxyEvent) =>
+  handler(e, { awsRequestId: uniq() } as Context) as Promise<APIGatewayProxyResult>;
 
 const logLevel = process.env.LOG_LEVEL;
 afterEach(() => {
@@ -56,7 +65,16 @@ describe('open-data API keys', () => {
     expect(logged.join('')).not.toContain(email.split('@')[0]);
     expect(logged.join('')).not.toContain(apiKey);
 
-    const items = (await ddb().send(new ScanCommand({ TableName: tableName('OpenData'), FilterExpression: 'begins_with(pk, :k)', ExpressionAttributeValues: { ':k': 'APIKEY#' } }))).Items ?? [];
+    const items =
+      (
+        await ddb().send(
+          new ScanCommand({
+            TableName: tableName('OpenData'),
+            FilterExpression: 'begins_with(pk, :k)',
+            ExpressionAttributeValues: { ':k': 'APIKEY#' },
+          }),
+        )
+      ).Items ?? [];
     const mine = items.find((i) => i.email === email)!;
     expect(mine).toMatchObject({ pk: `APIKEY#${hashApiKey(apiKey)}`, keyHash: hashApiKey(apiKey) });
     expect(JSON.stringify(items)).not.toContain(apiKey);

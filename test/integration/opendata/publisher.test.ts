@@ -16,7 +16,15 @@ async function allRows(datasetId: DatasetId, releaseId: string, limit = 37): Pro
   const out: Row[] = [];
   let cursor: string | undefined;
   do {
-    const page = await rowsPage(releases, await resolveRowsRequest(releases, datasetId, { release: releaseId, limit: String(limit), ...(cursor ? { cursor } : {}) }, 'json'));
+    const page = await rowsPage(
+      releases,
+      await resolveRowsRequest(
+        releases,
+        datasetId,
+        { release: releaseId, limit: String(limit), ...(cursor ? { cursor } : {}) },
+        'json',
+      ),
+    );
     out.push(...page.items);
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
@@ -28,7 +36,9 @@ describe('publisher on DynamoDB Local', () => {
     const tag = uniq();
     const u = universe({ departments: 3, feesPerDepartment: 3, months: ['2024-05', '2024-06'] });
     const depts = u.departments.map((d) => `${d}Y${tag}`);
-    u.fees = new Map([...u.fees.values()].map((fees, i) => [depts[i]!, fees.map((f) => ({ ...f, code: `${f.code}-${tag}` }))]));
+    u.fees = new Map(
+      [...u.fees.values()].map((fees, i) => [depts[i]!, fees.map((f) => ({ ...f, code: `${f.code}-${tag}` }))]),
+    );
     u.departments = depts;
     const rand = prng(77);
     const recs = [];
@@ -41,7 +51,11 @@ describe('publisher on DynamoDB Local', () => {
     const rare = { code: `RARE-${tag}`, amount: 777 };
     for (let i = 0; i < 2; i++) {
       const p = syntheticPayment({ ...u, months: ['2024-06'] }, 1000 + i, rand, { paymentId: `P${tag}-rare-${i}` });
-      recs.push({ ...p, amount: rare.amount, lines: [{ ...p.lines[0]!, departmentId: depts[0]!, feeCode: rare.code, amount: rare.amount }] });
+      recs.push({
+        ...p,
+        amount: rare.amount,
+        lines: [{ ...p.lines[0]!, departmentId: depts[0]!, feeCode: rare.code, amount: rare.amount }],
+      });
     }
     await waitForAggregation(await writePaymentsTable(recs));
 
@@ -56,11 +70,19 @@ describe('publisher on DynamoDB Local', () => {
     }
     const mine = rows['monthly-collections']!.filter((r) => depts.includes(String(r.departmentId)));
     expect(mine.length).toBeGreaterThan(10);
-    expect(mine.find((r) => r.feeCode === `RARE-${tag}`)).toMatchObject({ paymentCount: null, amount: null, suppressed: true });
+    expect(mine.find((r) => r.feeCode === `RARE-${tag}`)).toMatchObject({
+      paymentCount: null,
+      amount: null,
+      suppressed: true,
+    });
     expect(mine.filter((r) => r.suppressed).length).toBeGreaterThanOrEqual(2); // the rare cell and a complement
     expect(mine.some((r) => !r.suppressed)).toBe(true);
 
-    const result = attack({ monthly: rows['monthly-collections']!, daily: rows['daily-channel-volume']!, notice: rows['notice-to-payment-time']! });
+    const result = attack({
+      monthly: rows['monthly-collections']!,
+      daily: rows['daily-channel-volume']!,
+      notice: rows['notice-to-payment-time']!,
+    });
     expect(result.unknowns).toBeGreaterThan(0);
     expect(result.singleUnknown).toEqual([]);
     expect(result.determined).toEqual([]);
@@ -68,9 +90,20 @@ describe('publisher on DynamoDB Local', () => {
     // A deep page is the same keyset query as the first one, from the cursor's key.
     const monthly = outcome.releases.find((r) => r.datasetId === 'monthly-collections')!;
     const all = rows['monthly-collections']!;
-    const firstTen = await rowsPage(releases, await resolveRowsRequest(releases, 'monthly-collections', { release: monthly.id, limit: '10' }, 'json'));
+    const firstTen = await rowsPage(
+      releases,
+      await resolveRowsRequest(releases, 'monthly-collections', { release: monthly.id, limit: '10' }, 'json'),
+    );
     expect(firstTen.items).toEqual(all.slice(0, 10));
-    const byMonthAndDept = await rowsPage(releases, await resolveRowsRequest(releases, 'monthly-collections', { release: monthly.id, month: '2024-06', departmentId: depts[1]! }, 'json'));
+    const byMonthAndDept = await rowsPage(
+      releases,
+      await resolveRowsRequest(
+        releases,
+        'monthly-collections',
+        { release: monthly.id, month: '2024-06', departmentId: depts[1]! },
+        'json',
+      ),
+    );
     expect(byMonthAndDept.items).toEqual(all.filter((r) => r.month === '2024-06' && r.departmentId === depts[1]));
   });
 });

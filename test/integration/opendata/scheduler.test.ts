@@ -34,7 +34,9 @@ describe('local publish scheduler', () => {
     try {
       const result = (await scheduler.runNow()) as { publicationId: string; published: boolean };
       expect(result.publicationId).toMatch(/^\d{8}T\d{9}Z-[0-9a-f]{6}$/);
-      expect(await releasesTable().getRelease('fee-catalog', result.publicationId)).toMatchObject({ id: result.publicationId });
+      expect(await releasesTable().getRelease('fee-catalog', result.publicationId)).toMatchObject({
+        id: result.publicationId,
+      });
     } finally {
       await scheduler.stop();
     }

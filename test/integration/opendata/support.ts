@@ -9,7 +9,10 @@ export async function writePaymentsTable(records: (PaymentRecord | RefundRecord)
   for (let i = 0; i < records.length; i += 16)
     await Promise.all(
       records.slice(i, i + 16).map(async (r) => {
-        const key = r.recordType === 'payment' ? { pk: `PAY#${r.paymentId}`, sk: 'PAY' } : { pk: `PAY#${r.paymentId}`, sk: `REFUND#${r.refundId}` };
+        const key =
+          r.recordType === 'payment'
+            ? { pk: `PAY#${r.paymentId}`, sk: 'PAY' }
+            : { pk: `PAY#${r.paymentId}`, sk: `REFUND#${r.refundId}` };
         await ddb().send(new PutCommand({ TableName: tableName('Payments'), Item: { ...key, ...r } }));
         keys.push(r.recordType === 'payment' ? `PAY#${r.paymentId}` : `REFUND#${r.refundId}`);
       }),
@@ -19,5 +22,10 @@ export async function writePaymentsTable(records: (PaymentRecord | RefundRecord)
 
 /** Another item type on the Payments table (bank reference uniqueness) that the aggregator must ignore. */
 export async function writeBankRefItem(channel: string, bankRef: string, paymentId: string): Promise<void> {
-  await ddb().send(new PutCommand({ TableName: tableName('Payments'), Item: { pk: `BANKREF#${channel}#${bankRef}`, sk: 'BANKREF', paymentId } }));
+  await ddb().send(
+    new PutCommand({
+      TableName: tableName('Payments'),
+      Item: { pk: `BANKREF#${channel}#${bankRef}`, sk: 'BANKREF', paymentId },
+    }),
+  );
 }

@@ -27,7 +27,12 @@ const clerk: Principal = { role: 'clerk', sub: 'clerk:W09', window: 'W09' };
 const finance: Principal = { role: 'finance', sub: 'finance' };
 let fee: string;
 let dept: Principal;
-const notices = new Notices(new NoticesTable(ddb(), tableName('Notices')), (code) => new CatalogTable(ddb(), tableName('Catalog')).listVersions(code), async () => undefined, theClock());
+const notices = new Notices(
+  new NoticesTable(ddb(), tableName('Notices')),
+  (code) => new CatalogTable(ddb(), tableName('Catalog')).listVersions(code),
+  async () => undefined,
+  theClock(),
+);
 
 const get = async (table: Parameters<typeof tableName>[0], Key: Record<string, unknown>) =>
   (await ddb().send(new GetCommand({ TableName: tableName(table), Key, ConsistentRead: true }))).Item;
@@ -37,12 +42,26 @@ beforeAll(async () => {
   fee = `FF-${uniq()}`;
   const catalog = new Catalog(new CatalogTable(ddb(), tableName('Catalog')), theClock());
   await catalog.createDepartment({ id, name: '税务局' });
-  await catalog.createFeeItem({ code: fee, departmentId: id, name: '工本费', category: 'administrative-fee', legalBasis: 'x', approvedBy: 'y', pricing: { kind: 'fixed', amount: 700 } });
+  await catalog.createFeeItem({
+    code: fee,
+    departmentId: id,
+    name: '工本费',
+    category: 'administrative-fee',
+    legalBasis: 'x',
+    approvedBy: 'y',
+    pricing: { kind: 'fixed', amount: 700 },
+  });
   dept = { role: 'department', sub: id, dept: id };
 });
 
 function paymentsWith(client: FaultyClient, clock: () => Date = () => new Date()) {
-  return new Payments(new PaymentsTable(client, paymentTables()), new IdempotencyTable(client, tableName('Idempotency')), theSigner(), async () => undefined, clockAt(clock));
+  return new Payments(
+    new PaymentsTable(client, paymentTables()),
+    new IdempotencyTable(client, tableName('Idempotency')),
+    theSigner(),
+    async () => undefined,
+    clockAt(clock),
+  );
 }
 
 /** What one attempt tried to write, read back: all present or all absent. */
@@ -54,7 +73,8 @@ async function writtenState(client: FaultyClient) {
     return [];
   });
   let present = 0;
-  for (const k of keys) if ((await ddb().send(new GetCommand({ TableName: k.table, Key: k.key, ConsistentRead: true }))).Item) present++;
+  for (const k of keys)
+    if ((await ddb().send(new GetCommand({ TableName: k.table, Key: k.key, ConsistentRead: true }))).Item) present++;
   return { attempted: true, present, total: keys.length };
 }
 
@@ -65,14 +85,20 @@ describe('payment under injected DynamoDB failures', () => {
     const exercised: string[] = [];
     for (let call = 1, done = false; !done; call++)
       for (const when of ['before', 'after'] as const) {
-        const n = await notices.issue(dept, { payer: { name: '王五', idType: 'other', idNumber: 'A1' }, lines: [{ feeCode: fee }] });
+        const n = await notices.issue(dept, {
+          payer: { name: '王五', idType: 'other', idNumber: 'A1' },
+          lines: [{ feeCode: fee }],
+        });
         const key = randomUUID();
         const input = { noticeNos: [n.noticeNo], channel: 'transfer' as const, amount: 700, bankRef: `B-${uniq()}` };
         const client = new FaultyClient();
         client.reset({ call, when });
         const outcome = await paymentsWith(client)
           .pay(clerk, input, key)
-          .then(() => undefined, (e: unknown) => e);
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          );
         if (client.calls.length < call) {
           expect(outcome).toBeUndefined(); // the fault was never reached: a plain success
           done = true;
@@ -121,8 +147,15 @@ describe('payment under injected DynamoDB failures', () => {
   });
 
   it('a refund under injected failures is also all or nothing, and the refunded total stays exact', async () => {
-    const n = await notices.issue(dept, { payer: { name: '赵六', idType: 'other', idNumber: 'A2' }, lines: [{ feeCode: fee, quantity: 3 }] });
-    const paid = await paymentsWith(new FaultyClient()).pay(clerk, { noticeNos: [n.noticeNo], channel: 'cash', amount: 2100 }, randomUUID());
+    const n = await notices.issue(dept, {
+      payer: { name: '赵六', idType: 'other', idNumber: 'A2' },
+      lines: [{ feeCode: fee, quantity: 3 }],
+    });
+    const paid = await paymentsWith(new FaultyClient()).pay(
+      clerk,
+      { noticeNos: [n.noticeNo], channel: 'cash', amount: 2100 },
+      randomUUID(),
+    );
     const paymentId = (paid.body as { paymentId: string }).paymentId;
     const probe = new FaultyClient();
     await paymentsWith(probe).refund(finance, paymentId, { amount: 100, reason: 'r' }, randomUUID());
@@ -133,11 +166,18 @@ describe('payment under injected DynamoDB failures', () => {
         const client = new FaultyClient();
         client.reset({ call, when });
         const key = randomUUID();
-        await expect(paymentsWith(client).refund(finance, paymentId, { amount: 100, reason: 'r' }, key)).rejects.toThrow(/injected failure/);
+        await expect(
+          paymentsWith(client).refund(finance, paymentId, { amount: 100, reason: 'r' }, key),
+        ).rejects.toThrow(/injected failure/);
         const state = await writtenState(client);
         const committed = state.attempted && state.present > 0;
         if (committed) expect(state.present).toBe(state.total);
-        const retry = await paymentsWith(new FaultyClient(), () => new Date(Date.now() + LEASE_MS + 1000)).refund(finance, paymentId, { amount: 100, reason: 'r' }, key);
+        const retry = await paymentsWith(new FaultyClient(), () => new Date(Date.now() + LEASE_MS + 1000)).refund(
+          finance,
+          paymentId,
+          { amount: 100, reason: 'r' },
+          key,
+        );
         expect(retry.replayed).toBe(committed);
         expected += 100;
         const payment = await get('Payments', paymentKeys.payment(paymentId));

@@ -14,9 +14,15 @@ export class FaultyClient implements DocClient {
     this.calls.push({ name: command.constructor.name, input: command.input });
     const n = this.calls.length;
     const failing = this.fault?.call === n ? this.fault.when : undefined;
-    if (failing === 'before') throw Object.assign(new Error(`injected failure before call ${n} (${command.constructor.name})`), { name: 'InjectedFault' });
+    if (failing === 'before')
+      throw Object.assign(new Error(`injected failure before call ${n} (${command.constructor.name})`), {
+        name: 'InjectedFault',
+      });
     const out = await ddb().send(command as never);
-    if (failing === 'after') throw Object.assign(new Error(`injected failure after call ${n} (${command.constructor.name})`), { name: 'InjectedFault' });
+    if (failing === 'after')
+      throw Object.assign(new Error(`injected failure after call ${n} (${command.constructor.name})`), {
+        name: 'InjectedFault',
+      });
     return out;
   }) as DocClient['send'];
 

@@ -26,45 +26,108 @@ const day = `2099-0${1 + Math.floor(Math.random() * 9)}-1${Math.floor(Math.rando
 const clock = () => new Date(`${day}T03:00:00.000Z`);
 let dept: Principal;
 let fee: string;
-const notices = new Notices(new NoticesTable(ddb(), tableName('Notices')), (code) => new CatalogTable(ddb(), tableName('Catalog')).listVersions(code), async () => undefined, clockAt(clock));
+const notices = new Notices(
+  new NoticesTable(ddb(), tableName('Notices')),
+  (code) => new CatalogTable(ddb(), tableName('Catalog')).listVersions(code),
+  async () => undefined,
+  clockAt(clock),
+);
 
 beforeAll(async () => {
   const id = `S${uniq()}`;
   fee = `SF-${uniq()}`;
   const catalog = new Catalog(new CatalogTable(ddb(), tableName('Catalog')), theClock());
   await catalog.createDepartment({ id, name: '文旅局' });
-  await catalog.createFeeItem({ code: fee, departmentId: id, name: '门票', category: 'other', legalBasis: 'x', approvedBy: 'y', pricing: { kind: 'fixed', amount: 300 } });
+  await catalog.createFeeItem({
+    code: fee,
+    departmentId: id,
+    name: '门票',
+    category: 'other',
+    legalBasis: 'x',
+    approvedBy: 'y',
+    pricing: { kind: 'fixed', amount: 300 },
+  });
   dept = { role: 'department', sub: id, dept: id };
 });
 
 describe('PaymentsTable', () => {
   it('maps a closed business day to 409 day-closed and writes nothing', async () => {
-    const n = await notices.issue(dept, { payer: { name: '甲', idType: 'other', idNumber: '1' }, lines: [{ feeCode: fee }] });
+    const n = await notices.issue(dept, {
+      payer: { name: '甲', idType: 'other', idNumber: '1' },
+      lines: [{ feeCode: fee }],
+    });
     for (let shard = 0; shard < DAY_SHARDS; shard++)
-      await ddb().send(new PutCommand({ TableName: tableName('Ledger'), Item: { ...ledgerKeys.dayGuard(day, shard), closedAt: 'test' } }));
+      await ddb().send(
+        new PutCommand({
+          TableName: tableName('Ledger'),
+          Item: { ...ledgerKeys.dayGuard(day, shard), closedAt: 'test' },
+        }),
+      );
     const client = new FaultyClient();
-    const payments = new Payments(new PaymentsTable(client, paymentTables()), new IdempotencyTable(client, tableName('Idempotency')), theSigner(), async () => undefined, clockAt(clock));
-    await expect(payments.pay(clerk, { noticeNos: [n.noticeNo], channel: 'cash', amount: 300 }, randomUUID())).rejects.toMatchObject({ type: 'day-closed' });
+    const payments = new Payments(
+      new PaymentsTable(client, paymentTables()),
+      new IdempotencyTable(client, tableName('Idempotency')),
+      theSigner(),
+      async () => undefined,
+      clockAt(clock),
+    );
+    await expect(
+      payments.pay(clerk, { noticeNos: [n.noticeNo], channel: 'cash', amount: 300 }, randomUUID()),
+    ).rejects.toMatchObject({ type: 'day-closed' });
     const tx = client.calls.find((c) => c.name === 'TransactWriteCommand')!;
     expect(tx).toBeDefined();
     for (const item of tx.input.TransactItems.filter((i: any) => i.Put))
-      expect((await ddb().send(new GetCommand({ TableName: item.Put.TableName, Key: { pk: item.Put.Item.pk, sk: item.Put.Item.sk } }))).Item).toBeUndefined();
-    expect((await ddb().send(new GetCommand({ TableName: tableName('Notices'), Key: noticeKey(n.noticeNo) }))).Item!.status).toBe('issued');
+      expect(
+        (
+          await ddb().send(
+            new GetCommand({ TableName: item.Put.TableName, Key: { pk: item.Put.Item.pk, sk: item.Put.Item.sk } }),
+          )
+        ).Item,
+      ).toBeUndefined();
+    expect(
+      (await ddb().send(new GetCommand({ TableName: tableName('Notices'), Key: noticeKey(n.noticeNo) }))).Item!.status,
+    ).toBe('issued');
   });
 
   it('maps a notice that expired between read and commit to 409 notice-expired', async () => {
-    const n = await notices.issue(dept, { payer: { name: '乙', idType: 'other', idNumber: '1' }, lines: [{ feeCode: fee }], dueDate: day });
+    const n = await notices.issue(dept, {
+      payer: { name: '乙', idType: 'other', idNumber: '1' },
+      lines: [{ feeCode: fee }],
+      dueDate: day,
+    });
     const store = paymentsTable();
     const today = `${day.slice(0, 8)}${String(Number(day.slice(8)) + 1).padStart(2, '0')}`;
     // the commit sees tomorrow: the notice's due date has passed by then
-    const payment = { recordType: 'payment' as const, paymentId: `P${uniq()}`, noticeNos: [n.noticeNo], channel: 'cash' as const, amount: 300, bankRef: null, windowId: 'W05', paidAt: clock().toISOString(), businessDate: today, receiptNo: '0', lines: [], refundedTotal: 0, lineRefunded: [] };
+    const payment = {
+      recordType: 'payment' as const,
+      paymentId: `P${uniq()}`,
+      noticeNos: [n.noticeNo],
+      channel: 'cash' as const,
+      amount: 300,
+      bankRef: null,
+      windowId: 'W05',
+      paidAt: clock().toISOString(),
+      businessDate: today,
+      receiptNo: '0',
+      lines: [],
+      refundedTotal: 0,
+      lineRefunded: [],
+    };
     await expect(
       store.commitPayment({
         token: randomUUID(),
         today,
         noticeNos: [n.noticeNo],
         payment,
-        ledger: { id: `pay-${payment.paymentId}`, kind: 'payment', ref: payment.paymentId, businessDate: today, createdAt: payment.paidAt, postings: [], hash: '' },
+        ledger: {
+          id: `pay-${payment.paymentId}`,
+          kind: 'payment',
+          ref: payment.paymentId,
+          businessDate: today,
+          createdAt: payment.paidAt,
+          postings: [],
+          hash: '',
+        },
         receipt: { receiptNo: `R${uniq()}` } as never,
         claim: { id: `IDEM#test#${uniq()}`, owner: payment.paymentId },
         response: { status: 201, body: {} },

@@ -30,7 +30,12 @@ describe('DynamoDB toolkit', () => {
     const pk = `TOOLKIT#${uniq()}`;
     await putMany(pk, 23);
     const pages: number[][] = [];
-    const input = { TableName: table, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': pk }, Limit: 5 };
+    const input = {
+      TableName: table,
+      KeyConditionExpression: 'pk = :p',
+      ExpressionAttributeValues: { ':p': pk },
+      Limit: 5,
+    };
     for await (const page of queryPages(client, input)) pages.push(page.map((i) => i.n as number));
     expect(pages.length).toBeGreaterThanOrEqual(5);
     expect(pages.flat()).toEqual(Array.from({ length: 23 }, (_, i) => i));
@@ -46,7 +51,17 @@ describe('DynamoDB toolkit', () => {
   });
 
   it('stripKeys removes the table and index keys (and the named extras), nothing else', () => {
-    const item = { pk: 'a', sk: 'b', gsi1pk: 'c', gsi1sk: 'd', gsi2pk: 'e', gsi2sk: 'f', expiresAt: 1, pkg: 'kept', amount: 2 };
+    const item = {
+      pk: 'a',
+      sk: 'b',
+      gsi1pk: 'c',
+      gsi1sk: 'd',
+      gsi2pk: 'e',
+      gsi2sk: 'f',
+      expiresAt: 1,
+      pkg: 'kept',
+      amount: 2,
+    };
     expect(stripKeys(item)).toEqual({ expiresAt: 1, pkg: 'kept', amount: 2 });
     expect(stripKeys(item, 'expiresAt')).toEqual({ pkg: 'kept', amount: 2 });
   });

@@ -22,7 +22,13 @@ async function catalogOn(iso: string, store = new MemoryCatalogStore()) {
 }
 
 describe('versionInForce', () => {
-  const v = (version: number, effectiveFrom: string, effectiveTo?: string): FeeItem => ({ ...base, version, effectiveFrom, effectiveTo, publishedAt: '' });
+  const v = (version: number, effectiveFrom: string, effectiveTo?: string): FeeItem => ({
+    ...base,
+    version,
+    effectiveFrom,
+    effectiveTo,
+    publishedAt: '',
+  });
 
   it('returns the latest-published version whose period covers the date', () => {
     const versions = [v(1, '2026-01-01'), v(2, '2026-06-01')];
@@ -49,7 +55,14 @@ describe('Catalog', () => {
   it('rejects a version that would take effect in the past', async () => {
     const { catalog } = await catalogOn('2026-03-01T02:00:00Z');
     await catalog.createFeeItem(base);
-    await expect(catalog.publishVersion('PSB-ID', { ...base, code: undefined, departmentId: undefined, effectiveFrom: '2026-02-28' } as never)).rejects.toMatchObject({
+    await expect(
+      catalog.publishVersion('PSB-ID', {
+        ...base,
+        code: undefined,
+        departmentId: undefined,
+        effectiveFrom: '2026-02-28',
+      } as never),
+    ).rejects.toMatchObject({
       type: 'retroactive-change',
     });
   });
@@ -59,7 +72,11 @@ describe('Catalog', () => {
     const { catalog: jan } = await catalogOn('2026-01-01T02:00:00Z', store);
     await jan.createFeeItem(base);
     const { code: _c, departmentId: _d, ...fields } = base;
-    await jan.publishVersion('PSB-ID', { ...fields, pricing: { kind: 'fixed', amount: 2500 }, effectiveFrom: '2026-07-01' });
+    await jan.publishVersion('PSB-ID', {
+      ...fields,
+      pricing: { kind: 'fixed', amount: 2500 },
+      effectiveFrom: '2026-07-01',
+    });
     const { catalog: later } = await catalogOn('2026-08-01T02:00:00Z', store);
     expect((await later.inForce('2026-06-30'))[0]?.pricing).toEqual({ kind: 'fixed', amount: 2000 });
     expect((await later.inForce('2026-07-01'))[0]?.pricing).toEqual({ kind: 'fixed', amount: 2500 });
@@ -79,6 +96,8 @@ describe('Catalog', () => {
 
   it('refuses a fee item for an unknown department', async () => {
     const { catalog } = await catalogOn('2026-01-01T02:00:00Z');
-    await expect(catalog.createFeeItem({ ...base, departmentId: 'D99' })).rejects.toMatchObject({ type: 'department-unknown' });
+    await expect(catalog.createFeeItem({ ...base, departmentId: 'D99' })).rejects.toMatchObject({
+      type: 'department-unknown',
+    });
   });
 });

@@ -31,7 +31,15 @@ export function paymentRecord(date: string, s: PaymentSpec): PaymentRecord {
     paidAt: `${date}T02:00:00.000Z`,
     businessDate: date,
     receiptNo: `R${s.paymentId}`,
-    lines: lines.map((l, i) => ({ noticeNo: `N${s.paymentId}-${i}`, departmentId: l.departmentId, feeCode: l.feeCode, feeVersion: 1, quantity: 1, amount: l.amount, noticeIssuedAt: `${date}T01:00:00.000Z` })),
+    lines: lines.map((l, i) => ({
+      noticeNo: `N${s.paymentId}-${i}`,
+      departmentId: l.departmentId,
+      feeCode: l.feeCode,
+      feeVersion: 1,
+      quantity: 1,
+      amount: l.amount,
+      noticeIssuedAt: `${date}T01:00:00.000Z`,
+    })),
   };
 }
 
@@ -49,7 +57,12 @@ export function paymentTransaction(p: PaymentRecord): LedgerTransaction {
   });
 }
 
-export function refundTransaction(p: PaymentRecord, refundId: string, amount: number, businessDate: string): LedgerTransaction {
+export function refundTransaction(
+  p: PaymentRecord,
+  refundId: string,
+  amount: number,
+  businessDate: string,
+): LedgerTransaction {
   const l = p.lines[0]!;
   return buildTransaction({
     id: `refund-${refundId}`,
@@ -79,13 +92,23 @@ export function matchingStatementRows(date: string, payments: readonly PaymentRe
   const cash = new Map<string, number>();
   for (const p of payments) {
     if (p.channel === 'cash') cash.set(p.windowId!, (cash.get(p.windowId!) ?? 0) + p.amount);
-    else rows.push({ bankRef: p.bankRef, valueDate: date, amount: p.amount, channel: p.channel, noticeNo: p.noticeNos[0] ?? null, windowId: p.windowId });
+    else
+      rows.push({
+        bankRef: p.bankRef,
+        valueDate: date,
+        amount: p.amount,
+        channel: p.channel,
+        noticeNo: p.noticeNos[0] ?? null,
+        windowId: p.windowId,
+      });
   }
-  for (const [windowId, amount] of cash) rows.push({ bankRef: `DEP-${windowId}`, valueDate: date, amount, channel: 'cash', windowId });
+  for (const [windowId, amount] of cash)
+    rows.push({ bankRef: `DEP-${windowId}`, valueDate: date, amount, channel: 'cash', windowId });
   return rows;
 }
 
-export const csvRow = (r: StatementRow) => [r.bankRef ?? '', r.valueDate, fenToYuan(r.amount), r.channel, r.noticeNo ?? '', r.windowId ?? ''].join(',');
+export const csvRow = (r: StatementRow) =>
+  [r.bankRef ?? '', r.valueDate, fenToYuan(r.amount), r.channel, r.noticeNo ?? '', r.windowId ?? ''].join(',');
 
 export function statementCsv(rows: readonly StatementRow[], opts: { bom?: boolean; crlf?: boolean } = {}): string {
   const eol = opts.crlf ? '\r\n' : '\n';

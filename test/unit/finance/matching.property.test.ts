@@ -7,7 +7,15 @@ import { matchingStatementRows, paymentRecord, type StatementRow } from './dayFi
 
 const DATE = '2026-03-01';
 const toLines = (rows: StatementRow[]): StatementLine[] =>
-  rows.map((r, i) => ({ row: i + 2, bankRef: r.bankRef, valueDate: r.valueDate, amount: r.amount, channel: r.channel, noticeNo: r.noticeNo ?? null, windowId: r.windowId ?? null }));
+  rows.map((r, i) => ({
+    row: i + 2,
+    bankRef: r.bankRef,
+    valueDate: r.valueDate,
+    amount: r.amount,
+    channel: r.channel,
+    noticeNo: r.noticeNo ?? null,
+    windowId: r.windowId ?? null,
+  }));
 
 const refsOf = (r: MatchResult) => ({
   paymentsMissingInBank: r.paymentsMissingInBank.map((d) => d.itemRef).sort(),
@@ -26,7 +34,11 @@ const dayArb = fc
     }),
     { minLength: 1, maxLength: 60 },
   )
-  .map((specs) => specs.map((s, i) => paymentRecord(DATE, { paymentId: `P${i}`, channel: s.channel, amount: s.amount, windowId: `W0${s.window}` })));
+  .map((specs) =>
+    specs.map((s, i) =>
+      paymentRecord(DATE, { paymentId: `P${i}`, channel: s.channel, amount: s.amount, windowId: `W0${s.window}` }),
+    ),
+  );
 
 type Injection = 'missing' | 'extra' | 'changed' | 'duplicated' | 'cash-off-by-one';
 
@@ -35,11 +47,23 @@ describe('reconciliation matching (property)', () => {
     await fc.assert(
       fc.asyncProperty(
         dayArb,
-        fc.array(fc.record({ kind: fc.constantFrom<Injection>('missing', 'extra', 'changed', 'duplicated', 'cash-off-by-one'), pick: fc.nat(), delta: fc.integer({ min: 1, max: 10_000 }) }), { maxLength: 8 }),
+        fc.array(
+          fc.record({
+            kind: fc.constantFrom<Injection>('missing', 'extra', 'changed', 'duplicated', 'cash-off-by-one'),
+            pick: fc.nat(),
+            delta: fc.integer({ min: 1, max: 10_000 }),
+          }),
+          { maxLength: 8 },
+        ),
         fc.infiniteStream(fc.nat()),
         async (payments, injections, shuffleSeed) => {
           const rows = matchingStatementRows(DATE, payments);
-          const expected = { paymentsMissingInBank: [] as string[], bankLinesMissingInLedger: [] as string[], amountMismatches: [] as string[], duplicates: [] as string[] };
+          const expected = {
+            paymentsMissingInBank: [] as string[],
+            bankLinesMissingInLedger: [] as string[],
+            amountMismatches: [] as string[],
+            duplicates: [] as string[],
+          };
           const key = (r: StatementRow) => (r.channel === 'cash' ? `cash:${r.windowId}` : `${r.channel}:${r.bankRef}`);
           const touched = new Set<string>(); // each statement line is the target of at most one injection
           const extra: StatementRow[] = [];
@@ -47,12 +71,21 @@ describe('reconciliation matching (property)', () => {
           let extraNo = 0;
           for (const inj of injections) {
             if (inj.kind === 'extra') {
-              const r: StatementRow = { bankRef: `XTRA${extraNo++}`, valueDate: DATE, amount: inj.delta, channel: 'transfer' };
+              const r: StatementRow = {
+                bankRef: `XTRA${extraNo++}`,
+                valueDate: DATE,
+                amount: inj.delta,
+                channel: 'transfer',
+              };
               extra.push(r);
               expected.bankLinesMissingInLedger.push(`ML:${key(r)}`);
               continue;
             }
-            const candidates = rows.map((r, i) => ({ r, i })).filter(({ r }) => !touched.has(key(r)) && (inj.kind === 'cash-off-by-one' ? r.channel === 'cash' : true));
+            const candidates = rows
+              .map((r, i) => ({ r, i }))
+              .filter(
+                ({ r }) => !touched.has(key(r)) && (inj.kind === 'cash-off-by-one' ? r.channel === 'cash' : true),
+              );
             if (!candidates.length) continue;
             const { r, i } = candidates[inj.pick % candidates.length]!;
             touched.add(key(r));
@@ -78,7 +111,10 @@ describe('reconciliation matching (property)', () => {
           const statement = [...rows.filter((_, i) => !removed.has(i)), ...extra];
           // Shuffle: the result must not depend on the order the bank lists its lines in.
           const seeds = shuffleSeed.take(statement.length);
-          const shuffled = statement.map((r, i) => ({ r, s: seeds.next().value as number, i })).sort((a, b) => a.s - b.s || a.i - b.i).map((x) => x.r);
+          const shuffled = statement
+            .map((r, i) => ({ r, s: seeds.next().value as number, i }))
+            .sort((a, b) => a.s - b.s || a.i - b.i)
+            .map((x) => x.r);
           // A duplicate placed before its original swaps which one counts as the duplicate, not the set of itemRefs.
 
           const result = await matchDay(payments, [{ statementId: 'S1', lines: toLines(shuffled) }]);
@@ -86,8 +122,12 @@ describe('reconciliation matching (property)', () => {
           expect(refsOf(result)).toEqual(expected);
 
           // Matched money is exactly what was not disturbed.
-          const disturbed = new Set([...expected.paymentsMissingInBank, ...expected.amountMismatches].map((x) => x.slice(3)));
-          const undisturbed = payments.filter((p) => !disturbed.has(p.channel === 'cash' ? `cash:${p.windowId}` : `${p.channel}:${p.bankRef}`));
+          const disturbed = new Set(
+            [...expected.paymentsMissingInBank, ...expected.amountMismatches].map((x) => x.slice(3)),
+          );
+          const undisturbed = payments.filter(
+            (p) => !disturbed.has(p.channel === 'cash' ? `cash:${p.windowId}` : `${p.channel}:${p.bankRef}`),
+          );
           expect(result.matchedCount).toBe(undisturbed.length);
           expect(result.matchedAmount).toBe(undisturbed.reduce((a, p) => a + p.amount, 0));
         },
@@ -101,17 +141,38 @@ describe('reconciliation matching (property)', () => {
       paymentRecord(DATE, { paymentId: 'A', channel: 'cash', amount: 1999, windowId: 'W07' }),
       paymentRecord(DATE, { paymentId: 'B', channel: 'cash', amount: 10, windowId: 'W07' }),
     ];
-    const result = await matchDay(payments, [{ lines: toLines([{ bankRef: 'DEP', valueDate: DATE, amount: 2008, channel: 'cash', windowId: 'W07' }]) }]);
-    expect(result.amountMismatches).toEqual([expect.objectContaining({ itemRef: 'AM:cash:W07', kind: 'amount-mismatch', windowId: 'W07', expected: 2009, actual: 2008 })]);
+    const result = await matchDay(payments, [
+      { lines: toLines([{ bankRef: 'DEP', valueDate: DATE, amount: 2008, channel: 'cash', windowId: 'W07' }]) },
+    ]);
+    expect(result.amountMismatches).toEqual([
+      expect.objectContaining({
+        itemRef: 'AM:cash:W07',
+        kind: 'amount-mismatch',
+        windowId: 'W07',
+        expected: 2009,
+        actual: 2008,
+      }),
+    ]);
     expect(result.matchedCount).toBe(0);
   });
 
   it('gives a difference the same itemRef in every run over the same data', async () => {
-    const payments = [paymentRecord(DATE, { paymentId: 'A', channel: 'card', amount: 500 }), paymentRecord(DATE, { paymentId: 'B', channel: 'online', amount: 700 })];
-    const lines = toLines([{ bankRef: 'BRA', valueDate: DATE, amount: 501, channel: 'card' }, { bankRef: 'ZZ', valueDate: DATE, amount: 1, channel: 'card' }]);
+    const payments = [
+      paymentRecord(DATE, { paymentId: 'A', channel: 'card', amount: 500 }),
+      paymentRecord(DATE, { paymentId: 'B', channel: 'online', amount: 700 }),
+    ];
+    const lines = toLines([
+      { bankRef: 'BRA', valueDate: DATE, amount: 501, channel: 'card' },
+      { bankRef: 'ZZ', valueDate: DATE, amount: 1, channel: 'card' },
+    ]);
     const a = await matchDay(payments, [{ lines }]);
     const b = await matchDay([...payments].reverse(), [{ lines }]);
     expect(refsOf(a)).toEqual(refsOf(b));
-    expect(refsOf(a)).toEqual({ paymentsMissingInBank: ['MB:online:BRB'], bankLinesMissingInLedger: ['ML:card:ZZ'], amountMismatches: ['AM:card:BRA'], duplicates: [] });
+    expect(refsOf(a)).toEqual({
+      paymentsMissingInBank: ['MB:online:BRB'],
+      bankLinesMissingInLedger: ['ML:card:ZZ'],
+      amountMismatches: ['AM:card:BRA'],
+      duplicates: [],
+    });
   });
 });

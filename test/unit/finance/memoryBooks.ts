@@ -185,6 +185,16 @@ export class MemoryBooks
   /** A refund as the payments context commits it: the record and its ledger transaction together. */
   async refund(p: PaymentRecord, refundId: string, amount: number, businessDate: string, tx: LedgerTransaction) {
     await this.post(tx);
-    this.refunds.push({ recordType: 'refund', refundId, paymentId: p.paymentId, channel: p.channel, amount, refundedAt: tx.createdAt, businessDate, receiptNo: `RR${refundId}`, lines: [] });
+    this.refunds.push({
+      recordType: 'refund',
+      refundId,
+      paymentId: p.paymentId,
+      channel: p.channel,
+      amount,
+      refundedAt: tx.createdAt,
+      businessDate,
+      receiptNo: `RR${refundId}`,
+      lines: [],
+    });
   }
 }

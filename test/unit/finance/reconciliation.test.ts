@@ -11,7 +11,14 @@ import type { Principal } from '../../../functions/shared/domain/principal';
 import { DomainError } from '../../../functions/shared/domain/errors';
 import { clockAt } from '../../../functions/shared/domain/clock';
 import { assertInvariants, buildTransaction, lineOf, trialBalance } from '../../../functions/ledger/domain/ledger';
-import { matchingStatementRows, paymentRecord, paymentTransaction, refundTransaction, statementCsv, type StatementRow } from './dayFixtures';
+import {
+  matchingStatementRows,
+  paymentRecord,
+  paymentTransaction,
+  refundTransaction,
+  statementCsv,
+  type StatementRow,
+} from './dayFixtures';
 import { MemoryBooks } from './memoryBooks';
 
 const sign = (p: object) => theSigner().sign(p);
@@ -33,9 +40,27 @@ async function seedDay(payments = defaultPayments()) {
 
 function defaultPayments() {
   return [
-    paymentRecord(DATE, { paymentId: 'C1', channel: 'card', amount: 1999, lines: [{ departmentId: 'D01', feeCode: 'F1', amount: 1999 }] }),
-    paymentRecord(DATE, { paymentId: 'C2', channel: 'card', amount: 5000, lines: [{ departmentId: 'D02', feeCode: 'F2', amount: 5000 }] }),
-    paymentRecord(DATE, { paymentId: 'T1', channel: 'transfer', amount: 100000001, lines: [{ departmentId: 'D01', feeCode: 'F1', amount: 1 }, { departmentId: 'D02', feeCode: 'F2', amount: 100000000 }] }),
+    paymentRecord(DATE, {
+      paymentId: 'C1',
+      channel: 'card',
+      amount: 1999,
+      lines: [{ departmentId: 'D01', feeCode: 'F1', amount: 1999 }],
+    }),
+    paymentRecord(DATE, {
+      paymentId: 'C2',
+      channel: 'card',
+      amount: 5000,
+      lines: [{ departmentId: 'D02', feeCode: 'F2', amount: 5000 }],
+    }),
+    paymentRecord(DATE, {
+      paymentId: 'T1',
+      channel: 'transfer',
+      amount: 100000001,
+      lines: [
+        { departmentId: 'D01', feeCode: 'F1', amount: 1 },
+        { departmentId: 'D02', feeCode: 'F2', amount: 100000000 },
+      ],
+    }),
     paymentRecord(DATE, { paymentId: 'K1', channel: 'cash', amount: 10, windowId: 'W01' }),
     paymentRecord(DATE, { paymentId: 'K2', channel: 'cash', amount: 20, windowId: 'W01' }),
     paymentRecord(DATE, { paymentId: 'O1', channel: 'online', amount: 700 }),
@@ -43,7 +68,11 @@ function defaultPayments() {
 }
 
 async function statement(rows: StatementRow[], date = DATE) {
-  return importStatement(linesOf(statementCsv(rows)), { date, source: 'api', importedBy: finance.sub, importedAt: clock.now().toISOString() }, books);
+  return importStatement(
+    linesOf(statementCsv(rows)),
+    { date, source: 'api', importedBy: finance.sub, importedAt: clock.now().toISOString() },
+    books,
+  );
 }
 
 const rejects = async (p: Promise<unknown>, type: string) => {
@@ -63,7 +92,12 @@ describe('reconcile, resolve, accept', () => {
     const payments = await seedDay();
     const s = await statement(matchingStatementRows(DATE, payments));
     const run = await recon.run({ businessDate: DATE, statementIds: [s.statementId] }, finance);
-    expect(run).toMatchObject({ status: 'open', version: 1, unresolved: 0, summary: { matchedCount: 6, matchedAmount: 1999 + 5000 + 100000001 + 30 + 700 } });
+    expect(run).toMatchObject({
+      status: 'open',
+      version: 1,
+      unresolved: 0,
+      summary: { matchedCount: 6, matchedAmount: 1999 + 5000 + 100000001 + 30 + 700 },
+    });
 
     const accepted = await recon.accept(run.id, finance);
     expect(accepted.status).toBe('closed');
@@ -83,7 +117,10 @@ describe('reconcile, resolve, accept', () => {
     expect(accepted.proof.count).toBe(payments.length + 1);
     expect(checkDay(accepted.proof, await books.transactionsOfDay(DATE), await theSigner().jwks()).ok).toBe(true);
     // Per-department split for the separation report.
-    expect(books.settlements.get(DATE)!.byDepartment).toEqual({ D01: { settled: 1999 + 1 + 30 + 700, parked: 0 }, D02: { settled: 5000 + 100000000, parked: 0 } });
+    expect(books.settlements.get(DATE)!.byDepartment).toEqual({
+      D01: { settled: 1999 + 1 + 30 + 700, parked: 0 },
+      D02: { settled: 5000 + 100000000, parked: 0 },
+    });
     // A retried accept answers the same; the closed day refuses any further posting.
     expect(await recon.accept(run.id, finance)).toEqual({ ...accepted, replayed: true });
     await rejects(books.post(refundTransaction(payments[0]!, 'R1', 100, DATE)), 'day-closed');
@@ -97,8 +134,19 @@ describe('reconcile, resolve, accept', () => {
     const e = await rejects(recon.accept(run.id, finance), 'unresolved-differences');
     expect(e.errors).toEqual([{ path: 'MB:card:BRC1', message: 'payment-missing-in-bank is unresolved' }]);
 
-    const today = new Reconciliations({ statements: books, runs: books, journal: books, payments: books, clock: { ...clock, today: () => DATE }, sign });
-    await recon.resolve(run.id, { itemRef: 'MB:card:BRC1', action: 'matched-manually', note: 'bank confirmed by phone' }, finance);
+    const today = new Reconciliations({
+      statements: books,
+      runs: books,
+      journal: books,
+      payments: books,
+      clock: { ...clock, today: () => DATE },
+      sign,
+    });
+    await recon.resolve(
+      run.id,
+      { itemRef: 'MB:card:BRC1', action: 'matched-manually', note: 'bank confirmed by phone' },
+      finance,
+    );
     await rejects(today.accept(run.id, finance), 'day-not-over');
   });
 
@@ -107,18 +155,40 @@ describe('reconcile, resolve, accept', () => {
     const rows = matchingStatementRows(DATE, payments)
       .filter((r) => r.bankRef !== 'BRC1') // card C1 missing in bank
       .map((r) => (r.bankRef === 'BRC2' ? { ...r, amount: 5100 } : r.channel === 'cash' ? { ...r, amount: 29 } : r)); // C2 +100, cash −1 fen
-    rows.push({ bankRef: 'UNKNOWN', valueDate: DATE, amount: 333, channel: 'transfer' }, { ...rows.find((r) => r.bankRef === 'BRO1')! });
+    rows.push(
+      { bankRef: 'UNKNOWN', valueDate: DATE, amount: 333, channel: 'transfer' },
+      { ...rows.find((r) => r.bankRef === 'BRO1')! },
+    );
     const run = await recon.run({ businessDate: DATE, statementIds: [(await statement(rows)).statementId] }, finance);
     expect(run.unresolved).toBe(5);
-    const refs = [...run.summary.paymentsMissingInBank, ...run.summary.bankLinesMissingInLedger, ...run.summary.amountMismatches, ...run.summary.duplicates].map((d) => d.itemRef).sort();
+    const refs = [
+      ...run.summary.paymentsMissingInBank,
+      ...run.summary.bankLinesMissingInLedger,
+      ...run.summary.amountMismatches,
+      ...run.summary.duplicates,
+    ]
+      .map((d) => d.itemRef)
+      .sort();
     expect(refs).toEqual(['AM:card:BRC2', 'AM:cash:W01', 'DU:online:BRO1:2', 'MB:card:BRC1', 'ML:transfer:UNKNOWN']);
 
     const resolved = [
       await recon.resolve(run.id, { itemRef: 'MB:card:BRC1', action: 'suspense', note: 'ask the bank' }, finance),
       await recon.resolve(run.id, { itemRef: 'AM:card:BRC2', action: 'suspense', note: 'bank over-credited' }, finance),
-      await recon.resolve(run.id, { itemRef: 'AM:cash:W01', action: 'write-off', note: 'one fen short at the counter' }, finance),
-      await recon.resolve(run.id, { itemRef: 'ML:transfer:UNKNOWN', action: 'suspense', note: 'unidentified credit' }, finance),
-      await recon.resolve(run.id, { itemRef: 'DU:online:BRO1:2', action: 'matched-manually', note: 'bank will reverse it' }, finance),
+      await recon.resolve(
+        run.id,
+        { itemRef: 'AM:cash:W01', action: 'write-off', note: 'one fen short at the counter' },
+        finance,
+      ),
+      await recon.resolve(
+        run.id,
+        { itemRef: 'ML:transfer:UNKNOWN', action: 'suspense', note: 'unidentified credit' },
+        finance,
+      ),
+      await recon.resolve(
+        run.id,
+        { itemRef: 'DU:online:BRO1:2', action: 'matched-manually', note: 'bank will reverse it' },
+        finance,
+      ),
     ];
     expect(resolved.map((r) => [r.decidedBy, r.adjustmentTxId !== null])).toEqual([
       [finance.sub, true],
@@ -147,15 +217,29 @@ describe('reconcile, resolve, accept', () => {
   it('nets the day’s refunds out of the settlement', async () => {
     const payments = await seedDay();
     await books.refund(payments[1]!, 'R1', 1200, DATE, refundTransaction(payments[1]!, 'R1', 1200, DATE));
-    const run = await recon.run({ businessDate: DATE, statementIds: [(await statement(matchingStatementRows(DATE, payments))).statementId] }, finance);
+    const run = await recon.run(
+      { businessDate: DATE, statementIds: [(await statement(matchingStatementRows(DATE, payments))).statementId] },
+      finance,
+    );
     await recon.accept(run.id, finance);
-    expect(books.txs.get(`settle-${DATE}`)!.postings.find((p) => p.account === 'clr:card')).toEqual({ account: 'clr:card', debit: 0, credit: 6999 - 1200 });
-    for (const row of trialBalance(await books.transactionsOfDay(DATE)).accounts.filter((a) => a.line === 'clearing')) expect(row.balance).toBe(0);
+    expect(books.txs.get(`settle-${DATE}`)!.postings.find((p) => p.account === 'clr:card')).toEqual({
+      account: 'clr:card',
+      debit: 0,
+      credit: 6999 - 1200,
+    });
+    for (const row of trialBalance(await books.transactionsOfDay(DATE)).accounts.filter((a) => a.line === 'clearing'))
+      expect(row.balance).toBe(0);
   });
 
   it('records one decision per difference: a retry replays, a different decision is refused', async () => {
     const payments = await seedDay();
-    const run = await recon.run({ businessDate: DATE, statementIds: [(await statement(matchingStatementRows(DATE, payments).slice(1))).statementId] }, finance);
+    const run = await recon.run(
+      {
+        businessDate: DATE,
+        statementIds: [(await statement(matchingStatementRows(DATE, payments).slice(1))).statementId],
+      },
+      finance,
+    );
     const input = { itemRef: 'MB:card:BRC1', action: 'suspense' as const, note: 'ask the bank' };
     const first = await recon.resolve(run.id, input, finance);
     expect(await recon.resolve(run.id, input, finance)).toEqual(first);
@@ -169,18 +253,27 @@ describe('reconcile, resolve, accept', () => {
     const full = matchingStatementRows(DATE, payments);
     const partial = await statement(full.filter((r) => r.bankRef !== 'BRC1' && r.bankRef !== 'BRC2'));
     const v1 = await recon.run({ businessDate: DATE, statementIds: [partial.statementId] }, finance);
-    const c1 = await recon.resolve(v1.id, { itemRef: 'MB:card:BRC1', action: 'suspense', note: 'ask the bank' }, finance);
+    const c1 = await recon.resolve(
+      v1.id,
+      { itemRef: 'MB:card:BRC1', action: 'suspense', note: 'ask the bank' },
+      finance,
+    );
     await recon.resolve(v1.id, { itemRef: 'MB:card:BRC2', action: 'suspense', note: 'ask the bank' }, finance);
 
     // The bank sends the missing C2 line in a second file: v2 no longer has that difference.
     const late = await statement(full.filter((r) => r.bankRef === 'BRC2'));
     const v2 = await recon.run({ businessDate: DATE, statementIds: [partial.statementId, late.statementId] }, finance);
     expect(v2.version).toBe(2);
-    expect(v2.summary.paymentsMissingInBank.map((d) => [d.itemRef, d.resolution?.inheritedFrom])).toEqual([['MB:card:BRC1', v1.id]]);
+    expect(v2.summary.paymentsMissingInBank.map((d) => [d.itemRef, d.resolution?.inheritedFrom])).toEqual([
+      ['MB:card:BRC1', v1.id],
+    ]);
     expect(v2.unresolved).toBe(0);
     const v1Again = await recon.get(v1.id);
     expect(v1Again).toMatchObject({ version: 1, latest: false, unresolved: 0 });
-    await rejects(recon.resolve(v1.id, { itemRef: 'MB:card:BRC1', action: 'suspense', note: 'x' }, finance), 'reconciliation-superseded');
+    await rejects(
+      recon.resolve(v1.id, { itemRef: 'MB:card:BRC1', action: 'suspense', note: 'x' }, finance),
+      'reconciliation-superseded',
+    );
     await rejects(recon.accept(v1.id, finance), 'reconciliation-superseded');
 
     await recon.accept(v2.id, finance);
@@ -196,14 +289,19 @@ describe('reconcile, resolve, accept', () => {
     const full = matchingStatementRows(DATE, payments);
     const partial = await statement(full.filter((r) => r.bankRef !== 'BRC2'));
     const v1 = await recon.run({ businessDate: DATE, statementIds: [partial.statementId] }, finance);
-    const parked = await recon.resolve(v1.id, { itemRef: 'MB:card:BRC2', action: 'suspense', note: 'ask the bank' }, finance);
+    const parked = await recon.resolve(
+      v1.id,
+      { itemRef: 'MB:card:BRC2', action: 'suspense', note: 'ask the bank' },
+      finance,
+    );
 
     // The process dies between storing run v2 and posting the reversal of v1's (now baseless) adjustment.
     let crash = true;
     const crashingJournal = new Proxy(books, {
       get(target, prop) {
         const value = Reflect.get(target, prop, target) as unknown;
-        if (prop !== 'post' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+        if (prop !== 'post' || typeof value !== 'function')
+          return typeof value === 'function' ? value.bind(target) : value;
         return async (tx: { id: string }) => {
           if (crash && tx.id.startsWith('rev-')) {
             crash = false;
@@ -213,9 +311,18 @@ describe('reconcile, resolve, accept', () => {
         };
       },
     });
-    const crashing = new Reconciliations({ statements: books, runs: books, journal: crashingJournal, payments: books, clock, sign });
+    const crashing = new Reconciliations({
+      statements: books,
+      runs: books,
+      journal: crashingJournal,
+      payments: books,
+      clock,
+      sign,
+    });
     const late = await statement(full.filter((r) => r.bankRef === 'BRC2'));
-    await expect(crashing.run({ businessDate: DATE, statementIds: [partial.statementId, late.statementId] }, finance)).rejects.toThrow('injected crash');
+    await expect(
+      crashing.run({ businessDate: DATE, statementIds: [partial.statementId, late.statementId] }, finance),
+    ).rejects.toThrow('injected crash');
     expect(books.txs.has(`rev-${parked.adjustmentTxId}`)).toBe(false);
 
     const v2 = await recon.get(`RC-${DATE.replaceAll('-', '')}-V002`);
@@ -238,7 +345,11 @@ describe('reconcile, resolve, accept', () => {
     const v2 = await recon.run({ businessDate: DATE, statementIds: [b.statementId] }, finance);
     expect(v2.unresolved).toBe(1); // the amount changed: the decision does not carry over, its adjustment is reversed
     const v3 = await recon.run({ businessDate: DATE, statementIds: [a.statementId] }, finance);
-    await recon.resolve(v3.id, { itemRef: 'AM:card:BRC2', action: 'suspense', note: 'over-credited 100 after all' }, finance);
+    await recon.resolve(
+      v3.id,
+      { itemRef: 'AM:card:BRC2', action: 'suspense', note: 'over-credited 100 after all' },
+      finance,
+    );
     await recon.accept(v3.id, finance);
     const tb = trialBalance(await books.transactionsOfDay(DATE));
     const balance = (acc: string) => tb.accounts.find((x) => x.account === acc)?.balance ?? 0;
@@ -249,13 +360,21 @@ describe('reconcile, resolve, accept', () => {
 
   it('refuses statements of another day or unknown ones, naming the field', async () => {
     const other = await statement([{ bankRef: 'X', valueDate: DATE, amount: 1, channel: 'card' }], '2026-02-28');
-    const e = await rejects(recon.run({ businessDate: DATE, statementIds: [other.statementId, 'ST-NOPE'] }, finance), 'statement-unknown');
+    const e = await rejects(
+      recon.run({ businessDate: DATE, statementIds: [other.statementId, 'ST-NOPE'] }, finance),
+      'statement-unknown',
+    );
     expect(e.errors?.map((x) => x.path)).toEqual(['statementIds.0', 'statementIds.1']);
   });
 });
 
 describe('resolution and settlement postings', () => {
-  const diff = (d: Partial<Difference>): Difference => ({ itemRef: 'X', kind: 'amount-mismatch', channel: 'card', ...d });
+  const diff = (d: Partial<Difference>): Difference => ({
+    itemRef: 'X',
+    kind: 'amount-mismatch',
+    channel: 'card',
+    ...d,
+  });
   it('are balanced, never touch revenue or expenditure, and matched-manually moves nothing', () => {
     const cases: Difference[] = [
       diff({ kind: 'payment-missing-in-bank', expected: 500 }),
@@ -267,7 +386,14 @@ describe('resolution and settlement postings', () => {
     for (const d of cases) {
       expect(resolutionPostings(d, 'matched-manually')).toEqual([]);
       for (const action of ['suspense', 'write-off'] as const) {
-        const tx = buildTransaction({ id: 't', kind: 'adjustment', ref: 'r', businessDate: DATE, createdAt: 'x', postings: resolutionPostings(d, action) });
+        const tx = buildTransaction({
+          id: 't',
+          kind: 'adjustment',
+          ref: 'r',
+          businessDate: DATE,
+          createdAt: 'x',
+          postings: resolutionPostings(d, action),
+        });
         expect(tx.postings.some((p) => ['revenue', 'expenditure'].includes(lineOf(p.account)))).toBe(false);
       }
     }

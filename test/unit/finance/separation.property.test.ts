@@ -10,7 +10,13 @@ import type { Principal } from '../../../functions/shared/domain/principal';
 import { DomainError } from '../../../functions/shared/domain/errors';
 import { hashTransaction, type LedgerTransaction } from '../../../functions/ledger/domain/ledger';
 import type { PaymentRecord } from '../../../schemas/records';
-import { matchingStatementRows, paymentRecord, paymentTransaction, refundTransaction, statementCsv } from './dayFixtures';
+import {
+  matchingStatementRows,
+  paymentRecord,
+  paymentTransaction,
+  refundTransaction,
+  statementCsv,
+} from './dayFixtures';
 import { MemoryBooks } from './memoryBooks';
 import { theSigner } from '../../../functions/shared/wiring';
 
@@ -32,11 +38,24 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     op: fc.constant('pay' as const),
     day: fc.integer({ min: 0, max: 2 }),
     channel: fc.constantFrom('cash' as const, 'card' as const, 'online' as const),
-    split: fc.array(fc.record({ dept: fc.integer({ min: 0, max: 2 }), amount: fc.integer({ min: 1, max: 100_000 }) }), { minLength: 1, maxLength: 3 }),
+    split: fc.array(fc.record({ dept: fc.integer({ min: 0, max: 2 }), amount: fc.integer({ min: 1, max: 100_000 }) }), {
+      minLength: 1,
+      maxLength: 3,
+    }),
   }),
   fc.record({ op: fc.constant('refund' as const), nth: fc.nat(), amount: fc.integer({ min: 1, max: 50_000 }) }),
-  fc.record({ op: fc.constant('allocate' as const), day: fc.integer({ min: 0, max: 2 }), dept: fc.integer({ min: 0, max: 2 }), amount: fc.integer({ min: 1, max: 1_000_000 }) }),
-  fc.record({ op: fc.constant('spend' as const), nth: fc.nat(), asDept: fc.integer({ min: 0, max: 2 }), amount: fc.integer({ min: 1, max: 600_000 }) }),
+  fc.record({
+    op: fc.constant('allocate' as const),
+    day: fc.integer({ min: 0, max: 2 }),
+    dept: fc.integer({ min: 0, max: 2 }),
+    amount: fc.integer({ min: 1, max: 1_000_000 }),
+  }),
+  fc.record({
+    op: fc.constant('spend' as const),
+    nth: fc.nat(),
+    asDept: fc.integer({ min: 0, max: 2 }),
+    amount: fc.integer({ min: 1, max: 600_000 }),
+  }),
 );
 
 describe('revenue–expenditure separation (property)', () => {
@@ -44,7 +63,7 @@ describe('revenue–expenditure separation (property)', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 40 }), fc.boolean(), async (ops, missingLine) => {
         const books = new MemoryBooks();
-        DEPTS.forEach((d) => books.departments.add(d));
+        for (const d of DEPTS) books.departments.add(d);
         let day = DAYS[0]!;
         const clock = clockAt(() => new Date(`${day}T04:00:00.000Z`)); // noon in Beijing on whatever `day` is now
         const budget = new Budget({ store: books, departments: books, clock });
@@ -56,8 +75,17 @@ describe('revenue–expenditure separation (property)', () => {
         for (const [i, op] of ops.entries()) {
           if (op.op === 'pay') {
             day = DAYS[op.day]!;
-            const lines = op.split.map((s, j) => ({ departmentId: DEPTS[s.dept]!, feeCode: `F${j}`, amount: s.amount }));
-            const p = paymentRecord(day, { paymentId: `P${i}`, channel: op.channel, amount: lines.reduce((a, l) => a + l.amount, 0), lines });
+            const lines = op.split.map((s, j) => ({
+              departmentId: DEPTS[s.dept]!,
+              feeCode: `F${j}`,
+              amount: s.amount,
+            }));
+            const p = paymentRecord(day, {
+              paymentId: `P${i}`,
+              channel: op.channel,
+              amount: lines.reduce((a, l) => a + l.amount, 0),
+              lines,
+            });
             payments.push(p);
             books.payments.push(p);
             await books.post(paymentTransaction(p));
@@ -69,19 +97,32 @@ describe('revenue–expenditure separation (property)', () => {
             const amount = Math.min(op.amount, left);
             if (amount <= 0) continue;
             refundedOf.set(p.paymentId, (refundedOf.get(p.paymentId) ?? 0) + amount);
-            await books.refund(p, `R${i}`, amount, p.businessDate, refundTransaction(p, `R${i}`, amount, p.businessDate));
+            await books.refund(
+              p,
+              `R${i}`,
+              amount,
+              p.businessDate,
+              refundTransaction(p, `R${i}`, amount, p.businessDate),
+            );
             model.get(p.lines[0]!.departmentId)!.refunded += amount;
           } else if (op.op === 'allocate') {
             day = DAYS[op.day]!;
-            const a = await budget.allocate({ departmentId: DEPTS[op.dept]!, fiscalYear: 2026, amount: op.amount, purpose: 'operations' }, finance);
+            const a = await budget.allocate(
+              { departmentId: DEPTS[op.dept]!, fiscalYear: 2026, amount: op.amount, purpose: 'operations' },
+              finance,
+            );
             allocations.push({ id: a.allocationId, dept: a.departmentId, remaining: a.amount });
             model.get(a.departmentId)!.allocated += a.amount;
           } else if (op.op === 'spend' && allocations.length) {
             const a = allocations[op.nth % allocations.length]!;
             const asDept = DEPTS[op.asDept]!;
-            const attempt = budget.spend({ allocationId: a.id, amount: op.amount, payee: 'Supplier Ltd', purpose: 'paper' }, dept(asDept));
+            const attempt = budget.spend(
+              { allocationId: a.id, amount: op.amount, payee: 'Supplier Ltd', purpose: 'paper' },
+              dept(asDept),
+            );
             if (asDept !== a.dept) await expect(attempt).rejects.toMatchObject({ type: 'forbidden' });
-            else if (op.amount > a.remaining) await expect(attempt).rejects.toMatchObject({ type: 'allocation-exceeded' });
+            else if (op.amount > a.remaining)
+              await expect(attempt).rejects.toMatchObject({ type: 'allocation-exceeded' });
             else {
               expect((await attempt).remaining).toBe(a.remaining - op.amount);
               a.remaining -= op.amount;
@@ -97,24 +138,47 @@ describe('revenue–expenditure separation (property)', () => {
         let rows = matchingStatementRows(closeDay, dayPayments);
         const dropped = missingLine && rows.length ? rows[0] : undefined;
         if (dropped) rows = rows.slice(1);
-        const recon = new Reconciliations({ statements: books, runs: books, journal: books, payments: books, clock, sign });
-        const s = await importStatement(linesOf(statementCsv(rows)), { date: closeDay, source: 'api', importedBy: finance.sub, importedAt: 'x' }, books);
+        const recon = new Reconciliations({
+          statements: books,
+          runs: books,
+          journal: books,
+          payments: books,
+          clock,
+          sign,
+        });
+        const s = await importStatement(
+          linesOf(statementCsv(rows)),
+          { date: closeDay, source: 'api', importedBy: finance.sub, importedAt: 'x' },
+          books,
+        );
         const run = await recon.run({ businessDate: closeDay, statementIds: [s.statementId] }, finance);
-        for (const d of [...run.summary.paymentsMissingInBank]) await recon.resolve(run.id, { itemRef: d.itemRef, action: 'suspense', note: 'ask the bank' }, finance);
+        for (const d of [...run.summary.paymentsMissingInBank])
+          await recon.resolve(run.id, { itemRef: d.itemRef, action: 'suspense', note: 'ask the bank' }, finance);
         await recon.accept(run.id, finance);
 
-        const report = await new SeparationReports({ settlements: books, journal: books }).report({ from: DAYS[0]!, to: '2026-03-04' });
+        const report = await new SeparationReports({ settlements: books, journal: books }).report({
+          from: DAYS[0]!,
+          to: '2026-03-04',
+        });
         for (const c of report.checks) expect(c, c.name).toMatchObject({ ok: true });
         for (const row of report.rows) {
           const m = model.get(row.departmentId)!;
-          expect(row).toMatchObject({ collected: m.collected, refunded: m.refunded, allocated: m.allocated, spent: m.spent });
+          expect(row).toMatchObject({
+            collected: m.collected,
+            refunded: m.refunded,
+            allocated: m.allocated,
+            spent: m.spent,
+          });
           expect(row.settledToFiscal + row.inSuspense + row.inClearing).toBe(m.collected);
           expect(row.spent).toBeLessThanOrEqual(row.allocated);
         }
         const openCollected = payments.filter((p) => p.businessDate !== closeDay).flatMap((p) => p.lines);
         for (const d of DEPTS) {
           const row = report.rows.find((r) => r.departmentId === d);
-          if (row) expect(row.inClearing).toBe(openCollected.filter((l) => l.departmentId === d).reduce((a, l) => a + l.amount, 0));
+          if (row)
+            expect(row.inClearing).toBe(
+              openCollected.filter((l) => l.departmentId === d).reduce((a, l) => a + l.amount, 0),
+            );
         }
         // No transaction ever touches both lines; expenditure-line accounts appear only in allocation/expenditure transactions.
         for (const tx of books.txs.values()) {
@@ -141,11 +205,35 @@ describe('revenue–expenditure separation (property)', () => {
         { account: 'exp:allocation:D01:AL-1', debit: 0, credit: 100 },
       ],
     });
-    const altered = { ...seal({ id: 'ok-1', kind: 'payment', ref: 'y', businessDate: '2026-03-01', createdAt: 'x', postings: [{ account: 'clr:card', debit: 5, credit: 0 }, { account: 'rev:D01:F', debit: 0, credit: 5 }] }) };
-    altered.postings = [{ account: 'clr:card', debit: 6, credit: 0 }, { account: 'rev:D01:F', debit: 0, credit: 5 }];
+    const altered = {
+      ...seal({
+        id: 'ok-1',
+        kind: 'payment',
+        ref: 'y',
+        businessDate: '2026-03-01',
+        createdAt: 'x',
+        postings: [
+          { account: 'clr:card', debit: 5, credit: 0 },
+          { account: 'rev:D01:F', debit: 0, credit: 5 },
+        ],
+      }),
+    };
+    altered.postings = [
+      { account: 'clr:card', debit: 6, credit: 0 },
+      { account: 'rev:D01:F', debit: 0, credit: 5 },
+    ];
     const { checks } = separationReport([zuozhi, altered], new Map());
-    const failed = checks.filter((c) => !c.ok).map((c) => c.name).sort();
-    expect(failed).toEqual(['lines-never-meet', 'no-collections-reach-spending-accounts', 'transactions-balanced', 'transactions-unaltered', 'trial-balance-balanced']);
+    const failed = checks
+      .filter((c) => !c.ok)
+      .map((c) => c.name)
+      .sort();
+    expect(failed).toEqual([
+      'lines-never-meet',
+      'no-collections-reach-spending-accounts',
+      'transactions-balanced',
+      'transactions-unaltered',
+      'trial-balance-balanced',
+    ]);
   });
 
   it('refuses an expenditure by another department (403) and beyond the allocation (422)', async () => {
@@ -153,10 +241,21 @@ describe('revenue–expenditure separation (property)', () => {
     books.departments.add('D01');
     const budget = new Budget({ store: books, departments: books, clock: clockAt('2026-03-01T04:00:00Z') });
     const a = await budget.allocate({ departmentId: 'D01', fiscalYear: 2026, amount: 1000, purpose: 'ops' }, finance);
-    await expect(budget.spend({ allocationId: a.allocationId, amount: 1, payee: 'p', purpose: 'x' }, dept('D02'))).rejects.toMatchObject({ type: 'forbidden', status: 403 });
-    await expect(budget.spend({ allocationId: a.allocationId, amount: 1001, payee: 'p', purpose: 'x' }, dept('D01'))).rejects.toMatchObject({ type: 'allocation-exceeded', status: 422 });
-    expect((await budget.spend({ allocationId: a.allocationId, amount: 1000, payee: 'p', purpose: 'x' }, dept('D01'))).remaining).toBe(0);
-    await expect(budget.spend({ allocationId: 'AL-NOPE', amount: 1, payee: 'p', purpose: 'x' }, dept('D01'))).rejects.toBeInstanceOf(DomainError);
-    await expect(budget.allocate({ departmentId: 'D09', fiscalYear: 2026, amount: 1, purpose: 'x' }, finance)).rejects.toMatchObject({ type: 'department-unknown' });
+    await expect(
+      budget.spend({ allocationId: a.allocationId, amount: 1, payee: 'p', purpose: 'x' }, dept('D02')),
+    ).rejects.toMatchObject({ type: 'forbidden', status: 403 });
+    await expect(
+      budget.spend({ allocationId: a.allocationId, amount: 1001, payee: 'p', purpose: 'x' }, dept('D01')),
+    ).rejects.toMatchObject({ type: 'allocation-exceeded', status: 422 });
+    expect(
+      (await budget.spend({ allocationId: a.allocationId, amount: 1000, payee: 'p', purpose: 'x' }, dept('D01')))
+        .remaining,
+    ).toBe(0);
+    await expect(
+      budget.spend({ allocationId: 'AL-NOPE', amount: 1, payee: 'p', purpose: 'x' }, dept('D01')),
+    ).rejects.toBeInstanceOf(DomainError);
+    await expect(
+      budget.allocate({ departmentId: 'D09', fiscalYear: 2026, amount: 1, purpose: 'x' }, finance),
+    ).rejects.toMatchObject({ type: 'department-unknown' });
   });
 });

@@ -6,7 +6,12 @@ import { DomainError } from '../../../functions/shared/domain/errors';
 import { statementCsv } from './dayFixtures';
 import { MemoryBooks } from './memoryBooks';
 
-const opts = { date: '2026-03-01', source: 'api' as const, importedBy: 'finance:test', importedAt: '2026-03-02T01:00:00.000Z' };
+const opts = {
+  date: '2026-03-01',
+  source: 'api' as const,
+  importedBy: 'finance:test',
+  importedAt: '2026-03-02T01:00:00.000Z',
+};
 
 async function importText(text: string, store = new MemoryBooks()) {
   return { store, result: await importStatement(linesOf(text), opts, store) };
@@ -38,12 +43,26 @@ describe('yuan → fen', () => {
     expect(yuanToFen(text)).toBe(fen);
   });
 
-  it.each(['0.00', '1', '1.1', '1.005', '.50', '1.', '-1.00', '+1.00', '1e3', '1,234.50', 'NaN', '', '１２.３０', '0x10.00', '10000000000.00', '12.30元'])(
-    'rejects %j',
-    (text) => {
-      expect(typeof yuanToFen(text)).toBe('string');
-    },
-  );
+  it.each([
+    '0.00',
+    '1',
+    '1.1',
+    '1.005',
+    '.50',
+    '1.',
+    '-1.00',
+    '+1.00',
+    '1e3',
+    '1,234.50',
+    'NaN',
+    '',
+    '１２.３０',
+    '0x10.00',
+    '10000000000.00',
+    '12.30元',
+  ])('rejects %j', (text) => {
+    expect(typeof yuanToFen(text)).toBe('string');
+  });
 
   it('round-trips every fen amount through yuan text exactly', () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 999_999_999_999 }), (fen) => yuanToFen(fenToYuan(fen)) === fen));
@@ -52,16 +71,33 @@ describe('yuan → fen', () => {
 
 describe('CSV rows', () => {
   it('splits quoted fields with commas and doubled quotes', () => {
-    expect(splitCsvRow('"A,1",2026-03-01,"1,2","say ""hi""",,')).toEqual(['A,1', '2026-03-01', '1,2', 'say "hi"', '', '']);
+    expect(splitCsvRow('"A,1",2026-03-01,"1,2","say ""hi""",,')).toEqual([
+      'A,1',
+      '2026-03-01',
+      '1,2',
+      'say "hi"',
+      '',
+      '',
+    ]);
     expect(splitCsvRow('"open,2026')).toBeUndefined();
   });
 });
 
 describe('statement import', () => {
-  const body = ['bankRef,valueDate,amount,channel,noticeNo,windowId', 'C1,2026-03-01,19.99,card,N1,W01', 'DEP-W01,2026-03-01,0.10,cash,,W01', 'T1,2026-03-02,1000000.01,transfer,,'];
+  const body = [
+    'bankRef,valueDate,amount,channel,noticeNo,windowId',
+    'C1,2026-03-01,19.99,card,N1,W01',
+    'DEP-W01,2026-03-01,0.10,cash,,W01',
+    'T1,2026-03-02,1000000.01,transfer,,',
+  ];
 
   it('imports LF, CRLF, with and without BOM, to the same lines and total', async () => {
-    const variants = [body.join('\n'), body.join('\r\n') + '\r\n', '\uFEFF' + body.join('\r\n'), '\uFEFF' + body.join('\n') + '\n\n'];
+    const variants = [
+      body.join('\n'),
+      body.join('\r\n') + '\r\n',
+      '\uFEFF' + body.join('\r\n'),
+      '\uFEFF' + body.join('\n') + '\n\n',
+    ];
     for (const text of variants) {
       const { store, result } = await importText(text);
       expect(result).toMatchObject({ date: '2026-03-01', lines: 3, total: 1999 + 10 + 100000001 });
@@ -76,7 +112,16 @@ describe('statement import', () => {
   });
 
   it('names the row and field of every bad row and stores nothing', async () => {
-    const rows = [...body, 'C2,2026-03-01,12.5,card,,', 'C3,2026-02-30,1.00,card,,', 'C4,2026-13-01,1.00,card,,', ',2026-03-01,1.00,online,,', 'X,2026-03-01,1.00,cheque,,', 'D,2026-03-01,5.00,cash,,', 'E,2026-03-01,5.00,card'];
+    const rows = [
+      ...body,
+      'C2,2026-03-01,12.5,card,,',
+      'C3,2026-02-30,1.00,card,,',
+      'C4,2026-13-01,1.00,card,,',
+      ',2026-03-01,1.00,online,,',
+      'X,2026-03-01,1.00,cheque,,',
+      'D,2026-03-01,5.00,cash,,',
+      'E,2026-03-01,5.00,card',
+    ];
     const store = new MemoryBooks();
     const e = await rejection(rows.join('\r\n'), store);
     expect(e.type).toBe('statement-row-invalid');
@@ -95,7 +140,12 @@ describe('statement import', () => {
   });
 
   it('deletes the chunks already written when a bad row comes late in a long statement', async () => {
-    const rows = Array.from({ length: 3500 }, (_, i) => ({ bankRef: `C${i}`, valueDate: '2026-03-01', amount: 100 + i, channel: 'card' as const }));
+    const rows = Array.from({ length: 3500 }, (_, i) => ({
+      bankRef: `C${i}`,
+      valueDate: '2026-03-01',
+      amount: 100 + i,
+      channel: 'card' as const,
+    }));
     const text = statementCsv(rows) + 'LATE,2026-03-01,abc,card,,\n';
     const store = new MemoryBooks();
     const e = await rejection(text, store);
@@ -105,7 +155,10 @@ describe('statement import', () => {
   });
 
   it('rejects a wrong header and an empty body', async () => {
-    expect((await rejection('ref,date,amount\nC1,2026-03-01,1.00')).errors?.[0]).toEqual({ path: 'row 1', message: expect.stringContaining('bankRef,valueDate') });
+    expect((await rejection('ref,date,amount\nC1,2026-03-01,1.00')).errors?.[0]).toEqual({
+      path: 'row 1',
+      message: expect.stringContaining('bankRef,valueDate'),
+    });
     expect((await rejection('')).errors?.[0]?.path).toBe('row 1');
   });
 
@@ -115,7 +168,12 @@ describe('statement import', () => {
   });
 
   it('stores a long statement in chunks and streams it back in row order', async () => {
-    const rows = Array.from({ length: 2501 }, (_, i) => ({ bankRef: `C${i}`, valueDate: '2026-03-01', amount: 1 + i, channel: 'card' as const }));
+    const rows = Array.from({ length: 2501 }, (_, i) => ({
+      bankRef: `C${i}`,
+      valueDate: '2026-03-01',
+      amount: 1 + i,
+      channel: 'card' as const,
+    }));
     const { store, result } = await importText(statementCsv(rows, { crlf: true, bom: true }));
     expect(result).toMatchObject({ lines: 2501, chunks: 3, total: (2501 * 2502) / 2 });
     let expectedRow = 2;

@@ -1,10 +1,22 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { maskIdNumber, maskName, maskPhone } from '../../../functions/notices/domain/masking';
-import { checkCode, documentNumber, hasValidLuhn, isDocumentNumber, isValidResidentId, residentIdCheckChar } from '../../../functions/shared/domain/ids';
+import {
+  checkCode,
+  documentNumber,
+  hasValidLuhn,
+  isDocumentNumber,
+  isValidResidentId,
+  residentIdCheckChar,
+} from '../../../functions/shared/domain/ids';
 import { anonymous, clerk, department, finance, world } from '../payments/fixtures';
 
-const payer = { name: '欧阳娜娜', idType: 'resident-id' as const, idNumber: '11010519491231002X', phone: '13812345678' };
+const payer = {
+  name: '欧阳娜娜',
+  idType: 'resident-id' as const,
+  idNumber: '11010519491231002X',
+  phone: '13812345678',
+};
 const problem = (type: string) => expect.objectContaining({ type });
 
 describe('identifiers', () => {
@@ -48,7 +60,13 @@ describe('masking', () => {
 describe('Notices', () => {
   it('prices lines from the version in force (fixed and per-unit × quantity) and pins the version', async () => {
     const { notices } = await world();
-    const n = await notices.issue(department('D01'), { payer, lines: [{ feeCode: 'A-FIXED', quantity: 2 }, { feeCode: 'B-UNIT', quantity: 3 }] });
+    const n = await notices.issue(department('D01'), {
+      payer,
+      lines: [
+        { feeCode: 'A-FIXED', quantity: 2 },
+        { feeCode: 'B-UNIT', quantity: 3 },
+      ],
+    });
     expect(n.lines).toEqual([
       { feeCode: 'A-FIXED', feeVersion: 1, name: 'fee A-FIXED', quantity: 2, unitAmount: 1000, amount: 2000 },
       { feeCode: 'B-UNIT', feeVersion: 1, name: 'fee B-UNIT', quantity: 3, unitAmount: 333, amount: 999 },
@@ -58,15 +76,24 @@ describe('Notices', () => {
 
   it('refuses another department’s item (403) and an unknown one (422)', async () => {
     const { notices } = await world();
-    await expect(notices.issue(department('D01'), { payer, lines: [{ feeCode: 'C-FIXED' }] })).rejects.toMatchObject(problem('fee-item-other-department'));
-    await expect(notices.issue(department('D01'), { payer, lines: [{ feeCode: 'NOPE' }] })).rejects.toMatchObject(problem('fee-item-unknown'));
+    await expect(notices.issue(department('D01'), { payer, lines: [{ feeCode: 'C-FIXED' }] })).rejects.toMatchObject(
+      problem('fee-item-other-department'),
+    );
+    await expect(notices.issue(department('D01'), { payer, lines: [{ feeCode: 'NOPE' }] })).rejects.toMatchObject(
+      problem('fee-item-unknown'),
+    );
   });
 
   it('answers a wrong code, a missing code and a missing notice with the same 404, and counts every payer look-up', async () => {
     const { notices, lookups } = await world();
     const n = await notices.issue(department('D01'), { payer, lines: [{ feeCode: 'A-FIXED' }] });
     const view = await notices.view(anonymous, n.noticeNo, n.checkCode, 'ip1');
-    expect(view.payer).toEqual({ name: '欧***', idType: 'resident-id', idNumber: '1101**********002X', phone: '138****5678' });
+    expect(view.payer).toEqual({
+      name: '欧***',
+      idType: 'resident-id',
+      idNumber: '1101**********002X',
+      phone: '138****5678',
+    });
     expect(view.checkCode).toBeUndefined();
     const errors = await Promise.all(
       [
@@ -83,8 +110,11 @@ describe('Notices', () => {
   it('shows staff the full view; another department gets 403', async () => {
     const { notices } = await world();
     const n = await notices.issue(department('D01'), { payer, lines: [{ feeCode: 'A-FIXED' }] });
-    for (const p of [department('D01'), clerk, finance]) expect((await notices.view(p, n.noticeNo, undefined, 'ip')).payer.idNumber).toBe(payer.idNumber);
-    await expect(notices.view(department('D02'), n.noticeNo, undefined, 'ip')).rejects.toMatchObject(problem('forbidden'));
+    for (const p of [department('D01'), clerk, finance])
+      expect((await notices.view(p, n.noticeNo, undefined, 'ip')).payer.idNumber).toBe(payer.idNumber);
+    await expect(notices.view(department('D02'), n.noticeNo, undefined, 'ip')).rejects.toMatchObject(
+      problem('forbidden'),
+    );
   });
 
   it('reads an unpaid notice past its due date as expired, and lists by status', async () => {
@@ -103,6 +133,8 @@ describe('Notices', () => {
     const n = await notices.issue(department('D01'), { payer, lines: [{ feeCode: 'A-FIXED' }] });
     await expect(notices.cancel(department('D02'), n.noticeNo, 'x')).rejects.toMatchObject(problem('forbidden'));
     await payments.pay(clerk, { noticeNos: [n.noticeNo], channel: 'cash', amount: 1000 }, 'k');
-    await expect(notices.cancel(department('D01'), n.noticeNo, 'x')).rejects.toMatchObject(problem('notice-already-paid'));
+    await expect(notices.cancel(department('D01'), n.noticeNo, 'x')).rejects.toMatchObject(
+      problem('notice-already-paid'),
+    );
   });
 });

@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AGGREGATE_SHARDS, aggregateRecord, applyItems, hourBucket, paymentContributions, percentileHours } from '../../../functions/opendata/domain/aggregation';
+import {
+  AGGREGATE_SHARDS,
+  aggregateRecord,
+  applyItems,
+  hourBucket,
+  paymentContributions,
+  percentileHours,
+} from '../../../functions/opendata/domain/aggregation';
 import { clockAt } from '../../../functions/shared/domain/clock';
 import type { PaymentRecord } from '../../../schemas/records';
 import { prng, syntheticPayment, syntheticRefund, universe } from './fixtures';
@@ -21,9 +28,33 @@ const payment = (over: Partial<PaymentRecord> = {}): PaymentRecord => ({
   businessDate: '2025-03-10',
   receiptNo: 'R1',
   lines: [
-    { noticeNo: 'N1', departmentId: 'D01', feeCode: 'PSB-ID', feeVersion: 1, quantity: 1, amount: 2000, noticeIssuedAt: '2025-03-09T01:30:00.000Z' },
-    { noticeNo: 'N1', departmentId: 'D01', feeCode: 'PSB-ID', feeVersion: 1, quantity: 1, amount: 2000, noticeIssuedAt: '2025-03-09T01:30:00.000Z' },
-    { noticeNo: 'N2', departmentId: 'D02', feeCode: 'RE-REG', feeVersion: 2, quantity: 1, amount: 3000, noticeIssuedAt: '2025-03-10T00:00:00.000Z' },
+    {
+      noticeNo: 'N1',
+      departmentId: 'D01',
+      feeCode: 'PSB-ID',
+      feeVersion: 1,
+      quantity: 1,
+      amount: 2000,
+      noticeIssuedAt: '2025-03-09T01:30:00.000Z',
+    },
+    {
+      noticeNo: 'N1',
+      departmentId: 'D01',
+      feeCode: 'PSB-ID',
+      feeVersion: 1,
+      quantity: 1,
+      amount: 2000,
+      noticeIssuedAt: '2025-03-09T01:30:00.000Z',
+    },
+    {
+      noticeNo: 'N2',
+      departmentId: 'D02',
+      feeCode: 'RE-REG',
+      feeVersion: 2,
+      quantity: 1,
+      amount: 3000,
+      noticeIssuedAt: '2025-03-10T00:00:00.000Z',
+    },
   ],
   ...over,
 });
@@ -51,20 +82,29 @@ describe('what a payment adds to the aggregates', () => {
 
   it('counts a refund in the month it is refunded, per fee item it refunds', () => {
     const p = payment();
-    const r = aggregateRecord({ ...syntheticRefund(p, 1), refundedAt: '2025-04-02T03:00:00.000Z' } as unknown as Record<string, unknown>, clock);
+    const r = aggregateRecord(
+      { ...syntheticRefund(p, 1), refundedAt: '2025-04-02T03:00:00.000Z' } as unknown as Record<string, unknown>,
+      clock,
+    );
     expect(r.kind).toBe('aggregate');
     if (r.kind !== 'aggregate') return;
     expect(r.record.key).toBe('REFUND#RF1');
-    expect(r.record.contributions).toEqual([expect.objectContaining({ month: '2025-04', cell: 'MC#D01#PSB-ID', add: { refundCount: 1, refundAmount: 2000 } })]);
+    expect(r.record.contributions).toEqual([
+      expect.objectContaining({ month: '2025-04', cell: 'MC#D01#PSB-ID', add: { refundCount: 1, refundAmount: 2000 } }),
+    ]);
   });
 
   it('ignores other item types of the Payments table and counts malformed records without applying them', async () => {
     const store = new MemoryAggregateStore();
-    const report = await applyItems(store, [
-      { pk: 'BANKREF#card#B1', sk: 'BANKREF', paymentId: 'P1' },
-      { recordType: 'payment', paymentId: 'P9', lines: [{ departmentId: 'Wang Wei 13800138000' }] },
-      payment() as unknown as Record<string, unknown>,
-    ], clock);
+    const report = await applyItems(
+      store,
+      [
+        { pk: 'BANKREF#card#B1', sk: 'BANKREF', paymentId: 'P1' },
+        { recordType: 'payment', paymentId: 'P9', lines: [{ departmentId: 'Wang Wei 13800138000' }] },
+        payment() as unknown as Record<string, unknown>,
+      ],
+      clock,
+    );
     expect(report).toEqual({ applied: 1, duplicates: 0, ignored: 1, malformed: 1 });
     expect(await store.months()).toEqual(['2025-03']);
   });
@@ -105,7 +145,8 @@ describe('what a payment adds to the aggregates', () => {
         }
         // Naive truth: per month × department × fee item, straight from the records.
         const truth = new Map<string, { paymentCount: number; amount: number; refundCount: number }>();
-        const cell = (k: string) => truth.get(k) ?? truth.set(k, { paymentCount: 0, amount: 0, refundCount: 0 }).get(k)!;
+        const cell = (k: string) =>
+          truth.get(k) ?? truth.set(k, { paymentCount: 0, amount: 0, refundCount: 0 }).get(k)!;
         for (const r of records as unknown as (PaymentRecord | ReturnType<typeof syntheticRefund>)[]) {
           if (r.recordType === 'payment') {
             const seen = new Set<string>();
@@ -123,7 +164,11 @@ describe('what a payment adds to the aggregates', () => {
         for (const [k, t] of truth) {
           const [month, dept, fee] = k.split('#');
           const got = (await store.cellsOfMonth(month!)).get(`MC#${dept}#${fee}`) ?? {};
-          expect({ paymentCount: got.paymentCount ?? 0, amount: got.amount ?? 0, refundCount: got.refundCount ?? 0 }).toEqual(t);
+          expect({
+            paymentCount: got.paymentCount ?? 0,
+            amount: got.amount ?? 0,
+            refundCount: got.refundCount ?? 0,
+          }).toEqual(t);
         }
       }),
       { numRuns: 40 },

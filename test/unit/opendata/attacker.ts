@@ -35,17 +35,31 @@ export interface AttackResult {
 export function attack(rows: ReleaseRows, knownZero: ReadonlySet<string> = new Set()): AttackResult {
   const mcId = (r: Row) => `monthly-collections:${r.month}#${r.departmentId}#${r.feeCode}`;
   const relations: { name: string; block: string; terms: Term[] }[] = [];
-  const months = new Set([...rows.monthly.map((r) => String(r.month)), ...rows.daily.map((r) => String(r.date).slice(0, 7))]);
+  const months = new Set([
+    ...rows.monthly.map((r) => String(r.month)),
+    ...rows.daily.map((r) => String(r.date).slice(0, 7)),
+  ]);
   for (const m of months) {
     const terms: Term[] = [];
-    for (const r of rows.daily) if (String(r.date).startsWith(m)) terms.push({ id: `daily-channel-volume:${r.date}#${r.channel}`, coef: 1, value: r.paymentCount as number | null });
-    for (const r of rows.monthly) if (r.month === m && !knownZero.has(mcId(r))) terms.push({ id: mcId(r), coef: -1, value: r.paymentCount as number | null });
+    for (const r of rows.daily)
+      if (String(r.date).startsWith(m))
+        terms.push({
+          id: `daily-channel-volume:${r.date}#${r.channel}`,
+          coef: 1,
+          value: r.paymentCount as number | null,
+        });
+    for (const r of rows.monthly)
+      if (r.month === m && !knownZero.has(mcId(r)))
+        terms.push({ id: mcId(r), coef: -1, value: r.paymentCount as number | null });
     relations.push({ name: `month ${m}`, block: m, terms });
   }
   for (const n of rows.notice) {
-    const terms: Term[] = [{ id: `notice-to-payment-time:${n.month}#${n.departmentId}`, coef: 1, value: n.count as number | null }];
+    const terms: Term[] = [
+      { id: `notice-to-payment-time:${n.month}#${n.departmentId}`, coef: 1, value: n.count as number | null },
+    ];
     for (const r of rows.monthly)
-      if (r.month === n.month && r.departmentId === n.departmentId && !knownZero.has(mcId(r))) terms.push({ id: mcId(r), coef: -1, value: r.paymentCount as number | null });
+      if (r.month === n.month && r.departmentId === n.departmentId && !knownZero.has(mcId(r)))
+        terms.push({ id: mcId(r), coef: -1, value: r.paymentCount as number | null });
     relations.push({ name: `department ${n.month} ${n.departmentId}`, block: String(n.month), terms });
   }
 

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { contentSha256, DATASETS, filterValue, orderedRow, rowKey, tableSchema, toCsv } from '../../../functions/opendata/domain/datasets';
+import {
+  contentSha256,
+  DATASETS,
+  filterValue,
+  orderedRow,
+  rowKey,
+  tableSchema,
+  toCsv,
+} from '../../../functions/opendata/domain/datasets';
 
 const catalog = DATASETS['fee-catalog'];
 
@@ -36,8 +44,10 @@ describe('dataset rows', () => {
 
   it('marks every figure of the aggregate datasets as suppressible, and no key field', () => {
     for (const def of Object.values(DATASETS)) {
-      for (const f of def.fields) if (def.key.includes(f.name)) expect(f.suppressible, `${def.id}.${f.name}`).toBeFalsy();
-      if (def.id !== 'fee-catalog') expect(def.fields.filter((f) => f.type === 'integer').every((f) => f.suppressible)).toBe(true);
+      for (const f of def.fields)
+        if (def.key.includes(f.name)) expect(f.suppressible, `${def.id}.${f.name}`).toBeFalsy();
+      if (def.id !== 'fee-catalog')
+        expect(def.fields.filter((f) => f.type === 'integer').every((f) => f.suppressible)).toBe(true);
     }
   });
 });

@@ -1,11 +1,21 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { determinedCells, DisclosureUnresolved, minCellSize, suppressSmallCells, type DisclosureCell, type Relation } from '../../../functions/opendata/domain/disclosure';
+import {
+  determinedCells,
+  DisclosureUnresolved,
+  minCellSize,
+  suppressSmallCells,
+  type DisclosureCell,
+  type Relation,
+} from '../../../functions/opendata/domain/disclosure';
 import { rank } from './attacker';
 
 const cell = (id: string, count: number, dataset = 'd'): DisclosureCell => ({ id, dataset, count });
 const sum = (name: string, ...ids: string[]): Relation => ({ name, terms: ids.map((c) => ({ cell: c, coef: 1 })) });
-const eq = (name: string, lhs: string, ...rhs: string[]): Relation => ({ name, terms: [{ cell: lhs, coef: 1 }, ...rhs.map((c) => ({ cell: c, coef: -1 }))] });
+const eq = (name: string, lhs: string, ...rhs: string[]): Relation => ({
+  name,
+  terms: [{ cell: lhs, coef: 1 }, ...rhs.map((c) => ({ cell: c, coef: -1 }))],
+});
 
 describe('k', () => {
   it('defaults to 5, follows OPEN_DATA_MIN_CELL, and is never below 3', () => {
@@ -23,12 +33,21 @@ describe('suppressSmallCells', () => {
   it('suppresses every cell counting fewer than k payments (primary)', () => {
     const r = suppressSmallCells([cell('a', 4), cell('b', 5), cell('c', 0)], [], 5);
     expect(Object.fromEntries(r.suppressed)).toEqual({ a: 'primary', c: 'primary' });
-    expect(r.byDataset.get('d')).toEqual({ k: 5, primarySuppressed: 2, secondarySuppressed: 0, smallestPublishedCount: 5 });
+    expect(r.byDataset.get('d')).toEqual({
+      k: 5,
+      primarySuppressed: 2,
+      secondarySuppressed: 0,
+      smallestPublishedCount: 5,
+    });
   });
 
   it('hides a complement, the smallest published cell, in a relation that would give a suppressed cell away', () => {
     // total = a + b + c, with the total published: a alone would be total − b − c.
-    const r = suppressSmallCells([cell('total', 40), cell('a', 2), cell('b', 9), cell('c', 29)], [eq('t', 'total', 'a', 'b', 'c')], 5);
+    const r = suppressSmallCells(
+      [cell('total', 40), cell('a', 2), cell('b', 9), cell('c', 29)],
+      [eq('t', 'total', 'a', 'b', 'c')],
+      5,
+    );
     expect(Object.fromEntries(r.suppressed)).toEqual({ a: 'primary', b: 'secondary' });
   });
 
@@ -51,7 +70,10 @@ describe('suppressSmallCells', () => {
     fc.assert(
       fc.property(
         fc.array(fc.integer({ min: 0, max: 30 }), { minLength: 2, maxLength: 14 }),
-        fc.array(fc.array(fc.tuple(fc.nat(13), fc.constantFrom(1, -1)), { minLength: 2, maxLength: 6 }), { minLength: 1, maxLength: 6 }),
+        fc.array(fc.array(fc.tuple(fc.nat(13), fc.constantFrom(1, -1)), { minLength: 2, maxLength: 6 }), {
+          minLength: 1,
+          maxLength: 6,
+        }),
         fc.integer({ min: 3, max: 8 }),
         (counts, rels, k) => {
           const cells = counts.map((c, i) => cell(`c${i}`, c));
@@ -70,7 +92,9 @@ describe('suppressSmallCells', () => {
           for (const c of cells) if (c.count < k) expect(result.suppressed.has(c.id)).toBe(true);
           // Independent check: e_x in the row space of the suppressed columns ⇔ rank does not grow.
           const hidden = [...result.suppressed.keys()];
-          const matrix = relations.map((r) => hidden.map((h) => r.terms.filter((t) => t.cell === h).reduce((s, t) => s + t.coef, 0)));
+          const matrix = relations.map((r) =>
+            hidden.map((h) => r.terms.filter((t) => t.cell === h).reduce((s, t) => s + t.coef, 0)),
+          );
           const base = rank(matrix);
           for (let i = 0; i < hidden.length; i++) {
             const unit = hidden.map((_, j) => (j === i ? 1 : 0));

@@ -25,17 +25,32 @@ export interface Universe {
 
 export function universe(opts: { departments: number; feesPerDepartment: number; months: string[] }): Universe {
   const departments = Array.from({ length: opts.departments }, (_, i) => `D${String(i + 1).padStart(2, '0')}`);
-  const fees = new Map(departments.map((d, i) => [d, Array.from({ length: opts.feesPerDepartment }, (_, j) => ({ code: `F${i + 1}-${j + 1}`, amount: 1000 * (j + 1) + 50 * i }))]));
+  const fees = new Map(
+    departments.map((d, i) => [
+      d,
+      Array.from({ length: opts.feesPerDepartment }, (_, j) => ({
+        code: `F${i + 1}-${j + 1}`,
+        amount: 1000 * (j + 1) + 50 * i,
+      })),
+    ]),
+  );
   return { departments, fees, months: opts.months };
 }
 
 /** A payment of 1–2 notices (1–2 fee lines each), paid 0–300 hours after issue, at a random time of a random month. */
-export function syntheticPayment(u: Universe, n: number, rand: () => number, extra: Partial<PaymentRecord> = {}): PaymentRecord {
+export function syntheticPayment(
+  u: Universe,
+  n: number,
+  rand: () => number,
+  extra: Partial<PaymentRecord> = {},
+): PaymentRecord {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const month = pick(u.months);
   const day = 1 + Math.floor(rand() * 28);
   // Noon-ish Shanghai time so the business date is the calendar date.
-  const paidAt = new Date(`${month}-${String(day).padStart(2, '0')}T${String(1 + Math.floor(rand() * 10)).padStart(2, '0')}:${String(Math.floor(rand() * 60)).padStart(2, '0')}:00.000Z`).toISOString();
+  const paidAt = new Date(
+    `${month}-${String(day).padStart(2, '0')}T${String(1 + Math.floor(rand() * 10)).padStart(2, '0')}:${String(Math.floor(rand() * 60)).padStart(2, '0')}:00.000Z`,
+  ).toISOString();
   const notices = rand() < 0.8 ? 1 : 2;
   const lines: PaymentRecord['lines'] = [];
   for (let i = 0; i < notices; i++) {
@@ -45,7 +60,15 @@ export function syntheticPayment(u: Universe, n: number, rand: () => number, ext
     const feeLines = rand() < 0.85 ? 1 : 2;
     for (let j = 0; j < feeLines; j++) {
       const fee = pick(u.fees.get(dept)!);
-      lines.push({ noticeNo, departmentId: dept, feeCode: fee.code, feeVersion: 1, quantity: 1, amount: fee.amount, noticeIssuedAt: issuedAt });
+      lines.push({
+        noticeNo,
+        departmentId: dept,
+        feeCode: fee.code,
+        feeVersion: 1,
+        quantity: 1,
+        amount: fee.amount,
+        noticeIssuedAt: issuedAt,
+      });
     }
   }
   const channel: Channel = pick(CHANNELS);

@@ -32,12 +32,14 @@ async function aggregated(recs: (PaymentRecord | RefundRecord)[]) {
   return store;
 }
 
-const rowsOf = (pub: Awaited<ReturnType<typeof buildPublication>>, id: string) => pub.datasets.find((d) => d.id === id)!.rows;
+const rowsOf = (pub: Awaited<ReturnType<typeof buildPublication>>, id: string) =>
+  pub.datasets.find((d) => d.id === id)!.rows;
 
 /** Ground truth per monthly cell straight from the records (the UTC hours used keep the Shanghai date). */
 function truthMonthly(recs: (PaymentRecord | RefundRecord)[]) {
   const t = new Map<string, { paymentCount: number; amount: number; refundCount: number; refundAmount: number }>();
-  const cell = (k: string) => t.get(k) ?? t.set(k, { paymentCount: 0, amount: 0, refundCount: 0, refundAmount: 0 }).get(k)!;
+  const cell = (k: string) =>
+    t.get(k) ?? t.set(k, { paymentCount: 0, amount: 0, refundCount: 0, refundAmount: 0 }).get(k)!;
   for (const r of recs) {
     if (r.recordType === 'payment') {
       const seen = new Set<string>();
@@ -61,13 +63,17 @@ describe('buildPublication', () => {
   it('publishes exact figures for cells of at least k payments and nothing but null for the others', async () => {
     const u = universe({ departments: 4, feesPerDepartment: 3, months: ['2025-04', '2025-05', '2025-06'] });
     const recs = records(u, 600, 11);
-    const pub = await buildPublication(await aggregated(recs), new MemoryCatalogStore(), { today: clock.today(), k: 5 });
+    const pub = await buildPublication(await aggregated(recs), new MemoryCatalogStore(), {
+      today: clock.today(),
+      k: 5,
+    });
     const truth = truthMonthly(recs);
     const monthly = rowsOf(pub, 'monthly-collections');
     expect(monthly.length).toBe(truth.size);
     for (const row of monthly) {
       const t = truth.get(`${row.month}#${row.departmentId}#${row.feeCode}`)!;
-      if (row.suppressed) expect([row.paymentCount, row.amount, row.refundCount, row.refundAmount]).toEqual([null, null, null, null]);
+      if (row.suppressed)
+        expect([row.paymentCount, row.amount, row.refundCount, row.refundAmount]).toEqual([null, null, null, null]);
       else {
         expect(row).toMatchObject(t);
         expect(t.paymentCount).toBeGreaterThanOrEqual(5);
@@ -76,8 +82,10 @@ describe('buildPublication', () => {
     }
     for (const d of pub.datasets.filter((d) => d.id !== 'fee-catalog')) {
       expect(d.disclosure.k).toBe(5);
-      if (d.disclosure.smallestPublishedCount !== null) expect(d.disclosure.smallestPublishedCount).toBeGreaterThanOrEqual(5);
-      for (const row of d.rows) if (row.suppressed) for (const f of DATASETS[d.id].fields) if (f.suppressible) expect(row[f.name]).toBeNull();
+      if (d.disclosure.smallestPublishedCount !== null)
+        expect(d.disclosure.smallestPublishedCount).toBeGreaterThanOrEqual(5);
+      for (const row of d.rows)
+        if (row.suppressed) for (const f of DATASETS[d.id].fields) if (f.suppressible) expect(row[f.name]).toBeNull();
     }
     // Daily volumes of a month add up to the month's total (the relation the attacker uses) — in truth.
     expect(rowsOf(pub, 'daily-channel-volume').length).toBeGreaterThan(0);
@@ -85,7 +93,10 @@ describe('buildPublication', () => {
 
   it('publishes only completed business months', async () => {
     const u = universe({ departments: 1, feesPerDepartment: 1, months: ['2025-06', '2025-07'] });
-    const pub = await buildPublication(await aggregated(records(u, 50, 3)), new MemoryCatalogStore(), { today: clock.today(), k: 3 });
+    const pub = await buildPublication(await aggregated(records(u, 50, 3)), new MemoryCatalogStore(), {
+      today: clock.today(),
+      k: 3,
+    });
     expect(pub.periodsUpTo).toBe('2025-06');
     expect(new Set(rowsOf(pub, 'monthly-collections').map((r) => r.month))).toEqual(new Set(['2025-06']));
     expect(rowsOf(pub, 'daily-channel-volume').every((r) => String(r.date).startsWith('2025-06'))).toBe(true);
@@ -102,11 +113,20 @@ describe('buildPublication', () => {
         async (seed, departments, fees, count, k) => {
           const u = universe({ departments, feesPerDepartment: fees, months: ['2025-05', '2025-06'] });
           const recs = records(u, count, seed, 0.15);
-          const pub = await buildPublication(await aggregated(recs), new MemoryCatalogStore(), { today: clock.today(), k });
+          const pub = await buildPublication(await aggregated(recs), new MemoryCatalogStore(), {
+            today: clock.today(),
+            k,
+          });
           const truth = truthMonthly(recs);
-          const knownZero = new Set([...truth].filter(([, t]) => t.paymentCount === 0).map(([key]) => `monthly-collections:${key}`));
+          const knownZero = new Set(
+            [...truth].filter(([, t]) => t.paymentCount === 0).map(([key]) => `monthly-collections:${key}`),
+          );
           const result = attack(
-            { monthly: rowsOf(pub, 'monthly-collections'), daily: rowsOf(pub, 'daily-channel-volume'), notice: rowsOf(pub, 'notice-to-payment-time') },
+            {
+              monthly: rowsOf(pub, 'monthly-collections'),
+              daily: rowsOf(pub, 'daily-channel-volume'),
+              notice: rowsOf(pub, 'notice-to-payment-time'),
+            },
             knownZero,
           );
           expect(result.singleUnknown).toEqual([]);
@@ -125,10 +145,21 @@ describe('buildPublication', () => {
     for (let i = 0; i < 40; i++) {
       const p = syntheticPayment(u, i, rand);
       const fee = u.fees.get('D01')![i < 38 ? 0 : 1]!;
-      recs.push({ ...p, amount: fee.amount, lines: [{ ...p.lines[0]!, departmentId: 'D01', feeCode: fee.code, amount: fee.amount }] });
+      recs.push({
+        ...p,
+        amount: fee.amount,
+        lines: [{ ...p.lines[0]!, departmentId: 'D01', feeCode: fee.code, amount: fee.amount }],
+      });
     }
-    const pub = await buildPublication(await aggregated(recs), new MemoryCatalogStore(), { today: clock.today(), k: 5 });
-    const withSecondary = { monthly: rowsOf(pub, 'monthly-collections'), daily: rowsOf(pub, 'daily-channel-volume'), notice: rowsOf(pub, 'notice-to-payment-time') };
+    const pub = await buildPublication(await aggregated(recs), new MemoryCatalogStore(), {
+      today: clock.today(),
+      k: 5,
+    });
+    const withSecondary = {
+      monthly: rowsOf(pub, 'monthly-collections'),
+      daily: rowsOf(pub, 'daily-channel-volume'),
+      notice: rowsOf(pub, 'notice-to-payment-time'),
+    };
     expect(attack(withSecondary).determined).toEqual([]);
 
     // Undo the secondary suppression: publish the true figures of every cell of at least k.
@@ -172,13 +203,23 @@ describe('publish and read releases', () => {
     const deps = await setup();
     const first = await publish(deps, { at: AT, k: 5 });
     expect(first.published).toBe(true);
-    expect(first.releases.map((r) => r.datasetId).sort()).toEqual(['daily-channel-volume', 'fee-catalog', 'monthly-collections', 'notice-to-payment-time']);
+    expect(first.releases.map((r) => r.datasetId).sort()).toEqual([
+      'daily-channel-volume',
+      'fee-catalog',
+      'monthly-collections',
+      'notice-to-payment-time',
+    ]);
     for (const r of first.releases) {
       const rows = (deps.releases.rows.get(`${r.datasetId}#${r.id}`) ?? []).map((s) => s.row);
       expect(r.rowCount).toBe(rows.length);
       expect(r.sha256).toBe(contentSha256(DATASETS[r.datasetId], rows));
     }
-    expect(deps.releases.rows.get(`fee-catalog#${first.publicationId}`)![0]!.row).toMatchObject({ code: 'F1-1', amount: 1000, unit: null, version: 1 });
+    expect(deps.releases.rows.get(`fee-catalog#${first.publicationId}`)![0]!.row).toMatchObject({
+      code: 'F1-1',
+      amount: 1000,
+      unit: null,
+      version: 1,
+    });
 
     const again = await publish(deps, { at: new Date(AT.getTime() + 86_400_000), k: 5 });
     expect(again).toMatchObject({ published: false, publicationId: first.publicationId });
@@ -192,7 +233,12 @@ describe('publish and read releases', () => {
     let cursor: string | undefined;
     let pages = 0;
     do {
-      const req = await resolveRowsRequest(deps.releases, 'monthly-collections', { limit: '7', ...(cursor ? { cursor } : {}) }, 'json');
+      const req = await resolveRowsRequest(
+        deps.releases,
+        'monthly-collections',
+        { limit: '7', ...(cursor ? { cursor } : {}) },
+        'json',
+      );
       const page = await rowsPage(deps.releases, req);
       all.push(...page.items);
       cursor = page.nextCursor ?? undefined;
@@ -203,23 +249,35 @@ describe('publish and read releases', () => {
     expect(pages).toBe(Math.ceil(release.rowCount / 7));
     expect(new Set(all.map((r) => `${r.month}#${r.departmentId}#${r.feeCode}`)).size).toBe(all.length);
 
-    const filtered = await rowsPage(deps.releases, await resolveRowsRequest(deps.releases, 'monthly-collections', { month: '2025-05', feeCode: 'F2-1' }, 'json'));
+    const filtered = await rowsPage(
+      deps.releases,
+      await resolveRowsRequest(deps.releases, 'monthly-collections', { month: '2025-05', feeCode: 'F2-1' }, 'json'),
+    );
     expect(filtered.items.length).toBeGreaterThan(0);
     expect(filtered.items.every((r) => r.month === '2025-05' && r.feeCode === 'F2-1')).toBe(true);
     expect(filtered.items).toEqual(all.filter((r) => r.month === '2025-05' && r.feeCode === 'F2-1'));
 
-    const suppressedOnly = await rowsPage(deps.releases, await resolveRowsRequest(deps.releases, 'monthly-collections', { suppressed: 'true', limit: '1000' }, 'json'));
+    const suppressedOnly = await rowsPage(
+      deps.releases,
+      await resolveRowsRequest(deps.releases, 'monthly-collections', { suppressed: 'true', limit: '1000' }, 'json'),
+    );
     expect(suppressedOnly.items).toEqual(all.filter((r) => r.suppressed));
   });
 
   it('rejects filters on unknown fields and values of the wrong type, naming the field', async () => {
     const deps = await setup();
     await publish(deps, { at: AT, k: 5 });
-    await expect(resolveRowsRequest(deps.releases, 'daily-channel-volume', { payerName: 'x', paymentCount: 'many' }, 'json')).rejects.toMatchObject({
+    await expect(
+      resolveRowsRequest(deps.releases, 'daily-channel-volume', { payerName: 'x', paymentCount: 'many' }, 'json'),
+    ).rejects.toMatchObject({
       type: 'validation-failed',
       errors: [expect.objectContaining({ path: 'payerName' }), expect.objectContaining({ path: 'paymentCount' })],
     });
-    await expect(resolveRowsRequest(deps.releases, 'no-such', {}, 'json')).rejects.toMatchObject({ type: 'dataset-unknown' });
-    await expect(resolveRowsRequest(deps.releases, 'fee-catalog', { release: 'nope' }, 'json')).rejects.toMatchObject({ type: 'release-unknown' });
+    await expect(resolveRowsRequest(deps.releases, 'no-such', {}, 'json')).rejects.toMatchObject({
+      type: 'dataset-unknown',
+    });
+    await expect(resolveRowsRequest(deps.releases, 'fee-catalog', { release: 'nope' }, 'json')).rejects.toMatchObject({
+      type: 'release-unknown',
+    });
   });
 });

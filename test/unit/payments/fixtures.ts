@@ -34,14 +34,22 @@ export const CATALOG: FeeItem[] = [
 export function testClock(iso = '2026-03-02T02:00:00.000Z') {
   let t = Date.parse(iso);
   const clock = clockAt(() => new Date(t));
-  return Object.assign(clock, { advance: (ms: number) => void (t += ms), set: (s: string) => void (t = Date.parse(s)) });
+  return Object.assign(clock, {
+    advance: (ms: number) => void (t += ms),
+    set: (s: string) => void (t = Date.parse(s)),
+  });
 }
 
 export async function world(clockIso?: string) {
   const store = new MemoryWorld();
   const clock = testClock(clockIso);
   const lookups: string[] = [];
-  const notices = new Notices(store, async (code) => CATALOG.filter((v) => v.code === code), async (c) => void lookups.push(c), clock);
+  const notices = new Notices(
+    store,
+    async (code) => CATALOG.filter((v) => v.code === code),
+    async (c) => void lookups.push(c),
+    clock,
+  );
   const signer = await testSigner();
   const payments = new Payments(store, store, signer, async (scope, c) => void lookups.push(`${scope}:${c}`), clock);
   return { store, clock, notices, payments, signer, lookups };

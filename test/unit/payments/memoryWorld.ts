@@ -1,9 +1,20 @@
 import { CompactSign, exportJWK, generateKeyPair, type JSONWebKeySet } from 'jose';
 import type { NoticePage, NoticeRecord, NoticeStore } from '../../../functions/notices/ports';
 import { byPosition, positionOf } from '../../../functions/payments/domain/views';
-import { TransientConflict, type PaymentCommit, type PaymentStore, type RefundCommit, type StoredPayment } from '../../../functions/payments/ports';
+import {
+  TransientConflict,
+  type PaymentCommit,
+  type PaymentStore,
+  type RefundCommit,
+  type StoredPayment,
+} from '../../../functions/payments/ports';
 import { DomainError } from '../../../functions/shared/domain/errors';
-import { LEASE_MS, type Claim, type IdempotencyRecord, type IdempotencyStore } from '../../../functions/shared/domain/idempotency';
+import {
+  LEASE_MS,
+  type Claim,
+  type IdempotencyRecord,
+  type IdempotencyStore,
+} from '../../../functions/shared/domain/idempotency';
 import type { LedgerTransaction } from '../../../functions/ledger/domain/ledger';
 import type { Signer } from '../../../functions/shared/domain/signing';
 import type { Receipt } from '../../../schemas/payments';
@@ -49,10 +60,21 @@ export class MemoryWorld implements NoticeStore, PaymentStore, IdempotencyStore 
   get(noticeNo: string) {
     return this.op('notice.get', () => this.notices.get(noticeNo));
   }
-  list(q: { departmentId?: string; from: string; to: string; limit: number; after?: Record<string, unknown> }): Promise<NoticePage> {
+  list(q: {
+    departmentId?: string;
+    from: string;
+    to: string;
+    limit: number;
+    after?: Record<string, unknown>;
+  }): Promise<NoticePage> {
     return this.op('notice.list', () => {
       const all = [...this.notices.values()]
-        .filter((n) => (!q.departmentId || n.departmentId === q.departmentId) && n.issuedAt.slice(0, 10) >= q.from && n.issuedAt.slice(0, 10) <= q.to)
+        .filter(
+          (n) =>
+            (!q.departmentId || n.departmentId === q.departmentId) &&
+            n.issuedAt.slice(0, 10) >= q.from &&
+            n.issuedAt.slice(0, 10) <= q.to,
+        )
         .sort((a, b) => b.issuedAt.localeCompare(a.issuedAt) || b.noticeNo.localeCompare(a.noticeNo));
       const start = (q.after?.i as number | undefined) ?? 0;
       const items = all.slice(start, start + q.limit);
@@ -88,7 +110,10 @@ export class MemoryWorld implements NoticeStore, PaymentStore, IdempotencyStore 
 
   // PaymentStore
   getNotices(noticeNos: string[]) {
-    return this.op('payments.getNotices', () => new Map(noticeNos.flatMap((no) => (this.notices.has(no) ? [[no, this.notices.get(no)!] as const] : []))));
+    return this.op(
+      'payments.getNotices',
+      () => new Map(noticeNos.flatMap((no) => (this.notices.has(no) ? [[no, this.notices.get(no)!] as const] : []))),
+    );
   }
   getPayment(paymentId: string) {
     return this.op('payments.getPayment', () => this.payments.get(paymentId));
@@ -99,7 +124,12 @@ export class MemoryWorld implements NoticeStore, PaymentStore, IdempotencyStore 
   paymentsPage(q: { businessDate: string; channel?: string; after?: string; limit: number }) {
     return this.op('payments.page', () => {
       const all = [...this.payments.values()]
-        .filter((p) => p.businessDate === q.businessDate && (!q.channel || p.channel === q.channel) && (!q.after || positionOf(p) > q.after))
+        .filter(
+          (p) =>
+            p.businessDate === q.businessDate &&
+            (!q.channel || p.channel === q.channel) &&
+            (!q.after || positionOf(p) > q.after),
+        )
         .sort(byPosition);
       return { items: all.slice(0, q.limit), more: all.length > q.limit };
     });
@@ -114,7 +144,12 @@ export class MemoryWorld implements NoticeStore, PaymentStore, IdempotencyStore 
   }
   private complete(claim: Claim, response: { status: number; body: unknown }) {
     const r = this.idempotency.get(claim.id)!;
-    this.idempotency.set(claim.id, { status: 'completed', fingerprint: r.fingerprint, owner: r.owner, response: structuredClone(response) });
+    this.idempotency.set(claim.id, {
+      status: 'completed',
+      fingerprint: r.fingerprint,
+      owner: r.owner,
+      response: structuredClone(response),
+    });
   }
 
   commitPayment(c: PaymentCommit) {
@@ -134,7 +169,12 @@ export class MemoryWorld implements NoticeStore, PaymentStore, IdempotencyStore 
       if (this.closedDays.has(c.ledger.businessDate)) throw new DomainError('day-closed');
       if (this.receipts.has(c.receipt.receiptNo)) throw new TransientConflict('receipt number taken');
       this.checkCompletion(c.claim);
-      for (const no of c.noticeNos) Object.assign(this.notices.get(no)!, { status: 'paid', paymentId: c.payment.paymentId, paidAt: c.payment.paidAt });
+      for (const no of c.noticeNos)
+        Object.assign(this.notices.get(no)!, {
+          status: 'paid',
+          paymentId: c.payment.paymentId,
+          paidAt: c.payment.paidAt,
+        });
       this.payments.set(c.payment.paymentId, structuredClone(c.payment));
       if (ref) this.bankRefs.add(ref);
       this.ledger.set(c.ledger.id, structuredClone(c.ledger));
@@ -146,7 +186,8 @@ export class MemoryWorld implements NoticeStore, PaymentStore, IdempotencyStore 
   commitRefund(c: RefundCommit) {
     return this.op('payments.commitRefund', () => {
       const p = this.payments.get(c.paymentId);
-      if (!p || p.refundedTotal !== c.previousRefunded || c.refundedTotal > p.amount) throw new TransientConflict('refunded total changed');
+      if (!p || p.refundedTotal !== c.previousRefunded || c.refundedTotal > p.amount)
+        throw new TransientConflict('refunded total changed');
       if (this.ledger.has(c.ledger.id)) throw new DomainError('concurrent-update');
       if (this.closedDays.has(c.ledger.businessDate)) throw new DomainError('day-closed');
       if (this.receipts.has(c.receipt.receiptNo)) throw new TransientConflict('receipt number taken');
@@ -170,7 +211,9 @@ export async function testSigner(): Promise<Pick<Signer, 'sign' | 'jwks'>> {
   const pub = { ...(await exportJWK(publicKey)), kid: 'test-key', alg: 'ES256', use: 'sig' };
   return {
     sign: (payload: object) =>
-      new CompactSign(new TextEncoder().encode(JSON.stringify(payload))).setProtectedHeader({ alg: 'ES256', kid: 'test-key', typ: 'JWT' }).sign(privateKey),
+      new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
+        .setProtectedHeader({ alg: 'ES256', kid: 'test-key', typ: 'JWT' })
+        .sign(privateKey),
     jwks: async (): Promise<JSONWebKeySet> => ({ keys: [pub] }),
   };
 }

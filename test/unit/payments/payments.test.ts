@@ -11,7 +11,8 @@ const problem = (type: string) => expect.objectContaining({ type });
 
 async function setup() {
   const w = await world();
-  const issue = (dept: string, lines: { feeCode: string; quantity?: number }[], dueDate?: string) => w.notices.issue(department(dept), { payer, lines, dueDate });
+  const issue = (dept: string, lines: { feeCode: string; quantity?: number }[], dueDate?: string) =>
+    w.notices.issue(department(dept), { payer, lines, dueDate });
   return { ...w, issue };
 }
 
@@ -20,7 +21,11 @@ describe('pay', () => {
     const { store, payments, signer, issue } = await setup();
     const a = await issue('D01', [{ feeCode: 'A-FIXED' }, { feeCode: 'B-UNIT', quantity: 3 }]);
     const c = await issue('D02', [{ feeCode: 'C-FIXED' }]);
-    const r = await payments.pay(clerk, { noticeNos: [a.noticeNo, c.noticeNo], channel: 'cash', amount: 1000 + 999 + 2500 }, 'k1');
+    const r = await payments.pay(
+      clerk,
+      { noticeNos: [a.noticeNo, c.noticeNo], channel: 'cash', amount: 1000 + 999 + 2500 },
+      'k1',
+    );
     expect(r.status).toBe(201);
     const body = r.body as any;
     expect(store.notices.get(a.noticeNo)).toMatchObject({ status: 'paid', paymentId: body.paymentId });
@@ -43,13 +48,19 @@ describe('pay', () => {
   it('refuses a paid, cancelled or expired notice and a wrong amount, writing nothing', async () => {
     const { store, clock, notices, payments, issue } = await setup();
     const n = await issue('D01', [{ feeCode: 'A-FIXED' }], '2026-03-05');
-    await expect(payments.pay(clerk, { noticeNos: [n.noticeNo], channel: 'cash', amount: 999 }, 'k1')).rejects.toMatchObject(problem('amount-mismatch'));
+    await expect(
+      payments.pay(clerk, { noticeNos: [n.noticeNo], channel: 'cash', amount: 999 }, 'k1'),
+    ).rejects.toMatchObject(problem('amount-mismatch'));
     const c = await issue('D01', [{ feeCode: 'A-FIXED' }]);
     await notices.cancel(department('D01'), c.noticeNo, 'dup');
-    await expect(payments.pay(clerk, { noticeNos: [n.noticeNo, c.noticeNo], channel: 'cash', amount: 2000 }, 'k2')).rejects.toMatchObject(problem('notice-cancelled'));
+    await expect(
+      payments.pay(clerk, { noticeNos: [n.noticeNo, c.noticeNo], channel: 'cash', amount: 2000 }, 'k2'),
+    ).rejects.toMatchObject(problem('notice-cancelled'));
     expect(store.notices.get(n.noticeNo)!.status).toBe('issued');
     clock.set('2026-03-06T02:00:00.000Z');
-    await expect(payments.pay(clerk, { noticeNos: [n.noticeNo], channel: 'cash', amount: 1000 }, 'k3')).rejects.toMatchObject(problem('notice-expired'));
+    await expect(
+      payments.pay(clerk, { noticeNos: [n.noticeNo], channel: 'cash', amount: 1000 }, 'k3'),
+    ).rejects.toMatchObject(problem('notice-expired'));
     expect(store.payments.size).toBe(0);
     expect(store.ledger.size).toBe(0);
     expect(store.idempotency.size).toBe(0); // every failed attempt released its claim
@@ -58,16 +69,50 @@ describe('pay', () => {
   it('lets an anonymous payer pay online only, and only with every check code, rate-limiting every attempt', async () => {
     const { payments, issue, lookups } = await setup();
     const n = await issue('D01', [{ feeCode: 'A-FIXED' }]);
-    await expect(payments.pay(anonymous, { noticeNos: [n.noticeNo], channel: 'cash', amount: 1000 }, 'k')).rejects.toMatchObject(problem('unauthorized'));
-    await expect(payments.pay(anonymous, { noticeNos: [n.noticeNo], channel: 'online', amount: 1000, bankRef: 'X' }, 'k')).rejects.toMatchObject(problem('not-found'));
     await expect(
-      payments.pay(anonymous, { noticeNos: [n.noticeNo], channel: 'online', amount: 1000, bankRef: 'X', checkCodes: { [n.noticeNo]: 'WRONG123' } }, 'k'),
+      payments.pay(anonymous, { noticeNos: [n.noticeNo], channel: 'cash', amount: 1000 }, 'k'),
+    ).rejects.toMatchObject(problem('unauthorized'));
+    await expect(
+      payments.pay(anonymous, { noticeNos: [n.noticeNo], channel: 'online', amount: 1000, bankRef: 'X' }, 'k'),
     ).rejects.toMatchObject(problem('not-found'));
-    const ok = await payments.pay(anonymous, { noticeNos: [n.noticeNo], channel: 'online', amount: 1000, bankRef: 'X', checkCodes: { [n.noticeNo]: n.checkCode!.toLowerCase() } }, 'k', 'ip9');
+    await expect(
+      payments.pay(
+        anonymous,
+        {
+          noticeNos: [n.noticeNo],
+          channel: 'online',
+          amount: 1000,
+          bankRef: 'X',
+          checkCodes: { [n.noticeNo]: 'WRONG123' },
+        },
+        'k',
+      ),
+    ).rejects.toMatchObject(problem('not-found'));
+    const ok = await payments.pay(
+      anonymous,
+      {
+        noticeNos: [n.noticeNo],
+        channel: 'online',
+        amount: 1000,
+        bankRef: 'X',
+        checkCodes: { [n.noticeNo]: n.checkCode!.toLowerCase() },
+      },
+      'k',
+      'ip9',
+    );
     expect(ok.status).toBe(201);
     // a right code gets past the 404, so every anonymous attempt counts against the client's budget
-    expect(lookups.filter((l) => l.startsWith('online-payment:'))).toEqual(['online-payment:unknown', 'online-payment:unknown', 'online-payment:ip9']);
-    await payments.pay(clerk, { noticeNos: [(await issue('D01', [{ feeCode: 'A-FIXED' }])).noticeNo], channel: 'cash', amount: 1000 }, 'k2', 'ip9');
+    expect(lookups.filter((l) => l.startsWith('online-payment:'))).toEqual([
+      'online-payment:unknown',
+      'online-payment:unknown',
+      'online-payment:ip9',
+    ]);
+    await payments.pay(
+      clerk,
+      { noticeNos: [(await issue('D01', [{ feeCode: 'A-FIXED' }])).noticeNo], channel: 'cash', amount: 1000 },
+      'k2',
+      'ip9',
+    );
     expect(lookups.filter((l) => l.startsWith('online-payment:'))).toHaveLength(3);
   });
 
@@ -75,8 +120,13 @@ describe('pay', () => {
     const { payments, issue } = await setup();
     const [a, b] = [await issue('D01', [{ feeCode: 'A-FIXED' }]), await issue('D01', [{ feeCode: 'A-FIXED' }])];
     await payments.pay(clerk, { noticeNos: [a.noticeNo], channel: 'card', amount: 1000, bankRef: 'REF1' }, 'k1');
-    await expect(payments.pay(clerk, { noticeNos: [b.noticeNo], channel: 'card', amount: 1000, bankRef: 'REF1' }, 'k2')).rejects.toMatchObject(problem('bank-ref-duplicate'));
-    expect((await payments.pay(clerk, { noticeNos: [b.noticeNo], channel: 'transfer', amount: 1000, bankRef: 'REF1' }, 'k3')).status).toBe(201);
+    await expect(
+      payments.pay(clerk, { noticeNos: [b.noticeNo], channel: 'card', amount: 1000, bankRef: 'REF1' }, 'k2'),
+    ).rejects.toMatchObject(problem('bank-ref-duplicate'));
+    expect(
+      (await payments.pay(clerk, { noticeNos: [b.noticeNo], channel: 'transfer', amount: 1000, bankRef: 'REF1' }, 'k3'))
+        .status,
+    ).toBe(201);
   });
 });
 
@@ -88,8 +138,12 @@ describe('Idempotency-Key', () => {
     const first = await payments.pay(clerk, input, 'key');
     const again = await payments.pay(clerk, { amount: 1000, channel: 'cash', noticeNos: [n.noticeNo] }, 'key');
     expect(again).toEqual({ ...first, replayed: true });
-    await expect(payments.pay(clerk, { ...input, amount: 1001 }, 'key')).rejects.toMatchObject(problem('idempotency-key-reused'));
-    await expect(payments.pay({ ...clerk, window: 'W02', sub: 'clerk:W02' }, input, 'key')).rejects.toMatchObject(problem('idempotency-key-reused'));
+    await expect(payments.pay(clerk, { ...input, amount: 1001 }, 'key')).rejects.toMatchObject(
+      problem('idempotency-key-reused'),
+    );
+    await expect(payments.pay({ ...clerk, window: 'W02', sub: 'clerk:W02' }, input, 'key')).rejects.toMatchObject(
+      problem('idempotency-key-reused'),
+    );
     expect(store.payments.size).toBe(1);
   });
 
@@ -98,7 +152,8 @@ describe('Idempotency-Key', () => {
     const n = await issue('D01', [{ feeCode: 'A-FIXED' }]);
     const input = { noticeNos: [n.noticeNo], channel: 'cash' as const, amount: 1000 };
     // the first attempt claims the key and dies before its commit (the process crashed: no release)
-    store.fault = (op) => (op === 'payments.commitPayment' ? 'before' : op === 'idempotency.release' ? 'before' : undefined);
+    store.fault = (op) =>
+      op === 'payments.commitPayment' ? 'before' : op === 'idempotency.release' ? 'before' : undefined;
     await expect(payments.pay(clerk, input, 'key')).rejects.toThrow(/injected/);
     store.fault = () => undefined;
     await expect(payments.pay(clerk, input, 'key')).rejects.toMatchObject(problem('idempotency-in-progress'));
@@ -111,7 +166,9 @@ describe('refund', () => {
   it('reverses into today’s business day with a red receipt, updates the original receipt, and never exceeds the payment', async () => {
     const { store, clock, payments, issue } = await setup();
     const a = await issue('D01', [{ feeCode: 'A-FIXED' }, { feeCode: 'B-UNIT', quantity: 3 }]);
-    const paid = (await payments.pay(clerk, { noticeNos: [a.noticeNo], channel: 'card', amount: 1999, bankRef: 'R1' }, 'p')).body as any;
+    const paid = (
+      await payments.pay(clerk, { noticeNos: [a.noticeNo], channel: 'card', amount: 1999, bankRef: 'R1' }, 'p')
+    ).body as any;
     clock.advance(3 * 86_400_000); // a refund days later posts into the day it happens
     const r = (await payments.refund(finance, paid.paymentId, { amount: 1000, reason: 'r' }, 'r1')).body as any;
     expect(r.businessDate).toBe('2026-03-05');
@@ -122,7 +179,9 @@ describe('refund', () => {
     expect(r.receipt).toMatchObject({ kind: 'reversal', originalReceiptNo: paid.receipt.receiptNo, total: 1000 });
     expect(store.receipts.get(paid.receipt.receiptNo)!.status).toBe('partially-reversed');
     expect(store.ledger.get(`refund-${r.refundId}`)).toMatchObject({ kind: 'refund', businessDate: '2026-03-05' });
-    await expect(payments.refund(finance, paid.paymentId, { amount: 1000, reason: 'r' }, 'r2')).rejects.toMatchObject(problem('refund-exceeds-payment'));
+    await expect(payments.refund(finance, paid.paymentId, { amount: 1000, reason: 'r' }, 'r2')).rejects.toMatchObject(
+      problem('refund-exceeds-payment'),
+    );
     await payments.refund(finance, paid.paymentId, { amount: 999, reason: 'r' }, 'r3');
     expect(store.receipts.get(paid.receipt.receiptNo)!.status).toBe('reversed');
     expect(store.payments.get(paid.paymentId)!.lineRefunded).toEqual([1000, 999]);
@@ -133,10 +192,17 @@ describe('refund', () => {
   it('refuses concurrent refunds whose sum would exceed the payment', async () => {
     const { store, payments, issue } = await setup();
     const a = await issue('D02', [{ feeCode: 'C-FIXED' }]);
-    const paid = (await payments.pay(clerk, { noticeNos: [a.noticeNo], channel: 'cash', amount: 2500 }, 'p')).body as any;
-    const rs = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => payments.refund(finance, paid.paymentId, { amount: 1000, reason: 'r' }, `r${i}`)));
+    const paid = (await payments.pay(clerk, { noticeNos: [a.noticeNo], channel: 'cash', amount: 2500 }, 'p'))
+      .body as any;
+    const rs = await Promise.allSettled(
+      Array.from({ length: 6 }, (_, i) =>
+        payments.refund(finance, paid.paymentId, { amount: 1000, reason: 'r' }, `r${i}`),
+      ),
+    );
     expect(rs.filter((r) => r.status === 'fulfilled')).toHaveLength(2);
-    for (const r of rs) if (r.status === 'rejected') expect((r.reason as DomainError).type).toMatch(/refund-exceeds-payment|concurrent-update/);
+    for (const r of rs)
+      if (r.status === 'rejected')
+        expect((r.reason as DomainError).type).toMatch(/refund-exceeds-payment|concurrent-update/);
     expect(store.payments.get(paid.paymentId)!.refundedTotal).toBe(2000);
   });
 });
@@ -151,23 +217,35 @@ describe('splitRefund', () => {
 
   it('never refunds a line more than it was paid, over any sequence of partial refunds (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 1, max: 1_000_000 }), { minLength: 1, maxLength: 8 }), fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 10 }), (lines, fractions) => {
-        const refunded = lines.map(() => 0);
-        const total = lines.reduce((s, x) => s + x, 0);
-        for (const f of fractions) {
-          const left = total - refunded.reduce((s, x) => s + x, 0);
-          const amount = Math.floor(left * f);
-          const shares = splitRefund(amount, lines.map((l, i) => l - refunded[i]!));
-          expect(shares.reduce((s, x) => s + x, 0)).toBe(amount);
-          shares.forEach((s, i) => {
-            expect(s).toBeGreaterThanOrEqual(0);
-            refunded[i]! += s;
-            expect(refunded[i]).toBeLessThanOrEqual(lines[i]!);
-          });
-        }
-        const rest = lines.map((l, i) => l - refunded[i]!);
-        expect(splitRefund(rest.reduce((s, x) => s + x, 0), rest)).toEqual(rest);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 1_000_000 }), { minLength: 1, maxLength: 8 }),
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 10 }),
+        (lines, fractions) => {
+          const refunded = lines.map(() => 0);
+          const total = lines.reduce((s, x) => s + x, 0);
+          for (const f of fractions) {
+            const left = total - refunded.reduce((s, x) => s + x, 0);
+            const amount = Math.floor(left * f);
+            const shares = splitRefund(
+              amount,
+              lines.map((l, i) => l - refunded[i]!),
+            );
+            expect(shares.reduce((s, x) => s + x, 0)).toBe(amount);
+            shares.forEach((s, i) => {
+              expect(s).toBeGreaterThanOrEqual(0);
+              refunded[i]! += s;
+              expect(refunded[i]).toBeLessThanOrEqual(lines[i]!);
+            });
+          }
+          const rest = lines.map((l, i) => l - refunded[i]!);
+          expect(
+            splitRefund(
+              rest.reduce((s, x) => s + x, 0),
+              rest,
+            ),
+          ).toEqual(rest);
+        },
+      ),
     );
   });
 });

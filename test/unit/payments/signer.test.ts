@@ -1,4 +1,14 @@
-import { calculateJwkThumbprint, CompactSign, compactVerify, createLocalJWKSet, exportJWK, exportSPKI, generateKeyPair, importSPKI, type JWK } from 'jose';
+import {
+  calculateJwkThumbprint,
+  CompactSign,
+  compactVerify,
+  createLocalJWKSet,
+  exportJWK,
+  exportSPKI,
+  generateKeyPair,
+  importSPKI,
+  type JWK,
+} from 'jose';
 import { createPrivateKey, sign as cryptoSign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { derToJose, ecThumbprint, publicJwkFromSpki } from '../../../functions/shared/adapters/signer';
@@ -14,8 +24,14 @@ async function keyPair(kid = 'k1') {
   return { publicKey, privateKey, jwks: { keys: [pub] }, pub };
 }
 const enc = (o: unknown) => Buffer.from(typeof o === 'string' ? o : JSON.stringify(o)).toString('base64url');
-const joseSign = (payload: object, key: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'], header: Record<string, unknown>) =>
-  new CompactSign(new TextEncoder().encode(JSON.stringify(payload))).setProtectedHeader({ alg: 'ES256', ...header }).sign(key);
+const joseSign = (
+  payload: object,
+  key: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'],
+  header: Record<string, unknown>,
+) =>
+  new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
+    .setProtectedHeader({ alg: 'ES256', ...header })
+    .sign(key);
 
 describe('signer (node:crypto, checked against jose)', () => {
   it('computes RFC 7638 thumbprints and KMS-style SPKI JWKs as jose does', async () => {
@@ -25,7 +41,12 @@ describe('signer (node:crypto, checked against jose)', () => {
     const spkiPem = await exportSPKI(publicKey);
     const der = Buffer.from(spkiPem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
     const fromSpki = publicJwkFromSpki(der);
-    expect(fromSpki).toEqual({ ...(await exportJWK(await importSPKI(spkiPem, 'ES256', { extractable: true }))), alg: 'ES256', use: 'sig', kid: await calculateJwkThumbprint(jwk) });
+    expect(fromSpki).toEqual({
+      ...(await exportJWK(await importSPKI(spkiPem, 'ES256', { extractable: true }))),
+      alg: 'ES256',
+      use: 'sig',
+      kid: await calculateJwkThumbprint(jwk),
+    });
   });
 
   it('accepts an ES256 JWS that jose signed, by kid or without one; jose accepts what it accepts', async () => {
@@ -50,7 +71,10 @@ describe('signer (node:crypto, checked against jose)', () => {
       return Buffer.concat([Buffer.from([0x30, body.length]), body]);
     })();
     expect(derToJose(der).equals(raw)).toBe(true);
-    const pem = createPrivateKey({ key: (await exportJWK(privateKey)) as JWK as import('node:crypto').JsonWebKey, format: 'jwk' });
+    const pem = createPrivateKey({
+      key: (await exportJWK(privateKey)) as JWK as import('node:crypto').JsonWebKey,
+      format: 'jwk',
+    });
     const signWith = (header: object, payload = p) => {
       const input = `${enc(header)}.${payload}`;
       return `${input}.${cryptoSign('sha256', Buffer.from(input), { key: pem, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
