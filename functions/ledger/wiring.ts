@@ -6,5 +6,7 @@ import { LedgerQueries } from './domain/queries';
 export const ledgerTable = () => new LedgerTable(documentClient(), tableName('Ledger'));
 
 export function ledgerContext() {
-  return { queries: new LedgerQueries(ledgerTable(), theSigner(), theClock()) };
+  // The signer (a KMS client when deployed) is built when a proof is first verified, not at cold start.
+  const keys = { jwks: () => theSigner().jwks() };
+  return { queries: new LedgerQueries(ledgerTable(), keys, theClock()) };
 }

@@ -2,7 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TableName } from '../../schemas/tables';
 import type { Clock } from './domain/clock';
 import type { Signer } from './domain/signing';
-import { createDocClient } from './adapters/dynamo';
+import { createDocClient, type DocClient } from './adapters/dynamo';
 import { IdempotencyTable } from './adapters/idempotencyTable';
 import { RateLimitTable } from './adapters/rateLimit';
 import { createSigner } from './adapters/signer';
@@ -15,13 +15,23 @@ import { config } from './config';
  */
 let client: { client: DynamoDBDocumentClient; key: string } | undefined;
 
-/** The DynamoDB document client, created on first use (cold start pays only for what is used). */
-export function documentClient(): DynamoDBDocumentClient {
+function theDocumentClient(): DynamoDBDocumentClient {
   const { dynamoEndpoint: endpoint, awsRegion: region } = config();
   const key = `${endpoint}|${region}`;
   if (client?.key !== key) client = { key, client: createDocClient({ endpoint, region }) };
   return client.client;
 }
+
+/**
+ * The DynamoDB document client adapters are built with. The SDK client itself is constructed at the
+ * first `send`, not when wiring runs at import: a cold start pays only for what a request uses (a
+ * function's first request constructs it, as before this module existed; ADR 0009).
+ */
+export const documentClient = (): DocClient => lazyClient;
+const lazyClient: DocClient = {
+  send: ((command: Parameters<DocClient['send']>[0], options?: unknown) =>
+    theDocumentClient().send(command, options as never)) as DocClient['send'],
+};
 
 export const tableName = (name: TableName): string => config().tables[name];
 

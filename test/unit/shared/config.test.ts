@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { systemClock } from '../../../functions/shared/adapters/systemClock';
 import { parseConfig } from '../../../functions/shared/config';
 
 describe('configuration', () => {
@@ -46,5 +47,18 @@ describe('configuration', () => {
     ['AUTH_JWKS_URL', 'not a url'],
   ])('refuses %s=%j, naming the variable (a typo must not switch a limit off)', (name, value) => {
     expect(() => parseConfig({ [name]: value })).toThrow(new RegExp(`^Bad configuration: .*${name}: `));
+  });
+});
+
+describe('system clock', () => {
+  it('reads business dates in the configured zone', () => {
+    const clock = systemClock({ startAt: '2026-03-01T16:30:00Z', timeZone: 'Asia/Shanghai' });
+    expect(clock.today()).toBe('2026-03-02');
+    expect(clock.dateOf(new Date('2026-03-01T15:59:59Z'))).toBe('2026-03-01');
+  });
+
+  it('refuses a zone of the right shape that the runtime does not know, at its first date, naming the variable', () => {
+    const clock = systemClock({ timeZone: 'Asia/Atlantis' });
+    expect(() => clock.today()).toThrow(/^Bad configuration: BUSINESS_TZ: /);
   });
 });
