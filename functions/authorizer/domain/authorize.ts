@@ -31,3 +31,18 @@ export async function authorize(
     throw new Unauthorized(e instanceof Error ? e.name : 'unknown');
   }
 }
+
+/**
+ * The resource the authorizer allows: every method of the stage the request came to
+ * (`arn:…:execute-api:<region>:<account>:<api>/<stage>/*`), not just `methodArn`. The `token` routes'
+ * authorizer caches its answer per Authorization header and API Gateway applies a cached policy to
+ * whichever method the token calls next; a policy for one method would refuse the token's next
+ * route with 403. Who may call what stays the router's check, per route (docs/adr/0002).
+ */
+export function stageWide(methodArn: string): string {
+  // arn:<partition>:execute-api:<region>:<account>:<api>/<stage>/<method>/<path…>
+  const [api, stage, method] = methodArn.split('/');
+  // Anything else is not from API Gateway; its own ARN is the narrowest policy there is.
+  if (!/^arn:[\w-]+:execute-api:[\w-]+:\d+:\w+$/.test(api ?? '') || !stage || !method) return methodArn;
+  return `${api}/${stage}/*`;
+}

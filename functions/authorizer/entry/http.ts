@@ -2,12 +2,13 @@ import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } fro
 import { lowerCaseHeaders } from '../../shared/adapters/http';
 import { log } from '../../shared/adapters/log';
 import { principalToContext, type Principal } from '../../shared/domain/principal';
-import { authorize, Unauthorized } from '../domain/authorize';
+import { authorize, stageWide, Unauthorized } from '../domain/authorize';
 import { tokenVerifier } from '../wiring';
 
 /**
- * API Gateway REQUEST authorizer (result cache off, so it runs for every request and may admit
- * anonymous callers on `optional` routes). API Gateway turns the thrown 'Unauthorized' into a 401.
+ * API Gateway REQUEST authorizer, attached twice (docs/adr/0002): uncached on `optional` routes, so it
+ * runs for every request and may admit anonymous callers; cached per Authorization header on `token`
+ * routes, so its Allow covers the whole stage. API Gateway turns the thrown 'Unauthorized' into a 401.
  */
 export async function authorizeEvent(
   event: Pick<APIGatewayRequestAuthorizerEvent, 'headers' | 'httpMethod' | 'resource'>,
@@ -31,7 +32,7 @@ export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<
     principalId: principal.sub,
     policyDocument: {
       Version: '2012-10-17',
-      Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: event.methodArn }],
+      Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: stageWide(event.methodArn) }],
     },
     context: principalToContext(principal),
   };
