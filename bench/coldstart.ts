@@ -59,7 +59,7 @@ function lambdaEnv(name?: FunctionName): Record<string, string> {
   if (!name) return env;
   const def = functions[name];
   for (const t of Object.keys(def.tables) as (keyof typeof def.tables)[]) env[tableEnvVar(t)] = `OneWindowFees-${t}`;
-  if (def.signs)
+  if (def.signingKey)
     env.SIGNING_KMS_KEY_ID = 'arn:aws-cn:kms:cn-north-1:000000000000:key/00000000-0000-0000-0000-000000000000';
   if (name === 'authorizer')
     Object.assign(env, {

@@ -1,30 +1,48 @@
-import { App, Validations } from 'aws-cdk-lib';
+import { App, CfnOutput, Stack, Validations } from 'aws-cdk-lib';
 import { createRequire } from 'node:module';
+import { RateLimitedWebAcl, WAF_RATE_RULES } from './constructs/waf';
+import { deploySettings } from './settings';
 import { OneWindowStack } from './stack';
 
 // cdk-nag is CommonJS whose re-exports Node's ESM loader cannot see by name.
 const { AwsSolutionsChecks } = createRequire(import.meta.url)('cdk-nag') as typeof import('cdk-nag');
 
 /**
- * CDK entry (`npx cdk synth`, offline: no lookups, esbuild from node_modules).
- * Identity-provider settings come from context (`-c authIssuer=...`) or the environment; the
- * defaults are the local stack's values so a synth works out of the box.
+ * CDK entry (`npx cdk synth`, offline: no lookups, esbuild from node_modules). The deployment's
+ * settings (identity provider, alarm e-mail) come from context (`-c authIssuer=...`) or the
+ * environment and are required: without them synth fails naming each (infra/settings.ts).
  */
 const app = new App();
-const setting = (key: string, env: string, fallback: string): string =>
-  (app.node.tryGetContext(key) as string | undefined) ?? process.env[env] ?? fallback;
+const settings = (() => {
+  try {
+    return deploySettings((key) => app.node.tryGetContext(key), process.env);
+  } catch (e) {
+    // The message says what to pass; a stack trace would bury it.
+    console.error((e as Error).message);
+    process.exit(1);
+  }
+})();
 
 new OneWindowStack(app, 'OneWindowFees', {
   description: 'One-window fee collection and open-data gateway',
-  auth: {
-    issuer: setting('authIssuer', 'AUTH_ISSUER', 'https://auth.one-window.local'),
-    audience: setting('authAudience', 'AUTH_AUDIENCE', 'one-window-api'),
-    jwksUrl: setting('authJwksUrl', 'AUTH_JWKS_URL', 'https://auth.one-window.local/.well-known/jwks.json'),
-  },
-  logLevel: setting('logLevel', 'LOG_LEVEL', 'info'),
-  businessTz: setting('businessTz', 'BUSINESS_TZ', 'Asia/Shanghai'),
-  alarmEmail: app.node.tryGetContext('alarmEmail') as string | undefined,
+  ...settings,
 });
+
+/**
+ * CloudFront only accepts web ACLs made in us-east-1. OneWindowFees makes its own when it is
+ * deployed there; deployed in another region, deploy this stack first and pass its output as
+ * `-c cloudFrontWebAclArn=...` (README, "Deploying").
+ */
+const edge = new Stack(app, 'OneWindowFeesEdge', {
+  description: 'One-window portal: the CloudFront web ACL (us-east-1)',
+  env: { region: 'us-east-1' },
+});
+const edgeAcl = new RateLimitedWebAcl(edge, 'PortalWebAcl', {
+  scope: 'CLOUDFRONT',
+  name: 'OneWindowFeesEdge-portal',
+  rules: WAF_RATE_RULES.cloudFront,
+});
+new CfnOutput(edge, 'WebAclArn', { value: edgeAcl.arn, description: 'Pass as -c cloudFrontWebAclArn=...' });
 
 // The AwsSolutions pack runs on every synth (a finding stops it); acknowledged findings carry their
 // reasons in infra/stack.ts, and test/infra/stack.test.ts requires zero open findings.

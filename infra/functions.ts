@@ -2,50 +2,115 @@ import type { HttpFunctionName } from '../schemas/routes';
 import type { TableName } from '../schemas/tables';
 
 /**
- * Every Lambda function: its entry, and the tables it may touch. The stack turns `tables` into IAM
- * grants (least privilege) and env vars; the local stack loads the same entries in-process.
+ * Every Lambda function: its entry, and exactly what it may do to each table. The stack turns
+ * `tables` into IAM statements and `TABLE_<NAME>` env vars; the local stack loads the same entries
+ * in-process. docs/adr/0011-least-privilege.md quotes the grants below as a table, and the template
+ * test checks the ADR, this data and the synthesized policies against each other.
+ *
+ * The actions are the IAM actions each adapter's calls need (functions/<ctx>/adapters): a
+ * TransactWriteItems needs PutItem / UpdateItem / DeleteItem / ConditionCheckItem per entry kind, a
+ * BatchWriteItem needs BatchWriteItem, a Query of an index needs Query on `table/index/<name>`.
  */
-export type Access = 'read' | 'readwrite';
+export const DYNAMODB_ACTIONS = [
+  'GetItem',
+  'BatchGetItem',
+  'Query',
+  'PutItem',
+  'UpdateItem',
+  'DeleteItem',
+  'BatchWriteItem',
+  'ConditionCheckItem',
+] as const;
+export type DynamoAction = (typeof DYNAMODB_ACTIONS)[number];
+
+export interface TableGrant {
+  /** Actions on the table's items (the table's ARN). */
+  actions: readonly DynamoAction[];
+  /** Indexes the function queries (dynamodb:Query on `<table ARN>/index/<name>`, nothing else there). */
+  indexes?: readonly string[];
+}
+
+/** The signing key's uses: `sign` (kms:Sign, and kms:GetPublicKey for the JWS `kid`), `verify` (kms:GetPublicKey). */
+export type SigningKeyUse = 'sign' | 'verify';
 
 export interface FunctionDef {
   entry: string;
-  tables: Partial<Record<TableName, Access>>;
-  /** Needs the receipt / day-proof signing key (KMS Sign when deployed). */
-  signs?: boolean;
+  tables: Partial<Record<TableName, TableGrant>>;
+  /** Needs the receipt / day-proof signing key (KMS when deployed, `SIGNING_KMS_KEY_ID`). */
+  signingKey?: SigningKeyUse;
   memoryMb?: number;
   timeoutSeconds?: number;
+  /** Concurrency reserved for (and capping) this function; see PAYMENTS_RESERVED_CONCURRENCY. */
+  reservedConcurrency?: number;
 }
 
 export const BACKGROUND_FUNCTIONS = ['authorizer', 'aggregator', 'publisher', 'statementImport'] as const;
 export type FunctionName = HttpFunctionName | (typeof BACKGROUND_FUNCTIONS)[number];
 
+/**
+ * Payments is reserved enough concurrency to run every request the stage admits (STAGE_THROTTLE,
+ * 500 rps) at 200 ms each (Little's law: 500 × 0.2 s = 100), about twice a payment's measured
+ * latency including its KMS signature. Reserved concurrency is taken out of the account's shared
+ * pool, so open data or any other function scaling up cannot leave payments without executions; it
+ * is also payments' ceiling, which the stage throttle reaches first. The account needs a
+ * concurrency quota of at least 200 (AWS keeps 100 unreserved).
+ */
+export const PAYMENTS_RESERVED_CONCURRENCY = 100;
+
 export const functions: Record<FunctionName, FunctionDef> = {
   authorizer: { entry: 'functions/authorizer/entry/http.ts', tables: {} },
   platform: { entry: 'functions/platform/entry/http.ts', tables: {} },
-  catalog: { entry: 'functions/catalog/entry/http.ts', tables: { Catalog: 'readwrite' } },
+  catalog: {
+    entry: 'functions/catalog/entry/http.ts',
+    tables: { Catalog: { actions: ['GetItem', 'Query', 'PutItem'], indexes: ['gsi1'] } },
+  },
   notices: {
     entry: 'functions/notices/entry/http.ts',
-    tables: { Catalog: 'read', Notices: 'readwrite', RateLimits: 'readwrite' },
+    tables: {
+      // Fee item versions, by code (the base table's partition).
+      Catalog: { actions: ['Query'] },
+      Notices: { actions: ['GetItem', 'PutItem', 'UpdateItem'], indexes: ['gsi1', 'gsi2'] },
+      RateLimits: { actions: ['UpdateItem'] },
+    },
   },
   payments: {
     entry: 'functions/payments/entry/http.ts',
     tables: {
-      Catalog: 'read',
-      Notices: 'readwrite',
-      Payments: 'readwrite',
-      Receipts: 'readwrite',
-      Ledger: 'readwrite',
-      Finance: 'read',
-      Idempotency: 'readwrite',
-      RateLimits: 'readwrite',
+      // BatchGet of the notices paid, and the transaction entry that flips each to paid.
+      Notices: { actions: ['BatchGetItem', 'UpdateItem'] },
+      // UpdateItem: a refund raises the payment's refunded total, conditionally, in its transaction.
+      Payments: { actions: ['GetItem', 'PutItem', 'UpdateItem'], indexes: ['gsi1'] },
+      // UpdateItem: a refund sets the original receipt's status (and nothing else; ADR 0011).
+      Receipts: { actions: ['GetItem', 'PutItem', 'UpdateItem'] },
+      // Append-only: the posting's put, its day-open check, and the day registry's put.
+      Ledger: { actions: ['PutItem', 'ConditionCheckItem'] },
+      // Claim (put), replay (get), release (delete), completion (update in the payment's transaction).
+      Idempotency: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'] },
+      RateLimits: { actions: ['UpdateItem'] },
     },
-    signs: true,
+    signingKey: 'sign',
+    reservedConcurrency: PAYMENTS_RESERVED_CONCURRENCY,
   },
-  ledger: { entry: 'functions/ledger/entry/http.ts', tables: { Ledger: 'read', Finance: 'read' }, signs: true },
+  ledger: {
+    entry: 'functions/ledger/entry/http.ts',
+    tables: { Ledger: { actions: ['GetItem', 'Query'], indexes: ['gsi1'] } },
+    // Verifies day proofs against the public key; never signs.
+    signingKey: 'verify',
+  },
   finance: {
     entry: 'functions/finance/entry/http.ts',
-    tables: { Payments: 'read', Ledger: 'readwrite', Finance: 'readwrite', Idempotency: 'readwrite', Catalog: 'read' },
-    signs: true,
+    tables: {
+      // The day's payments and refunds, by the day index only.
+      Payments: { actions: [], indexes: ['gsi1'] },
+      // Append-only: postings, day guards, the day registry and day proofs are puts.
+      Ledger: { actions: ['GetItem', 'Query', 'PutItem', 'ConditionCheckItem'], indexes: ['gsi1'] },
+      Finance: {
+        actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchWriteItem', 'ConditionCheckItem'],
+      },
+      // Departments, for budget allocations.
+      Catalog: { actions: ['GetItem'] },
+    },
+    signingKey: 'sign',
     // API Gateway cuts integrations at 29 s; longer work (large statements) runs in statementImport.
     timeoutSeconds: 29,
     memoryMb: 1024,
@@ -53,19 +118,31 @@ export const functions: Record<FunctionName, FunctionDef> = {
   // Imports bank statements too large for the API payload limit: S3 upload → same import code.
   statementImport: {
     entry: 'functions/finance/entry/s3.ts',
-    tables: { Payments: 'read', Finance: 'readwrite' },
+    tables: { Finance: { actions: ['GetItem', 'PutItem', 'BatchWriteItem'] } },
     timeoutSeconds: 900,
     memoryMb: 1024,
   },
   opendata: {
     entry: 'functions/opendata/entry/http.ts',
-    tables: { OpenData: 'readwrite', Catalog: 'read', RateLimits: 'readwrite' },
+    tables: {
+      OpenData: { actions: ['GetItem', 'Query', 'PutItem', 'BatchWriteItem'] },
+      // Fee items of every version, for a publication started over HTTP.
+      Catalog: { actions: [], indexes: ['gsi1'] },
+      // Per-key request windows and sign-ups per caller are counters: ADD in an UpdateItem (ADR 0011).
+      RateLimits: { actions: ['UpdateItem'] },
+    },
   },
   // Consumes the Payments stream (no personal data); no grant on the Payments table itself.
-  aggregator: { entry: 'functions/opendata/entry/stream.ts', tables: { OpenData: 'readwrite' } },
+  aggregator: {
+    entry: 'functions/opendata/entry/stream.ts',
+    tables: { OpenData: { actions: ['BatchGetItem', 'PutItem', 'UpdateItem'] } },
+  },
   publisher: {
     entry: 'functions/opendata/entry/schedule.ts',
-    tables: { OpenData: 'readwrite', Catalog: 'read' },
+    tables: {
+      OpenData: { actions: ['Query', 'PutItem', 'BatchWriteItem'] },
+      Catalog: { actions: [], indexes: ['gsi1'] },
+    },
     timeoutSeconds: 300,
     memoryMb: 1024,
   },

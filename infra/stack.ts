@@ -1,12 +1,20 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ArnFormat, type CfnElement, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import {
+  ArnFormat,
+  type CfnElement,
+  type CfnResource,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  Token,
+  Validations,
+  type StackProps,
+} from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -15,17 +23,20 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
-import * as sns from 'aws-cdk-lib/aws-sns';
-import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct, IConstruct } from 'constructs';
 import { DomainError, problemOf, type ProblemType } from '../functions/shared/domain/errors';
+import { AlarmTopic } from './constructs/alarms';
 import { LAMBDA_BUNDLE, LAMBDA_RUNTIME, sourceMapsAtRuntime } from './constructs/bundling';
-import { functions, PUBLISH_SCHEDULE, type FunctionDef, type FunctionName } from './functions';
+import { retainedLogGroup, roleWritingOnlyTo } from './constructs/logging';
+import { addAlarms } from './constructs/monitoring';
+import { RateLimitedWebAcl, WAF_RATE_RULES } from './constructs/waf';
+import { functions, PUBLISH_SCHEDULE, type FunctionDef, type FunctionName, type TableGrant } from './functions';
 import { routes, type Route } from '../schemas/routes';
 import { tableEnvVar, tables, TABLE_NAMES, type TableDef, type TableName } from '../schemas/tables';
 
@@ -43,14 +54,28 @@ export interface OneWindowStackProps extends StackProps {
   auth: AuthConfig;
   logLevel?: string;
   businessTz?: string;
-  /** Where alarm notifications go; none subscribed when unset. */
-  alarmEmail?: string;
+  /** Subscribed to the alarm topic; required, so a deployed stack's alarms reach someone. */
+  alarmEmail: string;
+  /**
+   * A CLOUDFRONT-scope web ACL (made in us-east-1, e.g. by the OneWindowFeesEdge stack). Unset, the
+   * stack makes its own, which AWS accepts only when the stack itself is deployed in us-east-1.
+   */
+  cloudFrontWebAclArn?: string;
   /** Absolute entry file per function; defaults to PROJECT_ROOT + infra/functions.ts's `entry`. */
   entryOf?: (name: FunctionName, def: FunctionDef) => string;
 }
 
 /** The stage's name. Routes already start with /v1, so the stage does not repeat the version. */
 export const STAGE_NAME = 'prod';
+
+/**
+ * Result cache of the authorizer on `token` routes, keyed by the Authorization header: a token keeps
+ * being accepted for up to this long after it expires or is revoked (docs/adr/0002).
+ */
+export const TOKEN_AUTHORIZER_CACHE_SECONDS = 300;
+
+/** Where the portal's API calls go on the one origin: CloudFront forwards this path to the stage. */
+export const API_PATH_PATTERN = '/v1/*';
 
 /** Per-method default throttle for the whole stage, and the open-data consumers' usage plan. */
 export const STAGE_THROTTLE = { rateLimit: 500, burstLimit: 1000 };
@@ -114,7 +139,6 @@ export const ACCESS_LOG_FIELDS = {
 /** See OneWindowStack.fixedFunctionName. */
 const FIXED_FUNCTION_NAMES: Partial<Record<FunctionName, true>> = { opendata: true };
 
-/** Construct ids per logical name, so tests and operators find resources by the names in the source. */
 /** Acknowledges cdk-nag findings on a construct and its children; every entry states why. */
 function acknowledge(scope: IConstruct, rules: { id: string; reason: string }[]): void {
   Validations.of(scope).acknowledge(...rules);
@@ -123,24 +147,33 @@ function acknowledge(scope: IConstruct, rules: { id: string; reason: string }[])
 const pascal = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /**
- * The deployable system. Everything is derived from the single sources in infra/: tables.ts (tables),
- * functions.ts (functions and their grants), routes.ts (API resources, methods and access).
+ * The deployable system. Everything is derived from the single sources: schemas/tables.ts (tables),
+ * infra/functions.ts (functions and their grants), schemas/routes.ts (API resources, methods and access).
  */
 export class OneWindowStack extends Stack {
   readonly tables = {} as Record<TableName, dynamodb.Table>;
   readonly functions = {} as Record<FunctionName, NodejsFunction>;
+  readonly logGroups = {} as Record<FunctionName, logs.LogGroup>;
   readonly api: apigw.RestApi;
-  readonly authorizer: apigw.RequestAuthorizer;
+  /** `token` routes: cached by the Authorization header. `optional` routes: uncached (ADR 0002). */
+  readonly authorizers: { token: apigw.RequestAuthorizer; optional: apigw.RequestAuthorizer };
   readonly openDataPlan: apigw.UsagePlan;
   readonly signingKey: kms.Key;
   readonly statementsBucket: s3.Bucket;
   readonly siteBucket: s3.Bucket;
   readonly aggregatorDlq: sqs.Queue;
+  readonly distribution: cloudfront.Distribution;
+  readonly apiWebAcl: RateLimitedWebAcl;
+  /** The CloudFront web ACL this stack made, when it made one (see OneWindowStackProps.cloudFrontWebAclArn). */
+  readonly portalWebAcl?: RateLimitedWebAcl;
+  readonly alarmTopic: AlarmTopic;
+  readonly accessLogGroup: logs.LogGroup;
   /** Whether web/ had a portal to upload at synth time. */
   readonly siteDeployed: boolean;
 
   constructor(scope: Construct, id: string, props: OneWindowStackProps) {
     super(scope, id, props);
+    if (!props.alarmEmail) throw new Error('OneWindowStack needs alarmEmail: alarms must reach someone');
 
     // ---- Tables -------------------------------------------------------------------------------
     for (const name of TABLE_NAMES) this.tables[name] = this.table(tables[name]);
@@ -164,7 +197,26 @@ export class OneWindowStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    this.statementsBucket = this.privateBucket('StatementsBucket', accessLogs, 'statements/');
+    // The CDK's handler that sets the bucket notification at deploy time runs with this role: its own
+    // log group and the notification of this bucket, not the managed AWSLambdaBasicExecutionRole.
+    const notificationsLogs = retainedLogGroup(this, 'BucketNotificationsHandlerLogs');
+    const notificationsRole = roleWritingOnlyTo(
+      this,
+      'BucketNotificationsHandlerRole',
+      notificationsLogs,
+      'CDK bucket-notifications handler (deploy time only)',
+    );
+    this.statementsBucket = this.privateBucket('StatementsBucket', accessLogs, 'statements/', {
+      // Immutable to the CDK, so it cannot attach AWSLambdaBasicExecutionRole; the grants are added here.
+      notificationsHandlerRole: notificationsRole.withoutPolicyUpdates(),
+    });
+    notificationsRole.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'SetTheStatementsBucketNotification',
+        actions: ['s3:PutBucketNotification'],
+        resources: [this.statementsBucket.bucketArn],
+      }),
+    );
     this.siteBucket = this.privateBucket('SiteBucket', accessLogs, 'site/');
 
     // ---- Functions ----------------------------------------------------------------------------
@@ -213,7 +265,7 @@ export class OneWindowStack extends Stack {
       }),
     );
 
-    acknowledge(fn.aggregator, [
+    acknowledge(fn.aggregator.role!, [
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
@@ -230,7 +282,7 @@ export class OneWindowStack extends Stack {
 
     // ---- Large bank statements: S3 upload → statementImport ------------------------------------
     this.statementsBucket.grantRead(fn.statementImport);
-    acknowledge(fn.statementImport, [
+    acknowledge(fn.statementImport.role!, [
       ...['s3:GetObject*', 's3:GetBucket*', 's3:List*'].map((a) => ({
         id: `AwsSolutions-IAM5[Action::${a}]`,
         reason: `statementImport reads uploaded statements: ${a} is Bucket.grantRead's read-only action group, on the statements bucket only.`,
@@ -246,49 +298,20 @@ export class OneWindowStack extends Stack {
       s3.EventType.OBJECT_CREATED,
       new s3n.LambdaDestination(fn.statementImport),
     );
+    this.logHandlerTo('BucketNotificationsHandler050a0587b7544547bf325f094a3db834', notificationsLogs);
 
     // ---- REST API -----------------------------------------------------------------------------
-    const accessLogGroup = new logs.LogGroup(this, 'ApiAccessLogs', { retention: logs.RetentionDays.ONE_YEAR });
-    this.api = new apigw.RestApi(this, 'Api', {
-      restApiName: 'one-window-fees',
-      description: 'One-window fee collection and open-data gateway',
-      endpointTypes: [apigw.EndpointType.REGIONAL],
-      cloudWatchRole: true,
-      cloudWatchRoleRemovalPolicy: RemovalPolicy.DESTROY,
-      // API keys come from the x-api-key header (usage plans for /v1/open/*).
-      apiKeySourceType: apigw.ApiKeySourceType.HEADER,
-      // CSV statements are text; nothing binary is accepted.
-      deployOptions: {
-        stageName: STAGE_NAME,
-        accessLogDestination: new apigw.LogGroupLogDestination(accessLogGroup),
-        accessLogFormat: apigw.AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
-        // Execution logs at ERROR only, and never request/response data (bodies carry payer data).
-        loggingLevel: apigw.MethodLoggingLevel.ERROR,
-        dataTraceEnabled: false,
-        metricsEnabled: true,
-        throttlingRateLimit: STAGE_THROTTLE.rateLimit,
-        throttlingBurstLimit: STAGE_THROTTLE.burstLimit,
-      },
+    this.accessLogGroup = retainedLogGroup(this, 'ApiAccessLogs');
+    this.api = this.restApi(this.accessLogGroup);
+    this.apiWebAcl = new RateLimitedWebAcl(this, 'ApiWebAcl', {
+      scope: 'REGIONAL',
+      name: `${this.stackName}-api`,
+      rules: WAF_RATE_RULES.api,
     });
-    acknowledge(this.api, [
-      {
-        id: 'AwsSolutions-APIG2',
-        reason:
-          'Requests are validated in each function with the zod schemas of schemas/, which also generate the OpenAPI document and name every bad field in a 400 problem+json; a second, gateway-side model would drift.',
-      },
-      {
-        id: 'AwsSolutions-COG4',
-        reason:
-          'Callers authenticate with JWTs of the administration’s identity provider, verified by the REQUEST Lambda authorizer (issuer, audience, JWKS); there is no Cognito user pool.',
-      },
-    ]);
-    acknowledge(this.api.deploymentStage, [
-      {
-        id: 'AwsSolutions-APIG3',
-        reason:
-          'No WAF web ACL yet: stage and usage-plan throttling bound abuse; add a regional WAF ACL (rate-based rule) when the API gets a public custom domain.',
-      },
-    ]);
+    new wafv2.CfnWebACLAssociation(this, 'ApiWebAclAssociation', {
+      resourceArn: this.api.deploymentStage.stageArn,
+      webAclArn: this.apiWebAcl.arn,
+    });
 
     for (const g of GATEWAY_PROBLEMS) {
       this.api.addGatewayResponse(`Problem${g.type.responseType}`, {
@@ -304,46 +327,24 @@ export class OneWindowStack extends Stack {
       });
     }
 
-    this.authorizer = new apigw.RequestAuthorizer(this, 'Authorizer', {
-      handler: fn.authorizer,
+    this.authorizers = {
+      // `token` routes need a token, so API Gateway may answer a missing Authorization header itself
+      // (401) and cache the authorizer's answer per header value; the authorizer's policy allows the
+      // whole stage, and each function's router checks the role per route (docs/adr/0002).
+      token: new apigw.RequestAuthorizer(this, 'TokenAuthorizer', {
+        handler: fn.authorizer,
+        identitySources: [apigw.IdentitySource.header('Authorization')],
+        resultsCacheTtl: Duration.seconds(TOKEN_AUTHORIZER_CACHE_SECONDS),
+      }),
       // No identity source and no cache: the authorizer runs on every request, including anonymous
-      // callers of `optional` routes (see functions/authorizer/handler.ts and docs/adr/0002).
-      identitySources: [],
-      resultsCacheTtl: Duration.seconds(0),
-    });
-
-    const integrations = new Map<FunctionName, apigw.LambdaIntegration>();
-    const integrationOf = (name: FunctionName) => {
-      let i = integrations.get(name);
-      if (!i)
-        integrations.set(
-          name,
-          (i = new apigw.LambdaIntegration(this.integrationTarget(name), { allowTestInvoke: false })),
-        );
-      return i;
+      // callers of `optional` routes (see functions/authorizer/entry/http.ts and docs/adr/0002).
+      optional: new apigw.RequestAuthorizer(this, 'Authorizer', {
+        handler: fn.authorizer,
+        identitySources: [],
+        resultsCacheTtl: Duration.seconds(0),
+      }),
     };
-    for (const route of routes as readonly Route[]) {
-      const resource = this.api.root.resourceForPath(route.path);
-      const method = resource.addMethod(route.method, integrationOf(route.fn), this.methodAccess(route));
-      // A function reached by name: its invoke permissions (under the method) need it to exist first.
-      if (route.fn in FIXED_FUNCTION_NAMES)
-        for (const c of method.node.findAll())
-          if (c instanceof lambda.CfnPermission) c.node.addDependency(fn[route.fn]);
-      if (route.access.kind === 'public' || route.access.kind === 'apiKey')
-        acknowledge(method, [
-          {
-            id: 'AwsSolutions-APIG4',
-            reason:
-              route.access.kind === 'public'
-                ? `${route.method} ${route.path} is public in infra/routes.ts (API.md: anyone); it needs no caller identity.`
-                : `${route.method} ${route.path} is an open-data route authorized by API key and usage plan, not by a caller identity.`,
-          },
-          {
-            id: 'AwsSolutions-COG4',
-            reason: `${route.method} ${route.path} has no user authorizer by design (access '${route.access.kind}' in infra/routes.ts).`,
-          },
-        ]);
-    }
+    this.addRoutes();
 
     // ---- Open data: usage plan; the opendata function issues keys into it (self-service). ----
     this.openDataPlan = this.api.addUsagePlan('OpenDataPlan', {
@@ -370,21 +371,146 @@ export class OneWindowStack extends Stack {
       }),
     );
 
-    // ---- Portal: S3 + CloudFront (origin access control) ---------------------------------------
+    // ---- One origin: the portal from S3, /v1/* from the API stage, behind CloudFront -----------
+    let cloudFrontWebAclArn = props.cloudFrontWebAclArn;
+    if (!cloudFrontWebAclArn) {
+      if (!Token.isUnresolved(this.region) && this.region !== 'us-east-1')
+        throw new Error(
+          `CloudFront web ACLs can only be created in us-east-1, and this stack is in ${this.region}: deploy the OneWindowFeesEdge stack (us-east-1) and pass its WebAclArn output as -c cloudFrontWebAclArn=<arn>`,
+        );
+      this.portalWebAcl = new RateLimitedWebAcl(this, 'PortalWebAcl', {
+        scope: 'CLOUDFRONT',
+        name: `${this.stackName}-portal`,
+        rules: WAF_RATE_RULES.cloudFront,
+      });
+      cloudFrontWebAclArn = this.portalWebAcl.arn;
+    }
+    this.distribution = this.portal(cloudFrontWebAclArn);
+    this.acknowledgeCdkHandlers();
+    const webDir = join(PROJECT_ROOT, 'web');
+    this.siteDeployed = existsSync(webDir) && readdirSync(webDir).length > 0;
+    if (this.siteDeployed) this.deployPortal(webDir);
+
+    // ---- Alarms -------------------------------------------------------------------------------
+    this.alarmTopic = new AlarmTopic(this, 'Alarms', { email: props.alarmEmail });
+    addAlarms(this, this.alarmTopic);
+  }
+
+  private restApi(accessLogGroup: logs.LogGroup): apigw.RestApi {
+    const api = new apigw.RestApi(this, 'Api', {
+      restApiName: 'one-window-fees',
+      description: 'One-window fee collection and open-data gateway',
+      endpointTypes: [apigw.EndpointType.REGIONAL],
+      cloudWatchRole: true,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.DESTROY,
+      // API keys come from the x-api-key header (usage plans for /v1/open/*).
+      apiKeySourceType: apigw.ApiKeySourceType.HEADER,
+      // CSV statements are text; nothing binary is accepted.
+      deployOptions: {
+        stageName: STAGE_NAME,
+        accessLogDestination: new apigw.LogGroupLogDestination(accessLogGroup),
+        accessLogFormat: apigw.AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+        // Execution logs at ERROR only, and never request/response data (bodies carry payer data).
+        loggingLevel: apigw.MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        metricsEnabled: true,
+        throttlingRateLimit: STAGE_THROTTLE.rateLimit,
+        throttlingBurstLimit: STAGE_THROTTLE.burstLimit,
+      },
+    });
+    // API Gateway writes execution logs to a group it names after the API and stage, and would create
+    // it without retention; the stack creates it first, with retention.
+    const executionLogs = retainedLogGroup(this, 'ApiExecutionLogs', {
+      logGroupName: `API-Gateway-Execution-Logs_${api.restApiId}/${STAGE_NAME}`,
+    });
+    api.deploymentStage.node.addDependency(executionLogs);
+    acknowledge(api, [
+      {
+        id: 'AwsSolutions-APIG2',
+        reason:
+          'Requests are validated in each function with the zod schemas of schemas/, which also generate the OpenAPI document and name every bad field in a 400 problem+json; a second, gateway-side model would drift.',
+      },
+      {
+        id: 'AwsSolutions-COG4',
+        reason:
+          'Callers authenticate with JWTs of the administration’s identity provider, verified by the REQUEST Lambda authorizers (issuer, audience, JWKS); there is no Cognito user pool.',
+      },
+    ]);
+    return api;
+  }
+
+  /** One method per route of schemas/routes.ts, with the route's access. */
+  private addRoutes(): void {
+    const integrations = new Map<FunctionName, apigw.LambdaIntegration>();
+    const integrationOf = (name: FunctionName) => {
+      let i = integrations.get(name);
+      if (!i)
+        integrations.set(
+          name,
+          (i = new apigw.LambdaIntegration(this.integrationTarget(name), { allowTestInvoke: false })),
+        );
+      return i;
+    };
+    for (const route of routes as readonly Route[]) {
+      const resource = this.api.root.resourceForPath(route.path);
+      const method = resource.addMethod(route.method, integrationOf(route.fn), this.methodAccess(route));
+      // A function reached by name: its invoke permissions (under the method) need it to exist first.
+      if (route.fn in FIXED_FUNCTION_NAMES)
+        for (const c of method.node.findAll())
+          if (c instanceof lambda.CfnPermission) c.node.addDependency(this.functions[route.fn]);
+      if (route.access.kind === 'public' || route.access.kind === 'apiKey')
+        acknowledge(method, [
+          {
+            id: 'AwsSolutions-APIG4',
+            reason:
+              route.access.kind === 'public'
+                ? `${route.method} ${route.path} is public in schemas/routes.ts (API.md: anyone); it needs no caller identity.`
+                : `${route.method} ${route.path} is an open-data route authorized by API key and usage plan, not by a caller identity.`,
+          },
+          {
+            id: 'AwsSolutions-COG4',
+            reason: `${route.method} ${route.path} has no user authorizer by design (access '${route.access.kind}' in schemas/routes.ts).`,
+          },
+        ]);
+    }
+  }
+
+  /**
+   * The portal's one origin: static files from the private site bucket (origin access control), and
+   * API_PATH_PATTERN from the API stage. The stage is the origin path, so `/v1/x` reaches
+   * `/prod/v1/x`; nothing of the API is cached, every method passes, and every viewer header and
+   * query string but Host goes to API Gateway (which routes by its own Host).
+   */
+  private portal(webAclId: string): cloudfront.Distribution {
+    const apiOrigin = new origins.HttpOrigin(`${this.api.restApiId}.execute-api.${this.region}.${this.urlSuffix}`, {
+      originPath: `/${STAGE_NAME}`,
+      protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+    });
     const site = new cloudfront.Distribution(this, 'Portal', {
-      comment: 'One-window portal (web/)',
+      comment: 'One-window portal (web/) and its API (/v1/*)',
       defaultRootObject: 'index.html',
+      webAclId,
       defaultBehavior: {
         origin: origins.S3BucketOrigin.withOriginAccessControl(this.siteBucket),
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
         responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
+      },
+      additionalBehaviors: {
+        [API_PATH_PATTERN]: {
+          origin: apiOrigin,
+          // No redirect: a redirected POST would arrive as a GET.
+          viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+          allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
+          cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
+          originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+        },
       },
     });
     acknowledge(site, [
       {
         id: 'AwsSolutions-CFR3',
         reason:
-          'CloudFront access logs record every visitor’s IP address; the project keeps personal data out of logs, and the portal is static public pages (API calls are logged by the API stage, without IPs).',
+          'CloudFront access logs record every visitor’s IP address; the project keeps personal data out of logs (API calls are logged by the API stage, without IPs).',
       },
       {
         id: 'AwsSolutions-CFR1',
@@ -392,96 +518,58 @@ export class OneWindowStack extends Stack {
           'The portal publishes fee schedules and open data to anyone; restricting by country would defeat its purpose.',
       },
       {
-        id: 'AwsSolutions-CFR2',
-        reason:
-          'Static, public, read-only pages from a private bucket via OAC; no forms or origins a WAF would protect. Revisit with a custom domain.',
-      },
-      {
         id: 'AwsSolutions-CFR4',
         reason:
           'No custom domain yet: the default *.cloudfront.net certificate fixes the TLS floor at TLSv1 and ignores minimumProtocolVersion; set TLS_V1_2_2021 together with the domain certificate.',
       },
     ]);
-    this.acknowledgeCdkHandlers();
-    const webDir = join(PROJECT_ROOT, 'web');
-    this.siteDeployed = existsSync(webDir) && readdirSync(webDir).length > 0;
-    if (this.siteDeployed) {
-      new s3deploy.BucketDeployment(this, 'PortalContent', {
-        sources: [s3deploy.Source.asset(webDir)],
-        destinationBucket: this.siteBucket,
-        distribution: site,
-      });
-      const handler = this.node.tryFindChild('Custom::CDKBucketDeployment8693BB64968944B69AAFB0CC9EB8756C');
-      const why = 'CDK BucketDeployment handler (runs at deploy time only, never on a request)';
-      if (handler)
-        acknowledge(handler, [
-          {
-            id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-            reason: `${why}: writes its own logs.`,
-          },
-          { id: 'AwsSolutions-L1', reason: `${why}: aws-cdk-lib chooses its runtime, not this project.` },
-          ...['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*'].map((a) => ({
-            id: `AwsSolutions-IAM5[Action::${a}]`,
-            reason: `${why}: ${a} is needed to copy the web/ asset into the site bucket and prune old files.`,
-          })),
-          {
-            id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]',
-            reason: `${why}: reads the web/ asset zip from the CDK bootstrap asset bucket.`,
-          },
-          {
-            id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.siteBucket.node.defaultChild as CfnElement)}.Arn>/*]`,
-            reason: `${why}: writes the portal files into the site bucket.`,
-          },
-          {
-            id: 'AwsSolutions-IAM5[Resource::*]',
-            reason: `${why}: cloudfront:CreateInvalidation/GetInvalidation after an upload; CloudFront invalidations take no narrower resource in the CDK handler.`,
-          },
-        ]);
-    }
+    return site;
+  }
 
-    // ---- Alarms -------------------------------------------------------------------------------
-    const alarmTopic = new sns.Topic(this, 'Alarms', {
-      displayName: 'one-window alarms',
-      enforceSSL: true,
-      masterKey: kms.Alias.fromAliasName(this, 'SnsManagedKey', 'alias/aws/sns'),
+  /** Uploads web/ to the site bucket at deploy time, by the CDK's handler with a role and log group of ours. */
+  private deployPortal(webDir: string): void {
+    const logGroup = retainedLogGroup(this, 'PortalContentHandlerLogs');
+    const role = roleWritingOnlyTo(this, 'PortalContentHandlerRole', logGroup, 'CDK BucketDeployment handler');
+    new s3deploy.BucketDeployment(this, 'PortalContent', {
+      sources: [s3deploy.Source.asset(webDir)],
+      destinationBucket: this.siteBucket,
+      distribution: this.distribution,
+      role,
+      logGroup,
     });
-    if (props.alarmEmail) alarmTopic.addSubscription(new subs.EmailSubscription(props.alarmEmail));
-    const notify = new cwActions.SnsAction(alarmTopic);
-    const alarm = (id: string, metric: cloudwatch.IMetric, description: string) =>
-      new cloudwatch.Alarm(this, id, {
-        metric,
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        alarmDescription: description,
-      }).addAlarmAction(notify);
-    for (const name of Object.keys(functions) as FunctionName[]) {
-      const f = fn[name];
-      alarm(
-        `${pascal(name)}Errors`,
-        f.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
-        `${name}: invocation errors`,
-      );
-      alarm(
-        `${pascal(name)}Throttles`,
-        f.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
-        `${name}: throttled invocations`,
-      );
-    }
-    alarm(
-      'Api5xx',
-      this.api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
-      'API: 5xx responses (no input may cause one)',
-    );
-    alarm(
-      'AggregatorDlqMessages',
-      this.aggregatorDlq.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(5),
-        statistic: 'Maximum',
-      }),
-      'Payments stream batches the aggregator gave up on',
-    );
+    const why = 'CDK BucketDeployment handler (runs at deploy time only, never on a request)';
+    const handler = this.node.tryFindChild('Custom::CDKBucketDeployment8693BB64968944B69AAFB0CC9EB8756C');
+    if (handler)
+      acknowledge(handler, [
+        { id: 'AwsSolutions-L1', reason: `${why}: aws-cdk-lib chooses its runtime, not this project.` },
+      ]);
+    acknowledge(role, [
+      ...['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*'].map((a) => ({
+        id: `AwsSolutions-IAM5[Action::${a}]`,
+        reason: `${why}: ${a} is needed to copy the web/ asset into the site bucket and prune old files.`,
+      })),
+      {
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]',
+        reason: `${why}: reads the web/ asset zip from the CDK bootstrap asset bucket.`,
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.siteBucket.node.defaultChild as CfnElement)}.Arn>/*]`,
+        reason: `${why}: writes the portal files into the site bucket.`,
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: `${why}: cloudfront:CreateInvalidation/GetInvalidation after an upload; CloudFront invalidations take no narrower resource in the CDK handler.`,
+      },
+    ]);
+  }
+
+  /** Points a CDK-made inline Lambda (a deploy-time handler) at a log group of ours, which has retention. */
+  private logHandlerTo(handlerId: string, logGroup: logs.LogGroup): void {
+    const handler = this.node.tryFindChild(handlerId);
+    const fnResource = handler?.node.tryFindChild('Resource') as CfnResource | undefined;
+    if (!fnResource) throw new Error(`no CDK handler ${handlerId} to give a log group`);
+    fnResource.addPropertyOverride('LoggingConfig', { LogGroup: logGroup.logGroupName });
+    fnResource.node.addDependency(logGroup);
   }
 
   private table(def: TableDef): dynamodb.Table {
@@ -506,7 +594,12 @@ export class OneWindowStack extends Stack {
     return t;
   }
 
-  private privateBucket(id: string, accessLogs: s3.Bucket, logPrefix: string): s3.Bucket {
+  private privateBucket(
+    id: string,
+    accessLogs: s3.Bucket,
+    logPrefix: string,
+    extra: Partial<s3.BucketProps> = {},
+  ): s3.Bucket {
     return new s3.Bucket(this, id, {
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
@@ -515,6 +608,7 @@ export class OneWindowStack extends Stack {
       serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: logPrefix,
       removalPolicy: RemovalPolicy.RETAIN,
+      ...extra,
     });
   }
 
@@ -549,7 +643,9 @@ export class OneWindowStack extends Stack {
     functionName?: string,
   ): NodejsFunction {
     const id = `${pascal(name)}Function`;
-    const logGroup = new logs.LogGroup(this, `${pascal(name)}Logs`, { retention: logs.RetentionDays.ONE_YEAR });
+    const logGroup = retainedLogGroup(this, `${pascal(name)}Logs`);
+    this.logGroups[name] = logGroup;
+    const role = roleWritingOnlyTo(this, `${pascal(name)}Role`, logGroup, `${name} function (infra/functions.ts)`);
     const f = new NodejsFunction(this, id, {
       entry,
       ...(functionName ? { functionName } : {}),
@@ -558,6 +654,8 @@ export class OneWindowStack extends Stack {
       architecture: lambda.Architecture.ARM_64,
       memorySize: def.memoryMb ?? 512,
       timeout: Duration.seconds(def.timeoutSeconds ?? 10),
+      ...(def.reservedConcurrency ? { reservedConcurrentExecutions: def.reservedConcurrency } : {}),
+      role,
       logGroup,
       environment: {
         ...commonEnv,
@@ -577,27 +675,14 @@ export class OneWindowStack extends Stack {
       },
     });
     if (f.runtime.name !== LAMBDA_RUNTIME) throw new Error(`runtime ${f.runtime.name} is not ${LAMBDA_RUNTIME}`);
-    // Least privilege: exactly the tables infra/functions.ts lists, read or read-write.
-    for (const [t, access] of Object.entries(def.tables) as [TableName, 'read' | 'readwrite'][]) {
-      if (access === 'read') this.tables[t].grantReadData(f);
-      else this.tables[t].grantReadWriteData(f);
-    }
-    if (def.signs) {
-      this.signingKey.grant(f, 'kms:Sign', 'kms:GetPublicKey');
+    // Least privilege: exactly the actions infra/functions.ts lists per table (docs/adr/0011).
+    for (const [t, grant] of Object.entries(def.tables) as [TableName, TableGrant][])
+      for (const statement of tableStatements(this.tables[t], grant)) role.addToPolicy(statement);
+    if (def.signingKey) {
+      const actions = def.signingKey === 'sign' ? ['kms:Sign', 'kms:GetPublicKey'] : ['kms:GetPublicKey'];
+      this.signingKey.grant(f, ...actions);
       f.addEnvironment('SIGNING_KMS_KEY_ID', this.signingKey.keyArn);
     }
-    acknowledge(f, [
-      {
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        reason: `${name}: AWSLambdaBasicExecutionRole only lets the function write its own CloudWatch logs (CreateLogGroup/CreateLogStream/PutLogEvents).`,
-      },
-      ...(Object.keys(def.tables) as TableName[])
-        .filter((t) => tables[t].indexes.length > 0)
-        .map((t) => ({
-          id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.tables[t].node.defaultChild as CfnElement)}.Arn>/index/*]`,
-          reason: `${name}: the wildcard is the GSI suffix that the ${t} grant adds (infra/functions.ts); it reaches the indexes of that one table only.`,
-        })),
-    ]);
     return f;
   }
 
@@ -608,30 +693,42 @@ export class OneWindowStack extends Stack {
       case 'apiKey':
         return { authorizationType: apigw.AuthorizationType.NONE, apiKeyRequired: true };
       case 'token':
+        return { authorizationType: apigw.AuthorizationType.CUSTOM, authorizer: this.authorizers.token };
       case 'optional':
-        return { authorizationType: apigw.AuthorizationType.CUSTOM, authorizer: this.authorizer };
+        return { authorizationType: apigw.AuthorizationType.CUSTOM, authorizer: this.authorizers.optional };
     }
   }
 
   /** Findings on roles the CDK itself adds, each with the reason it is acceptable. */
   private acknowledgeCdkHandlers(): void {
-    const notifications = this.node.tryFindChild('BucketNotificationsHandler050a0587b7544547bf325f094a3db834');
-    if (notifications)
-      acknowledge(notifications, [
-        {
-          id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-          reason:
-            'CDK handler that sets the statements bucket’s event notification at deploy time; its managed policy only writes its own logs.',
-        },
-      ]);
     const cwRole = this.api.node.tryFindChild('CloudWatchRole');
     if (cwRole)
       acknowledge(cwRole, [
         {
           id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
           reason:
-            'AmazonAPIGatewayPushToCloudWatchLogs is the AWS-documented role API Gateway needs to write this API’s execution and access logs.',
+            'API Gateway’s account-wide logging role (AWS::ApiGateway::Account, one per account and region, shared by every REST API there): the managed policy grants log actions on all log groups because API Gateway creates and names execution log groups itself; scoping it to this API would break the others.',
         },
       ]);
   }
+}
+
+/**
+ * The IAM statements of one table grant: the item actions on the table, and Query on each index the
+ * function reads (the named indexes only, never `index/*`).
+ */
+export function tableStatements(table: dynamodb.ITable, grant: TableGrant): iam.PolicyStatement[] {
+  const out: iam.PolicyStatement[] = [];
+  if (grant.actions.length > 0)
+    out.push(
+      new iam.PolicyStatement({ actions: grant.actions.map((a) => `dynamodb:${a}`), resources: [table.tableArn] }),
+    );
+  if (grant.indexes?.length)
+    out.push(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: grant.indexes.map((i) => `${table.tableArn}/index/${i}`),
+      }),
+    );
+  return out;
 }

@@ -1,23 +1,23 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { App, type CfnElement } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
-import type { IConstruct } from 'constructs';
+import type { App } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PROBLEM_BASE, problemTypes } from '../../functions/shared/domain/errors';
-import { functions, PUBLISH_SCHEDULE, type FunctionName } from '../../infra/functions';
+import { functions, PUBLISH_SCHEDULE } from '../../infra/functions';
 import { createTableInput } from '../../infra/local/dynamodb';
 import { routes, type Route } from '../../schemas/routes';
 import {
   GATEWAY_PROBLEMS,
-  OneWindowStack,
+  type OneWindowStack,
   OPEN_DATA_PLAN,
   PROJECT_ROOT,
   STAGE_NAME,
   STAGE_THROTTLE,
+  TOKEN_AUTHORIZER_CACHE_SECONDS,
 } from '../../infra/stack';
 import { tableEnvVar, tables, TABLE_NAMES, type TableName } from '../../schemas/tables';
+import { asArray, EXAMPLE_SETTINGS, FN_NAMES, type Json, missingEntries, synth, type Synthesized } from './template';
 
 // cdk-nag is CommonJS whose re-exports Node's ESM loader cannot see by name.
 const { AwsSolutionsChecks } = createRequire(import.meta.url)('cdk-nag') as typeof import('cdk-nag');
@@ -26,66 +26,15 @@ const { AwsSolutionsChecks } = createRequire(import.meta.url)('cdk-nag') as type
  * Template tests: the synthesized CloudFormation (bundling skipped) has the properties the system's
  * safety rests on. Expectations are derived from the same single sources the stack reads
  * (tables.ts, functions.ts, routes.ts) and from the local stack's table definitions, so a change to
- * either side that breaks the correspondence fails here.
+ * either side that breaks the correspondence fails here. Least privilege, the one origin and WAF,
+ * and alarms and logs have files of their own beside this one.
  */
-type Json = Record<string, any>;
-const FN_NAMES = Object.keys(functions) as FunctionName[];
-const OPEN_DATA_FUNCTIONS: FunctionName[] = ['opendata', 'aggregator', 'publisher'];
-const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
-const STREAM_ACTIONS = [
-  'dynamodb:DescribeStream',
-  'dynamodb:GetRecords',
-  'dynamodb:GetShardIterator',
-  'dynamodb:ListStreams',
-];
-
-/** Entries other contexts have not written yet are replaced by a stand-in, and one test says so. */
-const missingEntries = FN_NAMES.filter((n) => !existsSync(join(PROJECT_ROOT, functions[n].entry)));
-const STAND_IN = join(PROJECT_ROOT, functions.platform.entry);
-
+let t: Synthesized;
 let app: App;
 let stack: OneWindowStack;
 let resources: Record<string, Json>;
-
-const idOf = (c: IConstruct) => stack.getLogicalId((c.node.defaultChild ?? c) as CfnElement);
-const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
-const asArray = <T>(x: T | T[] | undefined): T[] => (x === undefined ? [] : Array.isArray(x) ? x : [x]);
-
-/** Every IAM statement attached (inline or default policy) to a function's role. */
-function statementsOf(name: FunctionName): Json[] {
-  const roleId = idOf(stack.functions[name].role!);
-  return ofType('AWS::IAM::Policy')
-    .filter(([, p]) => asArray(p.Properties.Roles).some((r: Json) => r.Ref === roleId))
-    .flatMap(([, p]) => asArray<Json>(p.Properties.PolicyDocument.Statement));
-}
-
-/** What a resource in a policy points at: a table (or its indexes), a table's stream, or something else. */
-function classify(resource: unknown): { table: TableName; kind: 'table' | 'stream' } | undefined {
-  const text = JSON.stringify(resource);
-  for (const t of TABLE_NAMES) {
-    const id = idOf(stack.tables[t]);
-    if (!text.includes(`"${id}"`)) continue;
-    if (text.includes('"StreamArn"') || text.includes('/stream/')) return { table: t, kind: 'stream' };
-    return { table: t, kind: 'table' };
-  }
-  return undefined;
-}
-
-/** Table → actions the function's role may perform on it (the table or its indexes). */
-function tableAccess(name: FunctionName, kind: 'table' | 'stream'): Map<TableName, Set<string>> {
-  const out = new Map<TableName, Set<string>>();
-  for (const st of statementsOf(name)) {
-    expect(st.Effect).toBe('Allow');
-    for (const r of asArray(st.Resource)) {
-      const c = classify(r);
-      if (!c || c.kind !== kind) continue;
-      const set = out.get(c.table) ?? new Set<string>();
-      for (const a of asArray<string>(st.Action)) set.add(a);
-      out.set(c.table, set);
-    }
-  }
-  return out;
-}
+let idOf: Synthesized['idOf'];
+let ofType: Synthesized['ofType'];
 
 /** Resource path of an AWS::ApiGateway::Resource / the API root, from PathPart and ParentId. */
 function resourcePath(ref: Json): string {
@@ -95,12 +44,8 @@ function resourcePath(ref: Json): string {
 }
 
 beforeAll(() => {
-  app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  stack = new OneWindowStack(app, 'OneWindowFeesTest', {
-    auth: { issuer: 'https://idp.example', audience: 'one-window-api', jwksUrl: 'https://idp.example/jwks.json' },
-    entryOf: (name, def) => (missingEntries.includes(name) ? STAND_IN : join(PROJECT_ROOT, def.entry)),
-  });
-  resources = Template.fromStack(stack).toJSON().Resources;
+  t = synth();
+  ({ app, stack, resources, idOf, ofType } = t);
 });
 
 describe('functions', () => {
@@ -128,16 +73,16 @@ describe('functions', () => {
       expect(tableVars, name).toEqual((Object.keys(functions[name].tables) as TableName[]).map(tableEnvVar).sort());
       for (const t of Object.keys(functions[name].tables) as TableName[])
         expect(env[tableEnvVar(t)], `${name} ${t}`).toEqual({ Ref: idOf(stack.tables[t]) });
-      expect('SIGNING_KMS_KEY_ID' in env, name).toBe(Boolean(functions[name].signs));
+      expect('SIGNING_KMS_KEY_ID' in env, name).toBe(Boolean(functions[name].signingKey));
     }
   });
 
   it('gives the authorizer the identity provider settings', () => {
     const env = resources[idOf(stack.functions.authorizer)]!.Properties.Environment.Variables;
     expect(env).toMatchObject({
-      AUTH_ISSUER: 'https://idp.example',
-      AUTH_AUDIENCE: 'one-window-api',
-      AUTH_JWKS_URL: 'https://idp.example/jwks.json',
+      AUTH_ISSUER: EXAMPLE_SETTINGS.auth.issuer,
+      AUTH_AUDIENCE: EXAMPLE_SETTINGS.auth.audience,
+      AUTH_JWKS_URL: EXAMPLE_SETTINGS.auth.jwksUrl,
     });
   });
 
@@ -191,97 +136,9 @@ describe('tables', () => {
   });
 });
 
-describe('least privilege', () => {
-  it.each(FN_NAMES)('%s may touch exactly the tables infra/functions.ts grants it, read or read-write', (name) => {
-    const access = tableAccess(name, 'table');
-    const granted = functions[name].tables;
-    expect([...access.keys()].sort()).toEqual(Object.keys(granted).sort());
-    for (const [t, actions] of access) {
-      expect(actions.has('dynamodb:GetItem') && actions.has('dynamodb:Query'), `${name} reads ${t}`).toBe(true);
-      for (const w of WRITE_ACTIONS) expect(actions.has(w), `${name} ${w} on ${t}`).toBe(granted[t] === 'readwrite');
-      for (const a of actions) expect(a.startsWith('dynamodb:'), `${name} ${a} on ${t}`).toBe(true);
-    }
-  });
-
-  it('only the aggregator reads a stream, and only the Payments stream', () => {
-    for (const name of FN_NAMES) {
-      const streams = tableAccess(name, 'stream');
-      if (name !== 'aggregator') {
-        expect([...streams.keys()], name).toEqual([]);
-        continue;
-      }
-      expect([...streams.keys()]).toEqual(['Payments']);
-      for (const a of streams.get('Payments')!) expect(STREAM_ACTIONS).toContain(a);
-    }
-  });
-
-  it('grants "*" resources to no function except the aggregator’s stream discovery', () => {
-    for (const name of FN_NAMES)
-      for (const st of statementsOf(name))
-        if (asArray(st.Resource).includes('*'))
-          expect({ name, actions: asArray(st.Action) }).toEqual({
-            name: 'aggregator',
-            actions: ['dynamodb:ListStreams'],
-          });
-  });
-
-  it.each(OPEN_DATA_FUNCTIONS)('%s has no access at all to the Notices or Payments tables', (name) => {
-    for (const st of statementsOf(name))
-      for (const r of asArray(st.Resource)) {
-        const c = classify(r);
-        if (c?.table === 'Notices') throw new Error(`${name} reaches Notices: ${JSON.stringify(st)}`);
-        if (c?.table === 'Payments')
-          expect({
-            name,
-            kind: c.kind,
-            actions: asArray<string>(st.Action).filter((a) => !STREAM_ACTIONS.includes(a)),
-          }).toEqual({ name: 'aggregator', kind: 'stream', actions: [] });
-      }
-    const env = resources[idOf(stack.functions[name])]!.Properties.Environment.Variables;
-    expect(env).not.toHaveProperty(tableEnvVar('Notices'));
-    expect(env).not.toHaveProperty(tableEnvVar('Payments'));
-  });
-
-  it('lets only signing functions use the signing key, and only to sign and read the public key', () => {
-    const keyId = idOf(stack.signingKey);
-    const key = resources[keyId]!.Properties;
-    expect(key).toMatchObject({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' });
-    for (const name of FN_NAMES) {
-      const kms = statementsOf(name).filter((st) => asArray<string>(st.Action).some((a) => a.startsWith('kms:')));
-      if (!functions[name].signs) {
-        expect(kms, name).toEqual([]);
-        continue;
-      }
-      expect(kms, name).toHaveLength(1);
-      expect([...asArray<string>(kms[0]!.Action)].sort(), name).toEqual(['kms:GetPublicKey', 'kms:Sign']);
-      expect(kms[0]!.Resource, name).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
-    }
-  });
-
-  it('lets the opendata function issue API keys into the open-data usage plan only', () => {
-    const planId = idOf(stack.openDataPlan);
-    const apigw = statementsOf('opendata').filter((st) =>
-      asArray<string>(st.Action).some((a) => a.startsWith('apigateway:')),
-    );
-    expect(apigw).toHaveLength(1);
-    expect(apigw[0]!.Action).toBe('apigateway:POST');
-    const targets = asArray(apigw[0]!.Resource).map((r) => JSON.stringify(r));
-    expect(targets).toHaveLength(2);
-    expect(targets.some((t) => t.endsWith('::/apikeys"]]}'))).toBe(true);
-    expect(targets.some((t) => t.includes(`{"Ref":"${planId}"},"/keys"`))).toBe(true);
-    for (const name of FN_NAMES.filter((n) => n !== 'opendata'))
-      expect(
-        statementsOf(name).some((st) => JSON.stringify(st.Action).includes('apigateway:')),
-        name,
-      ).toBe(false);
-    const env = resources[idOf(stack.functions.opendata)]!.Properties.Environment.Variables;
-    expect(env.OPEN_DATA_USAGE_PLAN_ID).toEqual({ Ref: planId });
-  });
-});
-
 describe('API', () => {
   it('has exactly one method per route in infra/routes.ts, with the route’s access', () => {
-    const authorizerId = idOf(stack.authorizer);
+    const authorizerIds = { token: idOf(stack.authorizers.token), optional: idOf(stack.authorizers.optional) };
     const methods = new Map(
       ofType('AWS::ApiGateway::Method').map(([, m]) => [
         `${m.Properties.HttpMethod} ${resourcePath(m.Properties.ResourceId)}`,
@@ -294,7 +151,7 @@ describe('API', () => {
       const where = `${route.method} ${route.path}`;
       if (route.access.kind === 'token' || route.access.kind === 'optional') {
         expect(m.AuthorizationType, where).toBe('CUSTOM');
-        expect(m.AuthorizerId, where).toEqual({ Ref: authorizerId });
+        expect(m.AuthorizerId, where).toEqual({ Ref: authorizerIds[route.access.kind] });
       } else {
         expect(m.AuthorizationType, where).toBe('NONE');
         expect(m.AuthorizerId, where).toBeUndefined();
@@ -324,14 +181,20 @@ describe('API', () => {
     }
   });
 
-  it('runs a REQUEST authorizer on every call: no identity source, no cache', () => {
-    const auth = ofType('AWS::ApiGateway::Authorizer');
-    expect(auth).toHaveLength(1);
-    const p = auth[0]![1].Properties;
-    expect(p.Type).toBe('REQUEST');
-    expect(p.AuthorizerResultTtlInSeconds).toBe(0);
-    expect(p.IdentitySource ?? '').toBe('');
-    expect(JSON.stringify(p.AuthorizerUri)).toContain(`"${idOf(stack.functions.authorizer)}"`);
+  it('authorizes `optional` routes on every call (no identity source, no cache), `token` routes cached per Authorization header', () => {
+    const auth = new Map(ofType('AWS::ApiGateway::Authorizer'));
+    expect(auth.size).toBe(2);
+    const optional = auth.get(idOf(stack.authorizers.optional))!.Properties;
+    expect(optional.Type).toBe('REQUEST');
+    expect(optional.AuthorizerResultTtlInSeconds).toBe(0);
+    expect(optional.IdentitySource ?? '').toBe('');
+    const token = auth.get(idOf(stack.authorizers.token))!.Properties;
+    expect(token.Type).toBe('REQUEST');
+    expect(token.AuthorizerResultTtlInSeconds).toBe(TOKEN_AUTHORIZER_CACHE_SECONDS);
+    expect(TOKEN_AUTHORIZER_CACHE_SECONDS).toBe(300);
+    expect(token.IdentitySource).toBe('method.request.header.Authorization');
+    for (const p of [optional, token])
+      expect(JSON.stringify(p.AuthorizerUri)).toContain(`"${idOf(stack.functions.authorizer)}"`);
   });
 
   it('answers API Gateway’s own errors with problem+json in the shape of problemOf', () => {
