@@ -3,6 +3,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { api, token, uniq } from '../support/api';
+import { publishAndWait } from '../support/publish';
 
 /** The portal in a real headless Chromium (Debian's /usr/bin/chromium), against the local gateway. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -95,7 +96,7 @@ describe('portal', () => {
 
   it('signs up for an open-data key and charts every published dataset', async () => {
     const finance = await token({ role: 'finance' });
-    expect((await api('POST', '/v1/open/publish', { token: finance })).status).toBeLessThan(300);
+    await publishAndWait(finance);
 
     await page.goto(inject('apiUrl') + '/#open-data');
     await page.evaluate('localStorage.clear()');

@@ -60,10 +60,11 @@ describe('open-data API keys', () => {
 
     expect(res.statusCode).toBe(201);
     expect(bad.statusCode).toBe(400);
-    const { apiKey } = JSON.parse(res.body) as { apiKey: string };
+    const { apiKey, managementToken } = JSON.parse(res.body) as { apiKey: string; managementToken: string };
     expect(logged.length).toBeGreaterThan(0); // the access log did write
     expect(logged.join('')).not.toContain(email.split('@')[0]);
     expect(logged.join('')).not.toContain(apiKey);
+    expect(logged.join('')).not.toContain(managementToken);
 
     const items =
       (
@@ -78,6 +79,7 @@ describe('open-data API keys', () => {
     const mine = items.find((i) => i.email === email)!;
     expect(mine).toMatchObject({ pk: `APIKEY#${hashApiKey(apiKey)}`, keyHash: hashApiKey(apiKey) });
     expect(JSON.stringify(items)).not.toContain(apiKey);
+    expect(JSON.stringify(items)).not.toContain(managementToken);
 
     const ok = await invoke(event('GET', '/v1/open/datasets', undefined, { 'x-api-key': apiKey }));
     expect(ok.statusCode).toBe(200);
