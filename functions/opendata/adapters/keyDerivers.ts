@@ -7,11 +7,11 @@ import type { KeyDeriver } from '../ports';
  * The client is loaded at the first sign-up or reveal; the data routes this function serves never need it.
  */
 export class KmsKeyDeriver implements KeyDeriver {
-  private sdk?: Promise<{ client: import('@aws-sdk/client-kms').KMSClient; api: typeof import('@aws-sdk/client-kms') }>;
+  private sdk?: Promise<{ client: import('./sdk/kms').KMSClient; api: typeof import('./sdk/kms') }>;
   constructor(private readonly kmsKeyId: string) {}
 
   async mac(message: string): Promise<Uint8Array> {
-    this.sdk ??= import('@aws-sdk/client-kms').then((api) => ({ api, client: new api.KMSClient({}) }));
+    this.sdk ??= import('./sdk/kms').then((api) => ({ api, client: new api.KMSClient({}) }));
     const { api, client } = await this.sdk;
     const r = await client.send(
       new api.GenerateMacCommand({

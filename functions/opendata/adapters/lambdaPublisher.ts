@@ -8,8 +8,8 @@ import type { PublisherInvoker } from '../ports';
  */
 export class LambdaPublisherInvoker implements PublisherInvoker {
   private sdk?: Promise<{
-    client: import('@aws-sdk/client-lambda').LambdaClient;
-    api: typeof import('@aws-sdk/client-lambda');
+    client: import('./sdk/lambda').LambdaClient;
+    api: typeof import('./sdk/lambda');
   }>;
   constructor(
     private readonly functionName: string,
@@ -17,7 +17,7 @@ export class LambdaPublisherInvoker implements PublisherInvoker {
   ) {}
 
   async start(jobId: string): Promise<void> {
-    this.sdk ??= import('@aws-sdk/client-lambda').then((api) => ({
+    this.sdk ??= import('./sdk/lambda').then((api) => ({
       api,
       client: new api.LambdaClient(
         this.local

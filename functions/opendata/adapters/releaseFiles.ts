@@ -12,11 +12,11 @@ import type { ReleaseFileStore } from '../ports';
  */
 export class S3ReleaseFiles implements ReleaseFileStore {
   /** Loaded and built at the first publication, not at cold start (the publisher's import stays cheap). */
-  private sdk?: Promise<{ client: import('@aws-sdk/client-s3').S3Client; api: typeof import('@aws-sdk/client-s3') }>;
+  private sdk?: Promise<{ client: import('./sdk/s3').S3Client; api: typeof import('./sdk/s3') }>;
   constructor(private readonly bucket: string) {}
 
   async putFile(path: string, body: string, contentType: string): Promise<void> {
-    this.sdk ??= import('@aws-sdk/client-s3').then((api) => ({ api, client: new api.S3Client({}) }));
+    this.sdk ??= import('./sdk/s3').then((api) => ({ api, client: new api.S3Client({}) }));
     const { api, client } = await this.sdk;
     await client.send(
       new api.PutObjectCommand({
