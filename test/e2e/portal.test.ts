@@ -110,5 +110,9 @@ describe('portal', () => {
     // The catalog was published above with at least one fee item, so its chart has bars.
     await page.locator('.dataset[data-dataset="fee-catalog"] svg.chart rect').first().waitFor();
     expect(await page.locator('#datasets .error').count()).toBe(0);
+    // Each dataset links its latest release's public CSV file, which downloads without a key.
+    const csv = await page.locator('.dataset[data-dataset="fee-catalog"] a.download').getAttribute('href');
+    expect(csv).toMatch(/\/open-data\/fee-catalog\/[0-9A-Za-z-]+\.csv$/);
+    expect((await fetch(csv!)).status).toBe(200);
   });
 });
