@@ -41,6 +41,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     inMemory: opts.inMemory,
     dbPath: `${dataDir}/dynamodb`,
   });
+  let scheduler: PublishScheduler | undefined;
+  let lambda: LocalLambda | undefined;
   try {
     process.env.DYNAMODB_ENDPOINT = dynamo.endpoint;
     process.env.AWS_REGION ??= 'local';
@@ -55,32 +57,36 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     await ensureLocalKey('receipt-signing');
     ensureLocalSecret('open-data-keys');
     void functions; // (all functions load lazily on first request)
-    const scheduler = startPublishScheduler();
+    const publisher = startPublishScheduler();
+    scheduler = publisher;
     // The publisher runs in this process, after (never beside) a scheduled run, as one at a time.
-    const lambda = await startLocalLambda({
+    lambda = await startLocalLambda({
       invoke: (fn, event, context) =>
-        fn === 'publisher' ? scheduler.invoke(event) : loadHandler(fn).then((h) => h(event, context)),
+        fn === 'publisher' ? publisher.invoke(event) : loadHandler(fn).then((h) => h(event, context)),
     });
     process.env.LAMBDA_ENDPOINT = lambda.endpoint;
     process.env.OPEN_DATA_PUBLISHER_FUNCTION = 'publisher';
     reloadConfig();
     const gateway = await startGateway({ port: opts.port });
     const streams = await startStreamPoller({ endpoint: dynamo.endpoint });
+    const invoker = lambda;
     return {
       gateway,
       dynamo,
       streams,
-      scheduler,
-      lambda,
+      scheduler: publisher,
+      lambda: invoker,
       stop: async () => {
-        await lambda.stop();
-        await scheduler.stop();
+        await invoker.stop();
+        await publisher.stop();
         await streams.stop();
         await gateway.close();
         await dynamo.stop();
       },
     };
   } catch (e) {
+    await lambda?.stop();
+    await scheduler?.stop();
     await dynamo.stop();
     throw e;
   }
