@@ -66,16 +66,21 @@ describe('open-data API keys', () => {
     expect(logged.join('')).not.toContain(apiKey);
     expect(logged.join('')).not.toContain(managementToken);
 
-    const items =
-      (
-        await ddb().send(
-          new ScanCommand({
-            TableName: tableName('OpenData'),
-            FilterExpression: 'begins_with(pk, :k)',
-            ExpressionAttributeValues: { ':k': 'APIKEY#' },
-          }),
-        )
-      ).Items ?? [];
+    // Every page of the scan: the table also holds every test's releases, far more than one page.
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await ddb().send(
+        new ScanCommand({
+          TableName: tableName('OpenData'),
+          FilterExpression: 'begins_with(pk, :k)',
+          ExpressionAttributeValues: { ':k': 'APIKEY#' },
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
     const mine = items.find((i) => i.email === email)!;
     expect(mine).toMatchObject({ pk: `APIKEY#${hashApiKey(apiKey)}`, keyHash: hashApiKey(apiKey) });
     expect(JSON.stringify(items)).not.toContain(apiKey);
