@@ -33,6 +33,7 @@ import { addCounters, paymentContributions, refundContributions } from '../funct
 import type { Counters } from '../functions/opendata/ports';
 import { publish } from '../functions/opendata/domain/publishing';
 import { ReleasesTable } from '../functions/opendata/adapters/releasesTable';
+import { DirectoryReleaseFiles } from '../functions/opendata/adapters/releaseFiles';
 import { resolveRowsRequest, rowsPage } from '../functions/opendata/domain/releases';
 import { encodeCursor } from '../functions/shared/adapters/http';
 import { MemoryCatalogStore } from '../test/support/memoryCatalogStore';
@@ -113,8 +114,10 @@ async function buildWorld(prefix: string, payments: number, seed: number) {
   await batchWrite(table, items);
   const t2 = performance.now();
   const releases = new ReleasesTable(ddb(), table);
+  // Release files go to the run's data directory, as the local stack's do (S3 when deployed).
+  const files = new DirectoryReleaseFiles(join(dataDir, 'open-data'));
   const outcome = await publish(
-    { aggregates: new AggregatesTable(ddb(), table), catalog: new MemoryCatalogStore(), releases, clock },
+    { aggregates: new AggregatesTable(ddb(), table), catalog: new MemoryCatalogStore(), releases, files, clock },
     { at: new Date('2026-01-15T04:00:00Z'), k: 5 },
   );
   const t3 = performance.now();

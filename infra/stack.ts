@@ -161,6 +161,10 @@ export class OneWindowStack extends Stack {
   readonly signingKey: kms.Key;
   readonly statementsBucket: s3.Bucket;
   readonly siteBucket: s3.Bucket;
+  /** Published open-data release files (`open-data/<dataset>/<release>.csv`), served at /open-data/*. */
+  readonly openDataBucket: s3.Bucket;
+  /** The HMAC key open-data API keys are derived with (shown again to their owners, never stored). */
+  readonly openDataKeysKey: kms.Key;
   readonly aggregatorDlq: sqs.Queue;
   readonly distribution: cloudfront.Distribution;
   readonly apiWebAcl: RateLimitedWebAcl;
@@ -218,6 +222,14 @@ export class OneWindowStack extends Stack {
       }),
     );
     this.siteBucket = this.privateBucket('SiteBucket', accessLogs, 'site/');
+    this.openDataBucket = this.privateBucket('OpenDataBucket', accessLogs, 'open-data/');
+    this.openDataKeysKey = new kms.Key(this, 'OpenDataKeysKey', {
+      description: 'Derives open-data API keys from their ids (HMAC-SHA-256); the key never leaves KMS',
+      keySpec: kms.KeySpec.HMAC_256,
+      keyUsage: kms.KeyUsage.GENERATE_VERIFY_MAC,
+      // Without it, issued keys still work (their hashes are stored) but can no longer be shown again.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
 
     // ---- Functions ----------------------------------------------------------------------------
     const commonEnv = {
@@ -386,6 +398,7 @@ export class OneWindowStack extends Stack {
       cloudFrontWebAclArn = this.portalWebAcl.arn;
     }
     this.distribution = this.portal(cloudFrontWebAclArn);
+    this.openDataPublication(this.distribution);
     this.acknowledgeCdkHandlers();
     const webDir = join(PROJECT_ROOT, 'web');
     this.siteDeployed = existsSync(webDir) && readdirSync(webDir).length > 0;
@@ -570,6 +583,48 @@ export class OneWindowStack extends Stack {
     if (!fnResource) throw new Error(`no CDK handler ${handlerId} to give a log group`);
     fnResource.addPropertyOverride('LoggingConfig', { LogGroup: logGroup.logGroupName });
     fnResource.node.addDependency(logGroup);
+  }
+
+  /**
+   * Open data's publication (docs/adr/0011): the publisher writes each release's CSV into the
+   * open-data bucket, which the portal's distribution serves at /open-data/* (the objects say
+   * `public, max-age=31536000, immutable`); the opendata function links there and to /v1/* under the
+   * distribution's URL, starts the publisher asynchronously, and derives API keys with the HMAC key.
+   */
+  private openDataPublication(site: cloudfront.Distribution): void {
+    const fn = this.functions;
+    site.addBehavior('/open-data/*', origins.S3BucketOrigin.withOriginAccessControl(this.openDataBucket), {
+      viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+      allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+      cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
+      responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
+    });
+    fn.publisher.addEnvironment('OPEN_DATA_BUCKET', this.openDataBucket.bucketName);
+    fn.publisher.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteReleaseFiles',
+        actions: ['s3:PutObject'],
+        resources: [this.openDataBucket.arnForObjects('open-data/*')],
+      }),
+    );
+    acknowledge(fn.publisher.role!, [
+      {
+        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.openDataBucket.node.defaultChild as CfnElement)}.Arn>/open-data/*]`,
+        reason:
+          'The publisher writes a new file per release, open-data/<dataset>/<release>.csv, whose name is known only at publication; PutObject only, create-only (If-None-Match), under open-data/ of this bucket.',
+      },
+    ]);
+    fn.opendata.addEnvironment('OPEN_DATA_PUBLIC_BASE_URL', `https://${site.distributionDomainName}`);
+    fn.opendata.addEnvironment('OPEN_DATA_PUBLISHER_FUNCTION', fn.publisher.functionName);
+    fn.opendata.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'StartPublicationJobs',
+        actions: ['lambda:InvokeFunction'],
+        resources: [fn.publisher.functionArn],
+      }),
+    );
+    fn.opendata.addEnvironment('OPEN_DATA_KEY_KMS_KEY_ID', this.openDataKeysKey.keyArn);
+    this.openDataKeysKey.grant(fn.opendata, 'kms:GenerateMac');
   }
 
   private table(def: TableDef): dynamodb.Table {

@@ -29,6 +29,21 @@ export const ApiKeyRequest = z
   );
 export type ApiKeyRequest = z.infer<typeof ApiKeyRequest>;
 
+/** Shown again to the owner who presents the management token returned at sign-up. */
+export const ApiKeyRevealRequest = z
+  .strictObject({
+    managementToken: z.string().check(z.regex(/^odm_[A-Za-z0-9_-]{32}$/, 'not a management token')),
+  })
+  .check(z.meta({ id: 'ApiKeyRevealRequest' }));
+
+export const ApiKeyParams = z.object({
+  keyId: z.string().check(z.regex(/^[0-9a-f]{16}$/, 'not a key id')),
+});
+
+export const PublicationJobParams = z.object({
+  jobId: z.string().check(z.regex(/^\d{8}T\d{9}Z-[0-9a-f]{12}$/, 'not a publication job id')),
+});
+
 /** Paging and release selection; every other query parameter filters on a field of the Table Schema. */
 export const RowsControl = z.object({
   limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(1000)), 100),
@@ -43,8 +58,27 @@ export const ReleasesQuery = z.strictObject({ limit: Limit, cursor: z.optional(C
 /** Response shapes and the route docs: built on first use (OpenAPI document, tests), not at cold start. */
 export const opendataDocs = lazily(() => {
   const ApiKeyIssued = z
+    .object({
+      apiKey: z.string(),
+      keyId: z.string(),
+      managementToken: z.string().check(
+        z.meta({
+          description:
+            'Shown once: with the keyId it has the key shown again (POST /v1/open/keys/{keyId}/reveal); keep it secret',
+        }),
+      ),
+      createdAt: z.string(),
+    })
+    .check(
+      z.meta({
+        id: 'ApiKeyIssued',
+        description:
+          'Neither the key nor the token is stored (only their SHA-256); the key is derived from its id with a server-held key',
+      }),
+    );
+  const ApiKeyShown = z
     .object({ apiKey: z.string(), keyId: z.string(), createdAt: z.string() })
-    .check(z.meta({ id: 'ApiKeyIssued', description: 'The key is shown once; only its SHA-256 is stored' }));
+    .check(z.meta({ id: 'ApiKeyShown' }));
 
   const DisclosureReport = z
     .object({
@@ -54,6 +88,25 @@ export const opendataDocs = lazily(() => {
       smallestPublishedCount: z.nullable(z.int()),
     })
     .check(z.meta({ id: 'DisclosureReport', description: 'How small-cell suppression treated this release' }));
+
+  const ReleaseFile = z
+    .object({
+      path: z.string().check(
+        z.meta({
+          description:
+            'Where the file is, under the public base URL (the portal origin): open-data/<datasetId>/<releaseId>.csv',
+        }),
+      ),
+      mediaType: z.string(),
+      bytes: z.int(),
+      sha256: z.string().check(z.meta({ description: 'SHA-256 (hex) of the file' })),
+    })
+    .check(
+      z.meta({
+        id: 'ReleaseFile',
+        description: 'The whole release as a public CSV file (no key needed; immutable, cacheable for a year)',
+      }),
+    );
 
   const Release = z
     .object({
@@ -68,6 +121,7 @@ export const opendataDocs = lazily(() => {
       rowCount: z.int(),
       disclosure: DisclosureReport,
       periodsUpTo: z.nullable(z.string()).check(z.meta({ description: 'The last completed month the release covers' })),
+      file: z.optional(ReleaseFile),
     })
     .check(z.meta({ id: 'Release', description: 'An immutable release of one dataset' }));
 
@@ -90,11 +144,31 @@ export const opendataDocs = lazily(() => {
     release: Release,
   });
 
-  const PublishResult = z.object({
-    publicationId: z.string(),
-    published: z.boolean().check(z.meta({ description: 'false when nothing changed since the last publication' })),
-    releases: z.array(Release),
-  });
+  const PublicationRequested = z
+    .object({
+      jobId: z.string(),
+      status: z.literal('queued'),
+      requestedAt: z.string(),
+    })
+    .check(z.meta({ id: 'PublicationRequested', description: 'Poll the job at the Location header' }));
+
+  const PublicationJob = z
+    .object({
+      jobId: z.string(),
+      status: z.enum(['queued', 'running', 'succeeded', 'failed']),
+      requestedAt: z.string(),
+      startedAt: z.optional(z.string()),
+      finishedAt: z.optional(z.string()),
+      publicationId: z.optional(z.string()).check(z.meta({ description: 'When succeeded' })),
+      published: z
+        .optional(z.boolean())
+        .check(z.meta({ description: 'When succeeded: false when nothing changed since the last publication' })),
+      releases: z.optional(z.array(Release)).check(z.meta({ description: 'When succeeded' })),
+      error: z
+        .optional(z.object({ type: z.string(), title: z.string(), detail: z.string() }))
+        .check(z.meta({ description: 'When failed: the problem (e.g. disclosure-unresolved)' })),
+    })
+    .check(z.meta({ id: 'PublicationJob', description: 'A publication request and, once finished, its outcome' }));
 
   const routes: RouteDocs = {
     'POST /v1/open/keys': {
@@ -103,6 +177,12 @@ export const opendataDocs = lazily(() => {
       response: ApiKeyIssued,
       status: 201,
       problems: ['rate-limited'],
+    },
+    'POST /v1/open/keys/{keyId}/reveal': {
+      summary: 'Show a key again to its owner, who presents the management token returned at sign-up',
+      body: ApiKeyRevealRequest,
+      response: ApiKeyShown,
+      problems: ['management-token-invalid', 'rate-limited'],
     },
     'GET /v1/open/data.json': { summary: 'The dataset catalog as DCAT-US 1.1 (Project Open Data data.json)' },
     'GET /v1/open/datasets': {
@@ -134,13 +214,15 @@ export const opendataDocs = lazily(() => {
       problems: ['api-key-required', 'dataset-unknown', 'rate-limited'],
     },
     'POST /v1/open/publish': {
-      summary: 'Publish new releases of every dataset now',
-      response: PublishResult,
-      status: 201,
-      alsoStatus: [
-        { status: 200, description: 'Nothing changed since the last publication (published: false)', sameBody: true },
-      ],
-      problems: ['disclosure-unresolved'],
+      summary:
+        'Request a publication of every dataset: 202 with a job to poll (Location: /v1/open/publications/{jobId}); the publisher function does the work',
+      response: PublicationRequested,
+      status: 202,
+    },
+    'GET /v1/open/publications/{jobId}': {
+      summary: 'A publication job: queued, running, succeeded (publicationId, published, releases) or failed (error)',
+      response: PublicationJob,
+      problems: ['publication-job-unknown'],
     },
   };
   return { schemas: { DisclosureReport, Release }, routes };

@@ -85,6 +85,8 @@ export const routes = [
 
   // Open data (政府数据开放)
   { method: 'POST', path: '/v1/open/keys', fn: 'opendata', access: pub },
+  // The management token in the body is the credential (shown once at sign-up).
+  { method: 'POST', path: '/v1/open/keys/{keyId}/reveal', fn: 'opendata', access: pub },
   { method: 'GET', path: '/v1/open/data.json', fn: 'opendata', access: pub },
   { method: 'GET', path: '/v1/open/datasets', fn: 'opendata', access: apiKey },
   { method: 'GET', path: '/v1/open/datasets/{id}', fn: 'opendata', access: apiKey },
@@ -92,6 +94,7 @@ export const routes = [
   { method: 'GET', path: '/v1/open/datasets/{id}/rows', fn: 'opendata', access: apiKey },
   { method: 'GET', path: '/v1/open/datasets/{id}/releases', fn: 'opendata', access: apiKey },
   { method: 'POST', path: '/v1/open/publish', fn: 'opendata', access: token('admin', 'finance') },
+  { method: 'GET', path: '/v1/open/publications/{jobId}', fn: 'opendata', access: token('admin', 'finance') },
 ] as const satisfies readonly Route[];
 
 export type AppRoute = (typeof routes)[number];

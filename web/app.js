@@ -215,7 +215,15 @@ async function showDatasets() {
         el('p', {}, `${numeric[0]} by ${labels.slice(0, 3).join(' · ')}`),
         barChart(rows.body.items, (r) => labels.slice(0, 3).map((l) => r[l]).join(' · '), (r) => r[numeric[0]]),
       );
-    section.append(el('p', {}, el('a', { href: `/v1/open/datasets/${encodeURIComponent(id)}/datapackage.json` }, 'Data Package (Frictionless v2)')));
+    const csv = pkg.ok ? pkg.body.resources?.[0]?.path : undefined;
+    section.append(
+      el(
+        'p',
+        {},
+        ...(csv ? [el('a', { href: csv, class: 'download' }, 'CSV (whole release, no key needed)'), ' · '] : []),
+        el('a', { href: `/v1/open/datasets/${encodeURIComponent(id)}/datapackage.json` }, 'Data Package (Frictionless v2)'),
+      ),
+    );
     box.append(section);
   }
 }

@@ -2,9 +2,10 @@ import type { DatasetId, Release } from '../../schemas/opendata';
 import type { Row } from './domain/datasets';
 
 /**
- * Every interface the open-data domain needs: the three stores on the OpenData table (aggregates,
- * releases, API keys), the API Gateway key registry, a rate limiter, the clock, and the catalog's
- * read side (another context's published interface). The records that cross these ports are
+ * Every interface the open-data domain needs: the four stores on the OpenData table (aggregates,
+ * releases, API keys, publication jobs), the public release files, the publisher it starts, the API
+ * Gateway key registry, the key deriver, a rate limiter, the clock, and the catalog's read side
+ * (another context's published interface). The records that cross these ports are
  * declared here too, so the domain modules and the adapters share them without a cycle.
  */
 export type { Clock } from '../shared/domain/clock';
@@ -71,6 +72,15 @@ export interface ReleaseStore {
   pageRows(datasetId: DatasetId, releaseId: string, q: RowsQuery): Promise<{ rows: Row[]; last?: string }>;
 }
 
+/**
+ * Published releases as public files: each release's whole CSV, written once before the release
+ * record (S3 deployed, served by CloudFront; a directory locally, served by the local gateway).
+ */
+export interface ReleaseFileStore {
+  /** Writes `body` at `path` (`open-data/<dataset>/<release>.csv`); a file never changes once written. */
+  putFile(path: string, body: string, contentType: string): Promise<void>;
+}
+
 /** What is kept of an API key: its SHA-256 and the consumer's contact (personal data: never logged or served). */
 export interface ApiKeyRecord {
   keyHash: string;
@@ -79,12 +89,63 @@ export interface ApiKeyRecord {
   email: string;
   purpose: string;
   createdAt: string;
+  /**
+   * SHA-256 of the management token shown once at sign-up, with which the owner may have the key
+   * shown again (absent on keys issued before keys were derived: those cannot be shown again).
+   */
+  managementTokenHash?: string;
 }
 
 export interface ApiKeyStore {
   /** Refuses a hash that is already stored. */
   put(record: ApiKeyRecord): Promise<void>;
   get(keyHash: string): Promise<ApiKeyRecord | undefined>;
+}
+
+/**
+ * Derives an API key's secret part from its id with a server-held key (HMAC-SHA-256; KMS deployed, a
+ * local key file locally), so a key can be shown again without ever being stored.
+ */
+export interface KeyDeriver {
+  mac(message: string): Promise<Uint8Array>;
+}
+
+export type PublicationJobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+
+/** A request to publish, run by the publisher function; `POST /v1/open/publish` answers with it at once. */
+export interface PublicationJob {
+  jobId: string;
+  status: PublicationJobStatus;
+  requestedAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  /** When succeeded. */
+  publicationId?: string;
+  published?: boolean;
+  releases?: Release[];
+  /** When failed: the problem (type slug, title, detail), as an HTTP error would carry it. */
+  error?: { type: string; title: string; detail: string };
+}
+
+export interface PublicationJobStore {
+  /** Refuses an id that exists. */
+  create(job: PublicationJob): Promise<void>;
+  get(jobId: string): Promise<PublicationJob | undefined>;
+  /** queued → running; false when the job is not queued (unknown, or taken by an earlier delivery). */
+  start(jobId: string, startedAt: string): Promise<boolean>;
+  /** Records how a queued or running job ended; a finished job stays as it finished. */
+  finish(jobId: string, outcome: PublicationOutcome): Promise<void>;
+}
+
+/** How a job ended: what `finish` adds to it. */
+export type PublicationOutcome = Pick<PublicationJob, 'publicationId' | 'published' | 'releases' | 'error'> & {
+  status: 'succeeded' | 'failed';
+  finishedAt: string;
+};
+
+/** Starts the publisher on a job without waiting for it (deployed: Lambda Invoke, InvocationType Event). */
+export interface PublisherInvoker {
+  start(jobId: string): Promise<void>;
 }
 
 /** Where API keys are registered besides our own store (API Gateway usage plans when deployed). */

@@ -45,6 +45,13 @@ const ratePerWindow = matching(/^\d+\/\d+$/, 'must read <requests>/<seconds>, e.
   return { requests, seconds };
 });
 
+/** An http(s) origin, optionally with a path, without query or fragment; a trailing slash is dropped. */
+const baseUrl = matching(
+  /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/,
+  'must be an http(s) URL without query or fragment',
+  (s) => s.replace(/\/+$/, ''),
+);
+
 const nonEmpty = matching(/^[\s\S]+$/, 'must not be empty', String);
 const optional = { default: undefined };
 
@@ -72,6 +79,18 @@ const environment = {
   OPEN_DATA_MIN_CELL: wholeNumber({ default: 5 }),
   OPEN_DATA_RATE_LIMIT: ratePerWindow({ default: { requests: 50, seconds: 10 } }),
   OPEN_DATA_USAGE_PLAN_ID: nonEmpty(optional),
+  /** The public origin of open-data links and files (deployed: the CloudFront URL); unset: each request's. */
+  OPEN_DATA_PUBLIC_BASE_URL: baseUrl(optional),
+  /** Deployed: the bucket of published release files (`open-data/<dataset>/<release>.csv`). */
+  OPEN_DATA_BUCKET: nonEmpty(optional),
+  /** Locally: the directory of published release files, which the local gateway serves at /open-data/. */
+  OPEN_DATA_FILES_DIR: nonEmpty(optional),
+  /** The publisher function that POST /v1/open/publish invokes asynchronously (name or ARN). */
+  OPEN_DATA_PUBLISHER_FUNCTION: nonEmpty(optional),
+  /** Deployed: the KMS HMAC key open-data API keys are derived with. Locally a key file instead. */
+  OPEN_DATA_KEY_KMS_KEY_ID: nonEmpty(optional),
+  /** Local only: the local stack's Lambda Invoke endpoint; absent when deployed. */
+  LAMBDA_ENDPOINT: url(optional),
   /** How long day close lets the eventually consistent day index settle; 0 against DynamoDB Local. */
   DAY_CLOSE_INDEX_SETTLE_MS: wholeNumber(optional),
 };
@@ -89,7 +108,18 @@ export interface Config {
   /** Per client per minute. */
   limits: { noticeLookup: number; receiptLookup: number; onlinePayment: number };
   receiptIssuer: string;
-  openData: { minCell: number; rate: { requests: number; seconds: number }; usagePlanId: string | undefined };
+  openData: {
+    minCell: number;
+    rate: { requests: number; seconds: number };
+    usagePlanId: string | undefined;
+    /** Without a trailing slash. */
+    publicBaseUrl: string | undefined;
+    bucket: string | undefined;
+    filesDir: string;
+    publisherFunction: string | undefined;
+    keyKmsKeyId: string | undefined;
+  };
+  lambdaEndpoint: string | undefined;
   dayCloseIndexSettleMs: number;
   /** Physical table names: from `TABLE_<NAME>` when deployed, the logical name locally. */
   tables: Record<TableName, string>;
@@ -120,7 +150,17 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       onlinePayment: e.ONLINE_PAYMENT_LIMIT,
     },
     receiptIssuer: e.RECEIPT_ISSUER,
-    openData: { minCell: e.OPEN_DATA_MIN_CELL, rate: e.OPEN_DATA_RATE_LIMIT, usagePlanId: e.OPEN_DATA_USAGE_PLAN_ID },
+    openData: {
+      minCell: e.OPEN_DATA_MIN_CELL,
+      rate: e.OPEN_DATA_RATE_LIMIT,
+      usagePlanId: e.OPEN_DATA_USAGE_PLAN_ID,
+      publicBaseUrl: e.OPEN_DATA_PUBLIC_BASE_URL,
+      bucket: e.OPEN_DATA_BUCKET,
+      filesDir: e.OPEN_DATA_FILES_DIR ?? `${process.cwd()}/.data/open-data`,
+      publisherFunction: e.OPEN_DATA_PUBLISHER_FUNCTION,
+      keyKmsKeyId: e.OPEN_DATA_KEY_KMS_KEY_ID,
+    },
+    lambdaEndpoint: e.LAMBDA_ENDPOINT,
     // Deployed, the day index is a GSI that lags writes by up to about a second.
     dayCloseIndexSettleMs: e.DAY_CLOSE_INDEX_SETTLE_MS ?? (e.DYNAMODB_ENDPOINT ? 0 : 1500),
     tables: Object.fromEntries(TABLE_NAMES.map((t) => [t, tables[tableEnvVar(t)] ?? t])) as Record<TableName, string>,

@@ -12,6 +12,7 @@ import { principalToContext } from '../../functions/shared/domain/principal';
 import { DomainError, problemOf } from '../../functions/shared/domain/errors';
 import { MAX_CSV_BODY_BYTES } from '../../functions/shared/adapters/http';
 import { log } from '../../functions/shared/adapters/log';
+import { serveReleaseFile } from './releaseFiles';
 
 /**
  * The local API gateway: turns HTTP requests into the API Gateway REST (v1) proxy events the deployed
@@ -125,6 +126,8 @@ export function buildProxyEvent(
         userAgent: req.headers['user-agent'] ?? null,
       } as APIGatewayProxyEvent['requestContext']['identity'],
       path: url.pathname,
+      // API Gateway's name for the host the client called; links are built from it (opendata).
+      domainName: req.headers.host ?? '127.0.0.1',
       stage: 'local',
       requestId,
       requestTimeEpoch: Date.now(),
@@ -172,6 +175,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   const url = new URL(req.url ?? '/', 'http://localhost');
   const method = req.method ?? 'GET';
   if (!url.pathname.startsWith('/v1/')) {
+    if ((method === 'GET' || method === 'HEAD') && (await serveReleaseFile(url, method, req, res))) return;
     if ((method === 'GET' || method === 'HEAD') && serveStatic(url, res)) return;
     return sendProblem(res, new DomainError('not-found', 'Nothing at this path'));
   }

@@ -1,5 +1,5 @@
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Role } from '../../schemas/routes';
@@ -25,6 +25,23 @@ export async function ensureLocalKey(name: 'auth' | 'receipt-signing', dir = loc
   };
   writeFileSync(file, JSON.stringify(jwk, null, 2), { mode: 0o600, flag: 'wx' });
   return jwk;
+}
+
+/**
+ * The local stack's HMAC key for open-data API keys (`open-data-keys.secret`: 32 random bytes,
+ * base64url), KMS's HMAC key's stand-in. Created on first use with mode 0600; kept, so keys issued
+ * earlier can still be shown again to their owners after a restart.
+ */
+export function ensureLocalSecret(name: 'open-data-keys', dir = localKeyDir()): void {
+  const file = join(dir, `${name}.secret`);
+  if (existsSync(file)) return;
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  try {
+    writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600, flag: 'wx' });
+  } catch (e) {
+    // Another process created it first: theirs is the key.
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
 }
 
 export interface TokenClaims {

@@ -5,11 +5,14 @@ import { lambdaContext, loadHandler } from './gateway';
 
 /**
  * The local stand-in for the publisher's EventBridge rule: runs the publisher every
- * PUBLISH_SCHEDULE.everyMs (the interval of the stack's cron expression) and on demand. Runs never
- * overlap; a run on demand while one is going waits for it and then runs again.
+ * PUBLISH_SCHEDULE.everyMs (the interval of the stack's cron expression) and on demand, and runs the
+ * publication jobs the local Lambda service hands it (infra/local/lambda.ts). Runs never overlap; a
+ * run on demand while one is going waits for it and then runs.
  */
 export interface PublishScheduler {
   runNow(): Promise<unknown>;
+  /** Runs the publisher on `event` (an asynchronous invocation's payload), after any run in progress. */
+  invoke(event: unknown): Promise<unknown>;
   stop(): Promise<void>;
 }
 
@@ -21,12 +24,12 @@ export function startPublishScheduler(opts: { everyMs?: number; handler?: Schedu
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
 
-  const run = (): Promise<unknown> => {
+  const run = (given?: unknown): Promise<unknown> => {
     const next = running
       .catch(() => undefined)
       .then(async () => {
         const handler = opts.handler ?? ((await loadHandler('publisher')) as ScheduledHandler);
-        const event = {
+        const event = given ?? {
           version: '0',
           id: crypto.randomUUID(),
           'detail-type': 'Scheduled Event',
@@ -59,7 +62,8 @@ export function startPublishScheduler(opts: { everyMs?: number; handler?: Schedu
   schedule();
 
   return {
-    runNow: run,
+    runNow: () => run(),
+    invoke: (event) => run(event),
     stop: async () => {
       stopped = true;
       if (timer) clearTimeout(timer);

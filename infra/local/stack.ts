@@ -2,8 +2,9 @@ import { reloadConfig } from '../../functions/shared/config';
 import { functions } from '../functions';
 import { tableEnvVar, TABLE_NAMES } from '../../schemas/tables';
 import { assertPortFree, ensureTables, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb';
-import { startGateway, type Gateway } from './gateway';
-import { ensureLocalKey } from './keys';
+import { loadHandler, startGateway, type Gateway } from './gateway';
+import { ensureLocalKey, ensureLocalSecret } from './keys';
+import { startLocalLambda, type LocalLambda } from './lambda';
 import { startPublishScheduler, type PublishScheduler } from './scheduler';
 import { startStreamPoller, type StreamPoller } from './streams';
 
@@ -27,6 +28,8 @@ export interface LocalStack {
   streams: StreamPoller;
   /** The publisher's schedule; `scheduler.runNow()` publishes on demand. */
   scheduler: PublishScheduler;
+  /** The Lambda Invoke API's stand-in (the opendata function starts publication jobs through it). */
+  lambda: LocalLambda;
   stop(): Promise<void>;
 }
 
@@ -38,33 +41,52 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     inMemory: opts.inMemory,
     dbPath: `${dataDir}/dynamodb`,
   });
+  let scheduler: PublishScheduler | undefined;
+  let lambda: LocalLambda | undefined;
   try {
     process.env.DYNAMODB_ENDPOINT = dynamo.endpoint;
     process.env.AWS_REGION ??= 'local';
     process.env.LOCAL_KEY_DIR = opts.keyDir ?? `${dataDir}/keys`;
+    // Published release files, which the gateway serves at /open-data/ (S3 and CloudFront deployed).
+    process.env.OPEN_DATA_FILES_DIR = `${dataDir}/open-data`;
     // Functions find their tables the way they do when deployed: by env var.
     for (const t of TABLE_NAMES) process.env[tableEnvVar(t)] ??= t;
     reloadConfig();
     await ensureTables(dynamo.endpoint);
     await ensureLocalKey('auth');
     await ensureLocalKey('receipt-signing');
+    ensureLocalSecret('open-data-keys');
     void functions; // (all functions load lazily on first request)
+    const publisher = startPublishScheduler();
+    scheduler = publisher;
+    // The publisher runs in this process, after (never beside) a scheduled run, as one at a time.
+    lambda = await startLocalLambda({
+      invoke: (fn, event, context) =>
+        fn === 'publisher' ? publisher.invoke(event) : loadHandler(fn).then((h) => h(event, context)),
+    });
+    process.env.LAMBDA_ENDPOINT = lambda.endpoint;
+    process.env.OPEN_DATA_PUBLISHER_FUNCTION = 'publisher';
+    reloadConfig();
     const gateway = await startGateway({ port: opts.port });
     const streams = await startStreamPoller({ endpoint: dynamo.endpoint });
-    const scheduler = startPublishScheduler();
+    const invoker = lambda;
     return {
       gateway,
       dynamo,
       streams,
-      scheduler,
+      scheduler: publisher,
+      lambda: invoker,
       stop: async () => {
-        await scheduler.stop();
+        await invoker.stop();
+        await publisher.stop();
         await streams.stop();
         await gateway.close();
         await dynamo.stop();
       },
     };
   } catch (e) {
+    await lambda?.stop();
+    await scheduler?.stop();
     await dynamo.stop();
     throw e;
   }

@@ -1,10 +1,10 @@
 import Ajv from 'ajv';
 import Ajv04 from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { waitForAggregation } from '../../infra/local/streams';
 import { publish } from '../../functions/opendata/domain/publishing';
 import { publishDeps } from '../../functions/opendata/wiring';
@@ -15,6 +15,7 @@ import { writePaymentsTable } from '../integration/opendata/support';
 import { attack } from '../unit/opendata/attacker';
 import { prng, syntheticPayment, syntheticRefund, universe } from '../unit/opendata/fixtures';
 import { api, token, uniq, type ApiResponse } from '../support/api';
+import { pollPublication, publishAndWait } from '../support/publish';
 
 /**
  * Open data over HTTP through the local gateway. Records are written straight into the Payments
@@ -75,14 +76,12 @@ beforeAll(async () => {
   const payments = seed(['2023-04', '2023-05'], 160, 1);
   const refunds = payments.slice(0, 10).map((p, i) => ({ ...syntheticRefund(p, i), refundId: `RF${tag}-${i}` }));
   await waitForAggregation(await writePaymentsTable([...payments, ...refunds]));
-  const first = await api('POST', '/v1/open/publish', { token: finance });
-  expect([200, 201]).toContain(first.status);
-  firstRelease = first.body.publicationId;
+  const first = await publishAndWait(finance);
+  firstRelease = first.publicationId;
   await waitForAggregation(await writePaymentsTable(seed(['2023-06'], 60, 2)));
-  const second = await api('POST', '/v1/open/publish', { token: finance });
-  // 200 when a test file running alongside published the same content a moment earlier.
-  expect([200, 201]).toContain(second.status);
-  secondRelease = second.body.publicationId;
+  // published: false when a test file running alongside published the same content a moment earlier.
+  const second = await publishAndWait(finance);
+  secondRelease = second.publicationId;
   expect(secondRelease).not.toBe(firstRelease);
 });
 
@@ -150,9 +149,8 @@ describe('publishing', () => {
     expect(
       (await api('POST', '/v1/open/publish', { token: await token({ role: 'clerk', window: 'W01' }) })).status,
     ).toBe(403);
-    const r = await api('POST', '/v1/open/publish', { token: await token({ role: 'admin' }) });
-    expect([200, 201]).toContain(r.status);
-    expect(r.body.releases).toHaveLength(4);
+    const r = await publishAndWait(await token({ role: 'admin' }));
+    expect(r.releases).toHaveLength(4);
   });
 
   it('lists datasets and immutable releases with sha256, rowCount and the disclosure report', async () => {
@@ -331,6 +329,146 @@ describe('standards', () => {
   });
 });
 
+describe('public release files', () => {
+  it('serves every CSV download the catalog links to without a key, cacheable for a year', async () => {
+    const catalog = await api('GET', '/v1/open/data.json');
+    const downloads = catalog.body.dataset.flatMap((d: any) =>
+      d.distribution.filter((x: any) => x.downloadURL && x.mediaType === 'text/csv').map((x: any) => x.downloadURL),
+    );
+    expect(downloads).toHaveLength(DATASET_IDS.length);
+    for (const url of downloads) {
+      const r = await fetch(url); // no key
+      expect(r.status, url).toBe(200);
+      expect(url.startsWith(`${inject('apiUrl')}/open-data/`), url).toBe(true);
+      expect(r.headers.get('content-type')).toBe('text/csv; charset=utf-8; header=present');
+      expect(r.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+      const etag = r.headers.get('etag')!;
+      await r.arrayBuffer();
+      expect((await fetch(url, { headers: { 'if-none-match': etag } })).status).toBe(304);
+      expect((await fetch(url, { method: 'HEAD' })).status).toBe(200);
+    }
+  });
+
+  it('holds the whole release, as the rows route writes it, with the size and hash the release states', async () => {
+    const releases = await keyed(key, '/v1/open/datasets/monthly-collections/releases');
+    const release = releases.body.items.find((r: { id: string }) => r.id === secondRelease);
+    expect(release.file.path).toBe(`open-data/monthly-collections/${secondRelease}.csv`);
+    const file = await fetch(`${inject('apiUrl')}/${release.file.path}`);
+    const body = Buffer.from(await file.arrayBuffer());
+    expect(body.length).toBe(release.file.bytes);
+    expect(createHash('sha256').update(body).digest('hex')).toBe(release.file.sha256);
+    let csv = '';
+    let cursor: string | null = null;
+    do {
+      const page: ApiResponse = await keyed(
+        key,
+        `/v1/open/datasets/monthly-collections/rows?release=${secondRelease}&format=csv&limit=1000${cursor ? `&cursor=${cursor}` : ''}`,
+      );
+      csv += csv ? page.text.slice(page.text.indexOf('\r\n') + 2) : page.text;
+      cursor = page.headers.get('x-next-cursor');
+    } while (cursor);
+    expect(body.toString('utf8')).toBe(csv);
+    const pkg = await api('GET', '/v1/open/datasets/monthly-collections/datapackage.json');
+    if (pkg.body.version === secondRelease)
+      expect(pkg.body.resources[0]).toMatchObject({
+        path: `${inject('apiUrl')}/${release.file.path}`,
+        bytes: release.file.bytes,
+        hash: `sha256:${release.file.sha256}`,
+      });
+  });
+
+  it('serves nothing else under /open-data/', async () => {
+    for (const path of [
+      '/open-data/monthly-collections/20990101T000000000Z-000000.csv',
+      '/open-data/no-such/x.csv',
+      '/open-data/..%2F..%2Fkeys%2Fauth.jwk.json',
+      '/open-data/monthly-collections/../../keys/auth.jwk.json',
+      '/open-data/constructor/x.csv',
+    ]) {
+      const r = await fetch(`${inject('apiUrl')}${path}`);
+      expect(r.status, path).toBe(404);
+      expect(await r.text()).not.toContain('"d"');
+    }
+  });
+});
+
+describe('publication jobs', () => {
+  it('answers 202 with a job and its Location at once, and the job reports the releases when done', async () => {
+    const r = await api('POST', '/v1/open/publish', { token: finance });
+    expect(r.status).toBe(202);
+    expect(r.body).toEqual({ jobId: expect.any(String), status: 'queued', requestedAt: expect.any(String) });
+    expect(r.headers.get('location')).toBe(`${inject('apiUrl')}/v1/open/publications/${r.body.jobId}`);
+    expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
+    const job = await pollPublication(r.headers.get('location')!, finance);
+    expect(job.body).toMatchObject({
+      jobId: r.body.jobId,
+      status: 'succeeded',
+      publicationId: expect.any(String),
+      published: expect.any(Boolean),
+      startedAt: expect.any(String),
+      finishedAt: expect.any(String),
+    });
+    expect(job.body.releases).toHaveLength(4);
+    expect(job.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('lets admin and finance read jobs; 404 for an unknown one, 400 naming jobId for a malformed one', async () => {
+    const admin = await token({ role: 'admin' });
+    const unknown = await api('GET', '/v1/open/publications/20990101T000000000Z-000000000000', { token: admin });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.type).toMatch(/\/publication-job-unknown$/);
+    const bad = await api('GET', '/v1/open/publications/not-a-job', { token: admin });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors.map((e: { path: string }) => e.path)).toEqual(['jobId']);
+    expect(bad.text).not.toContain('not-a-job');
+    expect((await api('GET', '/v1/open/publications/20990101T000000000Z-000000000000')).status).toBe(401);
+    const clerk = await token({ role: 'clerk', window: 'W01' });
+    expect((await api('GET', '/v1/open/publications/20990101T000000000Z-000000000000', { token: clerk })).status).toBe(
+      403,
+    );
+  });
+});
+
+describe('showing a key again', () => {
+  it('gives the owner who presents the management token the same key, never cached', async () => {
+    const issued = await api('POST', '/v1/open/keys', {
+      body: { name: 'Lab', email: 'lab@example.org', purpose: 'keys shown again' },
+    });
+    expect(issued.status).toBe(201);
+    expect(issued.headers.get('cache-control')).toBe('no-store');
+    const { apiKey, keyId, managementToken } = issued.body;
+    expect(managementToken).toMatch(/^odm_[A-Za-z0-9_-]{32}$/);
+    const shown = await api('POST', `/v1/open/keys/${keyId}/reveal`, { body: { managementToken } });
+    expect(shown.status).toBe(200);
+    expect(shown.body).toEqual({ apiKey, keyId, createdAt: issued.body.createdAt });
+    expect(shown.headers.get('cache-control')).toBe('no-store');
+    expect((await keyed(shown.body.apiKey, '/v1/open/datasets')).status).toBe(200);
+  });
+
+  it('refuses a wrong token or an unknown key alike, and names bad fields without echoing them', async () => {
+    const a = (await api('POST', '/v1/open/keys', { body: { name: 'A', email: 'a@example.org', purpose: 'x' } })).body;
+    const b = (await api('POST', '/v1/open/keys', { body: { name: 'B', email: 'b@example.org', purpose: 'x' } })).body;
+    const wrong = await api('POST', `/v1/open/keys/${a.keyId}/reveal`, {
+      body: { managementToken: b.managementToken },
+    });
+    const unknown = await api('POST', '/v1/open/keys/0123456789abcdef/reveal', {
+      body: { managementToken: a.managementToken },
+    });
+    for (const r of [wrong, unknown]) {
+      expect(r.status).toBe(403);
+      expect(r.body.type).toMatch(/\/management-token-invalid$/);
+      expect(r.text).not.toContain(a.apiKey);
+    }
+    expect(unknown.body).toEqual(wrong.body);
+    const malformed = await api('POST', '/v1/open/keys/XYZ/reveal', { body: { managementToken: 'odm_short' } });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.errors.map((e: { path: string }) => e.path)).toEqual(['managementToken']);
+    expect(malformed.text).not.toContain('odm_short');
+    const badId = await api('POST', '/v1/open/keys/XYZ/reveal', { body: { managementToken: a.managementToken } });
+    expect(badId.body.errors.map((e: { path: string }) => e.path)).toEqual(['keyId']);
+  });
+});
+
 describe('canary payers', () => {
   const canary = {
     name: `金丝雀${tag}`,
@@ -414,8 +552,8 @@ describe('canary payers', () => {
     const today = theClock().today();
     const nextMonth = new Date(Date.UTC(Number(today.slice(0, 4)), Number(today.slice(5, 7)), 1, 12));
     const future = await publish(publishDeps(), { at: nextMonth });
-    const current = await api('POST', '/v1/open/publish', { token: finance });
-    const releases = [future.publicationId, current.body.publicationId];
+    const current = await publishAndWait(finance);
+    const releases = [future.publicationId, current.publicationId];
 
     const bodies: string[] = [];
     const collect = (r: ApiResponse) => bodies.push(r.text, JSON.stringify([...r.headers]));

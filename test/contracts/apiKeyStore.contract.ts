@@ -16,6 +16,7 @@ const keyRecord = (over: Partial<ApiKeyRecord> = {}): ApiKeyRecord => {
     email: `contract.${keyHash.slice(0, 8)}@example.org`,
     purpose: 'contract test',
     createdAt: '2025-07-15T04:00:00.000Z',
+    managementTokenHash: createHash('sha256').update(keyHash).digest('hex'),
     ...over,
   };
 };

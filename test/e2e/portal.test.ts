@@ -3,6 +3,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { api, token, uniq } from '../support/api';
+import { publishAndWait } from '../support/publish';
 
 /** The portal in a real headless Chromium (Debian's /usr/bin/chromium), against the local gateway. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -95,7 +96,7 @@ describe('portal', () => {
 
   it('signs up for an open-data key and charts every published dataset', async () => {
     const finance = await token({ role: 'finance' });
-    expect((await api('POST', '/v1/open/publish', { token: finance })).status).toBeLessThan(300);
+    await publishAndWait(finance);
 
     await page.goto(inject('apiUrl') + '/#open-data');
     await page.evaluate('localStorage.clear()');
@@ -109,5 +110,9 @@ describe('portal', () => {
     // The catalog was published above with at least one fee item, so its chart has bars.
     await page.locator('.dataset[data-dataset="fee-catalog"] svg.chart rect').first().waitFor();
     expect(await page.locator('#datasets .error').count()).toBe(0);
+    // Each dataset links its latest release's public CSV file, which downloads without a key.
+    const csv = await page.locator('.dataset[data-dataset="fee-catalog"] a.download').getAttribute('href');
+    expect(csv).toMatch(/\/open-data\/fee-catalog\/[0-9A-Za-z-]+\.csv$/);
+    expect((await fetch(csv!)).status).toBe(200);
   });
 });

@@ -52,7 +52,8 @@ describe('one origin: the portal and its API behind one CloudFront distribution'
     const origin = (dist.Origins as Json[]).find((o) => o.Id === dist.DefaultCacheBehavior.TargetOriginId)!;
     expect(origin.DomainName).toEqual({ 'Fn::GetAtt': [t.idOf(t.stack.siteBucket), 'RegionalDomainName'] });
     expect(origin.OriginAccessControlId).toBeDefined();
-    expect(dist.CacheBehaviors).toHaveLength(1);
+    // `/v1/*` (the API) and `/open-data/*` (published release files, ADR 0012) are the only other behaviours.
+    expect((dist.CacheBehaviors as Json[]).map((b) => b.PathPattern).sort()).toEqual(['/open-data/*', '/v1/*']);
   });
 });
 

@@ -192,7 +192,11 @@ describe('least privilege: everything else a role may do', () => {
     const expected = { sign: ['kms:GetPublicKey', 'kms:Sign'], verify: ['kms:GetPublicKey'] };
     expect(functions.ledger.signingKey).toBe('verify');
     for (const fn of FN_NAMES) {
-      const kms = t.statementsOf(fn).filter((st) => asArray<string>(st.Action).some((a) => a.startsWith('kms:')));
+      // The signing key only; the open-data HMAC key has its own test (stack.test.ts, ADR 0012).
+      const kms = t
+        .statementsOf(fn)
+        .filter((st) => asArray<string>(st.Action).some((a) => a.startsWith('kms:')))
+        .filter((st) => !JSON.stringify(st.Resource ?? '').includes(t.idOf(t.stack.openDataKeysKey)));
       const use = functions[fn].signingKey;
       if (!use) {
         expect(kms, fn).toEqual([]);

@@ -136,6 +136,71 @@ describe('tables', () => {
   });
 });
 
+describe('open-data publication', () => {
+  it('serves release files from their own private bucket at /open-data/* of the portal distribution', () => {
+    const dist = ofType('AWS::CloudFront::Distribution')[0]![1].Properties.DistributionConfig;
+    const behaviour = (dist.CacheBehaviors as Json[]).find((b) => b.PathPattern === '/open-data/*')!;
+    expect(behaviour).toMatchObject({
+      ViewerProtocolPolicy: 'redirect-to-https',
+      AllowedMethods: ['GET', 'HEAD'],
+    });
+    const origin = (dist.Origins as Json[]).find((o) => o.Id === behaviour.TargetOriginId)!;
+    expect(origin.OriginAccessControlId).toBeDefined();
+    expect(JSON.stringify(origin.DomainName)).toContain(idOf(stack.openDataBucket));
+    const bucket = resources[idOf(stack.openDataBucket)]!.Properties;
+    expect(bucket.PublicAccessBlockConfiguration.RestrictPublicBuckets).toBe(true);
+  });
+
+  it('lets only the publisher write release files, and only PutObject under open-data/', () => {
+    const bucketId = idOf(stack.openDataBucket);
+    const touching = (name: (typeof FN_NAMES)[number]) =>
+      t.statementsOf(name).filter((st: Json) => JSON.stringify(st.Resource ?? '').includes(bucketId));
+    for (const name of FN_NAMES.filter((n) => n !== 'publisher')) expect(touching(name), name).toEqual([]);
+    const [put, ...others] = touching('publisher');
+    expect(others).toEqual([]);
+    expect(put!.Action).toBe('s3:PutObject');
+    expect(JSON.stringify(put!.Resource)).toContain('/open-data/*');
+    const env = resources[idOf(stack.functions.publisher)]!.Properties.Environment.Variables;
+    expect(env.OPEN_DATA_BUCKET).toEqual({ Ref: bucketId });
+  });
+
+  it('gives the opendata function the public base URL, and lets it start only the publisher', () => {
+    const env = resources[idOf(stack.functions.opendata)]!.Properties.Environment.Variables;
+    const distId = ofType('AWS::CloudFront::Distribution')[0]![0];
+    expect(env.OPEN_DATA_PUBLIC_BASE_URL).toEqual({
+      'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distId, 'DomainName'] }]],
+    });
+    expect(env.OPEN_DATA_PUBLISHER_FUNCTION).toEqual({ Ref: idOf(stack.functions.publisher) });
+    for (const name of FN_NAMES) {
+      const invokes = t.statementsOf(name).filter((st: Json) => JSON.stringify(st.Action).includes('lambda:Invoke'));
+      if (name !== 'opendata') {
+        expect(invokes, name).toEqual([]);
+        continue;
+      }
+      expect(invokes).toHaveLength(1);
+      expect(invokes[0]!.Action).toBe('lambda:InvokeFunction');
+      expect(invokes[0]!.Resource).toEqual({ 'Fn::GetAtt': [idOf(stack.functions.publisher), 'Arn'] });
+    }
+  });
+
+  it('lets only the opendata function derive API keys, with GenerateMac on the HMAC key only', () => {
+    const keyId = idOf(stack.openDataKeysKey);
+    expect(resources[keyId]!.Properties).toMatchObject({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
+    expect(resources[keyId]!.DeletionPolicy).toBe('Retain');
+    for (const name of FN_NAMES) {
+      const uses = t.statementsOf(name).filter((st: Json) => JSON.stringify(st.Resource ?? '').includes(keyId));
+      if (name !== 'opendata') {
+        expect(uses, name).toEqual([]);
+        continue;
+      }
+      expect(uses).toHaveLength(1);
+      expect(uses[0]!.Action).toBe('kms:GenerateMac');
+    }
+    const env = resources[idOf(stack.functions.opendata)]!.Properties.Environment.Variables;
+    expect(env.OPEN_DATA_KEY_KMS_KEY_ID).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
+  });
+});
+
 describe('API', () => {
   it('has exactly one method per route in infra/routes.ts, with the route’s access', () => {
     const authorizerIds = { token: idOf(stack.authorizers.token), optional: idOf(stack.authorizers.optional) };

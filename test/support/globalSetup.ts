@@ -10,6 +10,8 @@ declare module 'vitest' {
     apiUrl: string;
     dynamodbEndpoint: string;
     keyDir: string;
+    openDataFilesDir: string;
+    lambdaEndpoint: string;
   }
 }
 
@@ -26,6 +28,8 @@ export default async function setup(project: TestProject) {
   project.provide('apiUrl', stack.gateway.url);
   project.provide('dynamodbEndpoint', stack.dynamo.endpoint);
   project.provide('keyDir', process.env.LOCAL_KEY_DIR!);
+  project.provide('openDataFilesDir', process.env.OPEN_DATA_FILES_DIR!);
+  project.provide('lambdaEndpoint', stack.lambda.endpoint);
   return async () => {
     await stack.stop();
     rmSync(dataDir, { recursive: true, force: true });

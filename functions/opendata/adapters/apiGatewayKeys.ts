@@ -7,13 +7,13 @@ export class UsagePlanRegistry implements ApiKeyRegistry {
    * rare, while the data routes this function also serves are hot and never need it.
    */
   private sdk?: Promise<{
-    client: import('@aws-sdk/client-api-gateway').APIGatewayClient;
-    api: typeof import('@aws-sdk/client-api-gateway');
+    client: import('./sdk/apiGateway').APIGatewayClient;
+    api: typeof import('./sdk/apiGateway');
   }>;
   constructor(private readonly usagePlanId: string) {}
 
   async register(key: { keyId: string; value: string }): Promise<void> {
-    this.sdk ??= import('@aws-sdk/client-api-gateway').then((api) => ({ api, client: new api.APIGatewayClient({}) }));
+    this.sdk ??= import('./sdk/apiGateway').then((api) => ({ api, client: new api.APIGatewayClient({}) }));
     const { api, client } = await this.sdk;
     const created = await client.send(
       new api.CreateApiKeyCommand({ name: `opendata-${key.keyId}`, value: key.value, enabled: true }),

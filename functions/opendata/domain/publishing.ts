@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { groupByCode, versionInForce } from '../../catalog';
 import { DATASET_IDS, type DatasetId, type Release } from '../../../schemas/opendata';
 import { DomainError } from '../../shared/domain/errors';
-import type { AggregateStore, CatalogReader, Clock, Counters, ReleaseStore } from '../ports';
+import type { AggregateStore, CatalogReader, Clock, Counters, ReleaseFileStore, ReleaseStore } from '../ports';
 import { percentileHours } from './aggregation';
 import { DATASETS, contentSha256, orderedRow, rowKey, type Row } from './datasets';
 import {
@@ -14,6 +14,7 @@ import {
   type Relation,
   type SuppressionResult,
 } from './disclosure';
+import { writeReleaseFile } from './releaseFiles';
 
 /**
  * Publishing a release of every dataset (the publisher Lambda, the local scheduler and
@@ -24,8 +25,8 @@ import {
  *    linear relations that tie them together;
  * 3. suppress small cells and their complements over all three at once (disclosure.ts);
  * 4. the fee catalog in force today;
- * 5. store each dataset's rows under a new immutable release (rows first, release record last), unless
- *    nothing changed since the last publication.
+ * 5. store each dataset's rows under a new immutable release (public CSV file and rows first, release
+ *    record last), unless nothing changed since the last publication.
  */
 export interface BuiltDataset {
   id: DatasetId;
@@ -223,6 +224,8 @@ export interface PublishDeps {
   aggregates: AggregateStore;
   catalog: CatalogReader;
   releases: ReleaseStore;
+  /** The public release files (releaseFiles.ts). */
+  files: ReleaseFileStore;
   clock: Clock;
 }
 
@@ -234,9 +237,11 @@ export async function publish(deps: PublishDeps, opts: { at?: Date; k?: number }
   const built = publication.datasets.map((d) => ({ ...d, sha256: contentSha256(DATASETS[d.id], d.rows) }));
 
   const latest = await Promise.all(DATASET_IDS.map((id) => deps.releases.latestRelease(id)));
+  // A latest release without its public file (published before releases had files) is published again.
   const unchanged = built.every(
     (d) =>
-      latest.find((r) => r?.datasetId === d.id)?.sha256 === d.sha256 && latest.every((r) => r?.id === latest[0]?.id),
+      latest.find((r) => r?.datasetId === d.id)?.sha256 === d.sha256 &&
+      latest.every((r) => r?.id === latest[0]?.id && r?.file),
   );
   if (unchanged && latest[0]) return { publicationId: latest[0].id, published: false, releases: latest as Release[] };
 
@@ -251,6 +256,7 @@ export async function publish(deps: PublishDeps, opts: { at?: Date; k?: number }
       rowCount: d.rows.length,
       disclosure: d.disclosure,
       periodsUpTo: d.id === 'fee-catalog' ? null : publication.periodsUpTo,
+      file: await writeReleaseFile(deps.files, d.id, publicationId, d.rows),
     };
     await deps.releases.putRelease(
       release,

@@ -1,10 +1,10 @@
 import { EmptyBody } from '../../../schemas/common';
-import { ApiKeyRequest } from '../../../schemas/opendata';
+import { ApiKeyParams, ApiKeyRequest, ApiKeyRevealRequest, PublicationJobParams } from '../../../schemas/opendata';
 import { callerOf, httpHandler, type HttpRequest, type HttpResponse } from '../../shared/adapters/http';
 import { parseWith } from '../../shared/domain/validate';
 import { toCsv } from '../domain/datasets';
 import { dataPackage, dcatCatalog } from '../domain/metadata';
-import { publish } from '../domain/publishing';
+import { publicationJob, requestPublication } from '../domain/publicationJobs';
 import {
   datasetDetail,
   latestReleases,
@@ -18,15 +18,23 @@ import { httpContext } from '../wiring';
 
 /**
  * Open data (政府数据开放) over HTTP; the rules are in domain/ (releases.ts, publishing.ts,
- * apiKeys.ts, metadata.ts). What stays here is HTTP: the base URL, content negotiation and ETags.
+ * publicationJobs.ts, apiKeys.ts, metadata.ts, links.ts). What stays here is HTTP: where the request
+ * came from, content negotiation and ETags.
  */
-const { releases, clock, access, publishing, k } = httpContext();
+const { releases, clock, access, jobs, publisher, publicBase } = httpContext();
 
-const baseUrl = (req: HttpRequest): string => {
-  const host = req.headers.host ?? 'localhost';
-  const proto = req.headers['x-forwarded-proto'] ?? (/^(127\.0\.0\.1|localhost)(:|$)/.test(host) ? 'http' : 'https');
-  return `${proto}://${host}`;
-};
+/** The public base of links, from the request as API Gateway (or the local gateway) describes it. */
+const baseOf = (req: HttpRequest) =>
+  publicBase({
+    domainName: req.event.requestContext?.domainName,
+    host: req.headers.host,
+    forwardedProto: req.headers['x-forwarded-proto'],
+    requestPath: req.event.requestContext?.path,
+    resource: req.event.resource,
+  });
+
+/** Secrets in a response: no cache anywhere may keep them. */
+const NO_STORE = { 'cache-control': 'no-store' };
 
 /** A page of rows as JSON or CSV (`format`, else the Accept header), 304 when the client has it. */
 async function rows(req: HttpRequest): Promise<HttpResponse> {
@@ -55,11 +63,17 @@ async function rows(req: HttpRequest): Promise<HttpResponse> {
 export const handler = httpHandler('opendata', {
   'POST /v1/open/keys': async (req) => ({
     status: 201,
+    headers: NO_STORE,
     body: await access.signUp(callerOf(req), parseWith(ApiKeyRequest, req.body)),
   }),
+  'POST /v1/open/keys/{keyId}/reveal': async (req) => {
+    const { managementToken } = parseWith(ApiKeyRevealRequest, req.body);
+    const { keyId } = parseWith(ApiKeyParams, req.params);
+    return { status: 200, headers: NO_STORE, body: await access.reveal(callerOf(req), keyId, managementToken) };
+  },
   'GET /v1/open/data.json': async (req) => ({
     status: 200,
-    body: dcatCatalog(baseUrl(req), await latestReleases(releases), clock.today()),
+    body: dcatCatalog(baseOf(req), await latestReleases(releases), clock.today()),
   }),
   'GET /v1/open/datasets': async (req) => {
     await access.admit(req.headers['x-api-key']);
@@ -71,7 +85,7 @@ export const handler = httpHandler('opendata', {
   },
   'GET /v1/open/datasets/{id}/datapackage.json': async (req) => {
     const def = requireDataset(req.params.id!);
-    return { status: 200, body: dataPackage(baseUrl(req), def.id, await releases.latestRelease(def.id)) };
+    return { status: 200, body: dataPackage(baseOf(req), def.id, await releases.latestRelease(def.id)) };
   },
   'GET /v1/open/datasets/{id}/rows': rows,
   'GET /v1/open/datasets/{id}/releases': async (req) => {
@@ -80,7 +94,21 @@ export const handler = httpHandler('opendata', {
   },
   'POST /v1/open/publish': async (req) => {
     parseWith(EmptyBody, req.body);
-    const outcome = await publish(publishing, { k });
-    return { status: outcome.published ? 201 : 200, body: outcome };
+    const job = await requestPublication({ jobs, publisher, clock });
+    return {
+      status: 202,
+      headers: { location: `${baseOf(req).api}/v1/open/publications/${job.jobId}`, 'retry-after': '2' },
+      body: { jobId: job.jobId, status: job.status, requestedAt: job.requestedAt },
+    };
+  },
+  'GET /v1/open/publications/{jobId}': async (req) => {
+    const { jobId } = parseWith(PublicationJobParams, req.params);
+    const job = await publicationJob(jobs, jobId, clock.now());
+    const pending = job.status === 'queued' || job.status === 'running';
+    return {
+      status: 200,
+      headers: { 'cache-control': 'no-store', ...(pending ? { 'retry-after': '2' } : {}) },
+      body: job,
+    };
   },
 });

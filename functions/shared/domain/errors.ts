@@ -63,6 +63,8 @@ export const problemTypes = {
     status: 409,
     title: 'Small-cell suppression could not protect every cell; nothing was published',
   },
+  'publication-job-unknown': { status: 404, title: 'No such publication job (jobs are kept 30 days)' },
+  'management-token-invalid': { status: 403, title: 'The management token does not prove ownership of this key' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ProblemType = keyof typeof problemTypes;

@@ -6,10 +6,16 @@ import type {
   ApiKeyRecord,
   ApiKeyStore,
   Counters,
+  KeyDeriver,
+  PublicationJob,
+  PublicationJobStore,
+  PublicationOutcome,
+  ReleaseFileStore,
   ReleaseStore,
   RowsQuery,
   StoredRow,
 } from '../../../functions/opendata/ports';
+import { createHmac } from 'node:crypto';
 import type { DatasetId, Release } from '../../../schemas/opendata';
 
 /** In-memory AggregateStore: the same contract as AggregatesTable (sharded items, markers; test/contracts/aggregateStore.contract.ts). */
@@ -92,5 +98,49 @@ export class MemoryApiKeyStore implements ApiKeyStore {
   async get(keyHash: string) {
     const r = this.records.get(keyHash);
     return r && { ...r };
+  }
+}
+
+/** In-memory ReleaseFileStore: create-only, as S3 with If-None-Match: * and the local directory are. */
+export class MemoryReleaseFiles implements ReleaseFileStore {
+  files = new Map<string, { body: string; contentType: string }>();
+
+  async putFile(path: string, body: string, contentType: string) {
+    if (this.files.has(path)) throw new Error(`${path} exists: release files are immutable`);
+    this.files.set(path, { body, contentType });
+  }
+}
+
+/** HMAC-SHA-256 under a fixed test key, as KMS's GenerateMac and the local key file compute it. */
+export class MemoryKeyDeriver implements KeyDeriver {
+  constructor(private readonly secret = 'test-secret') {}
+  async mac(message: string) {
+    return createHmac('sha256', this.secret).update(message, 'utf8').digest();
+  }
+}
+
+/** In-memory PublicationJobStore: the same contract as PublicationJobsTable (test/contracts/publicationJobStore.contract.ts). */
+export class MemoryPublicationJobStore implements PublicationJobStore {
+  jobs = new Map<string, PublicationJob>();
+
+  async create(job: PublicationJob) {
+    if (this.jobs.has(job.jobId)) throw new Error(`publication job ${job.jobId} exists`);
+    this.jobs.set(job.jobId, structuredClone(job));
+  }
+  async get(jobId: string) {
+    const job = this.jobs.get(jobId);
+    return job && structuredClone(job);
+  }
+  async start(jobId: string, startedAt: string) {
+    const job = this.jobs.get(jobId);
+    if (job?.status !== 'queued') return false;
+    this.jobs.set(jobId, { ...job, status: 'running', startedAt });
+    return true;
+  }
+  async finish(jobId: string, outcome: PublicationOutcome) {
+    const job = this.jobs.get(jobId);
+    if (job?.status !== 'queued' && job?.status !== 'running') throw new Error(`publication job ${jobId} is not open`);
+    const defined = Object.fromEntries(Object.entries(outcome).filter(([, v]) => v !== undefined));
+    this.jobs.set(jobId, structuredClone({ ...job, ...defined }));
   }
 }

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyItems } from '../../../functions/opendata/domain/aggregation';
-import { contentSha256, DATASETS, type Row } from '../../../functions/opendata/domain/datasets';
+import { createHash } from 'node:crypto';
+import { contentSha256, DATASETS, toCsv, type Row } from '../../../functions/opendata/domain/datasets';
 import { buildPublication, publish } from '../../../functions/opendata/domain/publishing';
 import { resolveRowsRequest, rowsPage } from '../../../functions/opendata/domain/releases';
 import { clockAt } from '../../../functions/shared/domain/clock';
@@ -9,7 +10,7 @@ import type { PaymentRecord, RefundRecord } from '../../../schemas/records';
 import { MemoryCatalogStore } from '../../support/memoryCatalogStore';
 import { attack } from './attacker';
 import { prng, syntheticPayment, syntheticRefund, universe, type Universe } from './fixtures';
-import { MemoryAggregateStore, MemoryReleaseStore } from './memoryStores';
+import { MemoryAggregateStore, MemoryReleaseFiles, MemoryReleaseStore } from './memoryStores';
 
 const AT = new Date('2025-07-15T04:00:00.000Z');
 /** The business clock at AT, in Asia/Shanghai. */
@@ -196,7 +197,7 @@ describe('publish and read releases', () => {
     });
     const u = universe({ departments: 3, feesPerDepartment: 4, months: ['2025-04', '2025-05', '2025-06'] });
     const aggregates = await aggregated(records(u, 900, 21));
-    return { catalog, aggregates, releases: new MemoryReleaseStore(), clock };
+    return { catalog, aggregates, releases: new MemoryReleaseStore(), files: new MemoryReleaseFiles(), clock };
   }
 
   it('stores an immutable release per dataset with the content hash, and does not republish unchanged content', async () => {
@@ -224,6 +225,30 @@ describe('publish and read releases', () => {
     const again = await publish(deps, { at: new Date(AT.getTime() + 86_400_000), k: 5 });
     expect(again).toMatchObject({ published: false, publicationId: first.publicationId });
     expect(deps.releases.releases).toHaveLength(4);
+  });
+
+  it('writes each release as a public CSV file (the CSV of the rows route, every row) before its record', async () => {
+    const deps = await setup();
+    const first = await publish(deps, { at: AT, k: 5 });
+    for (const r of first.releases) {
+      const rows = (deps.releases.rows.get(`${r.datasetId}#${r.id}`) ?? []).map((s) => s.row);
+      const file = deps.files.files.get(`open-data/${r.datasetId}/${r.id}.csv`)!;
+      expect(file).toEqual({
+        body: toCsv(DATASETS[r.datasetId], rows),
+        contentType: 'text/csv; charset=utf-8; header=present',
+      });
+      expect(r.file).toEqual({
+        path: `open-data/${r.datasetId}/${r.id}.csv`,
+        mediaType: 'text/csv; charset=utf-8; header=present',
+        bytes: Buffer.byteLength(file.body, 'utf8'),
+        sha256: createHash('sha256').update(file.body, 'utf8').digest('hex'),
+      });
+    }
+    // A latest release from before releases had files is published again, though nothing else changed.
+    for (const r of deps.releases.releases) delete r.file;
+    const again = await publish(deps, { at: new Date(AT.getTime() + 86_400_000), k: 5 });
+    expect(again.published).toBe(true);
+    expect(again.releases.every((r) => r.file)).toBe(true);
   });
 
   it('pages rows by key, so every row appears exactly once, and filters on any field', async () => {

@@ -8,7 +8,18 @@ describe('configuration', () => {
     expect(c.limits).toEqual({ noticeLookup: 30, receiptLookup: 60, onlinePayment: 30 });
     expect(c.businessTimeZone).toBe('Asia/Shanghai');
     expect(c.logLevel).toBe('info');
-    expect(c.openData).toEqual({ minCell: 5, rate: { requests: 50, seconds: 10 }, usagePlanId: undefined });
+    expect(c.openData).toEqual({
+      minCell: 5,
+      rate: { requests: 50, seconds: 10 },
+      usagePlanId: undefined,
+      // Unset: links from each request, files in the local stack's directory, no publisher to start.
+      publicBaseUrl: undefined,
+      bucket: undefined,
+      filesDir: `${process.cwd()}/.data/open-data`,
+      publisherFunction: undefined,
+      keyKmsKeyId: undefined,
+    });
+    expect(c.lambdaEndpoint).toBeUndefined();
     expect(c.receiptIssuer).toBe('财政局 行政服务中心统一收费窗口');
     expect(c.tables.Notices).toBe('Notices');
     // Deployed (no local endpoint) day close waits for the day index; against DynamoDB Local it need not.
@@ -33,6 +44,15 @@ describe('configuration', () => {
     expect(c.auth.jwksUrl).toBe('https://idp.example/jwks.json');
   });
 
+  it('reads the open-data public base URL without its trailing slash', () => {
+    expect(
+      parseConfig({ OPEN_DATA_PUBLIC_BASE_URL: 'https://d111111abcdef8.cloudfront.net/' }).openData.publicBaseUrl,
+    ).toBe('https://d111111abcdef8.cloudfront.net');
+    expect(parseConfig({ OPEN_DATA_PUBLIC_BASE_URL: 'https://data.example.gov.cn/open' }).openData.publicBaseUrl).toBe(
+      'https://data.example.gov.cn/open',
+    );
+  });
+
   it.each([
     ['NOTICE_LOOKUP_LIMIT', '3O'],
     ['NOTICE_LOOKUP_LIMIT', ''],
@@ -45,6 +65,9 @@ describe('configuration', () => {
     ['CLOCK', 'yesterday'],
     ['DYNAMODB_ENDPOINT', 'localhost'],
     ['AUTH_JWKS_URL', 'not a url'],
+    ['OPEN_DATA_PUBLIC_BASE_URL', 'd111111abcdef8.cloudfront.net'],
+    ['OPEN_DATA_PUBLIC_BASE_URL', 'https://data.example.gov.cn/?x=1'],
+    ['LAMBDA_ENDPOINT', 'not a url'],
   ])('refuses %s=%j, naming the variable (a typo must not switch a limit off)', (name, value) => {
     expect(() => parseConfig({ [name]: value })).toThrow(new RegExp(`^Bad configuration: .*${name}: `));
   });

@@ -1,0 +1,2 @@
+/** See ./lambda.ts: the API Gateway exports the usage-plan registry uses, and nothing else of the client. */
+export { APIGatewayClient, CreateApiKeyCommand, CreateUsagePlanKeyCommand } from '@aws-sdk/client-api-gateway';
