@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { wildcardMatch } from './iam';
 import { LambdaError } from './lambdaRuntime';
 import { DEPLOYMENT, type Json, type ResolvedTemplate } from './template';
 
 /**
  * The REST API as the template declares it, reduced to what a request goes through before and after
  * a function: the method of the resource path and HTTP method, its API key requirement (against the
- * keys registered in the usage plan), its REQUEST authorizer (identity sources, the Lambda's policy
- * and context) and its AWS_PROXY integration, with the event and the response checks of API Gateway.
+ * keys registered in the usage plan), its REQUEST authorizer (identity sources, result cache, the
+ * Lambda's policy and context) and its AWS_PROXY integration, with the event and the response checks of API Gateway,
+ * and the functions' resource policies (API Gateway may invoke only what they permit).
  * Routing follows the template, not schemas/routes.ts: a method wired to the wrong function, or
  * not wired, fails here.
  */
@@ -36,10 +38,12 @@ export interface ApiResult {
 interface Method {
   functionArn: string;
   apiKeyRequired: boolean;
-  authorizer?: { functionArn: string; identitySources: string[] };
+  authorizer?: { functionArn: string; id: string; identitySources: string[]; ttlSeconds: number };
 }
 
 export type Invoke = (functionArn: string, event: unknown) => Promise<unknown>;
+/** The function's resource policy: may `principal` invoke it from `sourceArn`? */
+export type MayInvoke = (functionArn: string, principal: string, sourceArn: string) => boolean;
 
 const functionArnOfUri = (uri: string): string => {
   const m = /:lambda:path\/2015-03-31\/functions\/(.+)\/invocations$/.exec(uri);
@@ -52,10 +56,12 @@ export class TemplateGateway {
   readonly apiId: string;
   readonly stage: string;
   private readonly binaryMediaTypes: string[];
+  private readonly authorizerCache = new Map<string, { result: Json; until: number }>();
 
   constructor(
     private readonly template: ResolvedTemplate,
     private readonly invoke: Invoke,
+    private readonly mayInvoke: MayInvoke,
     private readonly registeredApiKeys: () => Set<string>,
   ) {
     const [[apiLogicalId, api]] = template.ofType('AWS::ApiGateway::RestApi') as [[string, Json]];
@@ -75,6 +81,9 @@ export class TemplateGateway {
         if (a.Type !== 'REQUEST') throw new Error(`authorizer type ${a.Type} is not emulated`);
         method.authorizer = {
           functionArn: functionArnOfUri(template.resolveString(a.AuthorizerUri)),
+          id: template.ref(p.AuthorizerId.Ref),
+          // CloudFormation's default when the template leaves it out.
+          ttlSeconds: a.AuthorizerResultTtlInSeconds ?? 300,
           identitySources: String(a.IdentitySource ?? '')
             .split(',')
             .map((s) => s.trim())
@@ -92,8 +101,8 @@ export class TemplateGateway {
     return `${this.resourcePath(r.ParentId)}/${r.PathPart}`;
   }
 
-  routes(): string[] {
-    return [...this.methods.keys()];
+  private get executeApiArn(): string {
+    return `arn:${DEPLOYMENT.partition}:execute-api:${DEPLOYMENT.region}:${DEPLOYMENT.accountId}:${this.apiId}`;
   }
 
   async request(req: ApiRequest): Promise<ApiResult> {
@@ -122,6 +131,10 @@ export class TemplateGateway {
       if ('status' in outcome) return outcome;
       event.requestContext.authorizer = outcome.context;
     }
+    // Without the function's permission, API Gateway cannot invoke it and answers 500 itself.
+    const sourceArn = `${this.executeApiArn}/${this.stage}/${req.method}${path}`;
+    if (!this.mayInvoke(method.functionArn, 'apigateway.amazonaws.com', sourceArn))
+      return answer(500, `no permission for API Gateway to invoke the function from ${sourceArn}`);
     let result: unknown;
     try {
       result = await this.invoke(method.functionArn, event);
@@ -145,7 +158,48 @@ export class TemplateGateway {
       if (!header) throw new Error(`identity source ${source} is not emulated`);
       if (!lower[header.toLowerCase()]) return answer(401, `missing ${header}`);
     }
-    const methodArn = `arn:${DEPLOYMENT.partition}:execute-api:${DEPLOYMENT.region}:${DEPLOYMENT.accountId}:${this.apiId}/${this.stage}/${req.method}${path}`;
+    const methodArn = `${this.executeApiArn}/${this.stage}/${req.method}${path}`;
+    const cacheKey =
+      authorizer.ttlSeconds > 0 && authorizer.identitySources.length > 0
+        ? JSON.stringify([
+            authorizer.id,
+            ...authorizer.identitySources.map((s) => lower[s.split('.').pop()!.toLowerCase()]),
+          ])
+        : undefined;
+    const cached = cacheKey ? this.authorizerCache.get(cacheKey) : undefined;
+    let result: Json;
+    if (cached && cached.until > Date.now()) result = cached.result;
+    else {
+      const outcome = await this.invokeAuthorizer(authorizer, req, path, headers, methodArn);
+      if ('status' in outcome) return outcome;
+      result = outcome.result;
+      // API Gateway caches the policy by identity source and applies it to every method it is
+      // asked about next: a policy naming only the first method denies the others.
+      if (cacheKey) this.authorizerCache.set(cacheKey, { result, until: Date.now() + authorizer.ttlSeconds * 1000 });
+    }
+    const allowed = (result.policyDocument?.Statement ?? []).some(
+      (s: Json) =>
+        s.Effect === 'Allow' &&
+        [s.Action].flat().some((a: string) => wildcardMatch(a, 'execute-api:Invoke', true)) &&
+        [s.Resource].flat().some((r: string) => wildcardMatch(r, methodArn)),
+    );
+    if (!allowed) return answer(403, 'the authorizer’s policy does not allow this method');
+    for (const [k, v] of Object.entries<unknown>(result.context ?? {}))
+      if (!['string', 'number', 'boolean'].includes(typeof v))
+        return answer(500, `authorizer context value ${k} is not a string, number or boolean`);
+    return { context: { ...result.context, principalId: result.principalId, integrationLatency: 1 } };
+  }
+
+  private async invokeAuthorizer(
+    authorizer: NonNullable<Method['authorizer']>,
+    req: ApiRequest,
+    path: string,
+    headers: Record<string, string>,
+    methodArn: string,
+  ): Promise<ApiResult | { result: Json }> {
+    const sourceArn = `${this.executeApiArn}/authorizers/${authorizer.id}`;
+    if (!this.mayInvoke(authorizer.functionArn, 'apigateway.amazonaws.com', sourceArn))
+      return answer(500, `no permission for API Gateway to invoke the authorizer from ${sourceArn}`);
     const proxy = this.proxyEvent(req, path, headers);
     const event: APIGatewayRequestAuthorizerEvent = {
       type: 'REQUEST',
@@ -161,28 +215,14 @@ export class TemplateGateway {
       stageVariables: null,
       requestContext: proxy.requestContext as APIGatewayRequestAuthorizerEvent['requestContext'],
     };
-    let result: Json;
     try {
-      result = (await this.invoke(authorizer.functionArn, event)) as Json;
+      return { result: (await this.invoke(authorizer.functionArn, event)) as Json };
     } catch (e) {
       // The authorizer's documented way to say 401 is to fail with exactly 'Unauthorized'.
       if (e instanceof LambdaError && e.errorMessage === 'Unauthorized') return answer(401, 'Unauthorized');
       if (e instanceof LambdaError) return answer(500, e.message);
       throw e;
     }
-    const allowed = (result.policyDocument?.Statement ?? []).some(
-      (s: Json) =>
-        s.Effect === 'Allow' &&
-        [s.Action].flat().some((a: string) => a === 'execute-api:Invoke' || a === 'execute-api:*') &&
-        [s.Resource]
-          .flat()
-          .some((r: string) => new RegExp(`^${r.split('*').map(escapeRegExp).join('.*')}$`).test(methodArn)),
-    );
-    if (!allowed) return answer(403, 'the authorizer’s policy does not allow this method');
-    for (const [k, v] of Object.entries<unknown>(result.context ?? {}))
-      if (!['string', 'number', 'boolean'].includes(typeof v))
-        return answer(500, `authorizer context value ${k} is not a string, number or boolean`);
-    return { context: { ...result.context, principalId: result.principalId, integrationLatency: 1 } };
   }
 
   private proxyEvent(req: ApiRequest, path: string, headers: Record<string, string>): APIGatewayProxyEvent {
@@ -240,8 +280,6 @@ export class TemplateGateway {
     };
   }
 }
-
-const escapeRegExp = (s: string) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
 
 const lowerCase = (h: Record<string, string>) =>
   Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v]));

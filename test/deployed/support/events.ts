@@ -79,8 +79,12 @@ export async function streamBatch(
   return { Records: records.slice(0, mapping.BatchSize ?? 100) };
 }
 
-/** What an EventBridge schedule rule sends its target. */
-export function scheduledEvent(template: ResolvedTemplate, ruleLogicalId: string): ScheduledEvent {
+/** What an EventBridge schedule rule sends its target: the target's fixed Input if it has one. */
+export function scheduledEvent(template: ResolvedTemplate, ruleLogicalId: string): ScheduledEvent | unknown {
+  const target = template.resource(ruleLogicalId).Properties.Targets[0] as Json;
+  if (target.InputPath || target.InputTransformer)
+    throw new Error('rule target input paths and transformers are not emulated');
+  if (target.Input !== undefined) return JSON.parse(template.resolveString(target.Input));
   return {
     version: '0',
     id: randomUUID(),

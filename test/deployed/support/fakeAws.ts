@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { generateP256Key } from './p256';
@@ -8,7 +8,7 @@ import { generateP256Key } from './p256';
  * speaking just enough of the service's wire protocol for the calls the functions make, and each
  * refusing what it does not know, so that a function calling something new fails loudly here
  * instead of silently reaching for AWS:
- * - KMS (awsJson1_1): GetPublicKey and Sign, for the template's signing key only;
+ * - KMS (awsJson1_1): GetPublicKey and Sign, for the template's ECC_NIST_P256 signing keys only;
  * - S3 (restXml, path-style): GetObject and PutObject, in memory, on the template's buckets only;
  * - API Gateway (restJson): CreateApiKey and CreateUsagePlanKey, on the template's usage plan only;
  * - every other service (`AWS_ENDPOINT_URL`): 501, recorded;
@@ -25,13 +25,32 @@ export interface FakeAws {
   endpoints: Record<'kms' | 's3' | 'apiGateway' | 'other', string>;
   jwksUrl: string;
   calls: AwsCall[];
-  /** What the deployed resources are called, once the template is resolved. */
-  configure(resources: { signingKeyArn: string; buckets: string[]; usagePlanId: string }): void;
+  /** What the deployed resources are called, and who may do what, once the template is resolved. */
+  configure(resources: Resources): void;
   putObject(bucket: string, key: string, body: string): { eTag: string; size: number };
   /** API keys registered in the usage plan (what API Gateway checks `x-api-key` against). */
   usagePlanKeys(): Set<string>;
   issueToken(claims: Record<string, string>, opts: { issuer: string; audience: string }): Promise<string>;
   stop(): Promise<void>;
+}
+
+/** Undefined when the caller (an access key id) may perform the action on the resource; else why not. */
+export type Authorize = (accessKeyId: string, action: string, resource: string) => string | undefined;
+
+export interface KmsKey {
+  arn: string;
+  keyId: string;
+  keySpec?: string;
+  keyUsage?: string;
+}
+
+export interface Resources {
+  kmsKeys: KmsKey[];
+  buckets: string[];
+  usagePlanId: string;
+  partition: string;
+  region: string;
+  authorize: Authorize;
 }
 
 interface Reply {
@@ -73,36 +92,61 @@ const xmlError = (status: number, code: string, message: string) => ({
   body: `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`,
 });
 
+/** The SDK streams bodies with trailing checksums as `aws-chunked`: size line, data, ..., 0, trailers. */
+function decodeAwsChunked(raw: Buffer): Buffer {
+  const out: Buffer[] = [];
+  for (let i = 0; ; ) {
+    const end = raw.indexOf('\r\n', i);
+    const size = Number.parseInt(raw.subarray(i, end).toString().split(';')[0]!, 16);
+    if (!size) return Buffer.concat(out);
+    out.push(raw.subarray(end + 2, end + 2 + size));
+    i = end + 2 + size + 2;
+  }
+}
+
 export async function startFakeAws(): Promise<FakeAws> {
   const calls: AwsCall[] = [];
-  const signing = generateP256Key();
-  let resources: { signingKeyArn: string; buckets: string[]; usagePlanId: string } | undefined;
+  let resources: Resources | undefined;
+  /** Asks IAM as the service would, with the caller's access key id from the SigV4 header. */
+  const denied = (req: IncomingMessage, action: string, resource: string) =>
+    resources!.authorize(/Credential=([^/]+)\//.exec(req.headers.authorization ?? '')?.[1] ?? '', action, resource);
   const objects = new Map<string, { body: Buffer; eTag: string }>();
   const apiKeys = new Map<string, string>();
   const planKeys = new Set<string>();
 
   const kmsError = (type: string, message: string) =>
     json(400, { __type: type, message }, 'application/x-amz-json-1.1');
+  /** One P-256 key pair per asymmetric signing key of the template, made on first use. */
+  const keyPairs = new Map<string, ReturnType<typeof generateP256Key>>();
   const kms = await listen((req, raw) => {
     const operation = String(req.headers['x-amz-target'] ?? '').replace(/^TrentService\./, '');
     const input = JSON.parse(raw.toString() || '{}') as Record<string, string>;
-    calls.push({ service: 'kms', operation, input: { ...input, Message: input.Message ? '<digest>' : undefined } });
-    if (input.KeyId !== resources?.signingKeyArn)
-      return kmsError('NotFoundException', `Key '${input.KeyId}' does not exist`);
+    calls.push({ service: 'kms', operation, input: { ...input, Message: input.Message ? '<message>' : undefined } });
+    const key = resources?.kmsKeys.find((k) => input.KeyId === k.arn || input.KeyId === k.keyId);
+    if (!key) return kmsError('NotFoundException', `Key '${input.KeyId}' does not exist`);
+    const denial = denied(req, `kms:${operation}`, key.arn);
+    if (denial) return kmsError('AccessDeniedException', denial);
+    if (key.keySpec !== 'ECC_NIST_P256' || key.keyUsage !== 'SIGN_VERIFY')
+      return kmsError('UnsupportedOperationException', `this stand-in has ECC_NIST_P256 SIGN_VERIFY keys only`);
+    let pair = keyPairs.get(key.arn);
+    if (!pair) keyPairs.set(key.arn, (pair = generateP256Key()));
     const ok = (body: unknown) => json(200, body, 'application/x-amz-json-1.1');
     if (operation === 'GetPublicKey')
       return ok({
-        KeyId: input.KeyId,
-        PublicKey: signing.spki.toString('base64'),
+        KeyId: key.arn,
+        PublicKey: pair.spki.toString('base64'),
         KeySpec: 'ECC_NIST_P256',
         KeyUsage: 'SIGN_VERIFY',
         SigningAlgorithms: ['ECDSA_SHA_256'],
       });
     if (operation === 'Sign') {
-      if (input.SigningAlgorithm !== 'ECDSA_SHA_256' || input.MessageType !== 'DIGEST')
-        return kmsError('ValidationException', 'this stand-in signs ECDSA_SHA_256 digests only');
-      const signature = signing.signDigest(Buffer.from(input.Message ?? '', 'base64'));
-      return ok({ KeyId: input.KeyId, Signature: signature.toString('base64'), SigningAlgorithm: 'ECDSA_SHA_256' });
+      if (input.SigningAlgorithm !== 'ECDSA_SHA_256')
+        return kmsError('ValidationException', 'this stand-in signs with ECDSA_SHA_256 only');
+      const message = Buffer.from(input.Message ?? '', 'base64');
+      // RAW: KMS hashes the message itself; DIGEST: the caller did.
+      const digest = input.MessageType === 'DIGEST' ? message : createHash('sha256').update(message).digest();
+      const signature = pair.signDigest(digest);
+      return ok({ KeyId: key.arn, Signature: signature.toString('base64'), SigningAlgorithm: 'ECDSA_SHA_256' });
     }
     return kmsError('UnsupportedOperationException', `${operation} is not stubbed`);
   });
@@ -115,9 +159,12 @@ export async function startFakeAws(): Promise<FakeAws> {
     calls.push({ service: 's3', operation, input: { Bucket: bucket, Key: key } });
     if (!resources?.buckets.includes(bucket))
       return xmlError(404, 'NoSuchBucket', 'The specified bucket does not exist');
+    const denial = denied(req, `s3:${operation}`, `arn:${resources.partition}:s3:::${bucket}/${key}`);
+    if (denial) return xmlError(403, 'AccessDenied', denial);
     if (operation === 'PutObject') {
       const eTag = `"${randomUUID().replace(/-/g, '')}"`;
-      objects.set(`${bucket}/${key}`, { body: raw, eTag });
+      const chunked = /aws-chunked/.test(String(req.headers['content-encoding'] ?? ''));
+      objects.set(`${bucket}/${key}`, { body: chunked ? decodeAwsChunked(raw) : raw, eTag });
       return { status: 200, headers: { etag: eTag } };
     }
     if (operation !== 'GetObject') return xmlError(501, 'NotImplemented', `${operation} is not stubbed`);
@@ -141,6 +188,11 @@ export async function startFakeAws(): Promise<FakeAws> {
     const operation =
       req.url === '/apikeys' ? 'CreateApiKey' : plan ? 'CreateUsagePlanKey' : `${req.method} ${req.url}`;
     calls.push({ service: 'apigateway', operation, input: { ...input, value: input.value ? '<key>' : undefined } });
+    const path = (req.url ?? '').split('?')[0];
+    const denial =
+      resources &&
+      denied(req, `apigateway:${req.method}`, `arn:${resources.partition}:apigateway:${resources.region}::${path}`);
+    if (denial) return { ...json(403, { message: denial }), headers: { 'x-amzn-errortype': 'AccessDeniedException' } };
     if (req.method === 'POST' && operation === 'CreateApiKey') {
       const id = randomUUID().replace(/-/g, '').slice(0, 10);
       apiKeys.set(id, input.value ?? '');

@@ -101,7 +101,12 @@ interface Pending {
 
 export async function startFunction(
   config: FunctionConfig,
-  service: { credentials: Record<string, string>; endpoints: Record<string, string> },
+  service: {
+    region: string;
+    /** The execution role's temporary credentials. */
+    credentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string };
+    endpoints: Record<string, string>;
+  },
 ): Promise<RunningFunction> {
   const output: string[] = [];
   const logs = () => output.join('');
@@ -109,12 +114,18 @@ export async function startFunction(
   const inFlight = new Map<string, Pending>();
   let waiting: ServerResponse | undefined;
   let failure: Error | undefined;
-  let firstNext: (ms: number) => void = () => {};
-  const init = new Promise<number>((ok) => (firstNext = ok));
+  let initDone: (ms: number) => void = () => {};
+  let initFailed: (e: Error) => void = () => {};
+  const init = new Promise<number>((ok, no) => {
+    initDone = ok;
+    initFailed = no;
+  });
+  init.catch(() => {});
   const started = Date.now();
 
   const fail = (e: Error) => {
     failure ??= e;
+    initFailed(failure);
     for (const p of [...queue, ...inFlight.values()]) p.reject(failure);
     queue.length = 0;
     inFlight.clear();
@@ -142,7 +153,7 @@ export async function startFunction(
       const body = Buffer.concat(chunks).toString();
       const path = (req.url ?? '').replace(/^\/2018-06-01\/runtime/, '');
       if (req.method === 'GET' && path === '/invocation/next') {
-        firstNext(Date.now() - started);
+        initDone(Date.now() - started);
         waiting = res;
         return deliver();
       }
@@ -181,8 +192,8 @@ export async function startFunction(
     AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
     // What the Lambda service sets.
     _HANDLER: config.handler,
-    AWS_REGION: service.credentials.region!,
-    AWS_DEFAULT_REGION: service.credentials.region!,
+    AWS_REGION: service.region,
+    AWS_DEFAULT_REGION: service.region,
     AWS_EXECUTION_ENV: `AWS_Lambda_${config.runtime}`,
     AWS_LAMBDA_FUNCTION_NAME: config.functionName,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(config.memoryMb),
@@ -190,9 +201,9 @@ export async function startFunction(
     AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
     AWS_LAMBDA_LOG_GROUP_NAME: config.logGroupName,
     AWS_LAMBDA_LOG_STREAM_NAME: `2026/01/01/[$LATEST]${randomUUID().replace(/-/g, '')}`,
-    AWS_ACCESS_KEY_ID: service.credentials.accessKeyId!,
-    AWS_SECRET_ACCESS_KEY: service.credentials.secretAccessKey!,
-    AWS_SESSION_TOKEN: service.credentials.sessionToken!,
+    AWS_ACCESS_KEY_ID: service.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: service.credentials.secretAccessKey,
+    AWS_SESSION_TOKEN: service.credentials.sessionToken,
     AWS_LAMBDA_RUNTIME_API: `127.0.0.1:${port}`,
     LAMBDA_TASK_ROOT: config.taskRoot,
     LAMBDA_RUNTIME_DIR: dirname(BOOTSTRAP),
@@ -237,7 +248,7 @@ export async function startFunction(
   return {
     config,
     env,
-    initMs: () => Promise.race([init, new Promise<number>((_, reject) => child.once('exit', () => reject(failure)))]),
+    initMs: () => init,
     // One event at a time per execution environment, as Lambda does.
     invoke: (event) => {
       const result = chain.then(() => invokeOnce(event));
