@@ -1,12 +1,18 @@
 import { LocalStackError } from './dynamodb';
 import { startLocalStack } from './stack';
 
-/** `npm start`: the whole system locally, no AWS account. Ctrl-C stops everything cleanly. */
+/**
+ * `npm start`: the whole system locally, no AWS account. Ctrl-C, or SIGTERM to npm, stops everything
+ * cleanly. The script is `exec node ...`: npm forwards SIGTERM to its child, and without `exec` that
+ * child is a shell that dies of it and leaves this process and DynamoDB Local running, orphaned
+ * (test/local/npmStart.test.ts). `DATA_DIR` (default `.data`) holds DynamoDB Local's files and the keys.
+ */
 const port = Number(process.env.PORT ?? 3000);
 const dynamoPort = Number(process.env.DYNAMODB_PORT ?? 8000);
+const dataDir = process.env.DATA_DIR ?? '.data';
 
 try {
-  const stack = await startLocalStack({ port, dynamoPort });
+  const stack = await startLocalStack({ port, dynamoPort, dataDir });
   const url = stack.gateway.url;
   process.stdout.write(
     [
@@ -14,7 +20,7 @@ try {
       `  One-window fee collection: local stack is up`,
       `  API       ${url}/v1   (OpenAPI: ${url}/v1/openapi.json)`,
       `  Portal    ${url}/`,
-      `  DynamoDB  ${stack.dynamo.endpoint} (data in .data/dynamodb)`,
+      `  DynamoDB  ${stack.dynamo.endpoint} (data in ${dataDir}/dynamodb)`,
       `  Streams   Payments stream → open-data aggregator (polling); publisher on its schedule`,
       `  Tokens    npm run --silent token -- --role admin|finance|department|clerk|auditor [--dept D01] [--window W01]`,
       `  Stop      Ctrl-C`,
