@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 
 /**
  * `npm start` as a developer runs it, spawned by a test on its own ports and data directory. The
@@ -55,7 +55,18 @@ export async function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-export async function npmStart(opts: NpmStartOptions): Promise<NpmStart> {
+/** The program a process runs (`npm`, `node`, `java`: argv[0]'s base name), or undefined once it has ended. */
+export function commandOf(pid: number): string | undefined {
+  try {
+    const argv0 = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]!;
+    return argv0.split(' ')[0]!.split('/').pop();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Spawns `npm start` and returns at once; see `npmStart` to wait until it answers. */
+export function spawnNpmStart(opts: NpmStartOptions): NpmStart {
   let output = '';
   const npm = spawn('npm', ['start'], {
     env: {
@@ -72,11 +83,10 @@ export async function npmStart(opts: NpmStartOptions): Promise<NpmStart> {
   npm.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   npm.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   const pgid = npm.pid!;
-  const url = `http://127.0.0.1:${opts.port}`;
-  const started: NpmStart = {
+  return {
     npm,
     pgid,
-    url,
+    url: `http://127.0.0.1:${opts.port}`,
     output: () => output,
     kill: () => {
       try {
@@ -94,17 +104,35 @@ export async function npmStart(opts: NpmStartOptions): Promise<NpmStart> {
       }
     },
   };
+}
+
+/** Spawns `npm start` and waits until it answers `GET /v1/health`. */
+/** Whether something accepts connections on the port: a probe that never takes the port itself. */
+export async function listening(port: number): Promise<boolean> {
+  return new Promise((ok) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      ok(true);
+    });
+    socket.once('error', () => ok(false));
+  });
+}
+
+export async function npmStart(opts: NpmStartOptions): Promise<NpmStart> {
+  const started = spawnNpmStart(opts);
   const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
   for (;;) {
-    if (npm.exitCode !== null) throw new Error(`npm start exited (${npm.exitCode}):\n${output}`);
+    if (started.npm.exitCode !== null)
+      throw new Error(`npm start exited (${started.npm.exitCode}):\n${started.output()}`);
     try {
-      if ((await fetch(`${url}/v1/health`)).ok) return started;
+      if ((await fetch(`${started.url}/v1/health`)).ok) return started;
     } catch {
       // not listening yet
     }
     if (Date.now() > deadline) {
       started.kill();
-      throw new Error(`npm start did not answer within the time allowed:\n${output}`);
+      throw new Error(`npm start did not answer within the time allowed:\n${started.output()}`);
     }
     await sleep(250);
   }
