@@ -106,7 +106,10 @@ export function spawnNpmStart(opts: NpmStartOptions): NpmStart {
   };
 }
 
-/** Spawns `npm start` and waits until it answers `GET /v1/health`. */
+/**
+ * Spawns `npm start` and waits until it is up: it has said so (after the stream poller and the
+ * schedule started, which is after the gateway listens) and answers `GET /v1/health`.
+ */
 /** Whether something accepts connections on the port: a probe that never takes the port itself. */
 export async function listening(port: number): Promise<boolean> {
   return new Promise((ok) => {
@@ -126,7 +129,8 @@ export async function npmStart(opts: NpmStartOptions): Promise<NpmStart> {
     if (started.npm.exitCode !== null)
       throw new Error(`npm start exited (${started.npm.exitCode}):\n${started.output()}`);
     try {
-      if ((await fetch(`${started.url}/v1/health`)).ok) return started;
+      if (started.output().includes('local stack is up') && (await fetch(`${started.url}/v1/health`)).ok)
+        return started;
     } catch {
       // not listening yet
     }
