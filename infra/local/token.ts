@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROLES, type Role } from '../../schemas/routes';
 import { issueLocalToken } from './keys';
@@ -25,6 +26,8 @@ if (role === 'clerk' && !values.window) {
   process.stderr.write('a clerk token needs --window <windowId>\n');
   process.exit(2);
 }
+// The stack started with DATA_DIR keeps its signing keys there: sign with the key it verifies with.
+if (process.env.DATA_DIR) process.env.LOCAL_KEY_DIR ??= join(process.env.DATA_DIR, 'keys');
 process.stdout.write(
   (await issueLocalToken({
     role,
