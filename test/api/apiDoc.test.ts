@@ -15,9 +15,6 @@ const API_MD = readFileSync(new URL('../../docs/API.md', import.meta.url), 'utf8
 const NOT_YET_BUILT: Record<string, string> = {
   'GET /v1/windows/{windowId}/days/{date}':
     "in the contract's Payments table but never built, and no issue so far has asked for it: reported to the lead",
-  'GET /v1/open/publications/{jobId}': 'asynchronous publishing (issue 9 §1) is being built on branch h5-opendata',
-  'POST /v1/open/keys/{keyId}/reveal':
-    'showing a key again to its owner (issue 9 §3) is being built on branch h5-opendata',
   'POST /v1/payment-orders': 'payment orders through a payment provider are a later issue',
   'GET /v1/payment-orders/{orderId}': 'payment orders through a payment provider are a later issue',
   'POST /v1/payment-orders/{orderId}/cancel': 'payment orders through a payment provider are a later issue',
@@ -45,8 +42,6 @@ const ACCESS_EXCEPTIONS: Record<string, string> = {
 /** Statuses and problem slugs a built row names that the served document does not declare yet, and why. */
 const RESULT_EXCEPTIONS: Record<string, string> = {
   'POST /v1/payments online-payment-needs-order': 'payment orders are a later issue; until then `online` is accepted',
-  'POST /v1/open/publish 202':
-    'asynchronous publishing (issue 9 §1) is being built on branch h5-opendata; main answers 201 or 200',
 };
 
 interface Row {
