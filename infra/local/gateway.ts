@@ -60,17 +60,28 @@ function sendProblem(res: ServerResponse, err: DomainError): void {
   res.end(JSON.stringify(problemOf(err)));
 }
 
-/** Reads the body up to the largest size any route accepts (API Gateway itself caps at 10 MB). */
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_CSV_BODY_BYTES + 1024)
-      throw new DomainError('payload-too-large', `The body may be at most ${MAX_CSV_BODY_BYTES} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+/**
+ * Reads the body up to the largest size any route accepts (API Gateway itself caps at 10 MB). A body
+ * beyond that is refused with 413 only after the rest of it has been read and discarded: giving up on
+ * a request stream half-way destroys its socket, and the client's next request on that keep-alive
+ * connection would meet a reset. Draining is bounded in time by the server's `requestTimeout`.
+ */
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  const limit = MAX_CSV_BODY_BYTES + 1024;
+  return new Promise((done, fail) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+      else chunks.length = 0;
+    });
+    req.once('end', () => {
+      if (size <= limit) return done(Buffer.concat(chunks));
+      fail(new DomainError('payload-too-large', `The body may be at most ${MAX_CSV_BODY_BYTES} bytes`));
+    });
+    req.once('error', fail);
+  });
 }
 
 function headerMaps(req: IncomingMessage) {
