@@ -1,5 +1,6 @@
 import type { HttpFunctionName } from '../schemas/routes';
 import type { TableName } from '../schemas/tables';
+import type { SignedKind } from '../functions/shared/domain/signing';
 
 /**
  * Every Lambda function: its entry, and the tables it may touch. The stack turns `tables` into IAM
@@ -10,8 +11,11 @@ export type Access = 'read' | 'readwrite';
 export interface FunctionDef {
   entry: string;
   tables: Partial<Record<TableName, Access>>;
-  /** Needs the receipt / day-proof signing key (KMS Sign when deployed). */
-  signs?: boolean;
+  /**
+   * The signing keys it uses, one per kind of signed document (KMS when deployed): `sign` may sign
+   * and read the public key; `verify` may only read the public key (to verify, and to publish it).
+   */
+  keys?: Partial<Record<SignedKind, 'sign' | 'verify'>>;
   memoryMb?: number;
   timeoutSeconds?: number;
 }
@@ -39,13 +43,17 @@ export const functions: Record<FunctionName, FunctionDef> = {
       Idempotency: 'readwrite',
       RateLimits: 'readwrite',
     },
-    signs: true,
+    keys: { receipt: 'sign' },
   },
-  ledger: { entry: 'functions/ledger/entry/http.ts', tables: { Ledger: 'read', Finance: 'read' }, signs: true },
+  ledger: {
+    entry: 'functions/ledger/entry/http.ts',
+    tables: { Ledger: 'read', Finance: 'read' },
+    keys: { dayProof: 'verify' },
+  },
   finance: {
     entry: 'functions/finance/entry/http.ts',
     tables: { Payments: 'read', Ledger: 'readwrite', Finance: 'readwrite', Idempotency: 'readwrite', Catalog: 'read' },
-    signs: true,
+    keys: { dayProof: 'sign' },
     // API Gateway cuts integrations at 29 s; longer work (large statements) runs in statementImport.
     timeoutSeconds: 29,
     memoryMb: 1024,

@@ -101,7 +101,7 @@ export interface PaymentsReader {
   refundsOfDay(businessDate: string): AsyncIterable<RefundRecord>;
 }
 
-/** Signs a day proof's payload (compact JWS); wiring hands over the shared signer's `sign`. */
+/** Signs a day proof's payload (compact JWS); wiring hands over the day-proof signer's `sign`. */
 export type Sign = (payload: object) => Promise<string>;
 
 export type { Clock };

@@ -31,7 +31,7 @@ export function financeContext() {
   // Other contexts' tables, read only through their published storage interfaces.
   const payments = new PaymentsDayReader(client, tableName('Payments'));
   const departments = new CatalogTable(client, tableName('Catalog'));
-  const sign = (p: object) => theSigner().sign(p);
+  const sign = (p: object) => theSigner('dayProof').sign(p);
   return {
     clock,
     statements,

@@ -7,6 +7,6 @@ export const ledgerTable = () => new LedgerTable(documentClient(), tableName('Le
 
 export function ledgerContext() {
   // The signer (a KMS client when deployed) is built when a proof is first verified, not at cold start.
-  const keys = { jwks: () => theSigner().jwks() };
+  const keys = { jwks: () => theSigner('dayProof').jwks() };
   return { queries: new LedgerQueries(ledgerTable(), keys, theClock()) };
 }

@@ -30,7 +30,7 @@ export function paymentsContext() {
   const limiter: LookupLimiter = (scope, client) =>
     rateLimits.enforce({ scope, client, limit: limits[scope](), windowSeconds: 60 });
   // The signer is looked up per use: it is built on first use and rebuilt if its configuration changes.
-  const keys = { sign: (p: object) => theSigner().sign(p), jwks: () => theSigner().jwks() };
+  const keys = { sign: (p: object) => theSigner('receipt').sign(p), jwks: () => theSigner('receipt').jwks() };
   const store = paymentsTable();
   return {
     payments: new Payments(store, idempotencyTable(), keys, limiter, theClock(), config().receiptIssuer),

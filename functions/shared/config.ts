@@ -61,8 +61,10 @@ const environment = {
   AUTH_ISSUER: nonEmpty({ default: 'https://auth.one-window.local' }),
   AUTH_AUDIENCE: nonEmpty({ default: 'one-window-api' }),
   AUTH_JWKS_URL: url(optional),
-  /** Deployed: the KMS key that signs receipts and day proofs. Locally a key file instead. */
+  /** Deployed: the KMS key that signs receipts. Locally a key file instead. */
   SIGNING_KMS_KEY_ID: nonEmpty(optional),
+  /** Deployed: the KMS key that signs ledger day proofs (never receipts). Locally a key file instead. */
+  DAY_PROOF_KMS_KEY_ID: nonEmpty(optional),
   LOCAL_KEY_DIR: nonEmpty(optional),
   NOTICE_LOOKUP_LIMIT: wholeNumber({ default: 30 }),
   RECEIPT_LOOKUP_LIMIT: wholeNumber({ default: 60 }),
@@ -83,7 +85,10 @@ export interface Config {
   businessTimeZone: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   auth: { issuer: string; audience: string; jwksUrl: string | undefined };
+  /** The receipt signing key (KMS); undefined locally. */
   signingKmsKeyId: string | undefined;
+  /** The day-proof signing key (KMS); undefined locally. */
+  dayProofKmsKeyId: string | undefined;
   /** Directory of the local stack's key files (auth and receipt signing); never used when deployed. */
   localKeyDir: string;
   /** Per client per minute. */
@@ -113,6 +118,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     auth: { issuer: e.AUTH_ISSUER, audience: e.AUTH_AUDIENCE, jwksUrl: e.AUTH_JWKS_URL },
     signingKmsKeyId: e.SIGNING_KMS_KEY_ID,
+    dayProofKmsKeyId: e.DAY_PROOF_KMS_KEY_ID,
     localKeyDir: e.LOCAL_KEY_DIR ?? `${process.cwd()}/.data/keys`,
     limits: {
       noticeLookup: e.NOTICE_LOOKUP_LIMIT,

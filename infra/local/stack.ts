@@ -48,6 +48,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     await ensureTables(dynamo.endpoint);
     await ensureLocalKey('auth');
     await ensureLocalKey('receipt-signing');
+    await ensureLocalKey('day-proof-signing');
     void functions; // (all functions load lazily on first request)
     const gateway = await startGateway({ port: opts.port });
     const streams = await startStreamPoller({ endpoint: dynamo.endpoint });

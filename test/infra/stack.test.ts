@@ -128,7 +128,8 @@ describe('functions', () => {
       expect(tableVars, name).toEqual((Object.keys(functions[name].tables) as TableName[]).map(tableEnvVar).sort());
       for (const t of Object.keys(functions[name].tables) as TableName[])
         expect(env[tableEnvVar(t)], `${name} ${t}`).toEqual({ Ref: idOf(stack.tables[t]) });
-      expect('SIGNING_KMS_KEY_ID' in env, name).toBe(Boolean(functions[name].signs));
+      expect('SIGNING_KMS_KEY_ID' in env, name).toBe(Boolean(functions[name].keys?.receipt));
+      expect('DAY_PROOF_KMS_KEY_ID' in env, name).toBe(Boolean(functions[name].keys?.dayProof));
     }
   });
 
@@ -242,20 +243,31 @@ describe('least privilege', () => {
     expect(env).not.toHaveProperty(tableEnvVar('Payments'));
   });
 
-  it('lets only signing functions use the signing key, and only to sign and read the public key', () => {
-    const keyId = idOf(stack.signingKey);
-    const key = resources[keyId]!.Properties;
-    expect(key).toMatchObject({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' });
+  it('has one signing key per kind of signed document, each used only as its functions declare', () => {
+    const keys = { receipt: stack.signingKey, dayProof: stack.dayProofKey };
+    expect(idOf(keys.receipt)).not.toBe(idOf(keys.dayProof));
+    for (const key of Object.values(keys))
+      expect(resources[idOf(key)]!.Properties).toMatchObject({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' });
+    const env = { receipt: 'SIGNING_KMS_KEY_ID', dayProof: 'DAY_PROOF_KMS_KEY_ID' };
     for (const name of FN_NAMES) {
       const kms = statementsOf(name).filter((st) => asArray<string>(st.Action).some((a) => a.startsWith('kms:')));
-      if (!functions[name].signs) {
-        expect(kms, name).toEqual([]);
-        continue;
+      const used = Object.entries(functions[name].keys ?? {}) as [keyof typeof keys, 'sign' | 'verify'][];
+      expect(kms, name).toHaveLength(used.length);
+      const variables = resources[idOf(stack.functions[name])]!.Properties.Environment.Variables as Json;
+      for (const [kind, use] of used) {
+        const arn = { 'Fn::GetAtt': [idOf(keys[kind]), 'Arn'] };
+        const st = kms.find((x) => JSON.stringify(x.Resource) === JSON.stringify(arn));
+        expect(st, `${name} ${kind}`).toBeDefined();
+        expect([...asArray<string>(st!.Action)].sort(), `${name} ${kind}`).toEqual(
+          use === 'sign' ? ['kms:GetPublicKey', 'kms:Sign'] : ['kms:GetPublicKey'],
+        );
+        expect(variables[env[kind]], `${name} ${kind}`).toEqual(arn);
       }
-      expect(kms, name).toHaveLength(1);
-      expect([...asArray<string>(kms[0]!.Action)].sort(), name).toEqual(['kms:GetPublicKey', 'kms:Sign']);
-      expect(kms[0]!.Resource, name).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
     }
+    // Receipts are signed by payments alone, day proofs by finance alone.
+    const signers = (kind: keyof typeof keys) => FN_NAMES.filter((n) => functions[n].keys?.[kind] === 'sign');
+    expect(signers('receipt')).toEqual(['payments']);
+    expect(signers('dayProof')).toEqual(['finance']);
   });
 
   it('lets the opendata function issue API keys into the open-data usage plan only', () => {

@@ -46,6 +46,15 @@ export class LedgerQueries {
     return proof;
   }
 
+  /**
+   * The public keys that sign day proofs, for anyone to check a proof offline. A key set of its own:
+   * receipts are signed by another key (published at /v1/.well-known/jwks.json), so a verifier holding
+   * either set cannot take one kind for the other.
+   */
+  dayProofKeys() {
+    return this.keys.jwks();
+  }
+
   /** Recomputes the day from what is stored now and checks it against the signed proof. */
   async verifyDay(date: string): Promise<DayVerdict> {
     const proof = await this.dayProof(date);

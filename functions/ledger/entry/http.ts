@@ -29,4 +29,9 @@ export const handler = httpHandler('ledger', {
     status: 200,
     body: await queries.verifyDay(parseWith(DayParams, req.params).date),
   }),
+  'GET /v1/ledger/jwks.json': async () => ({
+    status: 200,
+    body: await queries.dayProofKeys(),
+    headers: { 'cache-control': 'public, max-age=300' },
+  }),
 });
