@@ -208,10 +208,17 @@ export function tableSchema(def: DatasetDef) {
   };
 }
 
+/**
+ * One CSV field. Text that a spreadsheet would read as a formula (a leading `=`, `+`, `-`, `@`, tab or
+ * carriage return: a fee item's legal basis may be `=1+1`) is neutralised as OWASP advises: prefixed
+ * with a single quote and quoted. Numbers and booleans are written as they are (a number is never a
+ * formula), so they stay numbers.
+ */
 const csvCell = (v: string | number | boolean | null): string => {
   if (v === null) return '';
-  const s = String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  if (typeof v !== 'string') return String(v);
+  if (/^[=+\-@\t\r]/.test(v)) return `"'${v.replace(/"/g, '""')}"`;
+  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 };
 
 /** RFC 4180 CSV (CRLF), header from the Table Schema. */
