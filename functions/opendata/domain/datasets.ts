@@ -170,8 +170,9 @@ export const DATASETS: Record<DatasetId, DatasetDef> = {
 
 export type Row = Record<string, string | number | boolean | null>;
 
+/** The dataset of an id from outside; own keys only (`constructor` or `toString` is no dataset). */
 export function datasetDef(id: string): DatasetDef | undefined {
-  return (DATASETS as Record<string, DatasetDef>)[id];
+  return Object.hasOwn(DATASETS, id) ? (DATASETS as Record<string, DatasetDef>)[id] : undefined;
 }
 
 /** The row's sort key: key field values joined by `#` (no key value contains `#`). */

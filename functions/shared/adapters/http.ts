@@ -49,11 +49,22 @@ export const MAX_INLINE_STATEMENT_BYTES = 5 * 1024 * 1024;
  */
 export const MAX_CSV_BODY_BYTES = MAX_INLINE_STATEMENT_BYTES + 1024 * 1024;
 
-export function lowerCaseHeaders(h: Record<string, string | undefined> | null | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h ?? {})) if (v !== undefined) out[k.toLowerCase()] = v;
+/**
+ * A copy of the event's own entries in an object without a prototype: header and query names come
+ * from outside, and in a plain object `constructor` or `toString` would read Object.prototype's
+ * members (and `__proto__` would not be a key at all).
+ */
+function ownEntries(
+  h: Record<string, string | undefined> | null | undefined,
+  name: (k: string) => string = (k) => k,
+): Record<string, string> {
+  const out = Object.create(null) as Record<string, string>;
+  for (const [k, v] of Object.entries(h ?? {})) if (v !== undefined) out[name(k)] = v;
   return out;
 }
+
+export const lowerCaseHeaders = (h: Record<string, string | undefined> | null | undefined): Record<string, string> =>
+  ownEntries(h, (k) => k.toLowerCase());
 
 function decodeBody(event: APIGatewayProxyEvent, route: Route, headers: Record<string, string>): unknown {
   if (event.body === null || event.body === undefined || event.body === '') return undefined;
@@ -124,8 +135,8 @@ export function httpHandler<F extends HttpFunctionName>(fn: F, handlers: RouteHa
       event,
       route: entry.route,
       principal,
-      params: (event.pathParameters ?? {}) as Record<string, string>,
-      query: (event.queryStringParameters ?? {}) as Record<string, string>,
+      params: ownEntries(event.pathParameters),
+      query: ownEntries(event.queryStringParameters),
       headers,
       body: decodeBody(event, entry.route, headers),
       requestId: event.requestContext?.requestId ?? context.awsRequestId,
