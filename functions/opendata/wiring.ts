@@ -1,7 +1,7 @@
 import type { CatalogReader } from '../catalog';
 import { CatalogTable } from '../catalog/adapters';
 import { config } from '../shared/config';
-import { documentClient, rateLimitTable, tableName, theClock } from '../shared/wiring';
+import { cursorSealing, documentClient, rateLimitTable, tableName, theClock } from '../shared/wiring';
 import { AggregatesTable } from './adapters/aggregatesTable';
 import { NoApiGatewayRegistry, UsagePlanRegistry } from './adapters/apiGatewayKeys';
 import { ApiKeysTable } from './adapters/apiKeysTable';
@@ -56,5 +56,5 @@ export function httpContext() {
     clock,
     perKey: config().openData.rate,
   });
-  return { releases, clock, access, publishing: publishDeps(releases), k: minCell() };
+  return { releases, clock, access, publishing: publishDeps(releases), k: minCell(), cursors: cursorSealing };
 }

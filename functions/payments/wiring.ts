@@ -1,5 +1,13 @@
 import { config } from '../shared/config';
-import { documentClient, idempotencyTable, rateLimitTable, tableName, theClock, theSigner } from '../shared/wiring';
+import {
+  cursorSealing,
+  documentClient,
+  idempotencyTable,
+  rateLimitTable,
+  tableName,
+  theClock,
+  theSigner,
+} from '../shared/wiring';
 import { PaymentsTable, type PaymentTables } from './adapters/paymentsTable';
 import { Payments } from './domain/payments';
 import { Receipts } from './domain/receipts';
@@ -35,5 +43,6 @@ export function paymentsContext() {
   return {
     payments: new Payments(store, idempotencyTable(), keys, limiter, theClock(), config().receiptIssuer),
     receipts: new Receipts(store, keys, limiter),
+    cursors: cursorSealing,
   };
 }

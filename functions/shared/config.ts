@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { cleanEnv, makeValidator, str, url } from 'envalid';
 import { TABLE_NAMES, tableEnvVar, type TableName } from '../../schemas/tables';
 
@@ -76,7 +77,16 @@ const environment = {
   OPEN_DATA_USAGE_PLAN_ID: nonEmpty(optional),
   /** How long day close lets the eventually consistent day index settle; 0 against DynamoDB Local. */
   DAY_CLOSE_INDEX_SETTLE_MS: wholeNumber(optional),
+  /** The key that seals list cursors (HMAC); deployed, one value for every function that pages. */
+  CURSOR_SECRET: matching(/^[\s\S]{32,}$/, 'must be at least 32 characters', String)(optional),
 };
+
+/**
+ * Without CURSOR_SECRET, a random key of this process: the local stack hosts every function in one
+ * process, so its cursors open wherever they are used; a restart makes old cursors 400s. (Deployed,
+ * containers would not share it: the stack sets CURSOR_SECRET.)
+ */
+const processCursorSecret = randomBytes(32).toString('base64url');
 
 export interface Config {
   dynamoEndpoint: string | undefined;
@@ -96,6 +106,8 @@ export interface Config {
   receiptIssuer: string;
   openData: { minCell: number; rate: { requests: number; seconds: number }; usagePlanId: string | undefined };
   dayCloseIndexSettleMs: number;
+  /** Seals list cursors (functions/shared/domain/cursor.ts). */
+  cursorSecret: string;
   /** Physical table names: from `TABLE_<NAME>` when deployed, the logical name locally. */
   tables: Record<TableName, string>;
 }
@@ -129,6 +141,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     openData: { minCell: e.OPEN_DATA_MIN_CELL, rate: e.OPEN_DATA_RATE_LIMIT, usagePlanId: e.OPEN_DATA_USAGE_PLAN_ID },
     // Deployed, the day index is a GSI that lags writes by up to about a second.
     dayCloseIndexSettleMs: e.DAY_CLOSE_INDEX_SETTLE_MS ?? (e.DYNAMODB_ENDPOINT ? 0 : 1500),
+    cursorSecret: e.CURSOR_SECRET ?? processCursorSecret,
     tables: Object.fromEntries(TABLE_NAMES.map((t) => [t, tables[tableEnvVar(t)] ?? t])) as Record<TableName, string>,
   };
 }

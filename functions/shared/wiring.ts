@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TableName } from '../../schemas/tables';
 import type { Clock } from './domain/clock';
+import { cursorSeal, type CursorSeal } from './domain/cursor';
 import type { SignedKind, Signer } from './domain/signing';
 import { createDocClient, type DocClient } from './adapters/dynamo';
 import { IdempotencyTable } from './adapters/idempotencyTable';
@@ -63,6 +64,20 @@ export function theSigner(kind: SignedKind): Signer {
   }
   return s.signer;
 }
+
+let seal: { seal: CursorSeal; key: string } | undefined;
+
+function currentSeal(): CursorSeal {
+  const { cursorSecret } = config();
+  if (seal?.key !== cursorSecret) seal = { key: cursorSecret, seal: cursorSeal(cursorSecret) };
+  return seal.seal;
+}
+
+/** Seals and opens list cursors with the configured key (CURSOR_SECRET), looked up per use. */
+export const cursorSealing: CursorSeal = {
+  seal: (cursor, scope) => currentSeal().seal(cursor, scope),
+  open: (sealed, scope) => currentSeal().open(sealed, scope),
+};
 
 export const idempotencyTable = () => new IdempotencyTable(documentClient(), tableName('Idempotency'));
 export const rateLimitTable = () => new RateLimitTable(documentClient(), tableName('RateLimits'));

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { routes, type HttpFunctionName, type Route, type RouteKey } from '../../../schemas/routes';
 import { principalFromContext, type Principal } from '../domain/principal';
+import type { CursorSeal } from '../domain/cursor';
 import { DomainError, problemOf } from '../domain/errors';
 import { log } from './log';
 
@@ -116,6 +117,29 @@ function toResult(res: HttpResponse): APIGatewayProxyResult {
   };
 }
 
+/**
+ * What a cursor is sealed for: the route and the caller's scope (role, department, window) and the
+ * path parameters (a dataset). A cursor handed out for one list opens for that list only.
+ */
+function cursorScope(route: Route, principal: Principal, params: Record<string, string>): string {
+  const { role, dept = '', window = '' } = principal;
+  return JSON.stringify([route.method, route.path, role, dept, window, Object.entries(params).sort()]);
+}
+
+/**
+ * A list route's cursors as its client sees them, sealed for this route and caller with the seal the
+ * function's wiring built (../domain/cursor.ts): `open` turns the `cursor` a client sent into the
+ * position this list sealed (400 naming `cursor` for anything else), `seal` the next position into
+ * the `nextCursor` to send.
+ */
+export function listCursors(req: HttpRequest, seal: CursorSeal) {
+  const scope = cursorScope(req.route, req.principal, req.params);
+  return {
+    open: (sealed: string | undefined): string | undefined => (sealed ? seal.open(sealed, scope) : undefined),
+    seal: (cursor: string | null): string | null => (cursor === null ? null : seal.seal(cursor, scope)),
+  };
+}
+
 /** Builds a function's Lambda handler from its route handlers; TypeScript insists on one per route. */
 export function httpHandler<F extends HttpFunctionName>(fn: F, handlers: RouteHandlers<F>) {
   const table = new Map<string, { route: Route; handle: RouteHandler }>();
@@ -187,7 +211,7 @@ function accessLog(fn: string, event: APIGatewayProxyEvent, status: number, star
 }
 
 /** Opaque list cursors (pure, in the kernel's domain): re-exported for the entry points that page. */
-export { decodeCursor, encodeCursor } from '../domain/cursor';
+export { decodeCursor, encodeCursor, type CursorSeal } from '../domain/cursor';
 
 /**
  * The caller's address, hashed: rate limits need a stable key per client, and the address itself is

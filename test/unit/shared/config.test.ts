@@ -33,6 +33,14 @@ describe('configuration', () => {
     expect(c.auth.jwksUrl).toBe('https://idp.example/jwks.json');
   });
 
+  it('seals cursors with CURSOR_SECRET, else with a random key of this process (the same at every reading)', () => {
+    const secret = 'a cursor secret of thirty-two characters or more';
+    expect(parseConfig({ CURSOR_SECRET: secret }).cursorSecret).toBe(secret);
+    const local = parseConfig({}).cursorSecret;
+    expect(local.length).toBeGreaterThanOrEqual(32);
+    expect(parseConfig({}).cursorSecret).toBe(local);
+  });
+
   it.each([
     ['NOTICE_LOOKUP_LIMIT', '3O'],
     ['NOTICE_LOOKUP_LIMIT', ''],
@@ -45,6 +53,7 @@ describe('configuration', () => {
     ['CLOCK', 'yesterday'],
     ['DYNAMODB_ENDPOINT', 'localhost'],
     ['AUTH_JWKS_URL', 'not a url'],
+    ['CURSOR_SECRET', 'too short to seal anything'],
   ])('refuses %s=%j, naming the variable (a typo must not switch a limit off)', (name, value) => {
     expect(() => parseConfig({ [name]: value })).toThrow(new RegExp(`^Bad configuration: .*${name}: `));
   });
