@@ -42,7 +42,7 @@ export class LedgerQueries {
 
   async dayProof(date: string): Promise<StoredDayProof> {
     const proof = await this.reader.findDayProof(date);
-    if (!proof) throw new DomainError('not-found', `Business day ${date} has no proof (it is not closed)`);
+    if (!proof) throw new DomainError('not-found', 'The business day has no proof (it is not closed)');
     return proof;
   }
 
