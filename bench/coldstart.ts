@@ -59,8 +59,10 @@ function lambdaEnv(name?: FunctionName): Record<string, string> {
   if (!name) return env;
   const def = functions[name];
   for (const t of Object.keys(def.tables) as (keyof typeof def.tables)[]) env[tableEnvVar(t)] = `OneWindowFees-${t}`;
-  if (def.signingKey)
+  if (def.keys?.receipt)
     env.SIGNING_KMS_KEY_ID = 'arn:aws-cn:kms:cn-north-1:000000000000:key/00000000-0000-0000-0000-000000000000';
+  if (def.keys?.dayProof)
+    env.DAY_PROOF_KMS_KEY_ID = 'arn:aws-cn:kms:cn-north-1:000000000000:key/00000000-0000-0000-0000-000000000001';
   if (name === 'authorizer')
     Object.assign(env, {
       AUTH_ISSUER: 'https://idp.example',

@@ -1,5 +1,6 @@
 import type { HttpFunctionName } from '../schemas/routes';
 import type { TableName } from '../schemas/tables';
+import type { SignedKind } from '../functions/shared/domain/signing';
 
 /**
  * Every Lambda function: its entry, and exactly what it may do to each table. The stack turns
@@ -31,13 +32,15 @@ export interface TableGrant {
 }
 
 /** The signing key's uses: `sign` (kms:Sign, and kms:GetPublicKey for the JWS `kid`), `verify` (kms:GetPublicKey). */
-export type SigningKeyUse = 'sign' | 'verify';
 
 export interface FunctionDef {
   entry: string;
   tables: Partial<Record<TableName, TableGrant>>;
-  /** Needs the receipt / day-proof signing key (KMS when deployed, `SIGNING_KMS_KEY_ID`). */
-  signingKey?: SigningKeyUse;
+  /**
+   * The signing keys it uses, one per kind of signed document (KMS when deployed): `sign` may sign
+   * and read the public key; `verify` may only read the public key (to verify, and to publish it).
+   */
+  keys?: Partial<Record<SignedKind, 'sign' | 'verify'>>;
   memoryMb?: number;
   timeoutSeconds?: number;
   /** Concurrency reserved for (and capping) this function; see PAYMENTS_RESERVED_CONCURRENCY. */
@@ -88,14 +91,14 @@ export const functions: Record<FunctionName, FunctionDef> = {
       Idempotency: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'] },
       RateLimits: { actions: ['UpdateItem'] },
     },
-    signingKey: 'sign',
+    keys: { receipt: 'sign' },
     reservedConcurrency: PAYMENTS_RESERVED_CONCURRENCY,
   },
   ledger: {
     entry: 'functions/ledger/entry/http.ts',
     tables: { Ledger: { actions: ['GetItem', 'Query'], indexes: ['gsi1'] } },
     // Verifies day proofs against the public key; never signs.
-    signingKey: 'verify',
+    keys: { dayProof: 'verify' },
   },
   finance: {
     entry: 'functions/finance/entry/http.ts',
@@ -109,8 +112,10 @@ export const functions: Record<FunctionName, FunctionDef> = {
       },
       // Departments, for budget allocations.
       Catalog: { actions: ['GetItem'] },
+      // Accept's Idempotency-Key: claim, release, complete (ADR 0004).
+      Idempotency: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'] },
     },
-    signingKey: 'sign',
+    keys: { dayProof: 'sign' },
     // API Gateway cuts integrations at 29 s; longer work (large statements) runs in statementImport.
     timeoutSeconds: 29,
     memoryMb: 1024,

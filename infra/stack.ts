@@ -158,7 +158,10 @@ export class OneWindowStack extends Stack {
   /** `token` routes: cached by the Authorization header. `optional` routes: uncached (ADR 0002). */
   readonly authorizers: { token: apigw.RequestAuthorizer; optional: apigw.RequestAuthorizer };
   readonly openDataPlan: apigw.UsagePlan;
+  /** Signs receipts. */
   readonly signingKey: kms.Key;
+  /** Signs ledger day proofs; a key of its own, so a day proof can never pass for a receipt. */
+  readonly dayProofKey: kms.Key;
   readonly statementsBucket: s3.Bucket;
   readonly siteBucket: s3.Bucket;
   /** Published open-data release files (`open-data/<dataset>/<release>.csv`), served at /open-data/*. */
@@ -182,13 +185,20 @@ export class OneWindowStack extends Stack {
     // ---- Tables -------------------------------------------------------------------------------
     for (const name of TABLE_NAMES) this.tables[name] = this.table(tables[name]);
 
-    // ---- Signing key: receipts and day proofs (ES256 = ECDSA P-256 / SHA-256) --------------------
+    // ---- Signing keys: one per kind of signed document (ES256 = ECDSA P-256 / SHA-256) ------------
     this.signingKey = new kms.Key(this, 'SigningKey', {
-      description: 'Signs receipts and ledger day proofs (ES256); the private key never leaves KMS',
+      description: 'Signs receipts (ES256); the private key never leaves KMS',
       keySpec: kms.KeySpec.ECC_NIST_P256,
       keyUsage: kms.KeyUsage.SIGN_VERIFY,
       // Receipts already issued must stay verifiable: never delete the key with the stack. KMS cannot
       // rotate asymmetric keys; a new key means publishing a second kid in the JWKS.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.dayProofKey = new kms.Key(this, 'DayProofKey', {
+      description: 'Signs ledger day proofs (ES256); the private key never leaves KMS',
+      keySpec: kms.KeySpec.ECC_NIST_P256,
+      keyUsage: kms.KeyUsage.SIGN_VERIFY,
+      // Closed days' proofs must stay verifiable, as receipts must.
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
@@ -733,10 +743,15 @@ export class OneWindowStack extends Stack {
     // Least privilege: exactly the actions infra/functions.ts lists per table (docs/adr/0011).
     for (const [t, grant] of Object.entries(def.tables) as [TableName, TableGrant][])
       for (const statement of tableStatements(this.tables[t], grant)) role.addToPolicy(statement);
-    if (def.signingKey) {
-      const actions = def.signingKey === 'sign' ? ['kms:Sign', 'kms:GetPublicKey'] : ['kms:GetPublicKey'];
-      this.signingKey.grant(f, ...actions);
-      f.addEnvironment('SIGNING_KMS_KEY_ID', this.signingKey.keyArn);
+    const signingKeys = {
+      receipt: { key: this.signingKey, env: 'SIGNING_KMS_KEY_ID' },
+      dayProof: { key: this.dayProofKey, env: 'DAY_PROOF_KMS_KEY_ID' },
+    };
+    for (const [kind, use] of Object.entries(def.keys ?? {}) as [keyof typeof signingKeys, 'sign' | 'verify'][]) {
+      const { key, env } = signingKeys[kind];
+      if (use === 'sign') key.grant(f, 'kms:Sign', 'kms:GetPublicKey');
+      else key.grant(f, 'kms:GetPublicKey');
+      f.addEnvironment(env, key.keyArn);
     }
     return f;
   }

@@ -231,12 +231,21 @@ export const financeDocs = lazily(() => {
         'Settle the day’s matched money into the fiscal special account and close the business day (signed Merkle root)',
       headers: [
         idempotencyKeyHeader(
-          false,
-          ' Accept is idempotent by construction (every step is keyed by the day), so the key is optional here; when sent, a repeated accept says it was replayed.',
+          true,
+          ' The key is bound to the run: the same key on another run is 422 idempotency-key-reused.',
         ),
       ],
       response: AcceptResult,
-      problems: ['not-found', 'unresolved-differences', 'day-not-over', 'day-closed', 'reconciliation-superseded'],
+      problems: [
+        'not-found',
+        'unresolved-differences',
+        'day-not-over',
+        'day-closed',
+        'reconciliation-superseded',
+        'idempotency-key-required',
+        'idempotency-key-reused',
+        'idempotency-in-progress',
+      ],
     },
     'POST /v1/budget-allocations': {
       summary: 'Allocate budget to a department (expenditure line)',

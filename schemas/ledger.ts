@@ -20,7 +20,12 @@ export const DayProof = lazily(() =>
       date: BusinessDate,
       root: z.string(),
       count: z.int(),
-      signature: z.string().check(z.meta({ description: 'compact JWS over {date, root, count}' })),
+      signature: z.string().check(
+        z.meta({
+          description:
+            'compact JWS (typ day-proof+jwt) over {date, root, count}; verify it against GET /v1/ledger/jwks.json',
+        }),
+      ),
     })
     .check(z.meta({ id: 'DayProof' })),
 );
@@ -77,6 +82,10 @@ export const ledgerDocs = lazily(() => {
     'GET /v1/ledger/days/{date}/verify': {
       summary: 'Recompute a day’s Merkle root and compare it with the stored proof',
       response: DayVerification,
+    },
+    'GET /v1/ledger/jwks.json': {
+      summary: 'The public keys that sign day proofs (JWS typ day-proof+jwt); receipts have keys of their own',
+      response: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }),
     },
   };
   return { schemas: { LedgerTransaction, TrialBalance, DayVerification }, routes };

@@ -72,6 +72,7 @@ export const routes = [
   { method: 'GET', path: '/v1/ledger/transactions', fn: 'ledger', access: token('finance', 'auditor') },
   { method: 'GET', path: '/v1/ledger/days/{date}/proof', fn: 'ledger', access: token('auditor', 'finance') },
   { method: 'GET', path: '/v1/ledger/days/{date}/verify', fn: 'ledger', access: token('auditor', 'finance') },
+  { method: 'GET', path: '/v1/ledger/jwks.json', fn: 'ledger', access: pub },
 
   // Finance bureau
   { method: 'POST', path: '/v1/bank-statements', fn: 'finance', access: token('finance'), bodyType: 'text/csv' },

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { freePort } from '../../infra/local/dynamodb';
@@ -85,7 +86,12 @@ export async function endToEnd(opts: { payments: number; dir: string }) {
     const call = async (method: string, path: string, body?: unknown, raw?: string, t = token) => {
       const res = await fetch(stack.gateway.url + path, {
         method,
-        headers: { authorization: `Bearer ${t}`, 'content-type': raw === undefined ? 'application/json' : 'text/csv' },
+        headers: {
+          authorization: `Bearer ${t}`,
+          'content-type': raw === undefined ? 'application/json' : 'text/csv',
+          // Accept moves money: it needs an Idempotency-Key (the other POSTs ignore one).
+          ...(method === 'POST' ? { 'idempotency-key': randomUUID() } : {}),
+        },
         body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
       });
       const json = (await res.json()) as Record<string, any>;

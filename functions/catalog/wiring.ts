@@ -1,4 +1,4 @@
-import { documentClient, tableName, theClock } from '../shared/wiring';
+import { cursorSealing, documentClient, tableName, theClock } from '../shared/wiring';
 import { CatalogTable } from './adapters/catalogTable';
 import { Catalog } from './domain/catalog';
 
@@ -6,5 +6,5 @@ import { Catalog } from './domain/catalog';
 export const catalogTable = () => new CatalogTable(documentClient(), tableName('Catalog'));
 
 export function catalogContext() {
-  return { catalog: new Catalog(catalogTable(), theClock()) };
+  return { catalog: new Catalog(catalogTable(), theClock()), cursors: cursorSealing };
 }

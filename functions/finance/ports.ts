@@ -1,6 +1,7 @@
 import type { PaymentRecord, RefundRecord } from '../../schemas/records';
 import type { LedgerTransaction, StoredDayProof } from '../ledger';
 import type { Clock } from '../shared/domain/clock';
+import type { Claim, IdempotencyStore, StoredResponse } from '../shared/domain/idempotency';
 import type {
   BudgetAllocationRecord,
   DaySettlement,
@@ -101,7 +102,16 @@ export interface PaymentsReader {
   refundsOfDay(businessDate: string): AsyncIterable<RefundRecord>;
 }
 
-/** Signs a day proof's payload (compact JWS); wiring hands over the shared signer's `sign`. */
+/** Signs a day proof's payload (compact JWS); wiring hands over the day-proof signer's `sign`. */
 export type Sign = (payload: object) => Promise<string>;
+
+/**
+ * Idempotency-Keys of accept (the shared Idempotency table). Accept's effects are idempotent by
+ * themselves, so its answer is stored on its own rather than inside the effects' transaction.
+ */
+export interface AcceptIdempotency extends IdempotencyStore {
+  /** Stores the answer of a claim that is still ours; a claim another request took over is left to it. */
+  complete(claim: Claim, response: StoredResponse, nowMs: number): Promise<void>;
+}
 
 export type { Clock };

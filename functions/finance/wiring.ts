@@ -2,12 +2,13 @@ import { CatalogTable } from '../catalog/adapters';
 import { LedgerTable } from '../ledger/adapters';
 import { PaymentsDayReader } from '../payments/adapters';
 import { config } from '../shared/config';
-import { documentClient, tableName, theClock, theSigner } from '../shared/wiring';
+import { documentClient, idempotencyTable, tableName, theClock, theSigner } from '../shared/wiring';
 import { BudgetTable } from './adapters/budgetTable';
 import { LedgerJournal } from './adapters/journal';
 import { ReconciliationsTable } from './adapters/reconciliationsTable';
 import { StatementObjects } from './adapters/statementObjects';
 import { StatementsTable } from './adapters/statementsTable';
+import { Acceptances } from './domain/acceptance';
 import { Budget } from './domain/budget';
 import { Reconciliations } from './domain/reconciliation';
 import { SeparationReports } from './domain/separation';
@@ -31,7 +32,8 @@ export function financeContext() {
   // Other contexts' tables, read only through their published storage interfaces.
   const payments = new PaymentsDayReader(client, tableName('Payments'));
   const departments = new CatalogTable(client, tableName('Catalog'));
-  const sign = (p: object) => theSigner().sign(p);
+  const sign = (p: object) => theSigner('dayProof').sign(p);
+  const reconciliations = new Reconciliations({ statements, runs, journal, payments, clock, sign });
   return {
     clock,
     statements,
@@ -40,7 +42,12 @@ export function financeContext() {
     journal,
     payments,
     statementImports: new StatementImports({ store: statements, clock }),
-    reconciliations: new Reconciliations({ statements, runs, journal, payments, clock, sign }),
+    reconciliations,
+    acceptances: new Acceptances({
+      idempotency: idempotencyTable(),
+      clock,
+      accept: (id, by) => reconciliations.accept(id, by),
+    }),
     budget: new Budget({ store: budgets, departments, clock }),
     reports: new SeparationReports({ settlements: runs, journal }),
   };

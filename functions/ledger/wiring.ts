@@ -1,4 +1,4 @@
-import { documentClient, tableName, theClock, theSigner } from '../shared/wiring';
+import { cursorSealing, documentClient, tableName, theClock, theSigner } from '../shared/wiring';
 import { LedgerTable } from './adapters/ledgerTable';
 import { LedgerQueries } from './domain/queries';
 
@@ -7,6 +7,6 @@ export const ledgerTable = () => new LedgerTable(documentClient(), tableName('Le
 
 export function ledgerContext() {
   // The signer (a KMS client when deployed) is built when a proof is first verified, not at cold start.
-  const keys = { jwks: () => theSigner().jwks() };
-  return { queries: new LedgerQueries(ledgerTable(), keys, theClock()) };
+  const keys = { jwks: () => theSigner('dayProof').jwks() };
+  return { queries: new LedgerQueries(ledgerTable(), keys, theClock()), cursors: cursorSealing };
 }

@@ -1,6 +1,6 @@
 import { CatalogTable } from '../catalog/adapters';
 import { config } from '../shared/config';
-import { documentClient, rateLimitTable, tableName, theClock } from '../shared/wiring';
+import { cursorSealing, documentClient, rateLimitTable, tableName, theClock } from '../shared/wiring';
 import { NoticesTable } from './adapters/noticesTable';
 import { Notices } from './domain/notices';
 
@@ -19,5 +19,5 @@ export function noticesContext() {
     (client) => rateLimits.enforce({ scope: 'notice-lookup', client, limit: lookupLimit(), windowSeconds: 60 }),
     theClock(),
   );
-  return { notices };
+  return { notices, cursors: cursorSealing };
 }

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { CatalogReader } from '../catalog';
 import { CatalogTable } from '../catalog/adapters';
 import { config } from '../shared/config';
-import { documentClient, rateLimitTable, tableName, theClock } from '../shared/wiring';
+import { cursorSealing, documentClient, rateLimitTable, tableName, theClock } from '../shared/wiring';
 import { AggregatesTable } from './adapters/aggregatesTable';
 import { NoApiGatewayRegistry, UsagePlanRegistry } from './adapters/apiGatewayKeys';
 import { ApiKeysTable } from './adapters/apiKeysTable';
@@ -101,5 +101,6 @@ export function httpContext() {
     publisher: publisherInvoker(),
     /** Read per request, like the limits: the local stack and tests change it in a running process. */
     publicBase: (req: RequestLocation): PublicBase => publicBase(config().openData.publicBaseUrl, req),
+    cursors: cursorSealing,
   };
 }

@@ -1,5 +1,13 @@
 import { config } from '../shared/config';
-import { documentClient, idempotencyTable, rateLimitTable, tableName, theClock, theSigner } from '../shared/wiring';
+import {
+  cursorSealing,
+  documentClient,
+  idempotencyTable,
+  rateLimitTable,
+  tableName,
+  theClock,
+  theSigner,
+} from '../shared/wiring';
 import { PaymentsTable, type PaymentTables } from './adapters/paymentsTable';
 import { Payments } from './domain/payments';
 import { Receipts } from './domain/receipts';
@@ -30,10 +38,11 @@ export function paymentsContext() {
   const limiter: LookupLimiter = (scope, client) =>
     rateLimits.enforce({ scope, client, limit: limits[scope](), windowSeconds: 60 });
   // The signer is looked up per use: it is built on first use and rebuilt if its configuration changes.
-  const keys = { sign: (p: object) => theSigner().sign(p), jwks: () => theSigner().jwks() };
+  const keys = { sign: (p: object) => theSigner('receipt').sign(p), jwks: () => theSigner('receipt').jwks() };
   const store = paymentsTable();
   return {
     payments: new Payments(store, idempotencyTable(), keys, limiter, theClock(), config().receiptIssuer),
     receipts: new Receipts(store, keys, limiter),
+    cursors: cursorSealing,
   };
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { cleanEnv, makeValidator, str, url } from 'envalid';
 import { TABLE_NAMES, tableEnvVar, type TableName } from '../../schemas/tables';
 
@@ -68,8 +69,10 @@ const environment = {
   AUTH_ISSUER: nonEmpty({ default: 'https://auth.one-window.local' }),
   AUTH_AUDIENCE: nonEmpty({ default: 'one-window-api' }),
   AUTH_JWKS_URL: url(optional),
-  /** Deployed: the KMS key that signs receipts and day proofs. Locally a key file instead. */
+  /** Deployed: the KMS key that signs receipts. Locally a key file instead. */
   SIGNING_KMS_KEY_ID: nonEmpty(optional),
+  /** Deployed: the KMS key that signs ledger day proofs (never receipts). Locally a key file instead. */
+  DAY_PROOF_KMS_KEY_ID: nonEmpty(optional),
   LOCAL_KEY_DIR: nonEmpty(optional),
   NOTICE_LOOKUP_LIMIT: wholeNumber({ default: 30 }),
   RECEIPT_LOOKUP_LIMIT: wholeNumber({ default: 60 }),
@@ -93,7 +96,16 @@ const environment = {
   LAMBDA_ENDPOINT: url(optional),
   /** How long day close lets the eventually consistent day index settle; 0 against DynamoDB Local. */
   DAY_CLOSE_INDEX_SETTLE_MS: wholeNumber(optional),
+  /** The key that seals list cursors (HMAC); deployed, one value for every function that pages. */
+  CURSOR_SECRET: matching(/^[\s\S]{32,}$/, 'must be at least 32 characters', String)(optional),
 };
+
+/**
+ * Without CURSOR_SECRET, a random key of this process: the local stack hosts every function in one
+ * process, so its cursors open wherever they are used; a restart makes old cursors 400s. (Deployed,
+ * containers would not share it: the stack sets CURSOR_SECRET.)
+ */
+const processCursorSecret = randomBytes(32).toString('base64url');
 
 export interface Config {
   dynamoEndpoint: string | undefined;
@@ -102,7 +114,10 @@ export interface Config {
   businessTimeZone: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   auth: { issuer: string; audience: string; jwksUrl: string | undefined };
+  /** The receipt signing key (KMS); undefined locally. */
   signingKmsKeyId: string | undefined;
+  /** The day-proof signing key (KMS); undefined locally. */
+  dayProofKmsKeyId: string | undefined;
   /** Directory of the local stack's key files (auth and receipt signing); never used when deployed. */
   localKeyDir: string;
   /** Per client per minute. */
@@ -121,6 +136,8 @@ export interface Config {
   };
   lambdaEndpoint: string | undefined;
   dayCloseIndexSettleMs: number;
+  /** Seals list cursors (functions/shared/domain/cursor.ts). */
+  cursorSecret: string;
   /** Physical table names: from `TABLE_<NAME>` when deployed, the logical name locally. */
   tables: Record<TableName, string>;
 }
@@ -143,6 +160,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     auth: { issuer: e.AUTH_ISSUER, audience: e.AUTH_AUDIENCE, jwksUrl: e.AUTH_JWKS_URL },
     signingKmsKeyId: e.SIGNING_KMS_KEY_ID,
+    dayProofKmsKeyId: e.DAY_PROOF_KMS_KEY_ID,
     localKeyDir: e.LOCAL_KEY_DIR ?? `${process.cwd()}/.data/keys`,
     limits: {
       noticeLookup: e.NOTICE_LOOKUP_LIMIT,
@@ -163,6 +181,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     lambdaEndpoint: e.LAMBDA_ENDPOINT,
     // Deployed, the day index is a GSI that lags writes by up to about a second.
     dayCloseIndexSettleMs: e.DAY_CLOSE_INDEX_SETTLE_MS ?? (e.DYNAMODB_ENDPOINT ? 0 : 1500),
+    cursorSecret: e.CURSOR_SECRET ?? processCursorSecret,
     tables: Object.fromEntries(TABLE_NAMES.map((t) => [t, tables[tableEnvVar(t)] ?? t])) as Record<TableName, string>,
   };
 }

@@ -1,7 +1,8 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TableName } from '../../schemas/tables';
 import type { Clock } from './domain/clock';
-import type { Signer } from './domain/signing';
+import { cursorSeal, type CursorSeal } from './domain/cursor';
+import type { SignedKind, Signer } from './domain/signing';
 import { createDocClient, type DocClient } from './adapters/dynamo';
 import { IdempotencyTable } from './adapters/idempotencyTable';
 import { RateLimitTable } from './adapters/rateLimit';
@@ -49,15 +50,34 @@ export function theClock(): Clock {
   return clock;
 }
 
-let signer: { signer: Signer; key: string } | undefined;
+const signers = new Map<SignedKind, { signer: Signer; key: string }>();
 
-/** Receipts' and day proofs' signer: KMS when deployed, the local key file locally. */
-export function theSigner(): Signer {
-  const { signingKmsKeyId, localKeyDir } = config();
-  const key = `${signingKmsKeyId}|${localKeyDir}`;
-  if (signer?.key !== key) signer = { key, signer: createSigner({ kmsKeyId: signingKmsKeyId, localKeyDir }) };
-  return signer.signer;
+/** The signer of receipts or of day proofs: each its own KMS key when deployed, its own key file locally. */
+export function theSigner(kind: SignedKind): Signer {
+  const { signingKmsKeyId, dayProofKmsKeyId, localKeyDir } = config();
+  const kmsKeyId = kind === 'receipt' ? signingKmsKeyId : dayProofKmsKeyId;
+  const key = `${kmsKeyId}|${localKeyDir}`;
+  let s = signers.get(kind);
+  if (s?.key !== key) {
+    s = { key, signer: createSigner({ kind, kmsKeyId, localKeyDir }) };
+    signers.set(kind, s);
+  }
+  return s.signer;
 }
+
+let seal: { seal: CursorSeal; key: string } | undefined;
+
+function currentSeal(): CursorSeal {
+  const { cursorSecret } = config();
+  if (seal?.key !== cursorSecret) seal = { key: cursorSecret, seal: cursorSeal(cursorSecret) };
+  return seal.seal;
+}
+
+/** Seals and opens list cursors with the configured key (CURSOR_SECRET), looked up per use. */
+export const cursorSealing: CursorSeal = {
+  seal: (cursor, scope) => currentSeal().seal(cursor, scope),
+  open: (sealed, scope) => currentSeal().open(sealed, scope),
+};
 
 export const idempotencyTable = () => new IdempotencyTable(documentClient(), tableName('Idempotency'));
 export const rateLimitTable = () => new RateLimitTable(documentClient(), tableName('RateLimits'));

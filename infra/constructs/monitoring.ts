@@ -123,7 +123,7 @@ export function addAlarms(stack: OneWindowStack, topic: AlarmTopic): void {
     period: FIVE_MINUTES,
   });
   for (const name of Object.keys(functions) as FunctionName[])
-    if (functions[name].signingKey)
+    if (functions[name].keys)
       new logs.MetricFilter(stack, `${pascal(name)}KmsThrottleFilter`, {
         logGroup: stack.logGroups[name],
         filterPattern: logs.FilterPattern.literal(`"${KMS_THROTTLE_TEXT}"`),

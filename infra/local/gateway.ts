@@ -61,29 +61,50 @@ function sendProblem(res: ServerResponse, err: DomainError): void {
   res.end(JSON.stringify(problemOf(err)));
 }
 
-/** Reads the body up to the largest size any route accepts (API Gateway itself caps at 10 MB). */
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_CSV_BODY_BYTES + 1024)
-      throw new DomainError('payload-too-large', `The body may be at most ${MAX_CSV_BODY_BYTES} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+/**
+ * Reads the body up to the largest size any route accepts (API Gateway itself caps at 10 MB). A body
+ * beyond that is refused with 413 only after the rest of it has been read and discarded: giving up on
+ * a request stream half-way destroys its socket, and the client's next request on that keep-alive
+ * connection would meet a reset. Draining is bounded in time by the server's `requestTimeout`.
+ */
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  const limit = MAX_CSV_BODY_BYTES + 1024;
+  return new Promise((done, fail) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+      else chunks.length = 0;
+    });
+    req.once('end', () => {
+      if (size <= limit) return done(Buffer.concat(chunks));
+      fail(new DomainError('payload-too-large', `The body may be at most ${MAX_CSV_BODY_BYTES} bytes`));
+    });
+    req.once('error', fail);
+  });
 }
 
-function headerMaps(req: IncomingMessage) {
-  const headers: Record<string, string> = {};
-  const multi: Record<string, string[]> = {};
-  for (let i = 0; i < req.rawHeaders.length; i += 2) {
-    const k = req.rawHeaders[i]!;
-    const v = req.rawHeaders[i + 1]!;
-    headers[k] = headers[k] === undefined ? v : `${headers[k]},${v}`;
-    (multi[k] ??= []).push(v);
+/**
+ * Names from outside (headers, query parameters) are collected in Maps, never as keys of a plain
+ * object: `constructor` or `__proto__` would find Object.prototype's members there. The event gets
+ * them as own properties (Object.fromEntries), which is what the JSON of a deployed event parses to.
+ */
+function valueMaps(pairs: Iterable<[string, string]>, join: (a: string, b: string) => string) {
+  const single = new Map<string, string>();
+  const multi = new Map<string, string[]>();
+  for (const [k, v] of pairs) {
+    const before = single.get(k);
+    single.set(k, before === undefined ? v : join(before, v));
+    const all = multi.get(k);
+    if (all) all.push(v);
+    else multi.set(k, [v]);
   }
-  return { headers, multi };
+  return { single: Object.fromEntries(single), multi: Object.fromEntries(multi), count: single.size };
+}
+
+function* headerPairs(req: IncomingMessage): Generator<[string, string]> {
+  for (let i = 0; i < req.rawHeaders.length; i += 2) yield [req.rawHeaders[i]!, req.rawHeaders[i + 1]!];
 }
 
 export function buildProxyEvent(
@@ -93,24 +114,20 @@ export function buildProxyEvent(
   pathParameters: Record<string, string>,
   body: Buffer,
 ): APIGatewayProxyEvent {
-  const { headers, multi } = headerMaps(req);
-  const query: Record<string, string> = {};
-  const multiQuery: Record<string, string[]> = {};
-  for (const [k, v] of url.searchParams) {
-    query[k] = v; // API Gateway keeps the last value
-    (multiQuery[k] ??= []).push(v);
-  }
+  const headers = valueMaps(headerPairs(req), (a, b) => `${a},${b}`);
+  // API Gateway keeps a query parameter's last value.
+  const query = valueMaps(url.searchParams, (_, b) => b);
   const requestId = randomUUID();
-  const hasQuery = Object.keys(query).length > 0;
+  const hasQuery = query.count > 0;
   const isText = body.length === 0 || isUtf8(body);
   return {
     resource: route.path,
     path: url.pathname,
     httpMethod: route.method,
-    headers,
-    multiValueHeaders: multi,
-    queryStringParameters: hasQuery ? query : null,
-    multiValueQueryStringParameters: hasQuery ? multiQuery : null,
+    headers: headers.single,
+    multiValueHeaders: headers.multi,
+    queryStringParameters: hasQuery ? query.single : null,
+    multiValueQueryStringParameters: hasQuery ? query.multi : null,
     pathParameters: Object.keys(pathParameters).length ? pathParameters : null,
     stageVariables: null,
     body: body.length === 0 ? null : isText ? body.toString('utf8') : body.toString('base64'),

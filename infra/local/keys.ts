@@ -10,9 +10,13 @@ const localKeyDir = () => config().localKeyDir;
 /**
  * The local stack's key files (never used when deployed): `auth.jwk.json` signs the tokens the
  * local identity provider (`npm run token`) issues; `receipt-signing.jwk.json` signs receipts and
- * day proofs. Created on first use with mode 0600.
+ * `day-proof-signing.jwk.json` signs ledger day proofs (one key per kind of signed document, as the
+ * deployed stack has one KMS key per kind). Created on first use with mode 0600.
  */
-export async function ensureLocalKey(name: 'auth' | 'receipt-signing', dir = localKeyDir()): Promise<JWK> {
+export async function ensureLocalKey(
+  name: 'auth' | 'receipt-signing' | 'day-proof-signing',
+  dir = localKeyDir(),
+): Promise<JWK> {
   const file = join(dir, `${name}.jwk.json`);
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as JWK;
   mkdirSync(dir, { recursive: true, mode: 0o700 });

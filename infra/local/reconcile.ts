@@ -6,13 +6,14 @@ import { parseArgs } from 'node:util';
 import { financeContext } from '../../functions/finance/wiring';
 import { documentClient as ddb } from '../../functions/shared/wiring';
 import { DomainError } from '../../functions/shared/domain/errors';
+import { reloadConfig } from '../../functions/shared/config';
 
 /**
  * `npm run reconcile -- --file statement.csv --date YYYY-MM-DD [--statement ST-...]...`
  *
  * Streams a bank statement of any size through the same import and matching code as
  * `POST /v1/bank-statements` and `POST /v1/reconciliations`, against the running local stack's
- * DynamoDB (`npm start`). Memory stays one chunk of lines deep; a progress bar goes to stderr and
+ * DynamoDB (`npm start`; DYNAMODB_ENDPOINT, or DYNAMODB_PORT as `npm start` reads it). Memory stays one chunk of lines deep; a progress bar goes to stderr and
  * the reconciliation (id, counts) to stdout as JSON. Resolve and accept it through the API.
  */
 const { values } = parseArgs({
@@ -43,10 +44,16 @@ try {
   usage(`cannot read ${file}`);
 }
 
-process.env.DYNAMODB_ENDPOINT ??= 'http://127.0.0.1:8000';
+// The running local stack's DynamoDB Local: DYNAMODB_ENDPOINT if set, else the port `npm start` was
+// given (DYNAMODB_PORT, default 8000), so the statement never lands in another DynamoDB on 8000.
+const dynamoPort = process.env.DYNAMODB_PORT ?? '8000';
+if (!/^\d{1,5}$/.test(dynamoPort) || Number(dynamoPort) > 65535) usage('DYNAMODB_PORT must be a port number');
+process.env.DYNAMODB_ENDPOINT ??= `http://127.0.0.1:${dynamoPort}`;
 process.env.AWS_REGION ??= 'local';
 process.env.LOCAL_KEY_DIR ??= '.data/keys';
 process.env.LOG_LEVEL ??= 'warn';
+// Whatever read the configuration while modules loaded must see these settings.
+reloadConfig();
 
 try {
   await ddb().send(new ListTablesCommand({}));

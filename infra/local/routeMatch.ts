@@ -19,6 +19,7 @@ function matchPath(template: string, urlPath: string): Record<string, string> | 
   const t = template.split('/');
   const u = urlPath.split('/');
   if (t.length !== u.length) return undefined;
+  // Keys come from the route table's templates; the values (from outside) are only values.
   const params: Record<string, string> = {};
   for (let i = 0; i < t.length; i++) {
     const seg = t[i]!;

@@ -56,6 +56,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     await ensureLocalKey('auth');
     await ensureLocalKey('receipt-signing');
     ensureLocalSecret('open-data-keys');
+    await ensureLocalKey('day-proof-signing');
     void functions; // (all functions load lazily on first request)
     const publisher = startPublishScheduler();
     scheduler = publisher;

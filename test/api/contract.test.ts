@@ -155,6 +155,7 @@ describe('conventions', () => {
       const p = doc.paths[path][method].parameters.find((x: any) => x.in === 'header' && x.name === 'Idempotency-Key');
       expect(p, `${method} ${path}`).toMatchObject({
         in: 'header',
+        required: true,
         schema: { type: 'string', minLength: 1, maxLength: 255 },
       });
     }

@@ -121,7 +121,18 @@ describe('reconciliation and day close over HTTP', () => {
       id,
       status: 'open',
     });
-    expect((await api('POST', `/v1/reconciliations/${id}/accept`, { token: financeToken })).body).toMatchObject({
+    // Accept moves money: no Idempotency-Key, no accept (400 naming the header, as POST /v1/payments).
+    const noKey = await api('POST', `/v1/reconciliations/${id}/accept`, { token: financeToken });
+    expect(noKey.status).toBe(400);
+    expect(noKey.body).toMatchObject({
+      type: expect.stringMatching(/idempotency-key-required$/),
+      errors: [{ path: 'Idempotency-Key', message: 'required' }],
+    });
+    const key = `accept-${id}`;
+    const accept = (k = key) =>
+      api('POST', `/v1/reconciliations/${id}/accept`, { token: financeToken, headers: { 'idempotency-key': k } });
+    // Refused for unresolved differences: the key is not spent, and the same key accepts once they are resolved.
+    expect((await accept()).body).toMatchObject({
       status: 409,
       type: expect.stringMatching(/unresolved-differences$/),
     });
@@ -144,8 +155,9 @@ describe('reconciliation and day close over HTTP', () => {
     });
     expect(Resolution.safeParse(resolution.body).error).toBeUndefined();
 
-    const accepted = await api('POST', `/v1/reconciliations/${id}/accept`, { token: financeToken });
+    const accepted = await accept();
     expect(accepted.status).toBe(200);
+    expect(accepted.headers.get('idempotent-replayed')).toBeNull();
     expect(accepted.body).toEqual({
       status: 'closed',
       proof: { date, root: expect.stringMatching(/^[0-9a-f]{64}$/), count: 5, signature: expect.any(String) },
@@ -155,13 +167,23 @@ describe('reconciliation and day close over HTTP', () => {
     expect(
       Reconciliation.safeParse((await api('GET', `/v1/reconciliations/${id}`, { token: auditor })).body).error,
     ).toBeUndefined();
-    const retried = await api('POST', `/v1/reconciliations/${id}/accept`, {
-      token: financeToken,
-      headers: { 'idempotency-key': `accept-${id}` },
-    });
+    const retried = await accept();
     expect(retried.status).toBe(200);
     expect(retried.body).toEqual(accepted.body);
     expect(retried.headers.get('idempotent-replayed')).toBe('true');
+    // The key is bound to this run: on another run it is 422, and a key of no length is 400.
+    const st2 = await postCsv(today(), statementCsv([]));
+    const other = await api('POST', '/v1/reconciliations', {
+      token: financeToken,
+      body: { businessDate: today(), statementIds: [st2.body.statementId] },
+    });
+    const reused = await api('POST', `/v1/reconciliations/${other.body.id}/accept`, {
+      token: financeToken,
+      headers: { 'idempotency-key': key },
+    });
+    expect(reused.status).toBe(422);
+    expect(reused.body.type).toMatch(/idempotency-key-reused$/);
+    expect((await accept('')).status).toBe(400);
 
     const proof = await api('GET', `/v1/ledger/days/${date}/proof`, { token: auditor });
     expect(proof.body).toEqual(accepted.body.proof);
@@ -192,7 +214,10 @@ describe('reconciliation and day close over HTTP', () => {
       body: { businessDate: date, statementIds: [st.body.statementId] },
     });
     expect(run.status).toBe(201);
-    const res = await api('POST', `/v1/reconciliations/${run.body.id}/accept`, { token: financeToken });
+    const res = await api('POST', `/v1/reconciliations/${run.body.id}/accept`, {
+      token: financeToken,
+      headers: { 'idempotency-key': `accept-${run.body.id}` },
+    });
     expect(res.status).toBe(409);
     expect(res.body.type).toMatch(/day-not-over$/);
   });

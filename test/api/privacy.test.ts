@@ -457,6 +457,96 @@ describe('privacy: canary payers through the whole money path', () => {
     await call('GET', `/${encodeURIComponent(CANARY_A.name)}`);
   });
 
+  it('finance and ledger errors name the field, never echo the caller’s value', async () => {
+    const refused = async (method: string, path: string, opts: Parameters<typeof call>[2], status: number) => {
+      const r = await call(method, path, opts);
+      expect([r.status, r.text]).toEqual([status, expect.any(String)]);
+      expect(canariesIn(r.text), r.text).toEqual([]);
+      return r;
+    };
+    const idNumber = CANARY_A.idNumber;
+    // The department spends from an allocation that does not exist: 422 naming allocationId.
+    const spend = await refused(
+      'POST',
+      '/v1/expenditures',
+      { token: deptToken, body: { allocationId: idNumber, amount: 100, payee: '某公司', purpose: '办公用品' } },
+      422,
+    );
+    expect(spend.body.errors).toEqual([{ path: 'allocationId', message: expect.any(String) }]);
+    // A department id made of an identity's digits, for a fee item and for a budget allocation.
+    const departmentId = `D${digitsOf(idNumber).slice(0, 12)}`;
+    const feeItem = {
+      code: `PRIVX-${randomUUID().slice(0, 4).toUpperCase()}`,
+      departmentId,
+      name: '工本费',
+      category: 'administrative-fee',
+      legalBasis: '《条例》',
+      approvedBy: '发改委',
+      pricing: { kind: 'fixed', amount: 100 },
+    };
+    await refused('POST', '/v1/fee-items', { token: admin, body: feeItem }, 422);
+    await refused(
+      'POST',
+      '/v1/budget-allocations',
+      { token: finance, body: { departmentId, fiscalYear: 2026, amount: 100, purpose: '办公' } },
+      422,
+    );
+    // A reconciliation id, in every route that takes one.
+    for (const id of [idNumber, encodeURIComponent(CANARY_B.name)]) {
+      await refused('GET', `/v1/reconciliations/${id}`, { token: finance }, 404);
+      await refused(
+        'POST',
+        `/v1/reconciliations/${id}/resolutions`,
+        { token: finance, body: { itemRef: 'x', action: 'suspense', note: 'n' } },
+        404,
+      );
+      await refused(
+        'POST',
+        `/v1/reconciliations/${id}/accept`,
+        { token: finance, headers: { 'idempotency-key': randomUUID() } },
+        404,
+      );
+    }
+    // A resolution of a difference the run does not have, by an itemRef that carries an identity.
+    const date = '2025-01-15';
+    const st = await call('POST', `/v1/bank-statements?date=${date}`, {
+      token: finance,
+      raw: `bankRef,valueDate,amount,channel,noticeNo,windowId\nPRIV-1,${date},1.00,transfer,,\n`,
+      headers: { 'content-type': 'text/csv' },
+    });
+    const run = await call('POST', '/v1/reconciliations', {
+      token: finance,
+      body: { businessDate: date, statementIds: [st.body.statementId] },
+    });
+    expect(run.status, run.text).toBe(201);
+    const resolution = await refused(
+      'POST',
+      `/v1/reconciliations/${run.body.id}/resolutions`,
+      { token: finance, body: { itemRef: `ML:transfer:${idNumber}`, action: 'suspense', note: 'n' } },
+      422,
+    );
+    expect(resolution.body.errors).toEqual([{ path: 'itemRef', message: expect.any(String) }]);
+    // A payment whose amount is an identity's digits: the mismatch names the field, not the amount sent.
+    const amount = Number(digitsOf(idNumber).slice(0, 9));
+    const unpaid = await call('POST', '/v1/notices', {
+      token: deptToken,
+      body: { payer: { name: '某人', idType: 'other', idNumber: 'X-1' }, lines: [{ feeCode: fee }] },
+      privileged: true,
+    });
+    expect(unpaid.status, unpaid.text).toBe(201);
+    const pay = await refused(
+      'POST',
+      '/v1/payments',
+      {
+        token: clerk,
+        body: { noticeNos: [unpaid.body.noticeNo], channel: 'cash', amount },
+        headers: { 'idempotency-key': randomUUID() },
+      },
+      422,
+    );
+    expect(pay.body.errors).toEqual([{ path: 'amount', message: expect.any(String) }]);
+  });
+
   it('open data: a consumer signs up with a canary e-mail; releases and every open-data response are free of canaries', async () => {
     const key = await call('POST', '/v1/open/keys', {
       body: { name: 'Canary Research', email: CANARY_EMAIL, purpose: 'privacy test' },

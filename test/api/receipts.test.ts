@@ -1,8 +1,10 @@
-import { compactVerify, createRemoteJWKSet, decodeProtectedHeader } from 'jose';
+import { compactVerify, createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
+import { seedPayments } from '../integration/finance/seed';
 import { api, token, uniq } from '../support/api';
+import { matchingStatementRows, paymentRecord, statementCsv, uniqueDate } from '../unit/finance/dayFixtures';
 
 /** Receipts (财政电子票据): signed, verifiable by anyone with only the published JWKS. */
 let receipt: any;
@@ -85,5 +87,74 @@ describe('receipts', () => {
     expect(got.body).toEqual(receipt);
     expect((await api('GET', `/v1/receipts/${receipt.receiptNo}?checkCode=ZZZZZZZZ`)).status).toBe(404);
     expect((await api('GET', `/v1/receipts/${receipt.receiptNo}`)).status).toBe(404);
+  });
+});
+
+/** Closes a past business day over HTTP and returns its signed proof. */
+async function closedDayProof(): Promise<{ date: string; signature: string }> {
+  const finance = await token({ role: 'finance' });
+  const date = uniqueDate();
+  const payments = [paymentRecord(date, { paymentId: `${date}-${uniq()}`, channel: 'card', amount: 700 })];
+  await seedPayments(payments);
+  const st = await api('POST', `/v1/bank-statements?date=${date}`, {
+    token: finance,
+    rawBody: statementCsv(matchingStatementRows(date, payments)),
+    headers: { 'content-type': 'text/csv' },
+  });
+  const run = await api('POST', '/v1/reconciliations', {
+    token: finance,
+    body: { businessDate: date, statementIds: [st.body.statementId] },
+  });
+  const accepted = await api('POST', `/v1/reconciliations/${run.body.id}/accept`, {
+    token: finance,
+    headers: { 'idempotency-key': randomUUID() },
+  });
+  expect(accepted.status).toBe(200);
+  return accepted.body.proof;
+}
+
+describe('receipts and day proofs (RFC 8725 §3.11): a key and an explicit type for each', () => {
+  const receiptKeysUrl = () => new URL(`${inject('apiUrl')}/v1/.well-known/jwks.json`);
+  const dayProofKeysUrl = () => new URL(`${inject('apiUrl')}/v1/ledger/jwks.json`);
+
+  it('publishes each kind’s keys in a set of its own; each JWS names its own type and key', async () => {
+    const proof = await closedDayProof();
+    const receiptKeys = (await api('GET', '/v1/.well-known/jwks.json')).body as {
+      keys: { kid: string; use: string }[];
+    };
+    const dayProofKeys = (await api('GET', '/v1/ledger/jwks.json')).body as { keys: { kid: string; use: string }[] };
+    for (const k of [...receiptKeys.keys, ...dayProofKeys.keys]) expect(k.use).toBe('sig');
+    const receiptHeader = decodeProtectedHeader(receipt.jws);
+    const proofHeader = decodeProtectedHeader(proof.signature);
+    expect(receiptHeader.typ).toBe('receipt+jwt');
+    expect(proofHeader.typ).toBe('day-proof+jwt');
+    expect(receiptKeys.keys.map((k) => k.kid)).toEqual([receiptHeader.kid]);
+    expect(dayProofKeys.keys.map((k) => k.kid)).toEqual([proofHeader.kid]);
+    expect(receiptHeader.kid).not.toBe(proofHeader.kid);
+  });
+
+  it('an offline verifier (jose) that asks for a receipt refuses a day proof, and the reverse', async () => {
+    const proof = await closedDayProof();
+    const receiptKeys = createRemoteJWKSet(receiptKeysUrl());
+    const dayProofKeys = createRemoteJWKSet(dayProofKeysUrl());
+    const asReceipt = { algorithms: ['ES256'], typ: 'receipt+jwt' };
+    const asDayProof = { algorithms: ['ES256'], typ: 'day-proof+jwt' };
+    await expect(jwtVerify(receipt.jws, receiptKeys, asReceipt)).resolves.toBeDefined();
+    await expect(jwtVerify(proof.signature, dayProofKeys, asDayProof)).resolves.toBeDefined();
+    // By the key, whatever the verifier asks of the type…
+    await expect(compactVerify(proof.signature, receiptKeys, { algorithms: ['ES256'] })).rejects.toThrow();
+    await expect(compactVerify(receipt.jws, dayProofKeys, { algorithms: ['ES256'] })).rejects.toThrow();
+    // … and by the type, even for a verifier that holds both key sets.
+    const both = createLocalJWKSet({
+      keys: [
+        ...(await api('GET', '/v1/.well-known/jwks.json')).body.keys,
+        ...(await api('GET', '/v1/ledger/jwks.json')).body.keys,
+      ],
+    });
+    await expect(jwtVerify(proof.signature, both, asReceipt)).rejects.toThrow();
+    await expect(jwtVerify(receipt.jws, both, asDayProof)).rejects.toThrow();
+    // And the API's own receipt verifier.
+    const r = await api('POST', '/v1/receipts/verify', { body: { jws: proof.signature } });
+    expect(r.body).toEqual({ valid: false, status: null });
   });
 });

@@ -186,26 +186,37 @@ describe('least privilege: everything else a role may do', () => {
     expect(env).not.toHaveProperty(tableEnvVar('Payments'));
   });
 
-  it('lets signing functions sign and read the public key, verifying functions only read it, and no other function use the key', () => {
-    const keyId = t.idOf(t.stack.signingKey);
-    expect(t.resources[keyId]!.Properties).toMatchObject({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' });
-    const expected = { sign: ['kms:GetPublicKey', 'kms:Sign'], verify: ['kms:GetPublicKey'] };
-    expect(functions.ledger.signingKey).toBe('verify');
+  it('has one signing key per kind of signed document, each used only as its functions declare', () => {
+    const keys = { receipt: t.stack.signingKey, dayProof: t.stack.dayProofKey };
+    expect(t.idOf(keys.receipt)).not.toBe(t.idOf(keys.dayProof));
+    for (const key of Object.values(keys))
+      expect(t.resources[t.idOf(key)]!.Properties).toMatchObject({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' });
+    const env = { receipt: 'SIGNING_KMS_KEY_ID', dayProof: 'DAY_PROOF_KMS_KEY_ID' };
+    const signingKeyIds = Object.values(keys).map((k) => t.idOf(k));
     for (const fn of FN_NAMES) {
-      // The signing key only; the open-data HMAC key has its own test (stack.test.ts, ADR 0012).
+      // The signing keys only; the open-data HMAC key has its own test (stack.test.ts, ADR 0012).
       const kms = t
         .statementsOf(fn)
         .filter((st) => asArray<string>(st.Action).some((a) => a.startsWith('kms:')))
-        .filter((st) => !JSON.stringify(st.Resource ?? '').includes(t.idOf(t.stack.openDataKeysKey)));
-      const use = functions[fn].signingKey;
-      if (!use) {
-        expect(kms, fn).toEqual([]);
-        continue;
+        .filter((st) => signingKeyIds.some((id) => JSON.stringify(st.Resource ?? '').includes(id)));
+      const used = Object.entries(functions[fn].keys ?? {}) as [keyof typeof keys, 'sign' | 'verify'][];
+      expect(kms, fn).toHaveLength(used.length);
+      const variables = t.resources[t.idOf(t.stack.functions[fn])]!.Properties.Environment.Variables as Json;
+      for (const [kind, use] of used) {
+        const arn = { 'Fn::GetAtt': [t.idOf(keys[kind]), 'Arn'] };
+        const st = kms.find((x) => JSON.stringify(x.Resource) === JSON.stringify(arn));
+        expect(st, `${fn} ${kind}`).toBeDefined();
+        expect([...asArray<string>(st!.Action)].sort(), `${fn} ${kind}`).toEqual(
+          use === 'sign' ? ['kms:GetPublicKey', 'kms:Sign'] : ['kms:GetPublicKey'],
+        );
+        expect(variables[env[kind]], `${fn} ${kind}`).toEqual(arn);
       }
-      expect(kms, fn).toHaveLength(1);
-      expect([...asArray<string>(kms[0]!.Action)].sort(), fn).toEqual(expected[use]);
-      expect(kms[0]!.Resource, fn).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
     }
+    // Receipts are signed by payments alone, day proofs by finance alone; the ledger only verifies.
+    const signers = (kind: keyof typeof keys) => FN_NAMES.filter((n) => functions[n].keys?.[kind] === 'sign');
+    expect(signers('receipt')).toEqual(['payments']);
+    expect(signers('dayProof')).toEqual(['finance']);
+    expect(functions.ledger.keys).toEqual({ dayProof: 'verify' });
   });
 
   it('lets the opendata function issue API keys into the open-data usage plan only', () => {

@@ -107,8 +107,8 @@ describe('alarms the deployed system needs', () => {
     expect(conflicts[0]!.Threshold).toBe(ALARM_THRESHOLDS.transactionConflicts);
   });
 
-  it('on KMS throttling the signing key: a metric filter on the log group of every function that uses the key', () => {
-    const users = FN_NAMES.filter((n) => functions[n].signingKey);
+  it('on KMS throttling the signing keys: a metric filter on the log group of every function that uses one', () => {
+    const users = FN_NAMES.filter((n) => functions[n].keys);
     expect(users.sort()).toEqual(['finance', 'ledger', 'payments']);
     const filters = t.ofType('AWS::Logs::MetricFilter').map(([, f]) => f.Properties);
     const kms = filters.filter((f) => f.MetricTransformations[0].MetricName === 'SigningKeyThrottles');

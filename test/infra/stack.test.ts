@@ -73,7 +73,8 @@ describe('functions', () => {
       expect(tableVars, name).toEqual((Object.keys(functions[name].tables) as TableName[]).map(tableEnvVar).sort());
       for (const t of Object.keys(functions[name].tables) as TableName[])
         expect(env[tableEnvVar(t)], `${name} ${t}`).toEqual({ Ref: idOf(stack.tables[t]) });
-      expect('SIGNING_KMS_KEY_ID' in env, name).toBe(Boolean(functions[name].signingKey));
+      expect('SIGNING_KMS_KEY_ID' in env, name).toBe(Boolean(functions[name].keys?.receipt));
+      expect('DAY_PROOF_KMS_KEY_ID' in env, name).toBe(Boolean(functions[name].keys?.dayProof));
     }
   });
 

@@ -29,7 +29,9 @@ export class CatalogTable implements CatalogStore {
       );
     } catch (e) {
       if (e instanceof ConditionalCheckFailedException)
-        throw new DomainError('department-exists', `Department ${d.id} exists`);
+        throw new DomainError('department-exists', 'A department with this id exists', [
+          { path: 'id', message: 'already exists' },
+        ]);
       throw e;
     }
   }
@@ -83,10 +85,12 @@ export class CatalogTable implements CatalogStore {
     } catch (e) {
       if (e instanceof ConditionalCheckFailedException)
         throw item.version === 1
-          ? new DomainError('fee-item-exists', `Fee item ${item.code} exists`)
+          ? new DomainError('fee-item-exists', 'A fee item with this code exists', [
+              { path: 'code', message: 'already exists' },
+            ])
           : new DomainError(
               'concurrent-update',
-              `Version ${item.version} of ${item.code} was just published by another request`,
+              `Version ${item.version} of this fee item was just published by another request`,
             );
       throw e;
     }

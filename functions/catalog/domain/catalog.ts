@@ -42,7 +42,8 @@ export class Catalog {
     if (date < this.today())
       throw new DomainError(
         'retroactive-change',
-        `effectiveFrom ${date} lies before today (${this.today()}); a published fee is never changed after the fact`,
+        `effectiveFrom lies before today (${this.today()}); a published fee is never changed after the fact`,
+        [{ path: 'effectiveFrom', message: 'must not be in the past' }],
       );
   }
 
@@ -57,7 +58,7 @@ export class Catalog {
 
   async createFeeItem(input: CreateFeeItem): Promise<FeeItem> {
     if (!(await this.store.getDepartment(input.departmentId)))
-      throw new DomainError('department-unknown', `No department ${input.departmentId}`, [
+      throw new DomainError('department-unknown', 'No department with this id', [
         { path: 'departmentId', message: 'unknown department' },
       ]);
     const effectiveFrom = input.effectiveFrom ?? this.today();
@@ -90,7 +91,7 @@ export class Catalog {
   async retire(code: string, effectiveTo: string): Promise<FeeItem> {
     const latest = await this.latest(code);
     if (effectiveTo < this.today())
-      throw new DomainError('retroactive-change', `effectiveTo ${effectiveTo} lies in the past`, [
+      throw new DomainError('retroactive-change', 'effectiveTo lies in the past', [
         { path: 'effectiveTo', message: 'must not be in the past' },
       ]);
     if (effectiveTo < latest.effectiveFrom)
@@ -98,7 +99,7 @@ export class Catalog {
         { path: 'effectiveTo', message: `must not be before ${latest.effectiveFrom}` },
       ]);
     if (latest.effectiveTo !== undefined && latest.effectiveTo <= effectiveTo)
-      throw new DomainError('fee-item-retired', `${code} already ends on ${latest.effectiveTo}`);
+      throw new DomainError('fee-item-retired', `The fee item already ends on ${latest.effectiveTo}`);
     const item: FeeItem = {
       ...latest,
       effectiveTo,

@@ -67,10 +67,9 @@ export class BudgetTable implements BudgetStore {
     ];
     const exceeded = (codes: string[]) => {
       if (codes[0] === CONDITION_FAILED)
-        throw new DomainError(
-          'allocation-exceeded',
-          `Allocation ${e.allocationId} has less than ${e.amount} fen remaining`,
-        );
+        throw new DomainError('allocation-exceeded', 'The allocation has less than this amount remaining', [
+          { path: 'amount', message: 'exceeds what the allocation has left' },
+        ]);
     };
     // Concurrent expenditures on one allocation conflict inside DynamoDB; a few retries keep the
     // answer exact (the condition is re-evaluated) instead of failing on mere contention.

@@ -169,9 +169,10 @@ export class ReconciliationsTable implements ReconciliationStore {
       const codes = cancellationCodes(e);
       if (!codes) throw e;
       if (codes[0] === CONDITION_FAILED || codes[2] === CONDITION_FAILED)
-        throw new DomainError('difference-already-resolved', `${resolution.itemRef} is already resolved`);
-      if (codes[1] === CONDITION_FAILED)
-        throw new DomainError('reconciliation-closed', `Reconciliation ${runId} is closed`);
+        throw new DomainError('difference-already-resolved', 'The difference is already resolved', [
+          { path: 'itemRef', message: 'already resolved' },
+        ]);
+      if (codes[1] === CONDITION_FAILED) throw new DomainError('reconciliation-closed', 'The reconciliation is closed');
       if (codes[2 + DAY_GUARD_OFFSET] === CONDITION_FAILED)
         throw new DomainError('day-closed', `Business day ${adjustment!.businessDate} is closed`);
       if (codes.includes('TransactionConflict'))

@@ -25,7 +25,7 @@ export class Budget {
   ): Promise<BudgetAllocationRecord> {
     const { store, departments, clock } = this.deps;
     if (!(await departments.getDepartment(input.departmentId)))
-      throw new DomainError('department-unknown', `No department ${input.departmentId}`, [
+      throw new DomainError('department-unknown', 'No department with this id', [
         { path: 'departmentId', message: 'no such department' },
       ]);
     const allocationId = newId('AL');
@@ -60,11 +60,11 @@ export class Budget {
     const { store, clock } = this.deps;
     const allocation = await store.getAllocation(input.allocationId);
     if (!allocation)
-      throw new DomainError('allocation-unknown', `No allocation ${input.allocationId}`, [
+      throw new DomainError('allocation-unknown', 'No budget allocation with this id', [
         { path: 'allocationId', message: 'no such allocation' },
       ]);
     if (by.role !== 'department' || allocation.departmentId !== by.dept)
-      throw new DomainError('forbidden', `Allocation ${input.allocationId} belongs to another department`);
+      throw new DomainError('forbidden', 'The allocation belongs to another department');
     const expenditureId = newId('EX');
     const createdAt = clock.now().toISOString();
     const businessDate = clock.today();

@@ -89,9 +89,9 @@ export async function assertAcceptable(
   const date = run.businessDate;
   const closedBy = await journal.dayClosedBy(date);
   if (closedBy && closedBy !== run.id)
-    throw new DomainError('day-closed', `Business day ${date} was closed by ${closedBy}`);
+    throw new DomainError('day-closed', `The business day was closed by ${closedBy}`);
   if (date >= clock.today())
-    throw new DomainError('day-not-over', `Business day ${date} has not ended (today is ${clock.today()})`);
+    throw new DomainError('day-not-over', `The business day has not ended (today is ${clock.today()})`);
   const resolutions = new Map((await runs.resolutions(run.id)).map((r) => [r.itemRef, r]));
   const unresolved = run.differences.filter((d) => !resolutions.has(d.itemRef));
   if (unresolved.length)

@@ -54,8 +54,7 @@ export class Reconciliations {
 
     for (let attempt = 0; attempt < 3; attempt++) {
       const prev = await runs.latestRun(date);
-      if (prev?.status === 'closed')
-        throw new DomainError('day-closed', `Business day ${date} was closed by ${prev.id}`);
+      if (prev?.status === 'closed') throw new DomainError('day-closed', `The business day was closed by ${prev.id}`);
       const version = (prev?.version ?? 0) + 1;
       const run: ReconciliationRun = {
         id: runId(date, version),
@@ -75,14 +74,14 @@ export class Reconciliations {
       await this.reverseDroppedAdjustments(run);
       return reconciliationView(run, inherited, true);
     }
-    throw new DomainError('concurrent-update', `Concurrent reconciliation runs for ${date}; retry`);
+    throw new DomainError('concurrent-update', 'Concurrent reconciliation runs of this business day; retry');
   }
 
   /** The day's payments against the statements named (each must be a statement of that day). */
   private async match(date: string, statementIds: string[]): Promise<MatchResult> {
     const { statements, journal, payments } = this.deps;
     const closedBy = await journal.dayClosedBy(date);
-    if (closedBy) throw new DomainError('day-closed', `Business day ${date} was closed by ${closedBy}`);
+    if (closedBy) throw new DomainError('day-closed', `The business day was closed by ${closedBy}`);
     const headers = await Promise.all(statementIds.map((id) => statements.getStatement(id)));
     const bad = headers.flatMap((h, i) =>
       h && h.date === date
@@ -128,7 +127,7 @@ export class Reconciliations {
 
   async get(id: string): Promise<ReconciliationView> {
     const run = await this.deps.runs.getRun(id);
-    if (!run) throw new DomainError('not-found', `No reconciliation ${id}`);
+    if (!run) throw new DomainError('not-found', 'No reconciliation with this id');
     const latestId = await this.deps.runs.latestRunId(run.businessDate);
     return reconciliationView(run, await this.deps.runs.resolutions(id), latestId === run.id);
   }
@@ -140,7 +139,7 @@ export class Reconciliations {
   /** `replayed`: the run was already closed (a retried accept); the answer is the same. */
   async accept(id: string, by: Principal): Promise<{ status: 'closed'; proof: StoredDayProof; replayed: boolean }> {
     const run = await this.deps.runs.getRun(id);
-    if (!run) throw new DomainError('not-found', `No reconciliation ${id}`);
+    if (!run) throw new DomainError('not-found', 'No reconciliation with this id');
     if (run.status === 'closed') return { status: 'closed', proof: run.proof!, replayed: true };
     await this.assertLatest(run);
     const resolutions = await assertAcceptable(this.deps, run);
@@ -151,8 +150,8 @@ export class Reconciliations {
 
   private async openLatestRun(id: string): Promise<ReconciliationRun> {
     const run = await this.deps.runs.getRun(id);
-    if (!run) throw new DomainError('not-found', `No reconciliation ${id}`);
-    if (run.status === 'closed') throw new DomainError('reconciliation-closed', `Reconciliation ${id} is closed`);
+    if (!run) throw new DomainError('not-found', 'No reconciliation with this id');
+    if (run.status === 'closed') throw new DomainError('reconciliation-closed', 'The reconciliation is closed');
     await this.assertLatest(run);
     return run;
   }

@@ -64,7 +64,7 @@ export async function resolveDifference(
   const id = run.id;
   const d = run.differences.find((x) => x.itemRef === input.itemRef);
   if (!d)
-    throw new DomainError('difference-unknown', `Reconciliation ${id} has no difference ${input.itemRef}`, [
+    throw new DomainError('difference-unknown', 'The reconciliation has no difference with this itemRef', [
       { path: 'itemRef', message: 'no such difference in this run' },
     ]);
   const existing = await runs.getResolution(id, input.itemRef);
@@ -74,7 +74,8 @@ export async function resolveDifference(
       return existing;
     throw new DomainError(
       'difference-already-resolved',
-      `${input.itemRef} was resolved as ${existing.action} by ${existing.decidedBy}`,
+      `The difference was resolved as ${existing.action} by ${existing.decidedBy}`,
+      [{ path: 'itemRef', message: 'already resolved' }],
     );
   }
   const postings = resolutionPostings(d, input.action);

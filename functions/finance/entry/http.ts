@@ -48,20 +48,11 @@ export const handler = httpHandler('finance', {
     ),
   }),
   'POST /v1/reconciliations/{id}/accept': async (req) => {
-    // Accept is idempotent by construction (every step is keyed by the day), so an Idempotency-Key
-    // is optional here: when sent, it is checked and a repeated accept says it was replayed.
-    const key = req.headers['idempotency-key'];
-    if (key !== undefined) parseIdempotencyKey(key);
+    const key = parseIdempotencyKey(req.headers['idempotency-key']);
     parseWith(EmptyBody, req.body);
-    const { replayed, ...result } = await finance.reconciliations.accept(
-      parseWith(ReconciliationParams, req.params).id,
-      req.principal,
-    );
-    return {
-      status: 200,
-      body: result,
-      headers: replayed && key !== undefined ? { 'idempotent-replayed': 'true' } : undefined,
-    };
+    const id = parseWith(ReconciliationParams, req.params).id;
+    const r = await finance.acceptances.accept(id, req.principal, key);
+    return { status: r.status, body: r.body, headers: r.replayed ? { 'idempotent-replayed': 'true' } : undefined };
   },
   'POST /v1/budget-allocations': async (req) => ({
     status: 201,

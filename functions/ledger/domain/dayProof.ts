@@ -1,11 +1,12 @@
 import type { JSONWebKeySet } from 'jose';
-import { verifySigned } from '../../shared/domain/signing';
+import { JWS_TYPE, verifySigned } from '../../shared/domain/signing';
 import { hashTransaction, merkleRoot, type LedgerTransaction } from './ledger';
 
 /**
- * A closed day's proof: the Merkle root over its transaction hashes, signed at close. The signature
- * is a compact JWS over exactly `{date, root, count}`, so anyone holding the JWKS can check a proof
- * offline, and `checkDay` checks it together with the recomputed root.
+ * A closed day's proof: the Merkle root over its transaction hashes, signed at close with the
+ * day-proof key. The signature is a compact JWS (`typ: day-proof+jwt`) over exactly `{date, root,
+ * count}`, so anyone holding the JWKS can check a proof offline, and `checkDay` checks it together
+ * with the recomputed root.
  */
 export interface StoredDayProof {
   date: string;
@@ -41,7 +42,7 @@ export async function signDayProof(
 /**
  * Checks a proof against the transactions given: every hash from its canonical form (catches an
  * edited transaction), the count and root (a missing or added one), and the signature against the
- * published keys (an edited proof).
+ * day-proof keys (an edited proof, or a JWS of another kind such as a receipt).
  */
 export function checkDay(proof: StoredDayProof, txs: readonly LedgerTransaction[], jwks: JSONWebKeySet): DayVerdict {
   const problems: string[] = [];
@@ -50,7 +51,11 @@ export function checkDay(proof: StoredDayProof, txs: readonly LedgerTransaction[
   const { root, count } = rootOfDay(txs);
   if (count !== proof.count) problems.push(`the day has ${count} transactions; the proof counted ${proof.count}`);
   if (root !== proof.root) problems.push('the recomputed Merkle root differs from the proof');
-  const signed = verifySigned<{ date?: string; root?: string; count?: number }>(proof.signature, jwks);
+  const signed = verifySigned<{ date?: string; root?: string; count?: number }>(
+    proof.signature,
+    jwks,
+    JWS_TYPE.dayProof,
+  );
   if (!signed) problems.push('the proof’s signature does not verify against the published keys');
   else if (signed.date !== proof.date || signed.root !== proof.root || signed.count !== proof.count)
     problems.push('the stored proof differs from what was signed');

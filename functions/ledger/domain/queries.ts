@@ -42,8 +42,17 @@ export class LedgerQueries {
 
   async dayProof(date: string): Promise<StoredDayProof> {
     const proof = await this.reader.findDayProof(date);
-    if (!proof) throw new DomainError('not-found', `Business day ${date} has no proof (it is not closed)`);
+    if (!proof) throw new DomainError('not-found', 'The business day has no proof (it is not closed)');
     return proof;
+  }
+
+  /**
+   * The public keys that sign day proofs, for anyone to check a proof offline. A key set of its own:
+   * receipts are signed by another key (published at /v1/.well-known/jwks.json), so a verifier holding
+   * either set cannot take one kind for the other.
+   */
+  dayProofKeys() {
+    return this.keys.jwks();
   }
 
   /** Recomputes the day from what is stored now and checks it against the signed proof. */

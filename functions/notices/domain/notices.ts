@@ -95,12 +95,12 @@ export class Notices {
         throw new DomainError('fee-item-unknown', `${path} names no fee item`, [{ path, message: 'unknown fee item' }]);
       // Ownership first: another department's item is refused even when it is not in force.
       if (versions.some((v) => v.departmentId !== dept))
-        throw new DomainError('fee-item-other-department', `${line.feeCode} belongs to another department`, [
+        throw new DomainError('fee-item-other-department', `${path} names a fee item of another department`, [
           { path, message: 'fee item of another department' },
         ]);
       const version = versionInForce(versions, today);
       if (!version)
-        throw new DomainError('fee-item-unknown', `${line.feeCode} is not in force on ${today}`, [
+        throw new DomainError('fee-item-unknown', `${path} names a fee item not in force on ${today}`, [
           { path, message: 'not in force' },
         ]);
       lines.push(priceLine(version, line.quantity ?? 1));
@@ -197,8 +197,8 @@ export class Notices {
       return fullView({ ...n, status: 'cancelled', cancelledAt: at, cancelReason: reason }, this.today());
     const current = (await this.store.get(noticeNo)) ?? n;
     if (current.status === 'paid')
-      throw new DomainError('notice-already-paid', `Notice ${noticeNo} is paid; a refund goes through finance`);
-    throw new DomainError('notice-cancelled', `Notice ${noticeNo} is already cancelled`);
+      throw new DomainError('notice-already-paid', 'The notice is paid; a refund goes through finance');
+    throw new DomainError('notice-cancelled', 'The notice is already cancelled');
   }
 }
 

@@ -1,9 +1,9 @@
 import { CancelNotice, IssueNotice, NoticeListQuery, NoticeLookupQuery } from '../../../schemas/notices';
-import { callerOf, decodeCursor, encodeCursor, httpHandler } from '../../shared/adapters/http';
+import { callerOf, decodeCursor, encodeCursor, httpHandler, listCursors } from '../../shared/adapters/http';
 import { parseWith } from '../../shared/domain/validate';
 import { noticesContext } from '../wiring';
 
-const { notices } = noticesContext();
+const { notices, cursors } = noticesContext();
 
 export const handler = httpHandler('notices', {
   'POST /v1/notices': async (req) => ({
@@ -12,8 +12,9 @@ export const handler = httpHandler('notices', {
   }),
   'GET /v1/notices': async (req) => {
     const q = parseWith(NoticeListQuery, req.query);
-    const page = await notices.list(req.principal, { ...q, after: decodeCursor(q.cursor) });
-    return { status: 200, body: { items: page.items, nextCursor: encodeCursor(page.next) } };
+    const c = listCursors(req, cursors);
+    const page = await notices.list(req.principal, { ...q, after: decodeCursor(c.open(q.cursor)) });
+    return { status: 200, body: { items: page.items, nextCursor: c.seal(encodeCursor(page.next)) } };
   },
   'GET /v1/notices/{noticeNo}': async (req) => {
     const q = parseWith(NoticeLookupQuery, req.query);

@@ -170,8 +170,9 @@ export const DATASETS: Record<DatasetId, DatasetDef> = {
 
 export type Row = Record<string, string | number | boolean | null>;
 
+/** The dataset of an id from outside; own keys only (`constructor` or `toString` is no dataset). */
 export function datasetDef(id: string): DatasetDef | undefined {
-  return (DATASETS as Record<string, DatasetDef>)[id];
+  return Object.hasOwn(DATASETS, id) ? (DATASETS as Record<string, DatasetDef>)[id] : undefined;
 }
 
 /** The row's sort key: key field values joined by `#` (no key value contains `#`). */
@@ -208,10 +209,17 @@ export function tableSchema(def: DatasetDef) {
   };
 }
 
+/**
+ * One CSV field. Text that a spreadsheet would read as a formula (a leading `=`, `+`, `-`, `@`, tab or
+ * carriage return: a fee item's legal basis may be `=1+1`) is neutralised as OWASP advises: prefixed
+ * with a single quote and quoted. Numbers and booleans are written as they are (a number is never a
+ * formula), so they stay numbers.
+ */
 const csvCell = (v: string | number | boolean | null): string => {
   if (v === null) return '';
-  const s = String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  if (typeof v !== 'string') return String(v);
+  if (/^[=+\-@\t\r]/.test(v)) return `"'${v.replace(/"/g, '""')}"`;
+  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 };
 
 /** RFC 4180 CSV (CRLF), header from the Table Schema. */

@@ -90,7 +90,7 @@ function parseFilters(def: DatasetDef, params: Record<string, string>, errors: F
 function rowsQueryOf(def: DatasetDef, filters: Filters, after: string | undefined, limit: number): RowsQuery {
   const prefixParts: string[] = [];
   for (const f of def.key) {
-    if (!(f in filters)) break;
+    if (!Object.hasOwn(filters, f)) break;
     prefixParts.push(String(filters[f]));
   }
   const keyFilters = new Set(def.key.slice(0, prefixParts.length));

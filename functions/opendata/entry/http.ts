@@ -1,6 +1,6 @@
 import { EmptyBody } from '../../../schemas/common';
 import { ApiKeyParams, ApiKeyRequest, ApiKeyRevealRequest, PublicationJobParams } from '../../../schemas/opendata';
-import { callerOf, httpHandler, type HttpRequest, type HttpResponse } from '../../shared/adapters/http';
+import { callerOf, httpHandler, listCursors, type HttpRequest, type HttpResponse } from '../../shared/adapters/http';
 import { parseWith } from '../../shared/domain/validate';
 import { toCsv } from '../domain/datasets';
 import { dataPackage, dcatCatalog } from '../domain/metadata';
@@ -21,7 +21,7 @@ import { httpContext } from '../wiring';
  * publicationJobs.ts, apiKeys.ts, metadata.ts, links.ts). What stays here is HTTP: where the request
  * came from, content negotiation and ETags.
  */
-const { releases, clock, access, jobs, publisher, publicBase } = httpContext();
+const { releases, clock, access, jobs, publisher, publicBase, cursors } = httpContext();
 
 /** The public base of links, from the request as API Gateway (or the local gateway) describes it. */
 const baseOf = (req: HttpRequest) =>
@@ -36,17 +36,26 @@ const baseOf = (req: HttpRequest) =>
 /** Secrets in a response: no cache anywhere may keep them. */
 const NO_STORE = { 'cache-control': 'no-store' };
 
+/** The query with the position its sealed cursor holds (functions/shared/domain/cursor.ts). */
+function openedQuery(query: Record<string, string>, c: ReturnType<typeof listCursors>): Record<string, string> {
+  const { cursor: sealed, ...rest } = query;
+  const cursor = c.open(sealed);
+  return cursor === undefined ? rest : { ...rest, cursor };
+}
+
 /** A page of rows as JSON or CSV (`format`, else the Accept header), 304 when the client has it. */
 async function rows(req: HttpRequest): Promise<HttpResponse> {
   await access.admit(req.headers['x-api-key']);
   const csv =
     req.query.format === 'csv' || (req.query.format === undefined && /\btext\/csv\b/i.test(req.headers.accept ?? ''));
-  const rowsReq = await resolveRowsRequest(releases, req.params.id!, req.query, csv ? 'csv' : 'json');
+  const c = listCursors(req, cursors);
+  const rowsReq = await resolveRowsRequest(releases, req.params.id!, openedQuery(req.query, c), csv ? 'csv' : 'json');
   const headers = { etag: rowsReq.etag, 'cache-control': 'private, max-age=300', vary: 'Accept' };
   const ifNoneMatch = req.headers['if-none-match'];
   if (ifNoneMatch?.split(',').some((t) => t.trim().replace(/^W\//, '') === rowsReq.etag))
     return { status: 304, headers, text: '' };
-  const page = await rowsPage(releases, rowsReq);
+  const rowsOfPage = await rowsPage(releases, rowsReq);
+  const page = { ...rowsOfPage, nextCursor: c.seal(rowsOfPage.nextCursor) };
   if (!csv) return { status: 200, headers, body: page };
   return {
     status: 200,
@@ -90,7 +99,9 @@ export const handler = httpHandler('opendata', {
   'GET /v1/open/datasets/{id}/rows': rows,
   'GET /v1/open/datasets/{id}/releases': async (req) => {
     await access.admit(req.headers['x-api-key']);
-    return { status: 200, body: await releasesPage(releases, req.params.id!, req.query) };
+    const c = listCursors(req, cursors);
+    const page = await releasesPage(releases, req.params.id!, openedQuery(req.query, c));
+    return { status: 200, body: { ...page, nextCursor: c.seal(page.nextCursor) } };
   },
   'POST /v1/open/publish': async (req) => {
     parseWith(EmptyBody, req.body);

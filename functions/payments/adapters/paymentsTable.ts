@@ -22,6 +22,7 @@ import {
   type RefundCommit,
   type StoredPayment,
 } from '../ports';
+import { noticeNotPayable } from '../domain/settlement';
 import { byPosition } from '../domain/views';
 
 /**
@@ -52,7 +53,7 @@ export interface PaymentTables {
 
 /** What each entry of a transaction stands for, to map a cancellation reason to a problem type. */
 type Role =
-  | { kind: 'notice'; noticeNo: string }
+  | { kind: 'notice'; noticeNo: string; index: number }
   | { kind: 'payment' | 'bank-ref' | 'ledger' | 'day-guard' | 'receipt' | 'idempotency' | 'refunded-total' };
 
 /** A transaction's entries with the role of each, in the order sent. */
@@ -140,9 +141,9 @@ export class PaymentsTable implements PaymentStore {
   async commitPayment(c: PaymentCommit): Promise<void> {
     const { payment } = c;
     const tx = new Entries();
-    for (const noticeNo of c.noticeNos)
+    for (const [index, noticeNo] of c.noticeNos.entries())
       tx.add(
-        { kind: 'notice', noticeNo },
+        { kind: 'notice', noticeNo, index },
         this.notices.markPaidItem(noticeNo, { paymentId: payment.paymentId, paidAt: payment.paidAt, today: c.today }),
       );
     tx.add(
@@ -250,7 +251,7 @@ export class PaymentsTable implements PaymentStore {
   private async problemOf(role: Role, today: string): Promise<Error> {
     switch (role.kind) {
       case 'notice':
-        return this.noticeProblem(role.noticeNo, today);
+        return this.noticeProblem(role.noticeNo, role.index, today);
       case 'bank-ref':
         return new DomainError('bank-ref-duplicate', 'This bankRef was already used on this channel', [
           { path: 'bankRef', message: 'already used' },
@@ -273,13 +274,12 @@ export class PaymentsTable implements PaymentStore {
   }
 
   /** Why a notice could not be marked paid, as read back now. */
-  private async noticeProblem(noticeNo: string, today: string): Promise<Error> {
+  private async noticeProblem(noticeNo: string, index: number, today: string): Promise<Error> {
     const [n] = (await this.notices.getNotices([noticeNo])).values();
-    if (!n) return new DomainError('not-found', `No notice ${noticeNo}`);
+    const path = `noticeNos.${index}`;
+    if (!n) return new DomainError('not-found', `${path}: no such notice`, [{ path, message: 'no such notice' }]);
     const status = statusOn(n, today);
-    if (status === 'paid') return new DomainError('notice-already-paid', `Notice ${noticeNo} is already paid`);
-    if (status === 'cancelled') return new DomainError('notice-cancelled', `Notice ${noticeNo} is cancelled`);
-    if (status === 'expired') return new DomainError('notice-expired', `Notice ${noticeNo} was due on ${n.dueDate}`);
+    if (status !== 'issued') return noticeNotPayable(status, index, n.dueDate);
     return new TransientConflict(`notice ${noticeNo} changed meanwhile`);
   }
 }

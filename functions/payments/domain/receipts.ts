@@ -1,7 +1,7 @@
 import type { Receipt, ReceiptPayload } from '../../../schemas/payments';
 import { DomainError } from '../../shared/domain/errors';
 import { isDocumentNumber } from '../../shared/domain/ids';
-import { verifySigned, type Signer } from '../../shared/domain/signing';
+import { JWS_TYPE, verifySigned, type Signer } from '../../shared/domain/signing';
 import type { LookupLimiter, PaymentStore } from '../ports';
 import { sameCode } from './checkCode';
 
@@ -14,6 +14,7 @@ import { sameCode } from './checkCode';
 export class Receipts {
   constructor(
     private readonly store: Pick<PaymentStore, 'getReceipt'>,
+    /** The receipt key only: a JWS by any other key (a day proof's) is not a receipt. */
     private readonly signer: Pick<Signer, 'jwks'>,
     private readonly limiter: LookupLimiter,
   ) {}
@@ -46,12 +47,13 @@ export class Receipts {
     return { valid: true, status: stored.status, receipt: stored };
   }
 
+  /** The keys that sign receipts, and only those (day proofs have a key set of their own). */
   jwks() {
     return this.signer.jwks();
   }
 
   private async verifySignature(jws: string): Promise<Partial<ReceiptPayload> | undefined> {
-    const payload = await verifySigned<Partial<ReceiptPayload>>(jws, await this.signer.jwks());
+    const payload = await verifySigned<Partial<ReceiptPayload>>(jws, await this.signer.jwks(), JWS_TYPE.receipt);
     return payload && typeof payload === 'object' ? payload : undefined;
   }
 }

@@ -17,11 +17,9 @@ export type Refund = RefundRecord & { reason: string };
 export function checkRefundable(payment: StoredPayment, amount: number): void {
   const left = payment.amount - payment.refundedTotal;
   if (amount > left)
-    throw new DomainError(
-      'refund-exceeds-payment',
-      `At most ${left} fen of payment ${payment.paymentId} is left to refund`,
-      [{ path: 'amount', message: `must be at most ${left}` }],
-    );
+    throw new DomainError('refund-exceeds-payment', `At most ${left} fen of this payment is left to refund`, [
+      { path: 'amount', message: `must be at most ${left}` },
+    ]);
 }
 
 /** The refund's share of each payment line, from what each line still holds. */

@@ -13,6 +13,21 @@ import { sameCode } from './checkCode';
  * PII-free payment record, its ledger transaction and its receipt.
  */
 
+/**
+ * Why the notice at `index` of `noticeNos` cannot be paid; the problem names its place in the
+ * request, not its number (the caller's value is never echoed).
+ */
+export function noticeNotPayable(status: 'paid' | 'cancelled' | 'expired', index: number, dueDate: string) {
+  const path = `noticeNos.${index}`;
+  if (status === 'paid')
+    return new DomainError('notice-already-paid', `${path}: the notice is already paid`, [
+      { path, message: 'already paid' },
+    ]);
+  if (status === 'cancelled')
+    return new DomainError('notice-cancelled', `${path}: the notice is cancelled`, [{ path, message: 'cancelled' }]);
+  return new DomainError('notice-expired', `${path}: the notice was due on ${dueDate}`, [{ path, message: 'expired' }]);
+}
+
 /** The notices in the order asked, each payable today; throws the problem of the first that is not. */
 export function payableNotices(
   principal: Principal,
@@ -29,14 +44,12 @@ export function payableNotices(
         { path: `noticeNos.${i}`, message: 'no such notice' },
       ]);
     const status = statusOn(n, today);
-    if (status === 'paid') throw new DomainError('notice-already-paid', `Notice ${no} is already paid`);
-    if (status === 'cancelled') throw new DomainError('notice-cancelled', `Notice ${no} is cancelled`);
-    if (status === 'expired') throw new DomainError('notice-expired', `Notice ${no} was due on ${n.dueDate}`);
+    if (status !== 'issued') throw noticeNotPayable(status, i, n.dueDate);
     notices.push(n);
   }
   const total = notices.reduce((s, n) => s + n.total, 0);
   if (input.amount !== total)
-    throw new DomainError('amount-mismatch', `The notices total ${total} fen; the payment says ${input.amount}`, [
+    throw new DomainError('amount-mismatch', `The notices total ${total} fen; the amount differs`, [
       { path: 'amount', message: `must be ${total}` },
     ]);
   return notices;

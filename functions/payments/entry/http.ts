@@ -1,10 +1,17 @@
 import { PayNotices, PaymentsQuery, ReceiptLookupQuery, RefundRequest, VerifyReceipt } from '../../../schemas/payments';
-import { callerOf, decodeCursor, encodeCursor, httpHandler, type HttpResponse } from '../../shared/adapters/http';
+import {
+  callerOf,
+  decodeCursor,
+  encodeCursor,
+  httpHandler,
+  listCursors,
+  type HttpResponse,
+} from '../../shared/adapters/http';
 import { parseIdempotencyKey } from '../../shared/domain/idempotency';
 import { parseWith } from '../../shared/domain/validate';
 import { paymentsContext } from '../wiring';
 
-const { payments, receipts } = paymentsContext();
+const { payments, receipts, cursors } = paymentsContext();
 
 const idempotent = (r: { status: number; body: unknown; replayed: boolean }): HttpResponse => ({
   status: r.status,
@@ -19,8 +26,9 @@ export const handler = httpHandler('payments', {
   },
   'GET /v1/payments': async (req) => {
     const q = parseWith(PaymentsQuery, req.query);
-    const page = await payments.listPayments({ ...q, after: decodeCursor(q.cursor) });
-    return { status: 200, body: { items: page.items, nextCursor: encodeCursor(page.next) } };
+    const c = listCursors(req, cursors);
+    const page = await payments.listPayments({ ...q, after: decodeCursor(c.open(q.cursor)) });
+    return { status: 200, body: { items: page.items, nextCursor: c.seal(encodeCursor(page.next)) } };
   },
   'GET /v1/payments/{paymentId}': async (req) => ({
     status: 200,

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { routes, type HttpFunctionName, type Route, type RouteKey } from '../../../schemas/routes';
 import { principalFromContext, type Principal } from '../domain/principal';
+import type { CursorSeal } from '../domain/cursor';
 import { DomainError, problemOf } from '../domain/errors';
 import { log } from './log';
 
@@ -49,11 +50,22 @@ export const MAX_INLINE_STATEMENT_BYTES = 5 * 1024 * 1024;
  */
 export const MAX_CSV_BODY_BYTES = MAX_INLINE_STATEMENT_BYTES + 1024 * 1024;
 
-export function lowerCaseHeaders(h: Record<string, string | undefined> | null | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h ?? {})) if (v !== undefined) out[k.toLowerCase()] = v;
+/**
+ * A copy of the event's own entries in an object without a prototype: header and query names come
+ * from outside, and in a plain object `constructor` or `toString` would read Object.prototype's
+ * members (and `__proto__` would not be a key at all).
+ */
+function ownEntries(
+  h: Record<string, string | undefined> | null | undefined,
+  name: (k: string) => string = (k) => k,
+): Record<string, string> {
+  const out = Object.create(null) as Record<string, string>;
+  for (const [k, v] of Object.entries(h ?? {})) if (v !== undefined) out[name(k)] = v;
   return out;
 }
+
+export const lowerCaseHeaders = (h: Record<string, string | undefined> | null | undefined): Record<string, string> =>
+  ownEntries(h, (k) => k.toLowerCase());
 
 function decodeBody(event: APIGatewayProxyEvent, route: Route, headers: Record<string, string>): unknown {
   if (event.body === null || event.body === undefined || event.body === '') return undefined;
@@ -105,6 +117,29 @@ function toResult(res: HttpResponse): APIGatewayProxyResult {
   };
 }
 
+/**
+ * What a cursor is sealed for: the route and the caller's scope (role, department, window) and the
+ * path parameters (a dataset). A cursor handed out for one list opens for that list only.
+ */
+function cursorScope(route: Route, principal: Principal, params: Record<string, string>): string {
+  const { role, dept = '', window = '' } = principal;
+  return JSON.stringify([route.method, route.path, role, dept, window, Object.entries(params).sort()]);
+}
+
+/**
+ * A list route's cursors as its client sees them, sealed for this route and caller with the seal the
+ * function's wiring built (../domain/cursor.ts): `open` turns the `cursor` a client sent into the
+ * position this list sealed (400 naming `cursor` for anything else), `seal` the next position into
+ * the `nextCursor` to send.
+ */
+export function listCursors(req: HttpRequest, seal: CursorSeal) {
+  const scope = cursorScope(req.route, req.principal, req.params);
+  return {
+    open: (sealed: string | undefined): string | undefined => (sealed ? seal.open(sealed, scope) : undefined),
+    seal: (cursor: string | null): string | null => (cursor === null ? null : seal.seal(cursor, scope)),
+  };
+}
+
 /** Builds a function's Lambda handler from its route handlers; TypeScript insists on one per route. */
 export function httpHandler<F extends HttpFunctionName>(fn: F, handlers: RouteHandlers<F>) {
   const table = new Map<string, { route: Route; handle: RouteHandler }>();
@@ -124,8 +159,8 @@ export function httpHandler<F extends HttpFunctionName>(fn: F, handlers: RouteHa
       event,
       route: entry.route,
       principal,
-      params: (event.pathParameters ?? {}) as Record<string, string>,
-      query: (event.queryStringParameters ?? {}) as Record<string, string>,
+      params: ownEntries(event.pathParameters),
+      query: ownEntries(event.queryStringParameters),
       headers,
       body: decodeBody(event, entry.route, headers),
       requestId: event.requestContext?.requestId ?? context.awsRequestId,
@@ -176,7 +211,7 @@ function accessLog(fn: string, event: APIGatewayProxyEvent, status: number, star
 }
 
 /** Opaque list cursors (pure, in the kernel's domain): re-exported for the entry points that page. */
-export { decodeCursor, encodeCursor } from '../domain/cursor';
+export { decodeCursor, encodeCursor, type CursorSeal } from '../domain/cursor';
 
 /**
  * The caller's address, hashed: rate limits need a stable key per client, and the address itself is

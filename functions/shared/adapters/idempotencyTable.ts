@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DomainError } from '../domain/errors';
 import {
   KEEP_SECONDS,
@@ -77,6 +77,19 @@ export class IdempotencyTable implements IdempotencyStore {
           ExpressionAttributeValues: { ':inprog': 'in-progress', ':owner': claim.owner },
         }),
       );
+    } catch (e) {
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+    }
+  }
+
+  /**
+   * Completes a claim on its own, for a use case whose effects are idempotent by themselves (accepting
+   * a reconciliation). A claim that is no longer ours (its lease ran out and another request took it
+   * over) is left alone: that request stores the same answer.
+   */
+  async complete(claim: Claim, response: StoredResponse, nowMs: number): Promise<void> {
+    try {
+      await this.client.send(new UpdateCommand(this.completionItem(claim, response, nowMs).Update!));
     } catch (e) {
       if (!(e instanceof ConditionalCheckFailedException)) throw e;
     }

@@ -3,13 +3,16 @@ import type { JWK, JSONWebKeySet } from 'jose';
 import { createHash, createPrivateKey, createPublicKey, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { b64url, type Signer } from '../domain/signing';
+import { b64url, JWS_TYPE, type JwsType, type SignedKind, type Signer } from '../domain/signing';
 
 /**
- * The signers of receipts and day proofs (the port is in ../domain/signing.ts):
- * - LocalKeySigner: the local stack's key file (`receipt-signing.jwk.json` under LOCAL_KEY_DIR).
- * - KmsSigner: an AWS KMS asymmetric key (ECC_NIST_P256, SIGN_VERIFY) when `SIGNING_KMS_KEY_ID` is set;
- *   the private key never leaves KMS.
+ * The signers of receipts and day proofs (the port is in ../domain/signing.ts), one key and one JWS
+ * `typ` per kind:
+ * - LocalKeySigner: the local stack's key file (`receipt-signing.jwk.json` or
+ *   `day-proof-signing.jwk.json` under LOCAL_KEY_DIR).
+ * - KmsSigner: an AWS KMS asymmetric key (ECC_NIST_P256, SIGN_VERIFY) when its key id is configured
+ *   (`SIGNING_KMS_KEY_ID` for receipts, `DAY_PROOF_KMS_KEY_ID` for day proofs); the private key never
+ *   leaves KMS.
  * Anyone verifies offline against `jwks()` (published at /v1/.well-known/jwks.json), with any JOSE
  * library (the tests verify with `jose`).
  *
@@ -28,10 +31,10 @@ class LocalKeySigner implements Signer {
   private readonly jwk: JWK;
   private readonly key: KeyObject;
   private readonly header: string;
-  constructor(file: string) {
+  constructor(file: string, typ: JwsType) {
     this.jwk = JSON.parse(readFileSync(file, 'utf8')) as JWK;
     this.key = createPrivateKey({ key: this.jwk as import('node:crypto').JsonWebKey, format: 'jwk' });
-    this.header = b64url(JSON.stringify({ alg: 'ES256', kid: this.jwk.kid, typ: 'JWT' }));
+    this.header = b64url(JSON.stringify({ alg: 'ES256', kid: this.jwk.kid, typ }));
   }
   /**
    * ES256 with node:crypto, synchronously (IEEE P1363 r||s is exactly JWS's encoding): WebCrypto would
@@ -77,7 +80,10 @@ export function derToJose(der: Uint8Array): Buffer {
 class KmsSigner implements Signer {
   private readonly kms = new KMSClient({});
   private publicJwk?: Promise<JWK>;
-  constructor(private readonly keyId: string) {}
+  constructor(
+    private readonly keyId: string,
+    private readonly typ: JwsType,
+  ) {}
 
   private key(): Promise<JWK> {
     this.publicJwk ??= (async () => {
@@ -89,7 +95,7 @@ class KmsSigner implements Signer {
 
   async sign(payload: object): Promise<string> {
     const { kid } = await this.key();
-    const signingInput = `${b64url(JSON.stringify({ alg: 'ES256', kid, typ: 'JWT' }))}.${b64url(JSON.stringify(payload))}`;
+    const signingInput = `${b64url(JSON.stringify({ alg: 'ES256', kid, typ: this.typ }))}.${b64url(JSON.stringify(payload))}`;
     const digest = createHash('sha256').update(signingInput).digest();
     const r = await this.kms.send(
       new SignCommand({ KeyId: this.keyId, Message: digest, MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }),
@@ -102,9 +108,16 @@ class KmsSigner implements Signer {
   }
 }
 
-/** The KMS key when deployed, else the local stack's key file. */
-export function createSigner(opts: { kmsKeyId?: string; localKeyDir: string }): Signer {
+/** The local stack's key file of each kind (infra/local/keys.ts creates them). */
+const LOCAL_KEY_FILES = {
+  receipt: 'receipt-signing.jwk.json',
+  dayProof: 'day-proof-signing.jwk.json',
+} as const satisfies Record<SignedKind, string>;
+
+/** The kind's KMS key when deployed, else the local stack's key file of that kind. */
+export function createSigner(opts: { kind: SignedKind; kmsKeyId?: string; localKeyDir: string }): Signer {
+  const typ = JWS_TYPE[opts.kind];
   return opts.kmsKeyId
-    ? new KmsSigner(opts.kmsKeyId)
-    : new LocalKeySigner(join(opts.localKeyDir, 'receipt-signing.jwk.json'));
+    ? new KmsSigner(opts.kmsKeyId, typ)
+    : new LocalKeySigner(join(opts.localKeyDir, LOCAL_KEY_FILES[opts.kind]), typ);
 }

@@ -2,13 +2,29 @@ import type { JSONWebKeySet } from 'jose';
 import { createPublicKey, verify as cryptoVerify, type JsonWebKey } from 'node:crypto';
 
 /**
- * The signing port for receipts and day proofs (compact JWS, ES256, `kid` in the header), and the
- * offline verification anyone can do with the published key set. Implementations: ../adapters/signer.ts.
+ * The signing port for receipts and day proofs (compact JWS, ES256, `kid` and `typ` in the header), and
+ * the offline verification anyone can do with the published key set. Implementations: ../adapters/signer.ts.
  */
 export interface Signer {
   sign(payload: object): Promise<string>;
   jwks(): Promise<JSONWebKeySet>;
 }
+
+/**
+ * What we sign. Each kind has its own key and its own explicit JWS type (RFC 8725 §3.11), so a
+ * verifier of one kind refuses the other even if it were handed both keys: a day proof is never
+ * taken for a receipt, nor a receipt for a day proof.
+ */
+export type SignedKind = 'receipt' | 'dayProof';
+export const JWS_TYPE = { receipt: 'receipt+jwt', dayProof: 'day-proof+jwt' } as const satisfies Record<
+  SignedKind,
+  string
+>;
+export type JwsType = (typeof JWS_TYPE)[SignedKind];
+
+/** RFC 7515 §4.1.9: `typ` is a media type, compared case-insensitively, its `application/` prefix optional. */
+const normalType = (typ: unknown): string | undefined =>
+  typeof typ === 'string' ? typ.toLowerCase().replace(/^application\//, '') : undefined;
 
 export const b64url = (b: Uint8Array | string) => Buffer.from(b).toString('base64url');
 
@@ -21,11 +37,12 @@ function fromB64url(s: string): Buffer {
 
 /**
  * Verifies a compact JWS against the published keys; returns the payload or undefined if invalid.
- * Accepts exactly what we sign: ES256 (the header's alg is checked, never trusted to choose), no
- * `crit` extensions, strict base64url, a 64-byte r||s signature by a P-256 key of the set (the one
- * named by `kid` when the header names one).
+ * Accepts exactly what we sign: ES256 (the header's alg is checked, never trusted to choose), the
+ * expected `typ` (a receipt verifier refuses a day proof and the reverse), no `crit` extensions,
+ * strict base64url, a 64-byte r||s signature by a P-256 key of the set (the one named by `kid` when
+ * the header names one).
  */
-export function verifySigned<T = unknown>(jws: string, jwks: JSONWebKeySet): T | undefined {
+export function verifySigned<T = unknown>(jws: string, jwks: JSONWebKeySet, typ: JwsType): T | undefined {
   try {
     const parts = jws.split('.');
     if (parts.length !== 3) return undefined;
@@ -33,6 +50,7 @@ export function verifySigned<T = unknown>(jws: string, jwks: JSONWebKeySet): T |
     const header = JSON.parse(fromB64url(h).toString('utf8')) as Record<string, unknown> | null;
     if (!header || typeof header !== 'object' || header.alg !== 'ES256' || 'crit' in header || 'b64' in header)
       return undefined;
+    if (normalType(header.typ) !== typ) return undefined;
     const signature = fromB64url(s);
     const payload = fromB64url(p);
     if (signature.length !== 64) return undefined;

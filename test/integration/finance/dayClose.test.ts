@@ -16,7 +16,7 @@ import {
   type LedgerTransactionInput,
 } from '../../../functions/ledger/domain/ledger';
 import { DAY_GUARD_OFFSET, DAY_SHARDS, ledgerKeys, shardOf } from '../../../functions/ledger/adapters';
-import { verifySigned } from '../../../functions/shared/domain/signing';
+import { JWS_TYPE, verifySigned } from '../../../functions/shared/domain/signing';
 import { ledgerContext, ledgerTable } from '../../../functions/ledger/wiring';
 import { theSigner } from '../../../functions/shared/wiring';
 
@@ -161,7 +161,7 @@ describe('day close on DynamoDB Local', () => {
     const proof = await getDayProof(date);
     expect(proof).toEqual(accepted.proof);
     expect(proof.count).toBe(payments.length + 1); // the settlement is inside the day
-    expect(verifySigned(proof.signature, await theSigner().jwks())).toEqual({
+    expect(verifySigned(proof.signature, await theSigner('dayProof').jwks(), JWS_TYPE.dayProof)).toEqual({
       date,
       root: proof.root,
       count: proof.count,

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { financeContext } from '../../../functions/finance/wiring';
+import { freePort } from '../../../infra/local/dynamodb';
 import { matchingStatementRows, paymentRecord, statementCsv, uniqueDate } from '../../unit/finance/dayFixtures';
 import { seedPayments } from './seed';
 
@@ -12,12 +13,22 @@ const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'reconcile-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Runs `npm run reconcile`'s script in its own process against this run's DynamoDB Local. */
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/**
+ * Runs `npm run reconcile`'s script in its own process against this run's DynamoDB Local: by
+ * DYNAMODB_ENDPOINT unless `env` says otherwise (`undefined` removes a variable).
+ */
+function cli(
+  args: string[],
+  env: Record<string, string | undefined> = { DYNAMODB_ENDPOINT: inject('dynamodbEndpoint') },
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const { DYNAMODB_ENDPOINT: _, DYNAMODB_PORT: __, ...inherited } = process.env;
+  const childEnv = Object.fromEntries(
+    Object.entries({ ...inherited, LOCAL_KEY_DIR: inject('keyDir'), ...env }).filter(([, v]) => v !== undefined),
+  ) as Record<string, string>;
   return new Promise((done) => {
     const p = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'infra/local/reconcile.ts'), ...args], {
       cwd: ROOT,
-      env: { ...process.env, DYNAMODB_ENDPOINT: inject('dynamodbEndpoint'), LOCAL_KEY_DIR: inject('keyDir') },
+      env: childEnv,
     });
     let stdout = '';
     let stderr = '';
@@ -76,6 +87,35 @@ describe('npm run reconcile', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('statement-row-invalid');
     expect(r.stderr).toContain('row 2.amount');
+  });
+
+  it('finds DynamoDB Local by DYNAMODB_PORT, as `npm start` does, when no DYNAMODB_ENDPOINT is set', async () => {
+    const date = uniqueDate();
+    const payments = [paymentRecord(date, { paymentId: `${date}-PORT-1`, channel: 'card', amount: 321 })];
+    await seedPayments(payments);
+    const file = join(dir, 'by-port.csv');
+    writeFileSync(file, statementCsv(matchingStatementRows(date, payments)));
+    const port = new URL(inject('dynamodbEndpoint')).port;
+    const r = await cli(['--file', file, '--date', date], { DYNAMODB_PORT: port });
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { reconciliation: { id: string; matchedCount: number } };
+    expect(out.reconciliation.matchedCount).toBe(1);
+    // Written to this run's DynamoDB Local, not to whatever listens on 8000.
+    expect((await financeContext().reconciliations.get(out.reconciliation.id)).businessDate).toBe(date);
+  });
+
+  it('names the address it could not reach, from DYNAMODB_PORT; refuses a port that is not a number', async () => {
+    const file = join(dir, 'empty.csv');
+    writeFileSync(file, statementCsv([]));
+    const free = String(await freePort());
+    const unreachable = await cli(['--file', file, '--date', uniqueDate()], {
+      DYNAMODB_PORT: free,
+    });
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toContain(`http://127.0.0.1:${free}`);
+    const bad = await cli(['--file', file, '--date', uniqueDate()], { DYNAMODB_PORT: '80OO' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('DYNAMODB_PORT');
   });
 
   it('explains its usage', async () => {

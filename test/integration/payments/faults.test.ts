@@ -58,7 +58,7 @@ function paymentsWith(client: FaultyClient, clock: () => Date = () => new Date()
   return new Payments(
     new PaymentsTable(client, paymentTables()),
     new IdempotencyTable(client, tableName('Idempotency')),
-    theSigner(),
+    theSigner('receipt'),
     async () => undefined,
     clockAt(clock),
   );

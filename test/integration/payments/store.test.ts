@@ -67,7 +67,7 @@ describe('PaymentsTable', () => {
     const payments = new Payments(
       new PaymentsTable(client, paymentTables()),
       new IdempotencyTable(client, tableName('Idempotency')),
-      theSigner(),
+      theSigner('receipt'),
       async () => undefined,
       clockAt(clock),
     );

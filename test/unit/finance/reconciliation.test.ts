@@ -21,7 +21,7 @@ import {
 } from './dayFixtures';
 import { MemoryBooks } from './memoryBooks';
 
-const sign = (p: object) => theSigner().sign(p);
+const sign = (p: object) => theSigner('dayProof').sign(p);
 
 const DATE = '2026-03-01';
 const finance: Principal = { role: 'finance', sub: 'finance:zhang' };
@@ -115,7 +115,9 @@ describe('reconcile, resolve, accept', () => {
     for (const row of tb.accounts.filter((a) => a.line === 'clearing')) expect(row.balance).toBe(0);
     // The proof covers the settlement and verifies (hashes, root, count, signature).
     expect(accepted.proof.count).toBe(payments.length + 1);
-    expect(checkDay(accepted.proof, await books.transactionsOfDay(DATE), await theSigner().jwks()).ok).toBe(true);
+    expect(checkDay(accepted.proof, await books.transactionsOfDay(DATE), await theSigner('dayProof').jwks()).ok).toBe(
+      true,
+    );
     // Per-department split for the separation report.
     expect(books.settlements.get(DATE)!.byDepartment).toEqual({
       D01: { settled: 1999 + 1 + 30 + 700, parked: 0 },

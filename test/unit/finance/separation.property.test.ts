@@ -20,7 +20,7 @@ import {
 import { MemoryBooks } from './memoryBooks';
 import { theSigner } from '../../../functions/shared/wiring';
 
-const sign = (p: object) => theSigner().sign(p);
+const sign = (p: object) => theSigner('dayProof').sign(p);
 
 const DAYS = ['2026-03-01', '2026-03-02', '2026-03-03'];
 const DEPTS = ['D01', 'D02', 'D03'];

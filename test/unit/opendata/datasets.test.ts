@@ -23,6 +23,23 @@ describe('dataset rows', () => {
     expect(tableSchema(catalog).missingValues[0]!.value).toBe('');
   });
 
+  it('neutralises text a spreadsheet would run as a formula (OWASP CSV injection); numbers stay numbers', () => {
+    const texts = ['=1+1', '+SUM(A1:A9)', '-2+3', '@SUM(1)', '\tx', '\r=1', '=HYPERLINK("http://x","y")'];
+    for (const text of texts) {
+      const row = orderedRow(catalog, { code: 'A1', name: 'n', legalBasis: text, amount: 1200, version: 1 });
+      const [, line] = toCsv(catalog, [row]).split('\r\n');
+      const legalBasis = `"'${text.replace(/"/g, '""')}"`;
+      expect(line, JSON.stringify(text)).toBe(`A1,n,,,${legalBasis},,,1200,,,,1`);
+    }
+    // A formula character inside the text is harmless; only the first character decides.
+    const inside = orderedRow(catalog, { code: 'A1', name: 'a=b', legalBasis: '《法》-1', amount: 0, version: 1 });
+    expect(toCsv(catalog, [inside]).split('\r\n')[1]).toBe('A1,a=b,,,《法》-1,,,0,,,,1');
+    // Numbers are never quoted or prefixed, negative ones included.
+    const def = DATASETS['daily-channel-volume'];
+    const figures = { date: '2025-01-02', channel: 'cash', paymentCount: 7, amount: -700, suppressed: false };
+    expect(toCsv(def, [orderedRow(def, figures)]).split('\r\n')[1]).toBe('2025-01-02,cash,7,-700,false');
+  });
+
   it('hashes content independently of the order fields arrive in', () => {
     const def = DATASETS['daily-channel-volume'];
     const a = { date: '2025-01-02', channel: 'cash', paymentCount: 7, amount: 700, suppressed: false };

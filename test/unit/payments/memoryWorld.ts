@@ -212,7 +212,7 @@ export async function testSigner(): Promise<Pick<Signer, 'sign' | 'jwks'>> {
   return {
     sign: (payload: object) =>
       new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
-        .setProtectedHeader({ alg: 'ES256', kid: 'test-key', typ: 'JWT' })
+        .setProtectedHeader({ alg: 'ES256', kid: 'test-key', typ: 'receipt+jwt' })
         .sign(privateKey),
     jwks: async (): Promise<JSONWebKeySet> => ({ keys: [pub] }),
   };

@@ -53,6 +53,14 @@ describe('configuration', () => {
     );
   });
 
+  it('seals cursors with CURSOR_SECRET, else with a random key of this process (the same at every reading)', () => {
+    const secret = 'a cursor secret of thirty-two characters or more';
+    expect(parseConfig({ CURSOR_SECRET: secret }).cursorSecret).toBe(secret);
+    const local = parseConfig({}).cursorSecret;
+    expect(local.length).toBeGreaterThanOrEqual(32);
+    expect(parseConfig({}).cursorSecret).toBe(local);
+  });
+
   it.each([
     ['NOTICE_LOOKUP_LIMIT', '3O'],
     ['NOTICE_LOOKUP_LIMIT', ''],
@@ -68,6 +76,7 @@ describe('configuration', () => {
     ['OPEN_DATA_PUBLIC_BASE_URL', 'd111111abcdef8.cloudfront.net'],
     ['OPEN_DATA_PUBLIC_BASE_URL', 'https://data.example.gov.cn/?x=1'],
     ['LAMBDA_ENDPOINT', 'not a url'],
+    ['CURSOR_SECRET', 'too short to seal anything'],
   ])('refuses %s=%j, naming the variable (a typo must not switch a limit off)', (name, value) => {
     expect(() => parseConfig({ [name]: value })).toThrow(new RegExp(`^Bad configuration: .*${name}: `));
   });

@@ -1,0 +1,40 @@
+import { Agent, request } from 'node:http';
+import { afterAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { MAX_CSV_BODY_BYTES } from '../../functions/shared/adapters/http';
+
+/** One keep-alive socket for every request, as a browser or an SDK client holds it. */
+const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+afterAll(() => agent.destroy());
+
+function send(method: string, path: string, body?: Buffer, headers: Record<string, string> = {}) {
+  return new Promise<{ status: number; text: string; reused: boolean }>((done, fail) => {
+    const req = request(new URL(path, inject('apiUrl')), { method, agent, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (text += d));
+      res.on('end', () => done({ status: res.statusCode!, text, reused: req.reusedSocket }));
+    });
+    req.on('error', fail);
+    req.end(body);
+  });
+}
+
+// Megabytes beyond the cap: still arriving when the gateway decides, which is when a reset used to happen.
+const huge = Buffer.alloc(MAX_CSV_BODY_BYTES + 2 * 1024 * 1024, 'a');
+
+describe('the local gateway', () => {
+  it.each([
+    ['a declared length', { 'content-type': 'text/csv' }],
+    ['chunked', { 'content-type': 'text/csv', 'transfer-encoding': 'chunked' }],
+  ])('refuses a body too large for any route (%s) with 413 and keeps serving the connection', async (_, headers) => {
+    expect((await send('GET', '/v1/health')).status).toBe(200);
+    const refused = await send('POST', '/v1/bank-statements?date=2026-03-01', huge, headers);
+    expect(refused.status).toBe(413);
+    expect(JSON.parse(refused.text)).toMatchObject({ type: expect.stringMatching(/payload-too-large$/) });
+    // The next request goes out on the same connection and is answered, not reset.
+    const next = await send('GET', '/v1/health');
+    expect(next).toMatchObject({ status: 200, reused: true });
+    expect(JSON.parse(next.text)).toEqual({ status: 'ok' });
+  });
+});
