@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { Cursor, Limit, listOf, text } from './common';
+import { Cursor, EmptyBody, Limit, listOf, text } from './common';
 import { lazily, type RouteDocs } from './docs';
 
 /**
@@ -33,7 +33,7 @@ export type ApiKeyRequest = z.infer<typeof ApiKeyRequest>;
 export const RowsControl = z.object({
   limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(1000)), 100),
   cursor: z.optional(Cursor),
-  release: z.optional(z.string().check(z.regex(/^[0-9A-Za-z-]{1,64}$/, 'not a release id'))),
+  release: z.optional(z.string().check(z.regex(/^[0-9A-Za-z-]{1,64}$/, 'not a release id'), z.meta({ maxLength: 64 }))),
   format: z.optional(z.enum(['json', 'csv'])).check(z.meta({ description: 'csv is the same as Accept: text/csv' })),
 });
 
@@ -96,45 +96,76 @@ export const opendataDocs = lazily(() => {
     releases: z.array(Release),
   });
 
+  // Ids outside the list are answered 404 dataset-unknown.
+  const DatasetParams = z.strictObject({ id: z.enum(DATASET_IDS) });
+  const ifNoneMatch = {
+    name: 'If-None-Match',
+    required: false,
+    description: 'The ETag of a copy the client holds: 304 without a body while it is still current',
+    schema: z.string().check(z.maxLength(1000), z.regex(/^(\*|(W\/)?"[^"]*"(\s*,\s*(W\/)?"[^"]*")*)$/, 'entity tags')),
+  };
+  const cacheHeaders = [
+    { name: 'ETag', required: true },
+    { name: 'Cache-Control', required: true },
+    { name: 'Vary', required: true },
+  ] as const;
+
   const routes: RouteDocs = {
     'POST /v1/open/keys': {
-      summary: 'Sign up for an open-data API key (shown once)',
+      summary: 'Sign up for an open-data API key (shown once); sign-ups are rate-limited per client',
       body: ApiKeyRequest,
       response: ApiKeyIssued,
       status: 201,
       problems: ['rate-limited'],
     },
-    'GET /v1/open/data.json': { summary: 'The dataset catalog as DCAT-US 1.1 (Project Open Data data.json)' },
+    'GET /v1/open/data.json': {
+      summary: 'The dataset catalog as DCAT-US 1.1 (Project Open Data data.json)',
+      response: z.record(z.string(), z.unknown()).check(z.meta({ description: 'A DCAT-US 1.1 catalog' })),
+    },
     'GET /v1/open/datasets': {
       summary: 'The open datasets',
       response: z.omit(listOf(DatasetSummary), { nextCursor: true }),
-      problems: ['api-key-required', 'rate-limited'],
     },
     'GET /v1/open/datasets/{id}': {
       summary: 'A dataset: metadata, Table Schema and releases',
+      params: DatasetParams,
       response: DatasetDetail,
-      problems: ['api-key-required', 'dataset-unknown', 'rate-limited'],
+      problems: ['dataset-unknown'],
     },
     'GET /v1/open/datasets/{id}/datapackage.json': {
       summary: 'The dataset as a Frictionless Data Package v2',
+      params: DatasetParams,
+      response: z.record(z.string(), z.unknown()).check(z.meta({ description: 'A Frictionless Data Package v2' })),
       problems: ['dataset-unknown'],
     },
     'GET /v1/open/datasets/{id}/rows': {
       summary:
-        'Rows of a release (latest by default): JSON, or CSV with Accept: text/csv; keyset pages; filters on any field',
+        'Rows of a release (latest by default): JSON, or CSV with Accept: text/csv (or format=csv); keyset pages; filters on any field',
+      params: DatasetParams,
       query: RowsControl,
+      headers: [ifNoneMatch],
       response: RowsPage,
-      alsoStatus: [{ status: 304, description: 'Not modified: If-None-Match named the current ETag' }],
-      problems: ['api-key-required', 'dataset-unknown', 'release-unknown', 'rate-limited'],
+      csvResponse: true,
+      responseHeaders: [...cacheHeaders, 'X-Release', 'X-Next-Cursor'],
+      alsoStatus: [
+        {
+          status: 304,
+          description: 'Not modified: If-None-Match named the current ETag (no body)',
+          headers: [...cacheHeaders],
+        },
+      ],
+      problems: ['dataset-unknown', 'release-unknown'],
     },
     'GET /v1/open/datasets/{id}/releases': {
       summary: 'Immutable releases, newest first',
+      params: DatasetParams,
       query: ReleasesQuery,
       response: listOf(Release),
-      problems: ['api-key-required', 'dataset-unknown', 'rate-limited'],
+      problems: ['dataset-unknown'],
     },
     'POST /v1/open/publish': {
       summary: 'Publish new releases of every dataset now',
+      body: EmptyBody,
       response: PublishResult,
       status: 201,
       alsoStatus: [
