@@ -81,7 +81,9 @@ async function waitUntilServing(url: string, child: ChildProcess, tail: () => st
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`Prism exited (${child.exitCode}):\n${tail()}`);
     try {
-      if ((await fetch(`${url}/v1/health`)).ok) return;
+      // Any answer means Prism listens (a path outside the document: it answers that itself, upstream untouched).
+      await (await fetch(`${url}/not-in-the-document`)).arrayBuffer();
+      return;
     } catch {
       // not listening yet
     }
