@@ -67,7 +67,8 @@ const RESPONSE_HEADERS: Record<ResponseHeaderName, { description: string; schema
   'X-Next-Cursor': {
     description:
       'CSV only, when more rows follow: the cursor of the next page (the JSON body carries it as nextCursor)',
-    schema: { type: 'string', maxLength: 2048, pattern: '^[A-Za-z0-9_.~-]+$' },
+    // Opaque: only its length and that it is a visible-ASCII header value are promised.
+    schema: { type: 'string', maxLength: 2048, pattern: '^[\\x21-\\x7e]+$' },
   },
 };
 
