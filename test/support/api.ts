@@ -75,7 +75,8 @@ function reasonToGoAround(
   headers: Record<string, string>,
   body: string | Buffer | undefined,
 ): string | undefined {
-  if (!matchRoute(method, new URL(path, 'http://local').pathname).route) return 'a route the document does not have';
+  if (!matchRoute(method.toUpperCase(), new URL(path, 'http://local').pathname).route)
+    return 'a route the document does not have';
   if (body === undefined || body.length === 0) return undefined;
   if (method === 'GET' || method === 'HEAD') return 'a body on a GET';
   const bytes = typeof body === 'string' ? Buffer.from(body) : body;
