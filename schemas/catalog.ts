@@ -71,6 +71,8 @@ export const catalogDocs = lazily(() => {
   const FeeItemHistory = z
     .object({ current: z.nullable(FeeItem), versions: z.array(FeeItem) })
     .check(z.meta({ id: 'FeeItemHistory' }));
+  // The handlers look the code up as given: one that cannot exist is simply not found (404).
+  const CodeParams = z.strictObject({ code: FeeCode });
   const routes: RouteDocs = {
     'POST /v1/departments': {
       summary: 'Register a charging department',
@@ -94,20 +96,23 @@ export const catalogDocs = lazily(() => {
     },
     'GET /v1/fee-items/{code}': {
       summary: 'A fee item with every version',
+      params: CodeParams,
       response: FeeItemHistory,
       problems: ['not-found'],
     },
     'PUT /v1/fee-items/{code}': {
       summary: 'Publish a new version',
+      params: CodeParams,
       body: NewFeeItemVersion,
       response: FeeItem,
-      problems: ['retroactive-change', 'not-found'],
+      problems: ['retroactive-change', 'not-found', 'concurrent-update'],
     },
     'POST /v1/fee-items/{code}/retire': {
       summary: 'Retire a fee item from a date',
+      params: CodeParams,
       body: RetireFeeItem,
       response: FeeItem,
-      problems: ['retroactive-change', 'fee-item-retired'],
+      problems: ['retroactive-change', 'fee-item-retired', 'not-found', 'concurrent-update'],
     },
   };
   return { schemas: { FeeItem, FeeItemHistory }, routes };

@@ -27,18 +27,25 @@ export const BusinessDate = z.string().check(
     const d = new Date(`${s}T00:00:00Z`);
     return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
   }, 'not a calendar date'),
-  z.meta({ description: 'Business date in the centre time zone' }),
+  // maxLength restates the pattern for the document (OWASP API4: every string bounded), without a second message.
+  z.meta({ description: 'Business date in the centre time zone', maxLength: 10 }),
 );
 
 export const Timestamp = z.string().check(z.meta({ description: 'ISO 8601 UTC timestamp' }));
 
 export const DepartmentId = z
   .string()
-  .check(z.regex(/^[A-Z][A-Z0-9]{1,15}$/, 'must be 2-16 upper-case letters or digits, starting with a letter'));
+  .check(
+    z.regex(/^[A-Z][A-Z0-9]{1,15}$/, 'must be 2-16 upper-case letters or digits, starting with a letter'),
+    z.meta({ maxLength: 16 }),
+  );
 
 export const FeeCode = z
   .string()
-  .check(z.regex(/^[A-Z0-9][A-Z0-9-]{1,31}$/, 'must be 2-32 upper-case letters, digits or dashes'));
+  .check(
+    z.regex(/^[A-Z0-9][A-Z0-9-]{1,31}$/, 'must be 2-32 upper-case letters, digits or dashes'),
+    z.meta({ maxLength: 32 }),
+  );
 
 /** Trimmed, non-empty text of at most `max` characters. */
 export const text = (max: number, required?: string) =>

@@ -1,5 +1,14 @@
 import * as z from 'zod/mini';
-import { BusinessDate, DepartmentId, Fen, idempotencyKeyHeader, PositiveFen, text, Timestamp } from './common';
+import {
+  BusinessDate,
+  DepartmentId,
+  EmptyBody,
+  Fen,
+  idempotencyKeyHeader,
+  PositiveFen,
+  text,
+  Timestamp,
+} from './common';
 import { lazily, type RouteDocs } from './docs';
 import { DayProof } from './ledger';
 
@@ -190,6 +199,12 @@ export const financeDocs = lazily(() => {
     })
     .check(z.meta({ id: 'SeparationReport' }));
 
+  // Any 1-100 characters pass the handler's check (400 otherwise); only ids of this shape (runId in
+  // functions/finance/domain/records.ts: RC-<date>-V<version>) can be found, the rest are 404.
+  const RunParams = z.strictObject({
+    id: z.string().check(z.minLength(1), z.maxLength(100), z.regex(/^RC-\d{8}-V\d{3,}$/)),
+  });
+
   const routes: RouteDocs = {
     'POST /v1/bank-statements': {
       summary:
@@ -198,7 +213,7 @@ export const financeDocs = lazily(() => {
       query: StatementQuery,
       response: StatementSummary,
       status: 201,
-      problems: ['statement-row-invalid', 'payload-too-large', 'unsupported-media-type', 'forbidden'],
+      problems: ['statement-row-invalid'],
     },
     'POST /v1/reconciliations': {
       summary: 'Run (or re-run) the reconciliation of a business day against statements; each run is a new version',
@@ -209,11 +224,13 @@ export const financeDocs = lazily(() => {
     },
     'GET /v1/reconciliations/{id}': {
       summary: 'A reconciliation run with its differences and resolutions',
+      params: RunParams,
       response: Reconciliation,
-      problems: ['not-found'],
+      problems: ['validation-failed', 'not-found'],
     },
     'POST /v1/reconciliations/{id}/resolutions': {
       summary: 'Record finance’s decision on one difference; suspense and write-off post a balanced adjustment',
+      params: RunParams,
       body: CreateResolution,
       response: Resolution,
       status: 201,
@@ -224,6 +241,7 @@ export const financeDocs = lazily(() => {
         'reconciliation-closed',
         'reconciliation-superseded',
         'day-closed',
+        'concurrent-update',
       ],
     },
     'POST /v1/reconciliations/{id}/accept': {
@@ -235,16 +253,20 @@ export const financeDocs = lazily(() => {
           ' The key is bound to the run: the same key on another run is 422 idempotency-key-reused.',
         ),
       ],
+      params: RunParams,
+      body: EmptyBody,
       response: AcceptResult,
+      responseHeaders: ['Idempotent-Replayed'],
       problems: [
+        'idempotency-key-required',
         'not-found',
         'unresolved-differences',
         'day-not-over',
         'day-closed',
         'reconciliation-superseded',
-        'idempotency-key-required',
         'idempotency-key-reused',
         'idempotency-in-progress',
+        'concurrent-update',
       ],
     },
     'POST /v1/budget-allocations': {
@@ -252,14 +274,14 @@ export const financeDocs = lazily(() => {
       body: CreateBudgetAllocation,
       response: BudgetAllocation,
       status: 201,
-      problems: ['department-unknown'],
+      problems: ['department-unknown', 'day-closed', 'concurrent-update'],
     },
     'POST /v1/expenditures': {
       summary: 'Record a department’s expenditure against one of its own allocations',
       body: CreateExpenditure,
       response: Expenditure,
       status: 201,
-      problems: ['forbidden', 'allocation-unknown', 'allocation-exceeded'],
+      problems: ['forbidden', 'allocation-unknown', 'allocation-exceeded', 'day-closed', 'concurrent-update'],
     },
     'GET /v1/reports/separation': {
       summary: 'Revenue–expenditure separation (收支两条线) per department and period, with the invariants verified',

@@ -75,13 +75,17 @@ export const ledgerDocs = lazily(() => {
       response: z.object({ items: z.array(LedgerTransaction), nextCursor: z.nullable(z.string()) }),
     },
     'GET /v1/ledger/days/{date}/proof': {
-      summary: 'The signed Merkle root of a closed day',
+      summary: 'The signed Merkle root of a closed day (404 while the day is not closed)',
+      params: DayParams,
       response: DayProof(),
-      problems: ['not-found'],
+      problems: ['validation-failed', 'not-found'],
     },
     'GET /v1/ledger/days/{date}/verify': {
-      summary: 'Recompute a day’s Merkle root and compare it with the stored proof',
+      summary:
+        'Recompute a closed day’s Merkle root and compare it with the stored proof (404 while the day is not closed)',
+      params: DayParams,
       response: DayVerification,
+      problems: ['validation-failed', 'not-found'],
     },
     'GET /v1/ledger/jwks.json': {
       summary: 'The public keys that sign day proofs (JWS typ day-proof+jwt); receipts have keys of their own',

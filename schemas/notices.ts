@@ -7,14 +7,18 @@ export const ID_TYPES = ['resident-id', 'passport', 'business-licence', 'other']
 export const NOTICE_STATUSES = ['issued', 'paid', 'cancelled', 'expired'] as const;
 export type NoticeStatus = (typeof NOTICE_STATUSES)[number];
 
-export const NoticeNo = z.string().check(z.regex(/^\d{20}$/, 'must be a 20-digit notice number'));
+export const NoticeNo = z
+  .string()
+  .check(z.regex(/^\d{20}$/, 'must be a 20-digit notice number'), z.meta({ maxLength: 20 }));
 
 export const Payer = z
   .strictObject({
     name: text(100),
     idType: z.enum(ID_TYPES),
     idNumber: text(64),
-    phone: z.optional(z.string().check(z.regex(/^\+?[0-9][0-9 -]{4,19}$/, 'must be a phone number'))),
+    phone: z.optional(
+      z.string().check(z.regex(/^\+?[0-9][0-9 -]{4,19}$/, 'must be a phone number'), z.meta({ maxLength: 21 })),
+    ),
   })
   .check(
     z.superRefine((p, ctx) => {
@@ -117,27 +121,33 @@ export const noticesDocs = lazily(() => {
         description: 'Full view for the issuing department, clerk and finance; the payer view masks payer fields',
       }),
     );
+  // A number that is not 20 digits with a valid check digit is answered like a missing notice (404).
+  const NoticeParams = z.strictObject({ noticeNo: NoticeNo });
   const routes: RouteDocs = {
     'POST /v1/notices': {
       summary: 'Issue a payment notice (缴款通知书) priced from the catalog',
       body: IssueNotice,
       response: Notice,
       status: 201,
-      problems: ['fee-item-other-department', 'fee-item-unknown', 'forbidden'],
+      problems: ['fee-item-other-department', 'fee-item-unknown', 'forbidden', 'concurrent-update'],
     },
     'GET /v1/notices': {
       summary: 'List notices (a department its own; finance all)',
       query: NoticeListQuery,
       response: z.object({ items: z.array(Notice), nextCursor: z.nullable(z.string()) }),
+      problems: ['forbidden'],
     },
     'GET /v1/notices/{noticeNo}': {
-      summary: 'A notice: the payer view (masked) with ?checkCode=, or the full view for staff',
+      summary:
+        'A notice: the payer view (masked) with ?checkCode=, or the full view for staff; payer look-ups are rate-limited per client',
+      params: NoticeParams,
       query: NoticeLookupQuery,
       response: Notice,
       problems: ['not-found', 'rate-limited', 'forbidden'],
     },
     'POST /v1/notices/{noticeNo}/cancel': {
       summary: 'Cancel an unpaid notice (issuing department)',
+      params: NoticeParams,
       body: CancelNotice,
       response: Notice,
       problems: ['notice-already-paid', 'notice-cancelled', 'not-found', 'forbidden'],

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { Cursor, Limit, listOf, text } from './common';
+import { Cursor, EmptyBody, Limit, listOf, text } from './common';
 import { lazily, type RouteDocs } from './docs';
 
 /**
@@ -32,23 +32,27 @@ export type ApiKeyRequest = z.infer<typeof ApiKeyRequest>;
 /** Shown again to the owner who presents the management token returned at sign-up. */
 export const ApiKeyRevealRequest = z
   .strictObject({
-    managementToken: z.string().check(z.regex(/^odm_[A-Za-z0-9_-]{32}$/, 'not a management token')),
+    managementToken: z
+      .string()
+      .check(z.regex(/^odm_[A-Za-z0-9_-]{32}$/, 'not a management token'), z.meta({ maxLength: 36 })),
   })
   .check(z.meta({ id: 'ApiKeyRevealRequest' }));
 
 export const ApiKeyParams = z.object({
-  keyId: z.string().check(z.regex(/^[0-9a-f]{16}$/, 'not a key id')),
+  keyId: z.string().check(z.regex(/^[0-9a-f]{16}$/, 'not a key id'), z.meta({ maxLength: 16 })),
 });
 
 export const PublicationJobParams = z.object({
-  jobId: z.string().check(z.regex(/^\d{8}T\d{9}Z-[0-9a-f]{12}$/, 'not a publication job id')),
+  jobId: z
+    .string()
+    .check(z.regex(/^\d{8}T\d{9}Z-[0-9a-f]{12}$/, 'not a publication job id'), z.meta({ maxLength: 31 })),
 });
 
 /** Paging and release selection; every other query parameter filters on a field of the Table Schema. */
 export const RowsControl = z.object({
   limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(1000)), 100),
   cursor: z.optional(Cursor),
-  release: z.optional(z.string().check(z.regex(/^[0-9A-Za-z-]{1,64}$/, 'not a release id'))),
+  release: z.optional(z.string().check(z.regex(/^[0-9A-Za-z-]{1,64}$/, 'not a release id'), z.meta({ maxLength: 64 }))),
   format: z.optional(z.enum(['json', 'csv'])).check(z.meta({ description: 'csv is the same as Accept: text/csv' })),
 });
 
@@ -170,9 +174,23 @@ export const opendataDocs = lazily(() => {
     })
     .check(z.meta({ id: 'PublicationJob', description: 'A publication request and, once finished, its outcome' }));
 
+  // Ids outside the list are answered 404 dataset-unknown.
+  const DatasetParams = z.strictObject({ id: z.enum(DATASET_IDS) });
+  const ifNoneMatch = {
+    name: 'If-None-Match',
+    required: false,
+    description: 'The ETag of a copy the client holds: 304 without a body while it is still current',
+    schema: z.string().check(z.maxLength(1000), z.regex(/^(\*|(W\/)?"[^"]*"(\s*,\s*(W\/)?"[^"]*")*)$/, 'entity tags')),
+  };
+  const cacheHeaders = [
+    { name: 'ETag', required: true },
+    { name: 'Cache-Control', required: true },
+    { name: 'Vary', required: true },
+  ] as const;
+
   const routes: RouteDocs = {
     'POST /v1/open/keys': {
-      summary: 'Sign up for an open-data API key (shown once)',
+      summary: 'Sign up for an open-data API key (shown once); sign-ups are rate-limited per client',
       body: ApiKeyRequest,
       response: ApiKeyIssued,
       status: 201,
@@ -180,49 +198,72 @@ export const opendataDocs = lazily(() => {
     },
     'POST /v1/open/keys/{keyId}/reveal': {
       summary: 'Show a key again to its owner, who presents the management token returned at sign-up',
+      params: ApiKeyParams,
       body: ApiKeyRevealRequest,
       response: ApiKeyShown,
       problems: ['management-token-invalid', 'rate-limited'],
     },
-    'GET /v1/open/data.json': { summary: 'The dataset catalog as DCAT-US 1.1 (Project Open Data data.json)' },
+    'GET /v1/open/data.json': {
+      summary: 'The dataset catalog as DCAT-US 1.1 (Project Open Data data.json)',
+      response: z.record(z.string(), z.unknown()).check(z.meta({ description: 'A DCAT-US 1.1 catalog' })),
+    },
     'GET /v1/open/datasets': {
       summary: 'The open datasets',
       response: z.omit(listOf(DatasetSummary), { nextCursor: true }),
-      problems: ['api-key-required', 'rate-limited'],
     },
     'GET /v1/open/datasets/{id}': {
       summary: 'A dataset: metadata, Table Schema and releases',
+      params: DatasetParams,
       response: DatasetDetail,
-      problems: ['api-key-required', 'dataset-unknown', 'rate-limited'],
+      problems: ['dataset-unknown'],
     },
     'GET /v1/open/datasets/{id}/datapackage.json': {
       summary: 'The dataset as a Frictionless Data Package v2',
+      params: DatasetParams,
+      response: z.record(z.string(), z.unknown()).check(z.meta({ description: 'A Frictionless Data Package v2' })),
       problems: ['dataset-unknown'],
     },
     'GET /v1/open/datasets/{id}/rows': {
       summary:
-        'Rows of a release (latest by default): JSON, or CSV with Accept: text/csv; keyset pages; filters on any field',
+        'Rows of a release (latest by default): JSON, or CSV with Accept: text/csv (or format=csv); keyset pages; filters on any field',
+      params: DatasetParams,
       query: RowsControl,
+      headers: [ifNoneMatch],
       response: RowsPage,
-      alsoStatus: [{ status: 304, description: 'Not modified: If-None-Match named the current ETag' }],
-      problems: ['api-key-required', 'dataset-unknown', 'release-unknown', 'rate-limited'],
+      csvResponse: true,
+      responseHeaders: [...cacheHeaders, 'X-Release', 'X-Next-Cursor'],
+      alsoStatus: [
+        {
+          status: 304,
+          description: 'Not modified: If-None-Match named the current ETag (no body)',
+          headers: [...cacheHeaders],
+        },
+      ],
+      problems: ['dataset-unknown', 'release-unknown'],
     },
     'GET /v1/open/datasets/{id}/releases': {
       summary: 'Immutable releases, newest first',
+      params: DatasetParams,
       query: ReleasesQuery,
       response: listOf(Release),
-      problems: ['api-key-required', 'dataset-unknown', 'rate-limited'],
+      problems: ['dataset-unknown'],
     },
     'POST /v1/open/publish': {
       summary:
         'Request a publication of every dataset: 202 with a job to poll (Location: /v1/open/publications/{jobId}); the publisher function does the work',
+      body: EmptyBody,
       response: PublicationRequested,
       status: 202,
+      responseHeaders: [
+        { name: 'Location', required: true },
+        { name: 'Retry-After', required: true },
+      ],
     },
     'GET /v1/open/publications/{jobId}': {
       summary: 'A publication job: queued, running, succeeded (publicationId, published, releases) or failed (error)',
+      params: PublicationJobParams,
       response: PublicationJob,
-      problems: ['publication-job-unknown'],
+      problems: ['validation-failed', 'publication-job-unknown'],
     },
   };
   return { schemas: { DisclosureReport, Release }, routes };

@@ -3,6 +3,7 @@ import { CHANNELS } from './records';
 import { BusinessDate, Cursor, DepartmentId, FeeCode, Fen, idempotencyKeyHeader, Limit, PositiveFen } from './common';
 import { lazily, type RouteDocs } from './docs';
 import { NoticeNo } from './notices';
+import { DOCUMENT_NUMBER, PAYMENT_ID } from '../functions/shared/domain/ids';
 
 export const Channel = z.enum(CHANNELS as unknown as ['cash', 'card', 'transfer', 'online']);
 
@@ -20,7 +21,10 @@ export const PayNotices = z
         .string()
         .check(z.trim(), z.minLength(1), z.maxLength(64), z.regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')),
     ),
-    checkCodes: z.optional(z.record(z.string(), z.string().check(z.maxLength(64)))),
+    // Keyed by the notice numbers paid; the document says so (other keys are never read).
+    checkCodes: z.optional(
+      z.record(z.string().check(z.meta({ maxLength: 20, pattern: '^\\d{20}$' })), z.string().check(z.maxLength(64))),
+    ),
   })
   .check(
     z.superRefine((p, ctx) => {
@@ -152,13 +156,23 @@ export const paymentsDocs = lazily(() => {
 
   const Jwks = z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).check(z.meta({ id: 'JWKS' }));
 
+  // Ids of a shape the API never issues are answered like missing ones (404), without a read.
+  const PaymentParams = z.strictObject({
+    paymentId: z.string().check(z.regex(PAYMENT_ID), z.meta({ maxLength: 25 })),
+  });
+  const ReceiptParams = z.strictObject({
+    receiptNo: z.string().check(z.regex(DOCUMENT_NUMBER), z.meta({ maxLength: 20 })),
+  });
+
   const routes: RouteDocs = {
     'POST /v1/payments': {
-      summary: 'Pay 1-20 notices through one channel (Idempotency-Key required)',
+      summary:
+        'Pay 1-20 notices through one channel (Idempotency-Key required); anonymous online payments are rate-limited per client',
       body: PayNotices,
       headers: [idempotencyKeyHeader(true)],
       response: Payment,
       status: 201,
+      responseHeaders: ['Idempotent-Replayed'],
       problems: [
         'idempotency-key-required',
         'amount-mismatch',
@@ -169,7 +183,9 @@ export const paymentsDocs = lazily(() => {
         'idempotency-key-reused',
         'idempotency-in-progress',
         'not-found',
-        'unauthorized',
+        'rate-limited',
+        'day-closed',
+        'concurrent-update',
       ],
     },
     'GET /v1/payments': {
@@ -179,15 +195,18 @@ export const paymentsDocs = lazily(() => {
     },
     'GET /v1/payments/{paymentId}': {
       summary: 'One payment with its receipt (current status)',
+      params: PaymentParams,
       response: PaymentDetail,
       problems: ['not-found'],
     },
     'POST /v1/payments/{paymentId}/refunds': {
       summary: 'Refund part or all of a payment (Idempotency-Key required): a reversing transaction and a red receipt',
+      params: PaymentParams,
       body: RefundRequest,
       headers: [idempotencyKeyHeader(true)],
       response: Refund,
       status: 201,
+      responseHeaders: ['Idempotent-Replayed'],
       problems: [
         'idempotency-key-required',
         'refund-exceeds-payment',
@@ -195,21 +214,27 @@ export const paymentsDocs = lazily(() => {
         'idempotency-key-reused',
         'idempotency-in-progress',
         'day-closed',
+        'concurrent-update',
       ],
     },
     'GET /v1/receipts/{receiptNo}': {
-      summary: 'A receipt, with its check code',
+      summary: 'A receipt, with its check code (look-ups are rate-limited per client)',
+      params: ReceiptParams,
       query: ReceiptLookupQuery,
       response: Receipt,
       problems: ['not-found', 'rate-limited'],
     },
     'POST /v1/receipts/verify': {
-      summary: 'Verify a receipt by number and check code, or by its JWS',
+      summary: 'Verify a receipt by number and check code (rate-limited per client like look-ups), or by its JWS',
       body: VerifyReceipt,
       response: Verification,
       problems: ['rate-limited'],
     },
-    'GET /v1/.well-known/jwks.json': { summary: 'The public keys that sign receipts', response: Jwks },
+    'GET /v1/.well-known/jwks.json': {
+      summary: 'The public keys that sign receipts',
+      response: Jwks,
+      responseHeaders: [{ name: 'Cache-Control', required: true }],
+    },
   };
   return { schemas: { ReceiptPayload, Receipt, Payment }, routes };
 });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { routes } from '../../schemas/routes';
@@ -20,6 +21,7 @@ import { matchingStatementRows, paymentRecord, statementCsv, uniqueDate } from '
  */
 let doc: any;
 const ajv = new Ajv2020({ strict: false, allErrors: true });
+addFormats(ajv); // the document's formats (int32, int64, email) are checked too, not ignored with a warning
 let admin: string, financeT: string, auditor: string, clerk: string;
 
 const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;

@@ -8,8 +8,9 @@ const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 afterAll(() => agent.destroy());
 
 function send(method: string, path: string, body?: Buffer, headers: Record<string, string> = {}) {
+  // The local gateway's own connection handling: straight to it, not through the validating proxy.
   return new Promise<{ status: number; text: string; reused: boolean }>((done, fail) => {
-    const req = request(new URL(path, inject('apiUrl')), { method, agent, headers }, (res) => {
+    const req = request(new URL(path, inject('gatewayUrl')), { method, agent, headers }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (d) => (text += d));

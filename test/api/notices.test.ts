@@ -1,8 +1,8 @@
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { residentIdCheckChar } from '../../functions/shared/domain/ids';
-import { api, token, uniq } from '../support/api';
+import { api, expectDocumented, headersOf, token, uniq } from '../support/api';
 
 const residentId = (body17 = '11010119900307123') => body17 + residentIdCheckChar(body17);
 const payer = () => ({ name: '张三丰', idType: 'resident-id', idNumber: residentId(), phone: '13812345678' });
@@ -52,26 +52,30 @@ beforeAll(async () => {
 
 const issue = (body: unknown, t = deptToken) => api('POST', '/v1/notices', { token: t, body });
 
-/** A GET from another loopback address: its own rate-limit bucket, untouched by the rest of the run. */
-function getFrom(
+/**
+ * A GET from another loopback address: its own rate-limit bucket, untouched by the rest of the run.
+ * Straight to the gateway (the proxy would be the client Prism's address), checked against the document here.
+ */
+async function getFrom(
   localAddress: string,
   path: string,
 ): Promise<{ status: number; headers: Record<string, unknown>; body: any }> {
-  const url = new URL(inject('apiUrl') + path);
-  return new Promise((resolve, reject) => {
+  const url = new URL(inject('gatewayUrl') + path);
+  const r = await new Promise<{ status: number; headers: IncomingHttpHeaders; text: string }>((resolve, reject) => {
     const req = httpRequest(
       { host: url.hostname, port: url.port, path: url.pathname + url.search, localAddress, method: 'GET' },
       (res) => {
         let text = '';
         res.on('data', (c) => (text += c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? JSON.parse(text) : undefined }),
-        );
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
       },
     );
     req.on('error', reject);
     req.end();
   });
+  const body = r.text ? JSON.parse(r.text) : undefined;
+  await expectDocumented('GET', path, { status: r.status, headers: headersOf(r.headers), text: r.text, body });
+  return { status: r.status, headers: r.headers, body };
 }
 
 describe('issuing notices', () => {

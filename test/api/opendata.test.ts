@@ -339,7 +339,8 @@ describe('public release files', () => {
     for (const url of downloads) {
       const r = await fetch(url); // no key
       expect(r.status, url).toBe(200);
-      expect(url.startsWith(`${inject('apiUrl')}/open-data/`), url).toBe(true);
+      // Links are built from the Host the server saw: the gateway's, since the validating proxy forwards there.
+      expect(url.startsWith(`${inject('gatewayUrl')}/open-data/`), url).toBe(true);
       expect(r.headers.get('content-type')).toBe('text/csv; charset=utf-8; header=present');
       expect(r.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
       const etag = r.headers.get('etag')!;
@@ -353,7 +354,8 @@ describe('public release files', () => {
     const releases = await keyed(key, '/v1/open/datasets/monthly-collections/releases');
     const release = releases.body.items.find((r: { id: string }) => r.id === secondRelease);
     expect(release.file.path).toBe(`open-data/monthly-collections/${secondRelease}.csv`);
-    const file = await fetch(`${inject('apiUrl')}/${release.file.path}`);
+    // Release files are static, outside the API document: fetched from the gateway, not through the proxy.
+    const file = await fetch(`${inject('gatewayUrl')}/${release.file.path}`);
     const body = Buffer.from(await file.arrayBuffer());
     expect(body.length).toBe(release.file.bytes);
     expect(createHash('sha256').update(body).digest('hex')).toBe(release.file.sha256);
@@ -371,7 +373,7 @@ describe('public release files', () => {
     const pkg = await api('GET', '/v1/open/datasets/monthly-collections/datapackage.json');
     if (pkg.body.version === secondRelease)
       expect(pkg.body.resources[0]).toMatchObject({
-        path: `${inject('apiUrl')}/${release.file.path}`,
+        path: `${inject('gatewayUrl')}/${release.file.path}`,
         bytes: release.file.bytes,
         hash: `sha256:${release.file.sha256}`,
       });
@@ -397,7 +399,7 @@ describe('publication jobs', () => {
     const r = await api('POST', '/v1/open/publish', { token: finance });
     expect(r.status).toBe(202);
     expect(r.body).toEqual({ jobId: expect.any(String), status: 'queued', requestedAt: expect.any(String) });
-    expect(r.headers.get('location')).toBe(`${inject('apiUrl')}/v1/open/publications/${r.body.jobId}`);
+    expect(r.headers.get('location')).toBe(`${inject('gatewayUrl')}/v1/open/publications/${r.body.jobId}`);
     expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
     const job = await pollPublication(r.headers.get('location')!, finance);
     expect(job.body).toMatchObject({

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { theClock } from '../../functions/shared/wiring';
 
 const today = () => theClock().today();
-import { api, token, uniq } from '../support/api';
+import { api, expectDocumented, headersOf, token, uniq } from '../support/api';
 
 /**
  * Payments over HTTP through the local gateway: exactly once under concurrency, Idempotency-Key
@@ -399,16 +399,19 @@ describe('bad input never gets a 5xx', () => {
   });
 });
 
-/** A POST from another loopback address: its own rate-limit bucket, untouched by the rest of the run. */
-function postFrom(
+/**
+ * A POST from another loopback address: its own rate-limit bucket, untouched by the rest of the run.
+ * Straight to the gateway (the proxy would be the client Prism's address), checked against the document here.
+ */
+async function postFrom(
   localAddress: string,
   path: string,
   body: unknown,
   headers: Record<string, string>,
 ): Promise<{ status: number; body: any }> {
-  const url = new URL(inject('apiUrl') + path);
+  const url = new URL(inject('gatewayUrl') + path);
   const data = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
+  const r = await new Promise<{ status: number; headers: IncomingHttpHeaders; text: string }>((resolve, reject) => {
     const req = httpRequest(
       {
         host: url.hostname,
@@ -421,12 +424,15 @@ function postFrom(
       (res) => {
         let text = '';
         res.on('data', (c) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
       },
     );
     req.on('error', reject);
     req.end(data);
   });
+  const parsed = r.text ? JSON.parse(r.text) : undefined;
+  await expectDocumented('POST', path, { status: r.status, headers: headersOf(r.headers), text: r.text, body: parsed });
+  return { status: r.status, body: parsed };
 }
 
 describe('online payments cannot be used to guess check codes', () => {

@@ -13,6 +13,8 @@ import { startLocalStack, type LocalStack } from '../../infra/local/stack';
 import { reloadConfig } from '../../functions/shared/config';
 import { TABLE_NAMES } from '../../schemas/tables';
 import { tableName } from '../../functions/shared/wiring';
+import { send } from '../support/api';
+import { startValidatingProxy, type ValidatingProxy } from '../support/prism';
 
 /**
  * Privacy, end to end: canary payers go through the whole money path (issue, look up, pay online and
@@ -81,8 +83,8 @@ export function canariesIn(text: string, strings = CANARY_STRINGS): string[] {
 }
 
 let stack: LocalStack;
+let proxy: ValidatingProxy;
 let dataDir: string;
-let base: string;
 let doc: DynamoDBDocumentClient;
 let captured = '';
 const restore: (() => void)[] = [];
@@ -111,19 +113,15 @@ async function call(
   if (opts.body !== undefined) body = JSON.stringify(opts.body);
   if (body !== undefined) headers['content-type'] ??= 'application/json';
   const started = performance.now();
-  const res = await fetch(base + path, { method, headers, body });
-  const text = await res.text();
+  // Through this file's own validating proxy, like every API test (test/support/api.ts `send`).
+  const res = await send({ proxy: proxy.url, gateway: stack.gateway.url }, method, path, { headers, body });
+  const text = res.text;
   const ms = performance.now() - started;
   (opts.privileged ? privilegedResponses : publicResponses).push({
     what: `${method} ${path} → ${res.status}`,
     text: `${JSON.stringify([...res.headers])}\n${text}`,
   });
-  return {
-    status: res.status,
-    body: (res.headers.get('content-type') ?? '').includes('json') && text ? JSON.parse(text) : text,
-    text,
-    ms,
-  };
+  return { status: res.status, body: res.body, text, ms };
 }
 
 const tokenFor = (claims: TokenClaims) => issueLocalToken(claims, process.env.LOCAL_KEY_DIR);
@@ -181,7 +179,8 @@ beforeAll(async () => {
   }
   dataDir = mkdtempSync(join(tmpdir(), 'one-window-privacy-'));
   stack = await startLocalStack({ port: await freePort(), dynamoPort: await freePort(), inMemory: true, dataDir });
-  base = stack.gateway.url;
+  const document = await (await fetch(`${stack.gateway.url}/v1/openapi.json`)).json();
+  proxy = await startValidatingProxy({ upstream: stack.gateway.url, document });
   doc = DynamoDBDocumentClient.from(
     new DynamoDBClient({
       endpoint: stack.dynamo.endpoint,
@@ -232,6 +231,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  await proxy?.stop();
   await stack?.stop();
   for (const r of restore) r();
   for (const [k, v] of Object.entries(env)) {

@@ -63,7 +63,7 @@ describe('portal', () => {
     });
     expect(notice.status).toBe(201);
 
-    await page.goto(inject('apiUrl') + '/');
+    await page.goto(inject('gatewayUrl') + '/');
     await page.locator(`#catalog-table tr[data-code="${code}"]`).waitFor();
     expect(await page.locator(`#catalog-table tr[data-code="${code}"]`).innerText()).toContain('10.50 元');
     expect(await page.locator(`#catalog-table tr[data-code="${code}"]`).innerText()).toContain(`市场监管局 (${dept})`);
@@ -98,7 +98,7 @@ describe('portal', () => {
     const finance = await token({ role: 'finance' });
     await publishAndWait(finance);
 
-    await page.goto(inject('apiUrl') + '/#open-data');
+    await page.goto(inject('gatewayUrl') + '/#open-data');
     await page.evaluate('localStorage.clear()');
     await page.reload();
     await page.fill('#key-form [name=name]', 'Data journalist');

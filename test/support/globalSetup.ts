@@ -4,10 +4,14 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { freePort } from '../../infra/local/dynamodb';
 import { startLocalStack } from '../../infra/local/stack';
+import { startValidatingProxy } from './prism';
 
 declare module 'vitest' {
   export interface ProvidedContext {
+    /** The validating proxy (Prism) in front of the gateway: what API tests call. */
     apiUrl: string;
+    /** The local gateway itself: the portal, and requests Prism cannot carry (see support/api.ts). */
+    gatewayUrl: string;
     dynamodbEndpoint: string;
     keyDir: string;
     openDataFilesDir: string;
@@ -15,7 +19,10 @@ declare module 'vitest' {
   }
 }
 
-/** Starts the same local stack `npm start` runs, in memory and on free ports, once per test run. */
+/**
+ * Starts the same local stack `npm start` runs, in memory and on free ports, once per test run, and
+ * the validating proxy in front of it with the OpenAPI document the gateway serves.
+ */
 export default async function setup(project: TestProject) {
   process.env.LOG_LEVEL ??= 'warn';
   const dataDir = mkdtempSync(join(tmpdir(), 'one-window-test-'));
@@ -25,12 +32,19 @@ export default async function setup(project: TestProject) {
     inMemory: true,
     dataDir,
   });
-  project.provide('apiUrl', stack.gateway.url);
+  const document = await (await fetch(`${stack.gateway.url}/v1/openapi.json`)).json();
+  const proxy = await startValidatingProxy({ upstream: stack.gateway.url, document }).catch(async (e: unknown) => {
+    await stack.stop();
+    throw e;
+  });
+  project.provide('apiUrl', proxy.url);
+  project.provide('gatewayUrl', stack.gateway.url);
   project.provide('dynamodbEndpoint', stack.dynamo.endpoint);
   project.provide('keyDir', process.env.LOCAL_KEY_DIR!);
   project.provide('openDataFilesDir', process.env.OPEN_DATA_FILES_DIR!);
   project.provide('lambdaEndpoint', stack.lambda.endpoint);
   return async () => {
+    await proxy.stop();
     await stack.stop();
     rmSync(dataDir, { recursive: true, force: true });
   };

@@ -84,8 +84,9 @@ export function paymentId(businessDate: string): string {
   return `P${compactDate(businessDate)}${checkCode(16)}`;
 }
 
+export const PAYMENT_ID = /^P\d{8}[0-9A-Z]{16}$/;
 /** Shape check before any key is built from a path parameter (an absurd one is simply not found). */
-export const isPaymentId = (s: string): boolean => /^P\d{8}[0-9A-Z]{16}$/.test(s);
+export const isPaymentId = (s: string): boolean => PAYMENT_ID.test(s);
 
 export function refundId(businessDate: string): string {
   return `R${compactDate(businessDate)}${checkCode(16)}`;
