@@ -41,6 +41,8 @@ export interface FunctionDef {
    * and read the public key; `verify` may only read the public key (to verify, and to publish it).
    */
   keys?: Partial<Record<SignedKind, 'sign' | 'verify'>>;
+  /** Pages lists with sealed cursors (functions/shared/domain/cursor.ts): every such function shares one secret. */
+  sealsCursors?: true;
   memoryMb?: number;
   timeoutSeconds?: number;
   /** Concurrency reserved for (and capping) this function; see PAYMENTS_RESERVED_CONCURRENCY. */
@@ -65,10 +67,12 @@ export const functions: Record<FunctionName, FunctionDef> = {
   platform: { entry: 'functions/platform/entry/http.ts', tables: {} },
   catalog: {
     entry: 'functions/catalog/entry/http.ts',
+    sealsCursors: true,
     tables: { Catalog: { actions: ['GetItem', 'Query', 'PutItem'], indexes: ['gsi1'] } },
   },
   notices: {
     entry: 'functions/notices/entry/http.ts',
+    sealsCursors: true,
     tables: {
       // Fee item versions, by code (the base table's partition).
       Catalog: { actions: ['Query'] },
@@ -78,6 +82,7 @@ export const functions: Record<FunctionName, FunctionDef> = {
   },
   payments: {
     entry: 'functions/payments/entry/http.ts',
+    sealsCursors: true,
     tables: {
       // BatchGet of the notices paid, and the transaction entry that flips each to paid.
       Notices: { actions: ['BatchGetItem', 'UpdateItem'] },
@@ -96,6 +101,7 @@ export const functions: Record<FunctionName, FunctionDef> = {
   },
   ledger: {
     entry: 'functions/ledger/entry/http.ts',
+    sealsCursors: true,
     tables: { Ledger: { actions: ['GetItem', 'Query'], indexes: ['gsi1'] } },
     // Verifies day proofs against the public key; never signs.
     keys: { dayProof: 'verify' },
@@ -129,6 +135,7 @@ export const functions: Record<FunctionName, FunctionDef> = {
   },
   opendata: {
     entry: 'functions/opendata/entry/http.ts',
+    sealsCursors: true,
     tables: {
       OpenData: { actions: ['GetItem', 'Query', 'PutItem', 'BatchWriteItem'] },
       // Fee items of every version, for a publication started over HTTP.

@@ -27,6 +27,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct, IConstruct } from 'constructs';
@@ -160,6 +161,8 @@ export class OneWindowStack extends Stack {
   readonly openDataPlan: apigw.UsagePlan;
   /** Signs receipts. */
   readonly signingKey: kms.Key;
+  /** Seals list cursors in every function that pages (so a cursor one container issued opens in another). */
+  readonly cursorSecret: secretsmanager.Secret;
   /** Signs ledger day proofs; a key of its own, so a day proof can never pass for a receipt. */
   readonly dayProofKey: kms.Key;
   readonly statementsBucket: s3.Bucket;
@@ -258,6 +261,7 @@ export class OneWindowStack extends Stack {
       );
     }
     const fn = this.functions;
+    this.cursorSecret = this.sealedCursors();
 
     fn.authorizer.addEnvironment('AUTH_ISSUER', props.auth.issuer);
     fn.authorizer.addEnvironment('AUTH_AUDIENCE', props.auth.audience);
@@ -635,6 +639,31 @@ export class OneWindowStack extends Stack {
     );
     fn.opendata.addEnvironment('OPEN_DATA_KEY_KMS_KEY_ID', this.openDataKeysKey.keyArn);
     this.openDataKeysKey.grant(fn.opendata, 'kms:GenerateMac');
+  }
+
+  /**
+   * One generated secret for every function that pages (infra/functions.ts `sealsCursors`): a cursor
+   * sealed by one Lambda container must open in any other. CloudFormation resolves the dynamic
+   * reference at deploy time, so the template holds a reference, never the value; the value sits in
+   * those functions' configuration, readable only by whoever may read their configuration.
+   */
+  private sealedCursors(): secretsmanager.Secret {
+    const secret = new secretsmanager.Secret(this, 'CursorSecret', {
+      description: 'HMAC key that seals list cursors (functions/shared/domain/cursor.ts)',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    acknowledge(secret, [
+      {
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'Rotation needs a redeploy to reach the functions (the value is resolved into their configuration at deploy time); rotating it only invalidates the list cursors in flight, so it is rotated by a deploy after changing the secret, not by a rotation Lambda.',
+      },
+    ]);
+    for (const name of Object.keys(functions) as FunctionName[])
+      if (functions[name].sealsCursors)
+        this.functions[name].addEnvironment('CURSOR_SECRET', secret.secretValue.unsafeUnwrap());
+    return secret;
   }
 
   private table(def: TableDef): dynamodb.Table {

@@ -447,3 +447,22 @@ describe('cdk-nag AwsSolutions', () => {
     expect(stale.map((a) => `${a.id} on ${a.path}`)).toEqual([]);
   });
 });
+
+describe('sealed list cursors', () => {
+  it('gives every function that pages the same generated cursor secret, by reference, and no other function', () => {
+    const secretId = idOf(stack.cursorSecret);
+    expect(resources[secretId]!.Properties.GenerateSecretString).toMatchObject({ PasswordLength: 64 });
+    const pagers = FN_NAMES.filter((n) => functions[n].sealsCursors);
+    expect(pagers.sort()).toEqual(['catalog', 'ledger', 'notices', 'opendata', 'payments']);
+    for (const name of FN_NAMES) {
+      const value = resources[idOf(stack.functions[name])]!.Properties.Environment.Variables.CURSOR_SECRET;
+      if (!functions[name].sealsCursors) {
+        expect(value, name).toBeUndefined();
+        continue;
+      }
+      // A dynamic reference CloudFormation resolves at deploy time: the template never holds the value.
+      expect(JSON.stringify(value), name).toContain('{{resolve:secretsmanager:');
+      expect(JSON.stringify(value), name).toContain(secretId);
+    }
+  });
+});
