@@ -137,9 +137,9 @@ export const functions: Record<FunctionName, FunctionDef> = {
     entry: 'functions/opendata/entry/http.ts',
     sealsCursors: true,
     tables: {
-      OpenData: { actions: ['GetItem', 'Query', 'PutItem', 'BatchWriteItem'] },
-      // Fee items of every version, for a publication started over HTTP.
-      Catalog: { actions: [], indexes: ['gsi1'] },
+      // Keys, releases and rows; publication jobs are put here and marked failed (UpdateItem) when the
+      // publisher cannot be started.
+      OpenData: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchWriteItem'] },
       // Per-key request windows and sign-ups per caller are counters: ADD in an UpdateItem (ADR 0011).
       RateLimits: { actions: ['UpdateItem'] },
     },
@@ -152,7 +152,8 @@ export const functions: Record<FunctionName, FunctionDef> = {
   publisher: {
     entry: 'functions/opendata/entry/schedule.ts',
     tables: {
-      OpenData: { actions: ['Query', 'PutItem', 'BatchWriteItem'] },
+      // Releases and rows; a publication job is read and moved along (running, succeeded, failed).
+      OpenData: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchWriteItem'] },
       Catalog: { actions: [], indexes: ['gsi1'] },
     },
     timeoutSeconds: 300,

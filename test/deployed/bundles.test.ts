@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
@@ -25,10 +25,12 @@ import { DEPLOYMENT } from './support/template';
  * method → authorizer → proxy integration; stream mapping; schedule rule; bucket notification).
  *
  * Where a deployed function calls AWS beyond DynamoDB, the call goes to a local stand-in speaking
- * that service's protocol (support/fakeAws.ts): KMS Sign/GetPublicKey for receipts, API Gateway
- * CreateApiKey/CreateUsagePlanKey for open-data sign-up, S3 GetObject for uploaded statements, and
- * the identity provider's JWKS for the authorizer. Any other AWS call fails and is reported. Every
- * AWS call, DynamoDB's included (support/dynamoProxy.ts), is authorized against the calling
+ * that service's protocol (support/fakeAws.ts): KMS Sign/GetPublicKey for receipts and day proofs,
+ * KMS GenerateMac and API Gateway CreateApiKey/CreateUsagePlanKey for open-data sign-up, S3
+ * GetObject for uploaded statements and PutObject for published release files, Lambda Invoke (an
+ * asynchronous Event, which runs the target's bundle like any other trigger) for publication jobs,
+ * and the identity provider's JWKS for the authorizer. Any other AWS call fails and is reported.
+ * Every AWS call, DynamoDB's included (support/dynamoProxy.ts), is authorized against the calling
  * function's role in the template, and every trigger against the function's resource policy
  * (support/iam.ts), as AWS would.
  *
@@ -106,9 +108,13 @@ beforeAll(async () => {
     })),
     buckets: t.ofType('AWS::S3::Bucket').map(([id]) => t.ref(id)),
     usagePlanId: t.ref(t.ofType('AWS::ApiGateway::UsagePlan')[0]![0]),
+    functions: t.ofType('AWS::Lambda::Function').map(([id]) => t.getAtt(id, 'Arn')),
     partition: DEPLOYMENT.partition,
     region: DEPLOYMENT.region,
+    accountId: DEPLOYMENT.accountId,
     authorize: (key, action, resource) => iam.allows(key, action, resource),
+    // Lambda runs an asynchronously invoked function as it runs it for any other trigger.
+    invoke,
   });
   const endpoint = inject('dynamodbEndpoint');
   const local = { region: DEPLOYMENT.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
@@ -121,6 +127,7 @@ beforeAll(async () => {
     AWS_ENDPOINT_URL_KMS: aws.endpoints.kms,
     AWS_ENDPOINT_URL_S3: aws.endpoints.s3,
     AWS_ENDPOINT_URL_API_GATEWAY: aws.endpoints.apiGateway,
+    AWS_ENDPOINT_URL_LAMBDA: aws.endpoints.lambda,
     AWS_ENDPOINT_URL: aws.endpoints.other,
   };
   await Promise.all(
@@ -138,6 +145,8 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  // Queued invocations finish (or fail) before their functions stop.
+  await Promise.all((aws?.asyncInvocations ?? []).map((i) => i.done));
   await Promise.all([...running.values()].map((f) => f.stop()));
   await dynamoProxy?.stop();
   if (deployed && dynamodb) await deleteTables(deployed, dynamodb);
@@ -175,6 +184,7 @@ describe('the synthesized bundles', () => {
       'AWS_ENDPOINT_URL_KMS',
       'AWS_ENDPOINT_URL_S3',
       'AWS_ENDPOINT_URL_API_GATEWAY',
+      'AWS_ENDPOINT_URL_LAMBDA',
       'AWS_CONFIG_FILE',
       'AWS_SHARED_CREDENTIALS_FILE',
     ]);
@@ -192,11 +202,13 @@ describe('the synthesized bundles', () => {
 });
 
 describe('one happy path per function, wired as the template wires it', () => {
-  /** What the steps hand on: the fee item, the notice, the payment. */
+  /** What the steps hand on: the fee item, the notice, the payment, the scheduled publication, the API key. */
   const flow: {
     fee?: { dept: string; code: string };
     notice?: { noticeNo: string; checkCode: string; total: number };
     payment?: { paymentId: string; businessDate: string; amount: number; receipt: { jws: string } };
+    publicationId?: string;
+    apiKey?: string;
   } = {};
 
   it('authorizer: admits a bearer token of the identity provider, with the caller as context', async () => {
@@ -295,11 +307,17 @@ describe('one happy path per function, wired as the template wires it', () => {
     expect(res.status, res.text).toBe(201);
     const jwks = await call('payments', { method: 'GET', resource: '/v1/.well-known/jwks.json' });
     expect(jwks.status).toBe(200);
-    const { payload } = await jwtVerify(res.body.receipt.jws, createLocalJWKSet(jwks.body));
+    const { payload, protectedHeader } = await jwtVerify(res.body.receipt.jws, createLocalJWKSet(jwks.body));
     expect(payload).toMatchObject({ paymentId: res.body.paymentId });
+    expect(protectedHeader.typ).toBe('receipt+jwt');
     expect(aws.calls.filter((c) => c.service === 'kms').map((c) => c.operation)).toEqual(
       expect.arrayContaining(['GetPublicKey', 'Sign']),
     );
+    // Signed with the receipt key the template gives the function, never another.
+    const receiptKey = deployed.functions.get('payments')!.environment.SIGNING_KMS_KEY_ID;
+    const signedWith = aws.calls.filter((c) => c.service === 'kms' && c.operation === 'Sign').map((c) => c.input.KeyId);
+    expect(signedWith.length).toBeGreaterThan(0);
+    expect(new Set(signedWith)).toEqual(new Set([receiptKey]));
     flow.payment = res.body;
   });
 
@@ -317,6 +335,20 @@ describe('one happy path per function, wired as the template wires it', () => {
       { account: 'clr:card', debit: 5000, credit: 0 },
       { account: `rev:${fee.dept}:${fee.code}`, debit: 0, credit: 5000 },
     ]);
+  });
+
+  it('ledger: publishes the day-proof keys (the template’s day-proof KMS key), which verify no receipt', async () => {
+    const payment = needs(flow.payment, 'payments');
+    const jwks = await call('ledger', { method: 'GET', resource: '/v1/ledger/jwks.json' });
+    expect(jwks.status, jwks.text).toBe(200);
+    expect(jwks.body.keys.length).toBeGreaterThan(0);
+    const dayProofKey = deployed.functions.get('ledger')!.environment.DAY_PROOF_KMS_KEY_ID;
+    expect(dayProofKey).not.toBe(deployed.functions.get('payments')!.environment.SIGNING_KMS_KEY_ID);
+    expect(aws.calls).toContainEqual(
+      expect.objectContaining({ service: 'kms', operation: 'GetPublicKey', input: { KeyId: dayProofKey } }),
+    );
+    // Two keys, two purposes: a receipt is not a day proof.
+    await expect(jwtVerify(payment.receipt.jws, createLocalJWKSet(jwks.body))).rejects.toThrow();
   });
 
   /** A bank statement line for the payment (the bank's reference differs per copy). */
@@ -373,23 +405,57 @@ describe('one happy path per function, wired as the template wires it', () => {
     expect(await count('OpenData')).toBeGreaterThan(before);
   });
 
-  it('publisher: the schedule rule’s event publishes a release', async () => {
+  /** Where the publisher writes release files: the bucket the template names, create-only, cacheable for a year. */
+  const expectReleaseFiles = (releases: { file: { path: string; sha256: string } }[]) => {
+    const bucket = deployed.functions.get('publisher')!.environment.OPEN_DATA_BUCKET!;
+    expect(releases.length).toBeGreaterThan(0);
+    for (const { file } of releases) {
+      expect(aws.calls).toContainEqual({
+        service: 's3',
+        operation: 'PutObject',
+        input: { Bucket: bucket, Key: file.path, IfNoneMatch: '*' },
+      });
+      const object = aws.getObject(bucket, file.path);
+      expect(object?.cacheControl, file.path).toBe('public, max-age=31536000, immutable');
+      expect(object?.contentType, file.path).toMatch(/^text\/csv/);
+      expect(createHash('sha256').update(object!.body).digest('hex'), file.path).toBe(file.sha256);
+    }
+  };
+
+  it('publisher: the schedule rule’s event publishes a release, its files written to the template’s bucket', async () => {
     needs(flow.fee, 'catalog');
     const trigger = triggerOf(deployed.template, 'AWS::Events::Rule');
     expect(trigger.functionArn).toBe(arnOf('publisher'));
     const ruleArn = deployed.template.getAtt(trigger.logicalId, 'Arn');
     expect(iam.mayInvoke(trigger.functionArn, 'events.amazonaws.com', ruleArn)).toBe(true);
-    const result = await invoke(trigger.functionArn, scheduledEvent(deployed.template, trigger.logicalId));
+    const result = (await invoke(trigger.functionArn, scheduledEvent(deployed.template, trigger.logicalId))) as {
+      publicationId: string;
+    };
     expect(result).toMatchObject({ publicationId: expect.any(String), published: true });
+    const paths = aws.calls
+      .filter((c) => c.service === 's3' && c.operation === 'PutObject')
+      .map((c) => String(c.input.Key));
+    expect(paths.filter((p) => p.endsWith(`/${result.publicationId}.csv`)).length).toBeGreaterThan(0);
+    flow.publicationId = result.publicationId;
   });
 
-  it('opendata: a consumer signs up; the key joins the template’s usage plan and is admitted', async () => {
+  it('opendata: a consumer signs up; the key, derived with the template’s HMAC key, joins the usage plan and is admitted', async () => {
     const res = await call('opendata', {
       method: 'POST',
       resource: '/v1/open/keys',
       body: { name: 'Bundle Test', email: 'consumer@example.org', purpose: 'checking the deployed bundles' },
     });
     expect(res.status, res.text).toBe(201);
+    // Derived by KMS GenerateMac (HMAC-SHA-256) with the key the template gives the function.
+    const macKey = deployed.functions.get('opendata')!.environment.OPEN_DATA_KEY_KMS_KEY_ID;
+    expect(macKey).toBeTruthy();
+    expect(aws.calls).toContainEqual(
+      expect.objectContaining({
+        service: 'kms',
+        operation: 'GenerateMac',
+        input: expect.objectContaining({ KeyId: macKey, MacAlgorithm: 'HMAC_SHA_256' }),
+      }),
+    );
     // The stand-in refuses any usage plan but the template's, so the key is in that plan.
     expect(aws.usagePlanKeys().has(res.body.apiKey)).toBe(true);
     const list = await call('opendata', {
@@ -400,6 +466,105 @@ describe('one happy path per function, wired as the template wires it', () => {
     expect(list.status, list.text).toBe(200);
     const feeCatalog = list.body.items.find((d: { id: string }) => d.id === 'fee-catalog');
     expect(feeCatalog?.latestRelease).toBeTruthy();
+    flow.apiKey = res.body.apiKey;
+  });
+
+  it('opendata → publisher: a publication on request is a 202 job that Lambda runs on the publisher, polled until it succeeds', async () => {
+    const [fee, scheduled, apiKey] = [
+      needs(flow.fee, 'catalog'),
+      needs(flow.publicationId, 'publisher'),
+      needs(flow.apiKey, 'opendata sign-up'),
+    ];
+    // Something to publish since the scheduled release: a second fee item, in force today.
+    const item = await call('catalog', {
+      method: 'POST',
+      resource: '/v1/fee-items',
+      token: await token({ role: 'admin' }),
+      body: {
+        code: `${fee.code}-2`,
+        departmentId: fee.dept,
+        name: '证照补办费',
+        category: 'administrative-fee',
+        legalBasis: '《条例》',
+        approvedBy: '发改委',
+        pricing: { kind: 'fixed', amount: 1000 },
+      },
+    });
+    expect(item.status, item.text).toBe(201);
+
+    const finance = await token({ role: 'finance' });
+    const queuedBefore = aws.asyncInvocations.length;
+    const res = await call('opendata', { method: 'POST', resource: '/v1/open/publish', token: finance });
+    expect(res.status, res.text).toBe(202);
+    expect(res.body).toMatchObject({ jobId: expect.any(String), status: 'queued' });
+    const { jobId } = res.body as { jobId: string };
+    expect(res.headers.location).toMatch(new RegExp(`/v1/open/publications/${jobId}$`));
+    // One event, queued for the template's publisher (the call IAM authorized on the opendata role).
+    const queued = aws.asyncInvocations.slice(queuedBefore);
+    expect(queued.map((i) => [i.functionArn, i.payload])).toEqual([[arnOf('publisher'), { jobId }]]);
+
+    // The requester polls the job, as its Location says, until it has finished (or the run has failed).
+    let ran: Awaited<(typeof queued)[number]['done']> | undefined;
+    void queued[0]!.done.then((outcome) => {
+      ran = outcome;
+    });
+    const deadline = Date.now() + 30_000;
+    let job: any;
+    for (;;) {
+      const poll = await call('opendata', {
+        method: 'GET',
+        resource: '/v1/open/publications/{jobId}',
+        params: { jobId },
+        token: finance,
+      });
+      expect(poll.status, poll.text).toBe(200);
+      job = poll.body;
+      if (job.status !== 'queued' && job.status !== 'running') break;
+      expect(poll.headers['retry-after']).toBeDefined();
+      if (ran?.error) expect.fail(`job ${jobId} still ${job.status}: the publisher failed\n${ran.error.message}`);
+      if (Date.now() > deadline)
+        expect.fail(
+          `job ${jobId} still ${job.status}\n--- publisher log (tail) ---\n${running.get('publisher')!.logs().slice(-3000)}`,
+        );
+      await new Promise((ok) => setTimeout(ok, 100));
+    }
+    ran = await queued[0]!.done;
+    expect(ran.error, ran.error?.message).toBeUndefined();
+    expect(job, running.get('publisher')!.logs().slice(-3000)).toMatchObject({
+      jobId,
+      status: 'succeeded',
+      published: true,
+      publicationId: expect.any(String),
+    });
+    expect(job.publicationId).not.toBe(scheduled);
+    expect(ran.result).toEqual({ publicationId: job.publicationId, published: true });
+    expectReleaseFiles(job.releases);
+
+    // The consumer sees the job's release as the latest.
+    const list = await call('opendata', {
+      method: 'GET',
+      resource: '/v1/open/datasets',
+      headers: { 'x-api-key': apiKey },
+    });
+    expect(list.status, list.text).toBe(200);
+    const feeCatalog = list.body.items.find((d: { id: string }) => d.id === 'fee-catalog');
+    expect(feeCatalog?.latestRelease).toMatchObject({ id: job.publicationId });
+    // Its rows page by cursors sealed with the template's CURSOR_SECRET (a Secrets Manager reference).
+    const rows = (query: Record<string, string>) =>
+      call('opendata', {
+        method: 'GET',
+        resource: '/v1/open/datasets/{id}/rows',
+        params: { id: 'fee-catalog' },
+        query: { limit: '1', ...query },
+        headers: { 'x-api-key': apiKey },
+      });
+    const first = await rows({});
+    expect(first.status, first.text).toBe(200);
+    expect(first.body.nextCursor, first.text).toEqual(expect.any(String));
+    const second = await rows({ cursor: first.body.nextCursor });
+    expect(second.status, second.text).toBe(200);
+    expect(second.body.items).toHaveLength(1);
+    expect(second.body.items).not.toEqual(first.body.items);
   });
 
   it('covered every function; IAM denied nothing, and no call went to an AWS service without a stand-in', () => {
@@ -407,5 +572,10 @@ describe('one happy path per function, wired as the template wires it', () => {
     expect(iam.denials).toEqual([]);
     expect(iam.unevaluatedDenies, 'Deny statements whose conditions test/deployed cannot evaluate').toEqual([]);
     expect(aws.calls.filter((c) => c.service === 'unstubbed')).toEqual([]);
+  });
+
+  it('every queued (asynchronous) invocation ran to completion without error', async () => {
+    const outcomes = await Promise.all(aws.asyncInvocations.map(async (i) => [i.functionArn, (await i.done).error]));
+    expect(outcomes.filter(([, error]) => error)).toEqual([]);
   });
 });
