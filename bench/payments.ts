@@ -24,6 +24,8 @@ const { issueLocalToken } = await import('../infra/local/keys');
 const { tableName, documentClient: ddb, theClock } = await import('../functions/shared/wiring');
 const today = () => theClock().today();
 const { noticeKey } = await import('../functions/notices/adapters/noticesTable');
+const { NoticesForPayments } = await import('../functions/notices/adapters');
+const { IdempotencyTable } = await import('../functions/shared/adapters/idempotencyTable');
 const { paymentKeys } = await import('../functions/payments/adapters/paymentsTable');
 const { idempotencyRecordId, LEASE_MS, KEEP_SECONDS } = await import('../functions/shared/domain/idempotency');
 const { buildTransaction, accounts } = await import('../functions/ledger/domain/ledger');
@@ -129,6 +131,10 @@ async function ours(n: IssuedNotice): Promise<void> {
   if (r.status !== 201) throw new Error(`payment failed: ${r.status} ${JSON.stringify(r.body)}`);
 }
 
+/** The transaction entries the payment's adapter builds with: the notices' and idempotency's own. */
+const notices = new NoticesForPayments(ddb(), tableName('Notices'));
+const idempotency = new IdempotencyTable(ddb(), tableName('Idempotency'));
+
 async function baseline(n: IssuedNotice): Promise<void> {
   const client = ddb();
   const nowMs = Date.now();
@@ -196,22 +202,7 @@ async function baseline(n: IssuedNotice): Promise<void> {
     new TransactWriteCommand({
       ClientRequestToken: `${paymentId}.1`,
       TransactItems: [
-        {
-          Update: {
-            TableName: tableName('Notices'),
-            Key: noticeKey(n.noticeNo),
-            UpdateExpression: 'SET #s = :paid, paymentId = :pid, paidAt = :at',
-            ConditionExpression: '#s = :issued AND dueDate >= :today',
-            ExpressionAttributeNames: { '#s': 'status' },
-            ExpressionAttributeValues: {
-              ':paid': 'paid',
-              ':issued': 'issued',
-              ':pid': paymentId,
-              ':at': paidAt,
-              ':today': date,
-            },
-          },
-        },
+        notices.markPaidItem(n.noticeNo, { paymentId, paidAt, today: date }),
         {
           Put: {
             TableName: tableName('Payments'),
@@ -245,22 +236,7 @@ async function baseline(n: IssuedNotice): Promise<void> {
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
-        {
-          Update: {
-            TableName: tableName('Idempotency'),
-            Key: idem,
-            UpdateExpression: 'SET #s = :done, #r = :resp, expiresAt = :exp REMOVE leaseUntil',
-            ConditionExpression: '#s = :inprog AND #o = :owner',
-            ExpressionAttributeNames: { '#s': 'status', '#o': 'owner', '#r': 'response' },
-            ExpressionAttributeValues: {
-              ':done': 'completed',
-              ':inprog': 'in-progress',
-              ':owner': paymentId,
-              ':resp': { status: 201, json: JSON.stringify(sample) },
-              ':exp': Math.floor(nowMs / 1000) + KEEP_SECONDS,
-            },
-          },
-        },
+        idempotency.completionItem({ id: idem.pk, owner: paymentId }, { status: 201, body: sample }, nowMs),
       ],
     }),
   );

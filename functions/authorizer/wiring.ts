@@ -1,15 +1,8 @@
-import { config } from '../shared/config';
+import { perConfiguration } from '../shared/config';
 import { TokenVerifier } from './adapters/tokens';
 
-let verifier: { verifier: TokenVerifier; key: string } | undefined;
-
 /**
- * The token verifier for this process's configuration. Rebuilt when the configuration that shapes
- * it changes (the local stack and tests reload it; a Lambda container never does).
+ * The token verifier for this process's configuration, rebuilt only when the configuration is
+ * reloaded (the local stack and tests do; a Lambda container never does).
  */
-export function tokenVerifier(): TokenVerifier {
-  const { auth, localKeyDir } = config();
-  const key = JSON.stringify([auth, localKeyDir]);
-  if (verifier?.key !== key) verifier = { key, verifier: new TokenVerifier({ ...auth, localKeyDir }) };
-  return verifier.verifier;
-}
+export const tokenVerifier = perConfiguration((c) => new TokenVerifier({ ...c.auth, localKeyDir: c.localKeyDir }));

@@ -194,6 +194,19 @@ export function config(): Config {
   return current;
 }
 
+/**
+ * A value built from the configuration, built once and again only after `reloadConfig()`: the
+ * configuration object is the key (reference equality), so the hot path compares one pointer.
+ */
+export function perConfiguration<T>(build: (c: Config) => T): () => T {
+  let built: { from: Config; value: T } | undefined;
+  return () => {
+    const c = config();
+    if (built?.from !== c) built = { from: c, value: build(c) };
+    return built.value;
+  };
+}
+
 /** Re-reads the environment: for the local stack and tests, which change it in a running process. */
 export function reloadConfig(): Config {
   current = undefined;

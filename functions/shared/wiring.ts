@@ -1,4 +1,3 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TableName } from '../../schemas/tables';
 import type { Clock } from './domain/clock';
 import { cursorSeal, type CursorSeal } from './domain/cursor';
@@ -8,20 +7,13 @@ import { IdempotencyTable } from './adapters/idempotencyTable';
 import { RateLimitTable } from './adapters/rateLimit';
 import { createSigner } from './adapters/signer';
 import { systemClock } from './adapters/systemClock';
-import { config } from './config';
+import { config, perConfiguration } from './config';
 
 /**
  * The shared kernel's wiring: what every context's wiring module builds from the same configuration.
  * One instance of each per process (a Lambda container, or the whole local stack).
  */
-let client: { client: DynamoDBDocumentClient; key: string } | undefined;
-
-function theDocumentClient(): DynamoDBDocumentClient {
-  const { dynamoEndpoint: endpoint, awsRegion: region } = config();
-  const key = `${endpoint}|${region}`;
-  if (client?.key !== key) client = { key, client: createDocClient({ endpoint, region }) };
-  return client.client;
-}
+const theDocumentClient = perConfiguration((c) => createDocClient({ endpoint: c.dynamoEndpoint, region: c.awsRegion }));
 
 /**
  * The DynamoDB document client adapters are built with. The SDK client itself is constructed at the
@@ -36,42 +28,24 @@ const lazyClient: DocClient = {
 
 export const tableName = (name: TableName): string => config().tables[name];
 
-let clock: Clock | undefined;
-let clockKey: string | undefined;
+/** The system clock (the local stack's CLOCK and BUSINESS_TZ shape it). */
+export const theClock: () => Clock = perConfiguration((c) =>
+  systemClock({ startAt: c.clockStart, timeZone: c.businessTimeZone }),
+);
 
-/** The system clock; rebuilt when the configuration that shapes it changes (the local stack's CLOCK). */
-export function theClock(): Clock {
-  const { clockStart, businessTimeZone } = config();
-  const key = `${clockStart}|${businessTimeZone}`;
-  if (!clock || clockKey !== key) {
-    clock = systemClock({ startAt: clockStart, timeZone: businessTimeZone });
-    clockKey = key;
-  }
-  return clock;
-}
-
-const signers = new Map<SignedKind, { signer: Signer; key: string }>();
+const signers: Record<SignedKind, () => Signer> = {
+  receipt: perConfiguration((c) =>
+    createSigner({ kind: 'receipt', kmsKeyId: c.signingKmsKeyId, localKeyDir: c.localKeyDir }),
+  ),
+  dayProof: perConfiguration((c) =>
+    createSigner({ kind: 'dayProof', kmsKeyId: c.dayProofKmsKeyId, localKeyDir: c.localKeyDir }),
+  ),
+};
 
 /** The signer of receipts or of day proofs: each its own KMS key when deployed, its own key file locally. */
-export function theSigner(kind: SignedKind): Signer {
-  const { signingKmsKeyId, dayProofKmsKeyId, localKeyDir } = config();
-  const kmsKeyId = kind === 'receipt' ? signingKmsKeyId : dayProofKmsKeyId;
-  const key = `${kmsKeyId}|${localKeyDir}`;
-  let s = signers.get(kind);
-  if (s?.key !== key) {
-    s = { key, signer: createSigner({ kind, kmsKeyId, localKeyDir }) };
-    signers.set(kind, s);
-  }
-  return s.signer;
-}
+export const theSigner = (kind: SignedKind): Signer => signers[kind]();
 
-let seal: { seal: CursorSeal; key: string } | undefined;
-
-function currentSeal(): CursorSeal {
-  const { cursorSecret } = config();
-  if (seal?.key !== cursorSecret) seal = { key: cursorSecret, seal: cursorSeal(cursorSecret) };
-  return seal.seal;
-}
+const currentSeal = perConfiguration((c) => cursorSeal(c.cursorSecret));
 
 /** Seals and opens list cursors with the configured key (CURSOR_SECRET), looked up per use. */
 export const cursorSealing: CursorSeal = {

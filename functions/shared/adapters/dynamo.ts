@@ -42,25 +42,14 @@ export async function queryPage(
   return { items: r.Items ?? [], lastKey: r.LastEvaluatedKey };
 }
 
-/**
- * Every page of a query with the key it ended at (`lastKey`, undefined on the last page), starting
- * at `input.ExclusiveStartKey`: for keyset cursors that resume where a page stopped.
- */
-export async function* queryPagesWithKeys(
-  client: DocClient,
-  input: QueryCommandInput,
-): AsyncGenerator<{ items: Item[]; lastKey: Item | undefined }> {
+/** Every page of a query, one array of items at a time, following LastEvaluatedKey to the end. */
+export async function* queryPages(client: DocClient, input: QueryCommandInput): AsyncGenerator<Item[]> {
   let ExclusiveStartKey: Item | undefined = input.ExclusiveStartKey;
   do {
     const page = await queryPage(client, { ...input, ExclusiveStartKey });
     ExclusiveStartKey = page.lastKey;
-    yield page;
+    yield page.items;
   } while (ExclusiveStartKey);
-}
-
-/** Every page of a query, one array of items at a time, following LastEvaluatedKey to the end. */
-export async function* queryPages(client: DocClient, input: QueryCommandInput): AsyncGenerator<Item[]> {
-  for await (const page of queryPagesWithKeys(client, input)) yield page.items;
 }
 
 /** Every item of a query. Only for partitions known to be small (a catalog, a day shard). */

@@ -31,7 +31,7 @@ export function businessClock(now: () => Date, timeZone: string): Clock {
   };
 }
 
-export const BEIJING = 'Asia/Shanghai';
+const BEIJING = 'Asia/Shanghai';
 
 /** A clock for tests: `at` (a Date, an ISO string, or a function for a moving clock), in Beijing time. */
 export function clockAt(at: Date | string | (() => Date), timeZone = BEIJING): Clock {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../../functions/shared/adapters/systemClock';
-import { parseConfig } from '../../../functions/shared/config';
+import { parseConfig, perConfiguration, reloadConfig } from '../../../functions/shared/config';
 
 describe('configuration', () => {
   it('has the documented defaults when nothing is set', () => {
@@ -92,5 +92,16 @@ describe('system clock', () => {
   it('refuses a zone of the right shape that the runtime does not know, at its first date, naming the variable', () => {
     const clock = systemClock({ timeZone: 'Asia/Atlantis' });
     expect(() => clock.today()).toThrow(/^Bad configuration: BUSINESS_TZ: /);
+  });
+});
+
+describe('values built from the configuration', () => {
+  it('are built once, and again only after the configuration is reloaded', () => {
+    let builds = 0;
+    const value = perConfiguration((c) => ({ n: ++builds, limit: c.limits.noticeLookup }));
+    expect(value()).toBe(value());
+    expect(builds).toBe(1);
+    reloadConfig();
+    expect(value().n).toBe(2);
   });
 });
