@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { RateLimitedWebAcl, WAF_RATE_RULES } from './constructs/waf';
 import { deploySettings } from './settings';
 import { OneWindowStack } from './stack';
+import { buildWeb } from './web/build';
 
 // cdk-nag is CommonJS whose re-exports Node's ESM loader cannot see by name.
 const { AwsSolutionsChecks } = createRequire(import.meta.url)('cdk-nag') as typeof import('cdk-nag');
@@ -22,6 +23,9 @@ const settings = (() => {
     process.exit(1);
   }
 })();
+
+// What synth packages is what the local gateway serves: the web apps built from the same sources.
+await buildWeb({ log: (line) => console.error(line) });
 
 new OneWindowStack(app, 'OneWindowFees', {
   description: 'One-window fee collection and open-data gateway',

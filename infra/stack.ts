@@ -40,6 +40,7 @@ import { RateLimitedWebAcl, WAF_RATE_RULES } from './constructs/waf';
 import { functions, PUBLISH_SCHEDULE, type FunctionDef, type FunctionName, type TableGrant } from './functions';
 import { routes, type Route } from '../schemas/routes';
 import { tableEnvVar, tables, TABLE_NAMES, type TableDef, type TableName } from '../schemas/tables';
+import { WEB_DIST } from './web/build';
 
 /** The repository root: entries in infra/functions.ts and web/ are relative to it. */
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -178,7 +179,7 @@ export class OneWindowStack extends Stack {
   readonly portalWebAcl?: RateLimitedWebAcl;
   readonly alarmTopic: AlarmTopic;
   readonly accessLogGroup: logs.LogGroup;
-  /** Whether web/ had a portal to upload at synth time. */
+  /** Whether web/dist/ held the built web apps to upload at synth time. */
   readonly siteDeployed: boolean;
 
   constructor(scope: Construct, id: string, props: OneWindowStackProps) {
@@ -414,9 +415,9 @@ export class OneWindowStack extends Stack {
     this.distribution = this.portal(cloudFrontWebAclArn);
     this.openDataPublication(this.distribution);
     this.acknowledgeCdkHandlers();
-    const webDir = join(PROJECT_ROOT, 'web');
-    this.siteDeployed = existsSync(webDir) && readdirSync(webDir).length > 0;
-    if (this.siteDeployed) this.deployPortal(webDir);
+    // The built web apps (infra/web/build.ts; infra/app.ts builds them before synth).
+    this.siteDeployed = existsSync(WEB_DIST) && readdirSync(WEB_DIST).length > 0;
+    if (this.siteDeployed) this.deployPortal(WEB_DIST);
 
     // ---- Alarms -------------------------------------------------------------------------------
     this.alarmTopic = new AlarmTopic(this, 'Alarms', { email: props.alarmEmail });
@@ -514,13 +515,26 @@ export class OneWindowStack extends Stack {
       protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
     });
     const site = new cloudfront.Distribution(this, 'Portal', {
-      comment: 'One-window portal (web/) and its API (/v1/*)',
+      comment: 'One-window portal and console (web/dist/) and their API (/v1/*)',
       defaultRootObject: 'index.html',
       webAclId,
       defaultBehavior: {
         origin: origins.S3BucketOrigin.withOriginAccessControl(this.siteBucket),
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
         responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
+        // Page addresses (/r/{receiptNo}, /console/...) answer with their app's index.html; the same
+        // file routes pages in the local gateway. Not an error response: that would also rewrite the
+        // API's own 403/404 problem documents.
+        functionAssociations: [
+          {
+            eventType: cloudfront.FunctionEventType.VIEWER_REQUEST,
+            function: new cloudfront.Function(this, 'PageRoutes', {
+              code: cloudfront.FunctionCode.fromFile({ filePath: join(PROJECT_ROOT, 'infra', 'web', 'spaRewrite.js') }),
+              runtime: cloudfront.FunctionRuntime.JS_2_0,
+              comment: 'Page addresses of the web apps → their index.html',
+            }),
+          },
+        ],
       },
       additionalBehaviors: {
         [API_PATH_PATTERN]: {
@@ -553,7 +567,7 @@ export class OneWindowStack extends Stack {
     return site;
   }
 
-  /** Uploads web/ to the site bucket at deploy time, by the CDK's handler with a role and log group of ours. */
+  /** Uploads the built web apps to the site bucket at deploy time, by the CDK's handler with a role and log group of ours. */
   private deployPortal(webDir: string): void {
     const logGroup = retainedLogGroup(this, 'PortalContentHandlerLogs');
     const role = roleWritingOnlyTo(this, 'PortalContentHandlerRole', logGroup, 'CDK BucketDeployment handler');

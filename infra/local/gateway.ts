@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -13,11 +13,12 @@ import { DomainError, problemOf } from '../../functions/shared/domain/errors';
 import { MAX_CSV_BODY_BYTES } from '../../functions/shared/adapters/http';
 import { log } from '../../functions/shared/adapters/log';
 import { serveReleaseFile } from './releaseFiles';
+import { WEB_DIST } from '../web/build';
 
 /**
  * The local API gateway: turns HTTP requests into the API Gateway REST (v1) proxy events the deployed
  * API sends, runs the same authorizer, and calls the same handlers, all from the one route table.
- * It also serves the portal's static files from `web/` at `/`.
+ * It also serves the built web apps from `web/dist/` (the portal at `/`, the console at `/console/`).
  */
 type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -169,21 +170,37 @@ const STATIC_TYPES: Record<string, string> = {
   '.css': 'text/css; charset=utf-8',
   '.svg': 'image/svg+xml',
   '.json': 'application/json',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.webmanifest': 'application/manifest+json',
 };
 
+/**
+ * The CloudFront Function that maps page addresses to their app's index.html, loaded from the very
+ * file the stack deploys (infra/web/spaRewrite.js), so local and deployed routing cannot drift.
+ */
+const spaRewrite = new Function(
+  `${readFileSync(join(REPO_ROOT, 'infra', 'web', 'spaRewrite.js'), 'utf8')}; return handler;`,
+)() as (event: { request: { uri: string } }) => { uri: string };
+
 function serveStatic(url: URL, res: ServerResponse): boolean {
-  const webRoot = join(REPO_ROOT, 'web');
   let decoded: string;
   try {
-    decoded = decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname);
+    decoded = decodeURIComponent(spaRewrite({ request: { uri: url.pathname } }).uri);
   } catch {
     return false; // malformed percent-encoding: nothing here (404), not a crash
   }
   if (decoded.includes('\0')) return false;
-  const file = join(webRoot, normalize(decoded).replace(/^(\.\.[/\\])+/, ''));
-  // Only files strictly inside web/ (a sibling such as web2/ shares the prefix but not the separator).
-  if (!file.startsWith(webRoot + sep) || !existsSync(file) || !statSync(file).isFile()) return false;
-  res.writeHead(200, { 'content-type': STATIC_TYPES[extname(file)] ?? 'application/octet-stream' });
+  const file = join(WEB_DIST, normalize(decoded).replace(/^(\.\.[/\\])+/, ''));
+  // Only files strictly inside web/dist/ (a sibling such as dist2/ shares the prefix but not the separator).
+  if (!file.startsWith(WEB_DIST + sep) || !existsSync(file) || !statSync(file).isFile()) return false;
+  // Hashed assets never change under their name; pages must be re-read to pick up a new build.
+  const cache = file.includes(`${sep}assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache';
+  res.writeHead(200, {
+    'content-type': STATIC_TYPES[extname(file)] ?? 'application/octet-stream',
+    'cache-control': cache,
+  });
   createReadStream(file).pipe(res);
   return true;
 }

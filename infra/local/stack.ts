@@ -6,6 +6,7 @@ import { loadHandler, startGateway, type Gateway } from './gateway';
 import { ensureLocalKey, ensureLocalSecret } from './keys';
 import { startLocalLambda, type LocalLambda } from './lambda';
 import { startPublishScheduler, type PublishScheduler } from './scheduler';
+import { buildWeb } from '../web/build';
 import { startStreamPoller, type StreamPoller } from './streams';
 
 /**
@@ -35,6 +36,8 @@ export interface LocalStack {
 
 export async function startLocalStack(opts: LocalStackOptions): Promise<LocalStack> {
   await assertPortFree(opts.port, '127.0.0.1', 'The API port');
+  // The gateway serves the built apps; a source change since the last build rebuilds them here.
+  await buildWeb({ log: (line) => process.stderr.write(`${line}\n`) });
   const dataDir = opts.dataDir ?? '.data';
   const dynamo = await startDynamoDbLocal({
     port: opts.dynamoPort,

@@ -38,4 +38,17 @@ describe('the local gateway', () => {
     expect(next).toMatchObject({ status: 200, reused: true });
     expect(JSON.parse(next.text)).toEqual({ status: 'ok' });
   });
+
+  it("answers page addresses with their app's page, files as files, and unknown files with 404", async () => {
+    const portal = await send('GET', '/r/R2026000001?c=ABCD');
+    expect(portal.status).toBe(200);
+    expect(portal.text).toMatch(/<html lang="zh-CN"/);
+    const consolePage = await send('GET', '/console/finance');
+    expect(consolePage.status).toBe(200);
+    expect(consolePage.text).toContain('/console/assets/');
+    expect(consolePage.text).not.toBe(portal.text);
+    const asset = consolePage.text.match(/\/console\/assets\/[^"]+\.js/)![0];
+    expect((await send('GET', asset)).status).toBe(200);
+    expect((await send('GET', '/console/assets/missing.js')).status).toBe(404);
+  });
 });

@@ -634,7 +634,7 @@ describe('privacy: canary payers through the whole money path', () => {
     }
   });
 
-  it('the portal’s static files: no way out of web/, no 5xx for odd paths', async () => {
+  it('the portal’s static files: no way out of web/dist/, no 5xx for odd paths', async () => {
     const secretPaths = [
       '/..%2fpackage.json',
       '/..%2f..%2f..%2fetc%2fpasswd',
@@ -643,8 +643,9 @@ describe('privacy: canary payers through the whole money path', () => {
       '/web/..%2f..%2fpackage.json',
       `/..%2f.data%2fkeys%2fauth.jwk.json`,
       `/..%2f..%2f${encodeURIComponent(dataDir.slice(1))}%2fkeys%2fauth.jwk.json`,
-      '/%E0%A4%A',
-      '/%00',
+      // (file addresses: a page address without an extension is answered with the app's index.html)
+      '/%E0%A4%A.js',
+      '/%00.js',
       '/index.html%00.png',
     ];
     for (const p of secretPaths) {

@@ -1,6 +1,7 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { WEB_DIST } from '../../infra/web/build';
 import type { App } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PROBLEM_BASE, problemTypes } from '../../functions/shared/domain/errors';
@@ -385,8 +386,14 @@ describe('background work and storage', () => {
     expect(dist.Origins[0].OriginAccessControlId).toBeDefined();
     const site = resources[idOf(stack.siteBucket)]!.Properties;
     expect(site.PublicAccessBlockConfiguration.RestrictPublicBuckets).toBe(true);
-    const webHasFiles = existsSync(join(PROJECT_ROOT, 'web')) && readdirSync(join(PROJECT_ROOT, 'web')).length > 0;
-    expect(ofType('Custom::CDKBucketDeployment').length > 0).toBe(webHasFiles);
+    // The suite's global setup builds the web apps, so what synth uploads is web/dist/ with both apps.
+    expect(existsSync(join(WEB_DIST, 'index.html')) && existsSync(join(WEB_DIST, 'console', 'index.html'))).toBe(true);
+    expect(ofType('Custom::CDKBucketDeployment')).toHaveLength(1);
+    // Page addresses are routed by the CloudFront Function built from infra/web/spaRewrite.js.
+    const [association] = dist.DefaultCacheBehavior.FunctionAssociations;
+    expect(association.EventType).toBe('viewer-request');
+    const [, fn] = ofType('AWS::CloudFront::Function')[0]!;
+    expect(fn.Properties.FunctionCode).toBe(readFileSync(join(PROJECT_ROOT, 'infra', 'web', 'spaRewrite.js'), 'utf8'));
   });
 });
 
