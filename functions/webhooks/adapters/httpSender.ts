@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import type { SendOutcome, SignedRequest, WebhookSender } from '../ports';
-import { checkHost, isAllowedAddress, type AddressRules } from './addresses';
+import { checkHost, isAllowedAddress, type AddressRules, type AddressVerdict } from './addresses';
 
 /** Why a connection was refused by the address rules (not a network failure). */
 class AddressNotAllowed extends Error {}
@@ -16,13 +16,20 @@ class AddressNotAllowed extends Error {}
  */
 export class HttpWebhookSender implements WebhookSender {
   private readonly agents: { http: http.Agent; https: https.Agent };
+  private readonly timeoutMs: number;
 
   constructor(
     private readonly rules: () => AddressRules,
-    private readonly timeoutMs = 10_000,
+    opts: {
+      timeoutMs?: number;
+      /** Resolves and checks a host name (tests give a resolver of their own). */
+      check?: (hostname: string, rules: AddressRules) => Promise<AddressVerdict>;
+    } = {},
   ) {
+    this.timeoutMs = opts.timeoutMs ?? 10_000;
+    const check = opts.check ?? checkHost;
     const lookup: LookupFunction = (hostname, options, callback) => {
-      checkHost(hostname, this.rules()).then(
+      check(hostname, this.rules()).then(
         (v) => {
           if (!v.ok) return callback(new AddressNotAllowed(v.reason), '', 4);
           const address = v.addresses[0]!;
