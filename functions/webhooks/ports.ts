@@ -95,6 +95,12 @@ export interface DeliveryMessage {
   scheduleStart: number;
   /** Not before this instant (ISO); SQS delays at most 15 minutes, so a longer wait is re-sent. */
   notBefore: string;
+  /**
+   * The delivery's webhook-id and body, as stored: an attempt needs no read of the delivery (one
+   * DynamoDB write per attempt). Without them the dispatcher reads the delivery.
+   */
+  eventId?: string;
+  payload?: string;
 }
 
 export interface DeliveryQueue {

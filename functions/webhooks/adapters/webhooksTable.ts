@@ -3,6 +3,7 @@ import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/l
 import { queryAll, queryPage, stripKeys, type DocClient, type Item } from '../../shared/adapters/dynamo';
 import { DomainError } from '../../shared/domain/errors';
 import type { AttemptRecord, DeliveryRecord, EndpointRecord, WebhookStore } from '../ports';
+import { AttemptWrites } from './attemptWrites';
 
 /**
  * The Webhooks table (no personal data; its NEW_IMAGE stream carries the outbox below):
@@ -28,10 +29,14 @@ const toEndpoint = (i: Item) => stripKeys<EndpointRecord>(i, 'recordType');
 const toDelivery = (i: Item) => stripKeys<DeliveryRecord>(i, 'recordType', 'expiresAt');
 
 export class WebhooksTable implements WebhookStore {
+  private readonly attempts: AttemptWrites;
+
   constructor(
     private readonly client: DocClient,
     private readonly table: string,
-  ) {}
+  ) {
+    this.attempts = new AttemptWrites(client);
+  }
 
   async putEndpoint(e: EndpointRecord): Promise<void> {
     await this.client.send(
@@ -144,22 +149,15 @@ export class WebhooksTable implements WebhookStore {
       set.push('nextAttemptAt = :next');
       values[':next'] = a.nextAttemptAt;
     } else remove.push('nextAttemptAt');
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: webhookKeys.delivery(a.endpointId, a.deliveryId),
-          UpdateExpression: `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`,
-          ConditionExpression: 'attempts = :expected AND #s = :pending',
-          ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return true;
-    } catch (e) {
-      if (e instanceof ConditionalCheckFailedException) return false;
-      throw e;
-    }
+    const Key = webhookKeys.delivery(a.endpointId, a.deliveryId);
+    return this.attempts.write(`${Key.pk}|${Key.sk}`, {
+      TableName: this.table,
+      Key,
+      UpdateExpression: `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`,
+      ConditionExpression: 'attempts = :expected AND #s = :pending',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: values,
+    });
   }
 
   async restart(endpointId: string, deliveryId: string, at: string): Promise<DeliveryRecord | undefined> {

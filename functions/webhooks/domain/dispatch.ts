@@ -36,9 +36,11 @@ const succeeded = (o: SendOutcome) => 'statusCode' in o && o.statusCode >= 200 &
 
 /**
  * Makes one attempt of a queued delivery (the queue's consumer; the same code on SQS and locally).
- * The message carries what the attempt needs; the outcome is written only if the delivery's attempt
- * count is still what the message says, so a duplicated message or one overtaken by a manual retry
- * sends at most one extra copy (at least once, with the same `webhook-id`) and schedules nothing.
+ * The message carries what the attempt needs (webhook-id, body, attempt count), so an attempt is one
+ * signed POST and one conditional DynamoDB write; the outcome is written only if the delivery's
+ * attempt count is still what the message says, so a duplicated message or one overtaken by a
+ * manual retry sends at most one extra copy (at least once, with the same `webhook-id`) and
+ * schedules nothing. An endpoint deleted is noticed within the endpoint cache's 30 seconds.
  */
 export class Dispatcher {
   private readonly endpoints = new Map<string, { at: number; endpoint?: EndpointRecord; signer?: Webhook }>();
@@ -53,9 +55,9 @@ export class Dispatcher {
       return 'deferred';
     }
     const { endpoint, signer } = await this.endpoint(m.endpointId);
-    const delivery = endpoint && signer ? await this.deps.store.getDelivery(m.endpointId, m.deliveryId) : undefined;
-    if (!endpoint || !signer || !delivery) return 'gone';
-    if (delivery.status !== 'pending' || delivery.attempts !== m.attempts) return 'stale';
+    if (!endpoint || !signer) return 'gone';
+    const delivery = await this.content(m);
+    if (!delivery) return 'stale';
     const outcome = await this.deps.sender.post({
       url: endpoint.url,
       headers: {
@@ -65,7 +67,14 @@ export class Dispatcher {
       },
       body: delivery.payload,
     });
-    return this.record(m, delivery.scheduleStart, outcome);
+    return this.record(m, m.scheduleStart, outcome);
+  }
+
+  /** What to send: from the message, or (a message without it) from a delivery still due for this attempt. */
+  private async content(m: DeliveryMessage): Promise<{ eventId: string; payload: string } | undefined> {
+    if (m.eventId && m.payload) return { eventId: m.eventId, payload: m.payload };
+    const d = await this.deps.store.getDelivery(m.endpointId, m.deliveryId);
+    return d && d.status === 'pending' && d.attempts === m.attempts ? d : undefined;
   }
 
   private signature(signer: Webhook, id: string, payload: string): Record<string, string> {

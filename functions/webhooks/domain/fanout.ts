@@ -21,6 +21,8 @@ export const messageOf = (d: DeliveryRecord, notBefore: string): DeliveryMessage
   attempts: d.attempts,
   scheduleStart: d.scheduleStart,
   notBefore,
+  eventId: d.eventId,
+  payload: d.payload,
 });
 
 export async function fanOut(

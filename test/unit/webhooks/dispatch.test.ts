@@ -103,10 +103,15 @@ describe('the dispatcher', () => {
   it('a duplicate or overtaken message sends at most once more and schedules nothing', async () => {
     const w = world([]);
     await subscribed(w);
-    const { m } = w.queued[0]!;
+    const { m } = w.queued.shift()!;
     expect(await w.dispatcher.dispatch(m)).toBe('delivered');
     expect(await w.dispatcher.dispatch(m)).toBe('stale');
-    expect(w.sent).toHaveLength(1);
+    expect(w.sent).toHaveLength(2);
+    expect(w.queued).toEqual([]);
+    // A message without the body reads the delivery, and sends nothing for one that is finished.
+    const { eventId: _e, payload: _p, ...bare } = m;
+    expect(await w.dispatcher.dispatch(bare)).toBe('stale');
+    expect(w.sent).toHaveLength(2);
   });
 
   it('stops when the endpoint is gone', async () => {
