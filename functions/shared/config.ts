@@ -100,6 +100,13 @@ const environment = {
   CURSOR_SECRET: matching(/^[\s\S]{32,}$/, 'must be at least 32 characters', String)(optional),
   /** Deployed: the SQS queue of webhook deliveries; absent locally (an in-process queue instead). */
   WEBHOOK_QUEUE_URL: url(optional),
+  /**
+   * Where SQS is reached, when not at its regional address (the SDK's own endpoint settings; the
+   * deployed-bundle test points them at its stand-ins). Read here because the queue adapter signs
+   * its own requests (functions/webhooks/adapters/sqsQueue.ts).
+   */
+  AWS_ENDPOINT_URL_SQS: url(optional),
+  AWS_ENDPOINT_URL: url(optional),
   /** Local stack only (`npm start` sets it): webhook endpoints may be `http://127.0.0.1` receivers. */
   WEBHOOK_ALLOW_LOCAL_HTTP: matching(
     /^(true|false)$/,
@@ -152,6 +159,7 @@ export interface Config {
   cursorSecret: string;
   webhooks: {
     queueUrl: string | undefined;
+    sqsEndpoint: string | undefined;
     allowLocalHttp: boolean;
     retryScale: number;
     secretKey: string | undefined;
@@ -202,6 +210,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     cursorSecret: e.CURSOR_SECRET ?? processCursorSecret,
     webhooks: {
       queueUrl: e.WEBHOOK_QUEUE_URL,
+      sqsEndpoint: e.AWS_ENDPOINT_URL_SQS ?? e.AWS_ENDPOINT_URL,
       allowLocalHttp: e.WEBHOOK_ALLOW_LOCAL_HTTP,
       retryScale: e.WEBHOOK_RETRY_SCALE,
       secretKey: e.WEBHOOK_SECRET_KEY,

@@ -26,7 +26,9 @@ const addressRules = (): AddressRules => ({ allowLoopback: config().webhooks.all
 
 const queue = perConfiguration(
   (c): DeliveryQueue =>
-    c.webhooks.queueUrl ? new SqsDeliveryQueue(c.webhooks.queueUrl, c.awsRegion ?? 'us-east-1') : theLocalQueue,
+    c.webhooks.queueUrl
+      ? new SqsDeliveryQueue(c.webhooks.queueUrl, c.awsRegion ?? 'us-east-1', c.webhooks.sqsEndpoint)
+      : theLocalQueue,
 );
 const deliveryQueue: DeliveryQueue = { send: (m, delayMs) => queue().send(m, delayMs) };
 

@@ -80,6 +80,38 @@ export function describeWebhookStoreContract(name: string, makeStore: () => Webh
       );
     });
 
+    it('records attempts made at the same moment independently: a stale one among them loses alone', async () => {
+      const store = makeStore();
+      const e = endpoint('D01');
+      const ds = [];
+      for (const n of [5, 6, 7, 8, 9]) ds.push(await store.ensureDelivery(delivery(e.id, n)));
+      // Two attempts of the same delivery in one moment as well: exactly one of them wins.
+      const results = await Promise.all([
+        ...ds.map((d, i) =>
+          store.recordAttempt({
+            endpointId: e.id,
+            deliveryId: d.deliveryId,
+            expectedAttempts: i === 2 ? 7 : 0,
+            status: 'succeeded',
+            at: '2026-03-31T01:00:01.000Z',
+            statusCode: 200,
+          }),
+        ),
+        store.recordAttempt({
+          endpointId: e.id,
+          deliveryId: ds[0]!.deliveryId,
+          expectedAttempts: 0,
+          status: 'succeeded',
+          at: '2026-03-31T01:00:01.000Z',
+          statusCode: 204,
+        }),
+      ]);
+      expect(results.slice(1, 5)).toEqual([true, false, true, true]);
+      expect([results[0], results[5]].filter(Boolean)).toHaveLength(1);
+      for (const [i, d] of ds.entries())
+        expect((await store.getDelivery(e.id, d.deliveryId))?.status).toBe(i === 2 ? 'pending' : 'succeeded');
+    });
+
     it('restarts a finished delivery’s schedule, brings a pending one forward, and knows no other', async () => {
       const store = makeStore();
       const e = endpoint('D01');

@@ -34,6 +34,8 @@ export class SqsDeliveryQueue implements DeliveryQueue {
   constructor(
     private readonly queueUrl: string,
     private readonly region: string,
+    /** Another address than the regional one (AWS_ENDPOINT_URL_SQS). */
+    private readonly endpoint?: string,
   ) {}
 
   private load(): Promise<Signer> {
@@ -56,20 +58,21 @@ export class SqsDeliveryQueue implements DeliveryQueue {
       QueueUrl: this.queueUrl,
       Entries: messages.map((m, i) => ({ Id: String(i), MessageBody: JSON.stringify(m), DelaySeconds })),
     });
-    const host = `sqs.${this.region}.amazonaws.com`;
+    const target = new URL(this.endpoint ?? `https://sqs.${this.region}.amazonaws.com/`);
     const signed = await (await this.load()).sign({
       method: 'POST',
-      protocol: 'https:',
-      hostname: host,
+      protocol: target.protocol,
+      hostname: target.hostname,
+      port: target.port ? Number(target.port) : undefined,
       path: '/',
       headers: {
-        host,
+        host: target.host,
         'content-type': 'application/x-amz-json-1.0',
         'x-amz-target': 'AmazonSQS.SendMessageBatch',
       },
       body,
     });
-    const res = await fetch(`https://${host}/`, { method: 'POST', headers: signed.headers, body });
+    const res = await fetch(new URL('/', target), { method: 'POST', headers: signed.headers, body });
     const answer = (await res.json().catch(() => ({}))) as { Failed?: unknown[] };
     // A refused entry must not be dropped silently: throwing retries the caller's batch or message.
     if (!res.ok || (answer.Failed?.length ?? 0) > 0)
