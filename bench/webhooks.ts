@@ -11,6 +11,9 @@
  *           concurrency) with Node's HTTP client and a keep-alive agent, to the same receiver.
  * The receiver is a real HTTP server in this process answering 204. Rounds alternate the two sides,
  * so drift in a shared machine's load hits both; the GOAL is the median of per-round ratios.
+ * For reading the result, each round also measures the store's own ceiling: N plain conditional
+ * UpdateItems on the same table at the same concurrency (printed, not a goal), since every attempt
+ * must be written to the delivery log and bare posts write nothing.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -168,6 +171,33 @@ async function bareRound(round: number): Promise<number> {
   return N / seconds;
 }
 
+const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
+const { documentClient, tableName } = await import('../functions/shared/wiring');
+
+async function storeRound(round: number): Promise<number> {
+  const client = documentClient();
+  const ids = Array.from({ length: N }, (_, i) => `BENCH#${round}#${i}`);
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < ids.length) {
+        const pk = ids[next++]!;
+        await client.send(
+          new UpdateCommand({
+            TableName: tableName('Webhooks'),
+            Key: { pk, sk: 'BENCH' },
+            UpdateExpression: 'SET attempts = :one',
+            ConditionExpression: 'attribute_not_exists(attempts)',
+            ExpressionAttributeValues: { ':one': 1 },
+          }),
+        );
+      }
+    }),
+  );
+  return N / ((performance.now() - t0) / 1000);
+}
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
@@ -180,10 +210,14 @@ try {
   await bareRound(-1);
   const ours: number[] = [];
   const bare: number[] = [];
+  const store: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     bare.push(await bareRound(r));
     ours.push(await dispatcherRound(r));
-    process.stderr.write(`round ${r}: dispatcher ${ours[r]!.toFixed(0)}/s, bare posts ${bare[r]!.toFixed(0)}/s\n`);
+    store.push(await storeRound(r));
+    process.stderr.write(
+      `round ${r}: dispatcher ${ours[r]!.toFixed(0)}/s, bare posts ${bare[r]!.toFixed(0)}/s, store updates ${store[r]!.toFixed(0)}/s\n`,
+    );
   }
   const ratios = ours.map((o, i) => o / bare[i]!);
   const ratio = median(ratios);
@@ -194,6 +228,8 @@ try {
   console.log(
     `bare posts/s:            median ${median(bare).toFixed(0)} (${bare.map((x) => x.toFixed(0)).join(', ')})`,
   );
+  console.log(`store conditional updates/s (not a goal): median ${median(store).toFixed(0)}`);
+  console.log(`dispatcher vs store ceiling: median ratio ${median(ours.map((o, i) => o / store[i]!)).toFixed(3)}`);
   console.log(
     `GOAL webhook-deliveries-per-second-ratio-vs-bare-post ${ratio.toFixed(3)} >=${GOAL} ${ratio >= GOAL ? 'PASS' : 'MISS'}`,
   );
