@@ -49,7 +49,14 @@ export interface FunctionDef {
   reservedConcurrency?: number;
 }
 
-export const BACKGROUND_FUNCTIONS = ['authorizer', 'aggregator', 'publisher', 'statementImport'] as const;
+export const BACKGROUND_FUNCTIONS = [
+  'authorizer',
+  'aggregator',
+  'publisher',
+  'statementImport',
+  'webhookSource',
+  'webhookDispatcher',
+] as const;
 export type FunctionName = HttpFunctionName | (typeof BACKGROUND_FUNCTIONS)[number];
 
 /**
@@ -78,6 +85,8 @@ export const functions: Record<FunctionName, FunctionDef> = {
       Catalog: { actions: ['Query'] },
       Notices: { actions: ['GetItem', 'PutItem', 'UpdateItem'], indexes: ['gsi1', 'gsi2'] },
       RateLimits: { actions: ['UpdateItem'] },
+      // A cancellation puts its webhook outbox item in the same transaction (ADR 0016).
+      Webhooks: { actions: ['PutItem'] },
     },
   },
   payments: {
@@ -148,6 +157,31 @@ export const functions: Record<FunctionName, FunctionDef> = {
   aggregator: {
     entry: 'functions/opendata/entry/stream.ts',
     tables: { OpenData: { actions: ['BatchGetItem', 'PutItem', 'UpdateItem'] } },
+  },
+  webhooks: {
+    entry: 'functions/webhooks/entry/http.ts',
+    sealsCursors: true,
+    tables: {
+      // Endpoints (put, get, delete, a department's by gsi1), the delivery log (query), and a manual
+      // retry's conditional update of a delivery.
+      Webhooks: { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'], indexes: ['gsi1'] },
+    },
+  },
+  // Payments stream and the Webhooks outbox stream → deliveries (stream read only on Payments, plus
+  // the payment a refund belongs to, read by key: no personal data there).
+  webhookSource: {
+    entry: 'functions/webhooks/entry/stream.ts',
+    tables: {
+      Payments: { actions: ['GetItem'] },
+      // The department's endpoints (gsi1) and the conditional put of each delivery, read back if it exists.
+      Webhooks: { actions: ['GetItem', 'PutItem'], indexes: ['gsi1'] },
+    },
+  },
+  // The delivery queue's consumer: one signed POST per message, the attempt recorded conditionally.
+  webhookDispatcher: {
+    entry: 'functions/webhooks/entry/queue.ts',
+    tables: { Webhooks: { actions: ['GetItem', 'UpdateItem'] } },
+    timeoutSeconds: 30,
   },
   publisher: {
     entry: 'functions/opendata/entry/schedule.ts',

@@ -37,6 +37,7 @@ import { LAMBDA_BUNDLE, LAMBDA_RUNTIME, sourceMapsAtRuntime } from './constructs
 import { retainedLogGroup, roleWritingOnlyTo } from './constructs/logging';
 import { addAlarms } from './constructs/monitoring';
 import { RateLimitedWebAcl, WAF_RATE_RULES } from './constructs/waf';
+import { WebhookDelivery } from './constructs/webhooks';
 import { functions, PUBLISH_SCHEDULE, type FunctionDef, type FunctionName, type TableGrant } from './functions';
 import { routes, type Route } from '../schemas/routes';
 import { tableEnvVar, tables, TABLE_NAMES, type TableDef, type TableName } from '../schemas/tables';
@@ -173,6 +174,8 @@ export class OneWindowStack extends Stack {
   /** The HMAC key open-data API keys are derived with (shown again to their owners, never stored). */
   readonly openDataKeysKey: kms.Key;
   readonly aggregatorDlq: sqs.Queue;
+  /** The webhook delivery queue, its dead-letter queues and the secret-sealing key (ADR 0016). */
+  readonly webhookDelivery: WebhookDelivery;
   readonly distribution: cloudfront.Distribution;
   readonly apiWebAcl: RateLimitedWebAcl;
   /** The CloudFront web ACL this stack made, when it made one (see OneWindowStackProps.cloudFrontWebAclArn). */
@@ -300,6 +303,13 @@ export class OneWindowStack extends Stack {
       },
     ]);
 
+    // ---- Payments stream and Webhooks outbox → webhook source → SQS → dispatcher (ADR 0016) ----
+    this.webhookDelivery = new WebhookDelivery(this, 'WebhookDelivery', {
+      functions: { webhooks: fn.webhooks, webhookSource: fn.webhookSource, webhookDispatcher: fn.webhookDispatcher },
+      payments: this.tables.Payments,
+      webhooks: this.tables.Webhooks,
+    });
+
     // ---- Publisher on the schedule infra/functions.ts declares ---------------------------------
     new events.Rule(this, 'PublishSchedule', {
       description: `Publishes open-data releases ${PUBLISH_SCHEDULE.description}`,
@@ -422,6 +432,7 @@ export class OneWindowStack extends Stack {
     // ---- Alarms -------------------------------------------------------------------------------
     this.alarmTopic = new AlarmTopic(this, 'Alarms', { email: props.alarmEmail });
     addAlarms(this, this.alarmTopic);
+    this.webhookDelivery.addAlarms(this, this.alarmTopic, fn.webhookSource);
   }
 
   private restApi(accessLogGroup: logs.LogGroup): apigw.RestApi {

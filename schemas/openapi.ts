@@ -10,6 +10,7 @@ import { opendataDocs } from './opendata';
 import { noticesDocs } from './notices';
 import { paymentsDocs } from './payments';
 import { platformDocs } from './platform';
+import { webhooksDocs } from './webhooks';
 import type { ResponseHeaderName, ResponseHeaderUse, RouteDoc, RouteDocs } from './docs';
 
 /**
@@ -24,6 +25,7 @@ const allDocs = (): RouteDocs => ({
   ...opendataDocs().routes,
   ...noticesDocs().routes,
   ...paymentsDocs().routes,
+  ...webhooksDocs().routes,
 });
 
 /** One tag per bounded context (the function that serves the route), declared at the top level. */
@@ -35,6 +37,8 @@ const TAGS: Record<HttpFunctionName, string> = {
   ledger: 'The double-entry ledger (收支两条线): trial balance, transactions and signed day proofs',
   finance: 'Finance bureau: bank statements, reconciliation, settlement and day close, budgets, reports',
   opendata: 'Open data (政府数据开放): API keys, anonymized datasets, releases and rows',
+  webhooks:
+    'Webhooks for department systems (开票单位业务系统接口): notice.paid, notice.refunded, notice.cancelled, signed per Standard Webhooks',
 };
 
 /** The response headers routes name in their docs; documentation only, never parsed by a handler. */

@@ -7,7 +7,16 @@ export const ROLES = ['admin', 'finance', 'department', 'clerk', 'auditor'] as c
 export type Role = (typeof ROLES)[number];
 
 /** The bounded contexts that serve HTTP; each is one Lambda function with one router. */
-export const HTTP_FUNCTIONS = ['platform', 'catalog', 'notices', 'payments', 'ledger', 'finance', 'opendata'] as const;
+export const HTTP_FUNCTIONS = [
+  'platform',
+  'catalog',
+  'notices',
+  'payments',
+  'ledger',
+  'finance',
+  'opendata',
+  'webhooks',
+] as const;
 export type HttpFunctionName = (typeof HTTP_FUNCTIONS)[number];
 
 /**
@@ -96,6 +105,18 @@ export const routes = [
   { method: 'GET', path: '/v1/open/datasets/{id}/releases', fn: 'opendata', access: apiKey },
   { method: 'POST', path: '/v1/open/publish', fn: 'opendata', access: token('admin', 'finance') },
   { method: 'GET', path: '/v1/open/publications/{jobId}', fn: 'opendata', access: token('admin', 'finance') },
+
+  // Webhooks for department systems (开票单位业务系统接口): a department's own endpoints only
+  { method: 'POST', path: '/v1/webhook-endpoints', fn: 'webhooks', access: token('department') },
+  { method: 'GET', path: '/v1/webhook-endpoints', fn: 'webhooks', access: token('department') },
+  { method: 'DELETE', path: '/v1/webhook-endpoints/{id}', fn: 'webhooks', access: token('department') },
+  { method: 'GET', path: '/v1/webhook-endpoints/{id}/deliveries', fn: 'webhooks', access: token('department') },
+  {
+    method: 'POST',
+    path: '/v1/webhook-endpoints/{id}/deliveries/{deliveryId}/retry',
+    fn: 'webhooks',
+    access: token('department'),
+  },
 ] as const satisfies readonly Route[];
 
 export type AppRoute = (typeof routes)[number];

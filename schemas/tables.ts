@@ -18,7 +18,7 @@ export interface TableDef {
   pk: string;
   sk: string;
   indexes: IndexDef[];
-  /** NEW_IMAGE stream, consumed by the open-data aggregator. Only tables without personal data. */
+  /** NEW_IMAGE stream (Payments: the open-data aggregator and webhooks; Webhooks: its outbox). Only tables without personal data. */
   stream?: boolean;
   ttlAttribute?: string;
   /** Holds payer identity; only the notices context may read it. */
@@ -36,6 +36,7 @@ export const TABLE_NAMES = [
   'RateLimits',
   'Audit',
   'OpenData',
+  'Webhooks',
 ] as const;
 export type TableName = (typeof TABLE_NAMES)[number];
 
@@ -52,6 +53,8 @@ export const tables: Record<TableName, TableDef> = {
   RateLimits: { name: 'RateLimits', pk: 'pk', sk: 'sk', indexes: [], ttlAttribute: 'expiresAt' },
   Audit: { name: 'Audit', pk: 'pk', sk: 'sk', indexes: [gsi(1)] },
   OpenData: { name: 'OpenData', pk: 'pk', sk: 'sk', indexes: [gsi(1)], ttlAttribute: 'expiresAt' },
+  // Endpoints (secrets sealed), the delivery log, and the outbox of cancelled notices its stream carries.
+  Webhooks: { name: 'Webhooks', pk: 'pk', sk: 'sk', indexes: [gsi(1)], stream: true, ttlAttribute: 'expiresAt' },
 };
 
 export const tableEnvVar = (name: TableName): string => `TABLE_${name.toUpperCase()}`;

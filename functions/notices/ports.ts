@@ -43,8 +43,17 @@ export interface NoticeStore {
   get(noticeNo: string): Promise<NoticeRecord | undefined>;
   /** Notices issued between from and to (business dates, inclusive), newest first. */
   list(q: NoticeQuery): Promise<NoticePage>;
-  /** issued → cancelled, conditional on the stored status still being `issued`; false otherwise. */
-  cancel(noticeNo: string, at: string, reason: string): Promise<boolean>;
+  /**
+   * issued → cancelled, conditional on the stored status still being `issued`; false otherwise.
+   * `notice` (its department and total) lets the store announce the cancellation to the department's
+   * webhooks in the same write.
+   */
+  cancel(
+    noticeNo: string,
+    at: string,
+    reason: string,
+    notice?: Pick<NoticeRecord, 'departmentId' | 'total'>,
+  ): Promise<boolean>;
 }
 
 /** Every version of one fee item, ascending (the catalog's read side). */

@@ -98,6 +98,25 @@ const environment = {
   DAY_CLOSE_INDEX_SETTLE_MS: wholeNumber(optional),
   /** The key that seals list cursors (HMAC); deployed, one value for every function that pages. */
   CURSOR_SECRET: matching(/^[\s\S]{32,}$/, 'must be at least 32 characters', String)(optional),
+  /** Deployed: the SQS queue of webhook deliveries; absent locally (an in-process queue instead). */
+  WEBHOOK_QUEUE_URL: url(optional),
+  /**
+   * Where SQS is reached, when not at its regional address (the SDK's own endpoint settings; the
+   * deployed-bundle test points them at its stand-ins). Read here because the queue adapter signs
+   * its own requests (functions/webhooks/adapters/sqsQueue.ts).
+   */
+  AWS_ENDPOINT_URL_SQS: url(optional),
+  AWS_ENDPOINT_URL: url(optional),
+  /** Local stack only (`npm start` sets it): webhook endpoints may be `http://127.0.0.1` receivers. */
+  WEBHOOK_ALLOW_LOCAL_HTTP: matching(
+    /^(true|false)$/,
+    'must be true or false',
+    (s) => s === 'true',
+  )({ default: false }),
+  /** Tests and benchmarks: every retry delay times this (e.g. 0.0002 makes 5 min 60 ms); deployed 1. */
+  WEBHOOK_RETRY_SCALE: matching(/^(0(\.\d+)?|1(\.0+)?)$/, 'must be a number from 0 to 1', Number)({ default: 1 }),
+  /** Deployed: the key that seals webhook signing secrets at rest; locally a key file instead. */
+  WEBHOOK_SECRET_KEY: matching(/^[\s\S]{32,}$/, 'must be at least 32 characters', String)(optional),
 };
 
 /**
@@ -138,6 +157,13 @@ export interface Config {
   dayCloseIndexSettleMs: number;
   /** Seals list cursors (functions/shared/domain/cursor.ts). */
   cursorSecret: string;
+  webhooks: {
+    queueUrl: string | undefined;
+    sqsEndpoint: string | undefined;
+    allowLocalHttp: boolean;
+    retryScale: number;
+    secretKey: string | undefined;
+  };
   /** Physical table names: from `TABLE_<NAME>` when deployed, the logical name locally. */
   tables: Record<TableName, string>;
 }
@@ -182,6 +208,13 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     // Deployed, the day index is a GSI that lags writes by up to about a second.
     dayCloseIndexSettleMs: e.DAY_CLOSE_INDEX_SETTLE_MS ?? (e.DYNAMODB_ENDPOINT ? 0 : 1500),
     cursorSecret: e.CURSOR_SECRET ?? processCursorSecret,
+    webhooks: {
+      queueUrl: e.WEBHOOK_QUEUE_URL,
+      sqsEndpoint: e.AWS_ENDPOINT_URL_SQS ?? e.AWS_ENDPOINT_URL,
+      allowLocalHttp: e.WEBHOOK_ALLOW_LOCAL_HTTP,
+      retryScale: e.WEBHOOK_RETRY_SCALE,
+      secretKey: e.WEBHOOK_SECRET_KEY,
+    },
     tables: Object.fromEntries(TABLE_NAMES.map((t) => [t, tables[tableEnvVar(t)] ?? t])) as Record<TableName, string>,
   };
 }

@@ -33,10 +33,11 @@ export async function ensureLocalKey(
 
 /**
  * The local stack's HMAC key for open-data API keys (`open-data-keys.secret`: 32 random bytes,
- * base64url), KMS's HMAC key's stand-in. Created on first use with mode 0600; kept, so keys issued
+ * base64url), KMS's HMAC key's stand-in; and the key that seals webhook signing secrets
+ * (`webhook-secrets.secret`, WEBHOOK_SECRET_KEY's stand-in). Created on first use with mode 0600; kept, so keys issued
  * earlier can still be shown again to their owners after a restart.
  */
-export function ensureLocalSecret(name: 'open-data-keys', dir = localKeyDir()): void {
+export function ensureLocalSecret(name: 'open-data-keys' | 'webhook-secrets', dir = localKeyDir()): void {
   const file = join(dir, `${name}.secret`);
   if (existsSync(file)) return;
   mkdirSync(dir, { recursive: true, mode: 0o700 });

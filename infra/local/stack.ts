@@ -8,6 +8,9 @@ import { startLocalLambda, type LocalLambda } from './lambda';
 import { startPublishScheduler, type PublishScheduler } from './scheduler';
 import { buildWeb } from '../web/build';
 import { startStreamPoller, type StreamPoller } from './streams';
+import { startWebhookQueue } from './webhookQueue';
+import type { LocalDeliveryQueue } from '../../functions/webhooks/adapters/localQueue';
+import { tableName } from '../../functions/shared/wiring';
 
 /**
  * The whole system on one machine: DynamoDB Local, tables, keys, and the gateway. `npm start` and
@@ -27,6 +30,8 @@ export interface LocalStack {
   dynamo: DynamoDbLocal;
   /** Payments stream → aggregator; `streams.drained()` waits until it has caught up. */
   streams: StreamPoller;
+  /** Payments stream and the Webhooks outbox → webhook deliveries, and the delivery queue's consumer. */
+  webhooks: { payments: StreamPoller; outbox: StreamPoller; queue: LocalDeliveryQueue };
   /** The publisher's schedule; `scheduler.runNow()` publishes on demand. */
   scheduler: PublishScheduler;
   /** The Lambda Invoke API's stand-in (the opendata function starts publication jobs through it). */
@@ -59,6 +64,9 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     await ensureLocalKey('auth');
     await ensureLocalKey('receipt-signing');
     ensureLocalSecret('open-data-keys');
+    ensureLocalSecret('webhook-secrets');
+    // The local stack's department systems run on this machine: http://127.0.0.1 receivers (ADR 0016).
+    process.env.WEBHOOK_ALLOW_LOCAL_HTTP ??= 'true';
     await ensureLocalKey('day-proof-signing');
     void functions; // (all functions load lazily on first request)
     const publisher = startPublishScheduler();
@@ -73,17 +81,33 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     reloadConfig();
     const gateway = await startGateway({ port: opts.port });
     const streams = await startStreamPoller({ endpoint: dynamo.endpoint });
+    // A second reader of the Payments stream, as a second event source mapping is deployed.
+    const webhookSource = (await loadHandler('webhookSource')) as Parameters<typeof startStreamPoller>[0]['handler'];
+    const webhooks = {
+      payments: await startStreamPoller({ endpoint: dynamo.endpoint, handler: webhookSource, fn: 'webhookSource' }),
+      outbox: await startStreamPoller({
+        endpoint: dynamo.endpoint,
+        table: tableName('Webhooks'),
+        handler: webhookSource,
+        fn: 'webhookSource',
+      }),
+      queue: await startWebhookQueue(),
+    };
     const invoker = lambda;
     return {
       gateway,
       dynamo,
       streams,
+      webhooks,
       scheduler: publisher,
       lambda: invoker,
       stop: async () => {
         await invoker.stop();
         await publisher.stop();
         await streams.stop();
+        await webhooks.payments.stop();
+        await webhooks.outbox.stop();
+        webhooks.queue.stop();
         await gateway.close();
         await dynamo.stop();
       },

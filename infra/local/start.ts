@@ -39,6 +39,7 @@ try {
         `  Portal    ${url}/`,
         `  DynamoDB  ${stack.dynamo.endpoint} (data in ${dataDir}/dynamodb)`,
         `  Streams   Payments stream → open-data aggregator (polling); publisher on its schedule`,
+        `  Webhooks  Payments stream and cancellations → delivery queue (in process) → department endpoints`,
         `  Tokens    npm run --silent token -- --role admin|finance|department|clerk|auditor [--dept D01] [--window W01]`,
         `  Stop      Ctrl-C`,
         '',

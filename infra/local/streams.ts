@@ -16,9 +16,10 @@ import { aggregatesTable } from '../../functions/opendata/wiring';
 import { lambdaContext, loadHandler } from './gateway';
 
 /**
- * The local stand-in for Lambda's DynamoDB event source mapping: follows every shard of the
- * Payments table's stream in DynamoDB Local and hands the aggregator real DynamoDBStreamEvent
- * batches, as Lambda would. Like Lambda, a batch whose handler throws is retried (the shard does
+ * The local stand-in for Lambda's DynamoDB event source mapping: follows every shard of a table's
+ * stream in DynamoDB Local (the Payments table's for the aggregator; the local stack runs more
+ * pollers for the webhook source: Payments again, and the Webhooks outbox) and hands the consumer
+ * real DynamoDBStreamEvent batches, as Lambda would. Like Lambda, a batch whose handler throws is retried (the shard does
  * not advance), so a record is delivered at least once; the aggregator's markers make that exactly once.
  */
 export type StreamHandler = (event: DynamoDBStreamEvent, context: Context) => Promise<unknown>;
@@ -36,6 +37,8 @@ export interface StreamPollerOptions {
   table?: string;
   /** Defaults to the aggregator, loaded the way the local gateway loads handlers. */
   handler?: StreamHandler;
+  /** The consuming function's name, for its Lambda context (default `aggregator`). */
+  fn?: string;
   batchSize?: number;
   idleMs?: number;
   region?: string;
@@ -134,7 +137,7 @@ export async function startStreamPoller(opts: StreamPollerOptions): Promise<Stre
       if (records.length) {
         const event: DynamoDBStreamEvent = { Records: records.map((r) => toLambdaRecord(r, streamArn!, region)) };
         try {
-          await handler(event, lambdaContext('aggregator'));
+          await handler(event, lambdaContext(opts.fn ?? 'aggregator'));
         } catch (e) {
           // Like Lambda: retry the same batch later; the shard does not advance past it.
           stats.failures++;

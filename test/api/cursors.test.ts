@@ -36,6 +36,7 @@ let dept: string;
 let deptToken: string;
 let otherDeptToken: string;
 let businessDate: string;
+let endpointId: string;
 beforeAll(async () => {
   [admin, finance, auditor] = await Promise.all([
     token({ role: 'admin' }),
@@ -60,6 +61,13 @@ beforeAll(async () => {
         pricing: { kind: 'fixed', amount: 100 },
       },
     });
+  // The department's webhook endpoint gets one delivery per payment below (nothing listens there).
+  const endpoint = await api('POST', '/v1/webhook-endpoints', {
+    token: deptToken,
+    body: { url: 'http://127.0.0.1:9/hooks', events: ['notice.paid'] },
+  });
+  expect(endpoint.status, endpoint.text).toBe(201);
+  endpointId = endpoint.body.id;
   const clerk = await token({ role: 'clerk', window: 'W01' });
   for (const code of codes) {
     const n = await api('POST', '/v1/notices', {
@@ -75,6 +83,11 @@ beforeAll(async () => {
     expect(p.status).toBe(201);
     businessDate = p.body.businessDate;
   }
+  for (let i = 0; i < 300; i++) {
+    const log = await api('GET', `/v1/webhook-endpoints/${endpointId}/deliveries`, { token: deptToken });
+    if (log.body.items.length >= codes.length) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 });
 
 /** A paged list: where it is, who reads it, and a first page with a genuine cursor. */
@@ -83,6 +96,10 @@ const lists = () => ({
   'GET /v1/notices': { path: '/v1/notices?', token: deptToken },
   'GET /v1/payments': { path: `/v1/payments?businessDate=${businessDate}`, token: finance },
   'GET /v1/ledger/transactions': { path: `/v1/ledger/transactions?businessDate=${businessDate}`, token: finance },
+  'GET /v1/webhook-endpoints/{id}/deliveries': {
+    path: `/v1/webhook-endpoints/${endpointId}/deliveries?`,
+    token: deptToken as string | undefined,
+  },
 });
 
 async function expectCursorRefused(path: string, opts: Parameters<typeof api>[2], cursor: string) {
@@ -134,6 +151,7 @@ describe('list cursors', () => {
     'GET /v1/notices',
     'GET /v1/payments',
     'GET /v1/ledger/transactions',
+    'GET /v1/webhook-endpoints/{id}/deliveries',
   ] as const)
     it(`${route}: a genuine cursor pages on; a crafted, random or altered one is 400 naming cursor`, async () => {
       const list = lists()[route];
@@ -158,6 +176,8 @@ describe('list cursors', () => {
     const payments = await firstPage(`/v1/payments?businessDate=${businessDate}`, finance);
     await expectCursorRefused(`/v1/payments?businessDate=${businessDate}`, { token: auditor }, payments);
     await expectCursorRefused(`/v1/ledger/transactions?businessDate=${businessDate}`, { token: finance }, payments);
+    const deliveries = await firstPage(`/v1/webhook-endpoints/${endpointId}/deliveries?`, deptToken);
+    await expectCursorRefused(`/v1/notices`, { token: deptToken }, deliveries);
   });
 
   for (const route of ['releases', 'rows'])

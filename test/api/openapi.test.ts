@@ -86,6 +86,7 @@ describe('the OpenAPI document', () => {
       date: { pattern: '^\\d{4}-\\d{2}-\\d{2}$', maxLength: 10 },
       keyId: { pattern: '^[0-9a-f]{16}$', maxLength: 16 },
       jobId: { pattern: '^\\d{8}T\\d{9}Z-[0-9a-f]{12}$', maxLength: 31 },
+      deliveryId: { pattern: '^dlv_\\d{17}[0-9a-f]{16}$', maxLength: 37 },
     };
     for (const { route, op } of operations())
       for (const name of [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!)) {
@@ -93,6 +94,8 @@ describe('the OpenAPI document', () => {
         const p = op.parameters.find((x: any) => x.in === 'path' && x.name === name);
         expect(p, key).toMatchObject({ required: true, schema: { type: 'string' } });
         if (name === 'id' && route.path.startsWith('/v1/open/')) expect(p.schema.enum, key).toEqual([...DATASET_IDS]);
+        else if (name === 'id' && route.path.startsWith('/v1/webhook-endpoints/'))
+          expect(p.schema, key).toMatchObject({ maxLength: 19, pattern: '^we_[A-Za-z0-9_-]{16}$' });
         else if (name === 'id')
           expect(p.schema, key).toMatchObject({ maxLength: 100, pattern: '^RC-\\d{8}-V\\d{3,}$' });
         else expect(p.schema, key).toMatchObject(expected[name]!);

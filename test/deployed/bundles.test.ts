@@ -109,6 +109,7 @@ beforeAll(async () => {
     buckets: t.ofType('AWS::S3::Bucket').map(([id]) => t.ref(id)),
     usagePlanId: t.ref(t.ofType('AWS::ApiGateway::UsagePlan')[0]![0]),
     functions: t.ofType('AWS::Lambda::Function').map(([id]) => t.getAtt(id, 'Arn')),
+    queues: t.ofType('AWS::SQS::Queue').map(([id]) => ({ url: t.ref(id), arn: t.getAtt(id, 'Arn') })),
     partition: DEPLOYMENT.partition,
     region: DEPLOYMENT.region,
     accountId: DEPLOYMENT.accountId,
@@ -128,6 +129,7 @@ beforeAll(async () => {
     AWS_ENDPOINT_URL_S3: aws.endpoints.s3,
     AWS_ENDPOINT_URL_API_GATEWAY: aws.endpoints.apiGateway,
     AWS_ENDPOINT_URL_LAMBDA: aws.endpoints.lambda,
+    AWS_ENDPOINT_URL_SQS: aws.endpoints.sqs,
     AWS_ENDPOINT_URL: aws.endpoints.other,
   };
   await Promise.all(
@@ -185,6 +187,7 @@ describe('the synthesized bundles', () => {
       'AWS_ENDPOINT_URL_S3',
       'AWS_ENDPOINT_URL_API_GATEWAY',
       'AWS_ENDPOINT_URL_LAMBDA',
+      'AWS_ENDPOINT_URL_SQS',
       'AWS_CONFIG_FILE',
       'AWS_SHARED_CREDENTIALS_FILE',
     ]);
@@ -391,7 +394,9 @@ describe('one happy path per function, wired as the template wires it', () => {
 
   it('aggregator: the Payments stream batch the mapping delivers is aggregated into open data', async () => {
     needs(flow.payment, 'payments');
-    const trigger = triggerOf(deployed.template, 'AWS::Lambda::EventSourceMapping');
+    const trigger = triggerOf(deployed.template, 'AWS::Lambda::EventSourceMapping', (p) =>
+      deployed.template.resolveString(p.FunctionName).endsWith(deployed.functions.get('aggregator')!.functionName),
+    );
     expect(trigger.functionArn).toBe(arnOf('aggregator'));
     // The mapping reads the stream with the function's role.
     const streamArn = deployed.template.resolveString(trigger.properties.EventSourceArn);
@@ -404,6 +409,76 @@ describe('one happy path per function, wired as the template wires it', () => {
     await invoke(trigger.functionArn, batch);
     expect(await count('OpenData')).toBeGreaterThan(before);
   });
+
+  it('webhooks → webhookSource → webhookDispatcher: an endpoint of the paying department gets a queued, signed attempt', async () => {
+    const { dept } = needs(flow.fee, 'catalog');
+    needs(flow.payment, 'payments');
+    const deptToken = await token({ role: 'department', dept, sub: `department:${dept}` });
+    // A public address literal: the deployed rules (https, public only) without asking DNS.
+    const created = await call('webhooks', {
+      method: 'POST',
+      resource: '/v1/webhook-endpoints',
+      token: deptToken,
+      body: { url: 'https://203.0.114.10/hooks', events: ['notice.paid'] },
+    });
+    expect(created.status, created.text).toBe(201);
+    const refused = await call('webhooks', {
+      method: 'POST',
+      resource: '/v1/webhook-endpoints',
+      token: deptToken,
+      body: { url: 'https://169.254.169.254/latest', events: ['notice.paid'] },
+    });
+    expect(refused.status, refused.text).toBe(422);
+
+    const queueUrl = deployed.functions.get('webhookSource')!.environment.WEBHOOK_QUEUE_URL!;
+    const source = triggerOf(
+      deployed.template,
+      'AWS::Lambda::EventSourceMapping',
+      (p) =>
+        JSON.stringify(p.EventSourceArn).includes('PaymentsTable') &&
+        deployed.template.resolveString(p.FunctionName).endsWith(deployed.functions.get('webhookSource')!.functionName),
+    );
+    const batch = await streamBatch(deployed.template, source.properties, { dynamodb, streams });
+    const before = aws.sqsMessages.length;
+    await invoke(source.functionArn, batch);
+    const queued = aws.sqsMessages.slice(before).filter((m) => m.queueUrl === queueUrl);
+    expect(queued.length).toBeGreaterThan(0);
+    const message = JSON.parse(queued[0]!.body);
+    expect(message).toMatchObject({ endpointId: created.body.id, attempts: 0 });
+
+    const dispatcher = triggerOf(deployed.template, 'AWS::Lambda::EventSourceMapping', (p) =>
+      deployed.template
+        .resolveString(p.FunctionName)
+        .endsWith(deployed.functions.get('webhookDispatcher')!.functionName),
+    );
+    const sqsEvent = {
+      Records: [
+        {
+          messageId: 'm-1',
+          receiptHandle: 'r-1',
+          body: queued[0]!.body,
+          attributes: {},
+          messageAttributes: {},
+          md5OfBody: '',
+          eventSource: 'aws:sqs',
+          eventSourceARN: deployed.template.resolveString(dispatcher.properties.EventSourceArn),
+          awsRegion: DEPLOYMENT.region,
+        },
+      ],
+    };
+    // The receiver's address is not reachable from here: the attempt fails, is logged and re-queued.
+    const result = (await invoke(dispatcher.functionArn, sqsEvent)) as { batchItemFailures: unknown[] };
+    expect(result.batchItemFailures).toEqual([]);
+    const log = await call('webhooks', {
+      method: 'GET',
+      resource: '/v1/webhook-endpoints/{id}/deliveries',
+      params: { id: created.body.id },
+      token: deptToken,
+    });
+    expect(log.status, log.text).toBe(200);
+    expect(log.body.items[0]).toMatchObject({ type: 'notice.paid', status: 'pending', attempts: 1 });
+    expect(aws.sqsMessages.filter((m) => m.queueUrl === queueUrl).length).toBeGreaterThan(queued.length);
+  }, 60_000);
 
   /** Where the publisher writes release files: the bucket the template names, create-only, cacheable for a year. */
   const expectReleaseFiles = (releases: { file: { path: string; sha256: string } }[]) => {

@@ -337,7 +337,10 @@ describe('API', () => {
 
 describe('background work and storage', () => {
   it('feeds the Payments stream to the aggregator in retried, bisected batches with a DLQ', () => {
-    const maps = ofType('AWS::Lambda::EventSourceMapping');
+    const maps = ofType('AWS::Lambda::EventSourceMapping').filter(
+      ([, m]) =>
+        JSON.stringify(m.Properties.FunctionName) === JSON.stringify({ Ref: idOf(stack.functions.aggregator) }),
+    );
     expect(maps).toHaveLength(1);
     const p = maps[0]![1].Properties;
     expect(p.FunctionName).toEqual({ Ref: idOf(stack.functions.aggregator) });
@@ -345,6 +348,43 @@ describe('background work and storage', () => {
     expect(p.BisectBatchOnFunctionError).toBe(true);
     expect(p.MaximumRetryAttempts).toBeGreaterThan(0);
     expect(p.DestinationConfig.OnFailure.Destination).toEqual({ 'Fn::GetAtt': [idOf(stack.aggregatorDlq), 'Arn'] });
+  });
+
+  it('feeds new payments, refunds and outbox items to the webhook source, and the delivery queue to the dispatcher (ADR 0016)', () => {
+    const of = (name: 'webhookSource' | 'webhookDispatcher') =>
+      ofType('AWS::Lambda::EventSourceMapping')
+        .map(([, m]) => m.Properties)
+        .filter((p) => JSON.stringify(p.FunctionName) === JSON.stringify({ Ref: idOf(stack.functions[name]) }));
+    const source = of('webhookSource');
+    expect(source.map((p) => p.EventSourceArn)).toEqual([
+      { 'Fn::GetAtt': [idOf(stack.tables.Payments), 'StreamArn'] },
+      { 'Fn::GetAtt': [idOf(stack.tables.Webhooks), 'StreamArn'] },
+    ]);
+    for (const p of source) {
+      expect(p.BisectBatchOnFunctionError).toBe(true);
+      expect(p.DestinationConfig.OnFailure.Destination).toEqual({
+        'Fn::GetAtt': [idOf(stack.webhookDelivery.sourceDeadLetters), 'Arn'],
+      });
+      expect(JSON.parse(p.FilterCriteria.Filters[0].Pattern).eventName).toEqual(['INSERT']);
+    }
+    const [dispatch] = of('webhookDispatcher');
+    expect(dispatch!.EventSourceArn).toEqual({ 'Fn::GetAtt': [idOf(stack.webhookDelivery.queue), 'Arn'] });
+    expect(dispatch!.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    const queue = resources[idOf(stack.webhookDelivery.queue)]!.Properties;
+    expect(queue.RedrivePolicy.deadLetterTargetArn).toEqual({
+      'Fn::GetAtt': [idOf(stack.webhookDelivery.deadLetters), 'Arn'],
+    });
+    expect(queue.SqsManagedSseEnabled).toBe(true);
+    for (const name of ['webhooks', 'webhookSource', 'webhookDispatcher'] as const)
+      expect(resources[idOf(stack.functions[name])]!.Properties.Environment.Variables.WEBHOOK_QUEUE_URL, name).toEqual({
+        Ref: idOf(stack.webhookDelivery.queue),
+      });
+    // The sealing key reaches the functions that seal or open endpoint secrets, and no other.
+    for (const name of FN_NAMES) {
+      const key = resources[idOf(stack.functions[name])]!.Properties.Environment.Variables.WEBHOOK_SECRET_KEY;
+      if (name === 'webhooks' || name === 'webhookDispatcher') expect(key, name).toBeDefined();
+      else expect(key, name).toBeUndefined();
+    }
   });
 
   it('runs the publisher on the schedule infra/functions.ts declares', () => {
@@ -460,7 +500,7 @@ describe('sealed list cursors', () => {
     const secretId = idOf(stack.cursorSecret);
     expect(resources[secretId]!.Properties.GenerateSecretString).toMatchObject({ PasswordLength: 64 });
     const pagers = FN_NAMES.filter((n) => functions[n].sealsCursors);
-    expect(pagers.sort()).toEqual(['catalog', 'ledger', 'notices', 'opendata', 'payments']);
+    expect(pagers.sort()).toEqual(['catalog', 'ledger', 'notices', 'opendata', 'payments', 'webhooks']);
     for (const name of FN_NAMES) {
       const value = resources[idOf(stack.functions[name])]!.Properties.Environment.Variables.CURSOR_SECRET;
       if (!functions[name].sealsCursors) {

@@ -25,6 +25,8 @@ declare module 'vitest' {
  */
 export default async function setup(project: TestProject) {
   process.env.LOG_LEVEL ??= 'warn';
+  // Webhook retries in milliseconds instead of minutes (5 s → 1 ms, 5 min → 60 ms, 30 min → 360 ms).
+  process.env.WEBHOOK_RETRY_SCALE ??= '0.0002';
   const dataDir = mkdtempSync(join(tmpdir(), 'one-window-test-'));
   const stack = await startLocalStack({
     port: await freePort(),

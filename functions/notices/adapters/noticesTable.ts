@@ -1,6 +1,14 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { queryPage, stripKeys, type DocClient, type Item } from '../../shared/adapters/dynamo';
+import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { WebhookOutbox } from '../../webhooks/adapters';
+import {
+  CONDITION_FAILED,
+  cancellationCodes,
+  queryPage,
+  stripKeys,
+  type DocClient,
+  type Item,
+} from '../../shared/adapters/dynamo';
 import { DomainError } from '../../shared/domain/errors';
 import type { NoticePage, NoticeQuery, NoticeRecord, NoticeStore } from '../ports';
 
@@ -42,6 +50,8 @@ export class NoticesTable implements NoticeStore {
   constructor(
     private readonly client: DocClient,
     private readonly table: string,
+    /** Announces cancellations to department webhooks, in the cancellation's transaction (ADR 0016). */
+    private readonly outbox?: WebhookOutbox,
   ) {}
 
   async create(n: NoticeRecord): Promise<boolean> {
@@ -133,21 +143,40 @@ export class NoticesTable implements NoticeStore {
     return { items, next: i < months.length ? { m: months[i] } : undefined };
   }
 
-  async cancel(noticeNo: string, at: string, reason: string): Promise<boolean> {
+  async cancel(
+    noticeNo: string,
+    at: string,
+    reason: string,
+    notice?: Pick<NoticeRecord, 'departmentId' | 'total'>,
+  ): Promise<boolean> {
+    const update = {
+      TableName: this.table,
+      Key: noticeKey(noticeNo),
+      UpdateExpression: 'SET #s = :cancelled, cancelledAt = :at, cancelReason = :r',
+      ConditionExpression: '#s = :issued',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: { ':cancelled': 'cancelled', ':issued': 'issued', ':at': at, ':r': reason },
+    };
     try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: noticeKey(noticeNo),
-          UpdateExpression: 'SET #s = :cancelled, cancelledAt = :at, cancelReason = :r',
-          ConditionExpression: '#s = :issued',
-          ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':cancelled': 'cancelled', ':issued': 'issued', ':at': at, ':r': reason },
-        }),
-      );
+      if (this.outbox && notice)
+        await this.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Update: update },
+              this.outbox.noticeCancelledItem({
+                noticeNo,
+                departmentId: notice.departmentId,
+                amount: notice.total,
+                cancelledAt: at,
+              }),
+            ],
+          }),
+        );
+      else await this.client.send(new UpdateCommand(update));
       return true;
     } catch (e) {
       if (e instanceof ConditionalCheckFailedException) return false;
+      if (cancellationCodes(e)?.[0] === CONDITION_FAILED) return false;
       throw e;
     }
   }

@@ -193,7 +193,7 @@ export class Notices {
     if (principal.role !== 'department' || n.departmentId !== principal.dept)
       throw new DomainError('forbidden', 'Only the issuing department cancels a notice');
     const at = this.clock.now().toISOString();
-    if (n.status === 'issued' && (await this.store.cancel(noticeNo, at, reason)))
+    if (n.status === 'issued' && (await this.store.cancel(noticeNo, at, reason, n)))
       return fullView({ ...n, status: 'cancelled', cancelledAt: at, cancelReason: reason }, this.today());
     const current = (await this.store.get(noticeNo)) ?? n;
     if (current.status === 'paid')

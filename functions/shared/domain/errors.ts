@@ -65,6 +65,12 @@ export const problemTypes = {
   },
   'publication-job-unknown': { status: 404, title: 'No such publication job (jobs are kept 30 days)' },
   'management-token-invalid': { status: 403, title: 'The management token does not prove ownership of this key' },
+  // webhooks
+  'webhook-url-not-allowed': {
+    status: 422,
+    title: 'Webhook endpoints must be https URLs of public addresses',
+  },
+  'webhook-endpoint-limit': { status: 409, title: 'The department has as many webhook endpoints as it may' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ProblemType = keyof typeof problemTypes;

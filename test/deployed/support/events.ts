@@ -18,8 +18,10 @@ import { DEPLOYMENT, type Json, type ResolvedTemplate } from './template';
 export function triggerOf(
   template: ResolvedTemplate,
   type: 'AWS::Lambda::EventSourceMapping' | 'AWS::Events::Rule' | 'Custom::S3BucketNotifications',
+  /** Which of several (e.g. the mappings of one function from one source). */
+  which: (properties: Json) => boolean = () => true,
 ): { functionArn: string; logicalId: string; properties: Json } {
-  const found = template.ofType(type);
+  const found = template.ofType(type).filter(([, r]) => which(r.Properties as Json));
   if (found.length !== 1) throw new Error(`expected one ${type} in the template, found ${found.length}`);
   const [logicalId, r] = found[0]!;
   const p = r.Properties as Json;

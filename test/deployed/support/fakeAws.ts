@@ -16,6 +16,7 @@ import { generateP256Key } from './p256';
  * - Lambda (restJson): Invoke with InvocationType Event on the template's functions: it answers 202
  *   at once and then runs the function with the payload (`Resources.invoke`, as the harness runs any
  *   function), recording the run in `asyncInvocations`; no retries, no other invocation type;
+ * - SQS (awsJson1_0): SendMessageBatch to the template's queues, kept in memory (`sqsMessages`);
  * - every other service (`AWS_ENDPOINT_URL`): 501, recorded;
  * - an identity provider: the JWKS the authorizer fetches, and the tokens it signs.
  * Every call is recorded (`calls`) so the test can say which AWS calls a happy path made.
@@ -41,8 +42,16 @@ export interface StoredObject {
   cacheControl?: string;
 }
 
+export interface SentMessage {
+  queueUrl: string;
+  body: string;
+  delaySeconds: number;
+}
+
 export interface FakeAws {
-  endpoints: Record<'kms' | 's3' | 'apiGateway' | 'lambda' | 'other', string>;
+  endpoints: Record<'kms' | 's3' | 'apiGateway' | 'lambda' | 'sqs' | 'other', string>;
+  /** Every message the SQS stand-in accepted, in order. */
+  sqsMessages: SentMessage[];
   jwksUrl: string;
   calls: AwsCall[];
   /** Every event the Lambda stand-in queued (InvocationType Event), in order. */
@@ -74,6 +83,8 @@ export interface Resources {
   usagePlanId: string;
   /** The ARN of every AWS::Lambda::Function of the template. */
   functions: string[];
+  /** Every AWS::SQS::Queue of the template. */
+  queues: { url: string; arn: string }[];
   partition: string;
   region: string;
   accountId: string;
@@ -350,6 +361,39 @@ export async function startFakeAws(): Promise<FakeAws> {
     return { status: 202, headers: { 'x-amzn-requestid': randomUUID() } };
   });
 
+  const sqsMessages: SentMessage[] = [];
+  const sqsError = (status: number, type: string, message: string) =>
+    json(status, { __type: `com.amazonaws.sqs#${type}`, message }, 'application/x-amz-json-1.0');
+  const sqs = await listen((req, raw) => {
+    const operation = String(req.headers['x-amz-target'] ?? '').replace(/^AmazonSQS\./, '');
+    const input = JSON.parse(raw.toString() || '{}') as {
+      QueueUrl?: string;
+      Entries?: { Id: string; MessageBody: string; DelaySeconds?: number }[];
+    };
+    calls.push({ service: 'sqs', operation, input: { QueueUrl: input.QueueUrl, entries: input.Entries?.length } });
+    if (operation !== 'SendMessageBatch') return sqsError(400, 'UnsupportedOperation', `${operation} is not stubbed`);
+    const queue = resources?.queues.find((q) => q.url === input.QueueUrl);
+    if (!queue) return sqsError(400, 'QueueDoesNotExist', 'The specified queue does not exist.');
+    // SendMessageBatch is authorized as sqs:SendMessage.
+    const denial = denied(req, 'sqs:SendMessage', queue.arn);
+    if (denial) return sqsError(403, 'AccessDenied', denial);
+    const entries = input.Entries ?? [];
+    if (entries.length < 1 || entries.length > 10)
+      return sqsError(400, 'TooManyEntriesInBatchRequest', 'A batch holds 1 to 10 entries');
+    if (entries.some((e) => (e.DelaySeconds ?? 0) > 900))
+      return sqsError(400, 'InvalidParameterValue', 'DelaySeconds must be at most 900');
+    for (const e of entries)
+      sqsMessages.push({ queueUrl: queue.url, body: e.MessageBody, delaySeconds: e.DelaySeconds ?? 0 });
+    return json(
+      200,
+      {
+        Successful: entries.map((e) => ({ Id: e.Id, MessageId: randomUUID(), MD5OfMessageBody: '' })),
+        Failed: [],
+      },
+      'application/x-amz-json-1.0',
+    );
+  });
+
   const other = await listen((req) => {
     const target = String(req.headers['x-amz-target'] ?? '');
     calls.push({ service: 'unstubbed', operation: `${req.method} ${req.headers.host}${req.url} ${target}`, input: {} });
@@ -363,9 +407,17 @@ export async function startFakeAws(): Promise<FakeAws> {
     req.url === '/.well-known/jwks.json' ? json(200, { keys: [publicJwk] }) : json(404, { message: 'not found' }),
   );
 
-  const servers = [kms, s3, apiGateway, lambda, other, idp].map((s) => s.server);
+  const servers = [kms, s3, apiGateway, lambda, sqs, other, idp].map((s) => s.server);
   return {
-    endpoints: { kms: kms.url, s3: s3.url, apiGateway: apiGateway.url, lambda: lambda.url, other: other.url },
+    endpoints: {
+      kms: kms.url,
+      s3: s3.url,
+      apiGateway: apiGateway.url,
+      lambda: lambda.url,
+      sqs: sqs.url,
+      other: other.url,
+    },
+    sqsMessages,
     jwksUrl: `${idp.url}/.well-known/jwks.json`,
     calls,
     asyncInvocations,
