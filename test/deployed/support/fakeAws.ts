@@ -387,7 +387,12 @@ export async function startFakeAws(): Promise<FakeAws> {
     return json(
       200,
       {
-        Successful: entries.map((e) => ({ Id: e.Id, MessageId: randomUUID(), MD5OfMessageBody: '' })),
+        // Real SQS answers each body's MD5, and the SDK client checks it.
+        Successful: entries.map((e) => ({
+          Id: e.Id,
+          MessageId: randomUUID(),
+          MD5OfMessageBody: createHash('md5').update(e.MessageBody).digest('hex'),
+        })),
         Failed: [],
       },
       'application/x-amz-json-1.0',
