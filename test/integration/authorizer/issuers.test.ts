@@ -13,7 +13,7 @@ import { TokenVerifier } from '../../../functions/authorizer/adapters/tokens';
  */
 const ISSUER = 'https://auth.one-window.local';
 const LOCAL_OIDC = 'http://127.0.0.1:3000/oidc';
-let key: CryptoKey;
+let key: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 let jwk: JWK;
 let dir: string;
 let jwks: Server;
