@@ -114,6 +114,25 @@ describe('console: auditor', () => {
     await openScreen(page, '审计日志');
     await checkAccessibility(page, 'audit trail');
   });
+
+  it('keeps tokens in sessionStorage only, and asks for sign-in again when the API refuses the token', async () => {
+    expect(await page.evaluate(() => localStorage.length)).toBe(0);
+    const key = await page.evaluate(() => Object.keys(sessionStorage).find((k) => k.startsWith('oidc.user:')));
+    expect(key).toBeDefined();
+    // The token the API no longer accepts (as after expiry or revocation): its signature is broken.
+    await page.evaluate((k) => {
+      const user = JSON.parse(sessionStorage.getItem(k)!);
+      user.access_token = `${user.access_token.slice(0, -4)}AAAA`;
+      sessionStorage.setItem(k, JSON.stringify(user));
+    }, key!);
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: '审计日志' }).waitFor();
+    await page.getByRole('menuitem', { name: '试算平衡表' }).click();
+    // Still signed in at the provider: the console comes back with a fresh token, on the same screen.
+    await page.getByTestId('totals').waitFor();
+    const fresh = await page.evaluate((k) => JSON.parse(sessionStorage.getItem(k)!).access_token, key!);
+    expect(fresh.endsWith('AAAA')).toBe(false);
+  });
 });
 
 describe('console: administrator', () => {

@@ -111,7 +111,7 @@ export const LOCALE_KEY = 'console-locale';
 
 export const i18n = createI18n({
   legacy: false,
-  locale: sessionStorage.getItem(LOCALE_KEY) === 'en' ? 'en' : 'zh-CN',
+  locale: globalThis.sessionStorage?.getItem(LOCALE_KEY) === 'en' ? 'en' : 'zh-CN',
   fallbackLocale: 'zh-CN',
   messages: { 'zh-CN': zhCN, en },
 });
