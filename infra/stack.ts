@@ -73,7 +73,11 @@ export interface OneWindowStackProps extends StackProps {
 
 /** What the deployed console reads at start (web/console/src/session.ts): where and how staff sign in. */
 export function consoleSignInConfig(auth: AuthConfig): { authority: string; clientId: string; scope: string } {
-  return { authority: auth.issuer, clientId: auth.consoleClientId ?? 'console', scope: auth.consoleScope ?? 'openid profile' };
+  return {
+    authority: auth.issuer,
+    clientId: auth.consoleClientId ?? 'console',
+    scope: auth.consoleScope ?? 'openid profile',
+  };
 }
 
 /** The stage's name. Routes already start with /v1, so the stage does not repeat the version. */

@@ -19,8 +19,13 @@ describe('local OpenID Provider', () => {
 
   it('shows a Chinese login page labelled 用户名 and 密码 with a 登录 button', async () => {
     const start = await fetch(authorizeUrl(gateway(), 'x'.repeat(43)), { redirect: 'manual' });
-    const cookie = start.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-    const page = await (await fetch(new URL(start.headers.get('location')!, gateway()), { headers: { cookie } })).text();
+    const cookie = start.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    const page = await (
+      await fetch(new URL(start.headers.get('location')!, gateway()), { headers: { cookie } })
+    ).text();
     expect(page).toContain('lang="zh-CN"');
     expect(page).toMatch(/<label for="username">用户名<\/label>/);
     expect(page).toMatch(/<label for="password">密码<\/label>/);
@@ -44,7 +49,13 @@ describe('local OpenID Provider', () => {
   it("issues a JWT access token for the API's audience with role, dept and window, which the API accepts", async () => {
     const dept = await signInWithPkce(gateway(), 'dept-d01', 'demo');
     const claims = decodeJwt(dept.accessToken);
-    expect(claims).toMatchObject({ iss: `${gateway()}/oidc`, aud: 'one-window-api', sub: 'dept-d01', role: 'department', dept: 'D01' });
+    expect(claims).toMatchObject({
+      iss: `${gateway()}/oidc`,
+      aud: 'one-window-api',
+      sub: 'dept-d01',
+      role: 'department',
+      dept: 'D01',
+    });
     expect(decodeProtectedHeader(dept.accessToken).alg).toBe('ES256');
     expect(decodeJwt(dept.idToken)).toMatchObject({ role: 'department', dept: 'D01', name: '公安局经办人' });
     expect((await api('GET', '/v1/notices', { token: dept.accessToken })).status).toBe(200);
@@ -58,7 +69,9 @@ describe('local OpenID Provider', () => {
   });
 
   it("still accepts npm run token's tokens, and refuses its ID token (wrong audience)", async () => {
-    expect((await api('GET', '/v1/ledger/trial-balance', { token: await token({ role: 'auditor' }) })).status).toBe(200);
+    expect((await api('GET', '/v1/ledger/trial-balance', { token: await token({ role: 'auditor' }) })).status).toBe(
+      200,
+    );
     const auditor = await signInWithPkce(gateway(), 'auditor', 'demo');
     expect((await api('GET', '/v1/ledger/trial-balance', { token: auditor.idToken })).status).toBe(401);
   });

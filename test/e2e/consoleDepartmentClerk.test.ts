@@ -18,8 +18,13 @@ beforeAll(async () => {
   const fee = await api('POST', '/v1/fee-items', {
     token: admin,
     body: {
-      code: FEE, departmentId: 'D01', name: '居民身份证工本费', category: 'administrative-fee',
-      legalBasis: '《居民身份证法》', approvedBy: '国家发展改革委 财政部', pricing: { kind: 'fixed', amount: 2000 },
+      code: FEE,
+      departmentId: 'D01',
+      name: '居民身份证工本费',
+      category: 'administrative-fee',
+      legalBasis: '《居民身份证法》',
+      approvedBy: '国家发展改革委 财政部',
+      pricing: { kind: 'fixed', amount: 2000 },
     },
   });
   expect(fee.status).toBe(201);

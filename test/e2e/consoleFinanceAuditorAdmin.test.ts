@@ -21,8 +21,13 @@ beforeAll(async () => {
   await api('POST', '/v1/fee-items', {
     token: admin,
     body: {
-      code, departmentId: dept, name: '营业执照副本工本费', category: 'administrative-fee',
-      legalBasis: '《市场主体登记管理条例》', approvedBy: '省物价局', pricing: { kind: 'fixed', amount: 1050 },
+      code,
+      departmentId: dept,
+      name: '营业执照副本工本费',
+      category: 'administrative-fee',
+      legalBasis: '《市场主体登记管理条例》',
+      approvedBy: '省物价局',
+      pricing: { kind: 'fixed', amount: 1050 },
     },
   });
   const notice = await api('POST', '/v1/notices', {
@@ -49,7 +54,9 @@ describe('console: finance bureau', () => {
     await page.locator('#business-date').fill(today);
     await page.locator('#business-date').press('Enter');
     const csv = `bankRef,valueDate,amount,channel,noticeNo,windowId\n${TRANSFER},${today},35.00,transfer,,\n`;
-    await page.locator('input[type=file]').setInputFiles({ name: 'statement.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page
+      .locator('input[type=file]')
+      .setInputFiles({ name: 'statement.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
     await page.getByTestId('statement').waitFor();
     expect(await page.getByTestId('statement').innerText()).toContain('35.00 元');
     await page.getByRole('button', { name: '开始对账' }).click();
@@ -62,7 +69,10 @@ describe('console: finance bureau', () => {
     await page.locator(`[data-resolved="${item}"]`).waitFor();
     expect(await page.locator(`[data-resolved="${item}"]`).innerText()).toBe('挂账待查 · 已请银行核查');
     await page.getByRole('button', { name: '确认并关账' }).click();
-    await page.getByRole('alert').filter({ hasText: /该营业日尚未结束|还有未处理的差异/ }).waitFor();
+    await page
+      .getByRole('alert')
+      .filter({ hasText: /该营业日尚未结束|还有未处理的差异/ })
+      .waitFor();
   });
 
   it('refunds part of a payment with a reason: a red receipt', async () => {
@@ -104,7 +114,10 @@ describe('console: auditor', () => {
     expect(await page.getByTestId('totals').innerText()).toContain('正常');
     await checkAccessibility(page, 'trial balance');
     await openScreen(page, '记账凭证');
-    await page.getByRole('cell', { name: /借 10\.50/ }).first().waitFor();
+    await page
+      .getByRole('cell', { name: /借 10\.50/ })
+      .first()
+      .waitFor();
     await checkAccessibility(page, 'transactions');
     await openScreen(page, '日终证明');
     // The day defaults to today (Beijing).
@@ -160,7 +173,10 @@ describe('console: administrator', () => {
     await dialog.getByLabel('金额（元）').fill('80');
     await checkAccessibility(page, 'new fee item');
     await dialog.getByRole('button', { name: '提交' }).click();
-    await page.getByRole('row', { name: new RegExp(code) }).getByRole('button', { name: '历史版本' }).click();
+    await page
+      .getByRole('row', { name: new RegExp(code) })
+      .getByRole('button', { name: '历史版本' })
+      .click();
     await page.getByRole('heading', { name: new RegExp(`不动产登记费（${code}）`) }).waitFor();
     await checkAccessibility(page, 'fee item versions');
   });

@@ -32,9 +32,9 @@ describe('staff sign-in, deployed', () => {
   });
 
   it('refuses the local OpenID Provider as the issuer', () => {
-    const ctx = { ...CONTEXT, authIssuer: 'http://127.0.0.1:3000/oidc' };
+    const ctx: Record<string, string> = { ...CONTEXT, authIssuer: 'http://127.0.0.1:3000/oidc' };
     expect(() => deploySettings((k) => ctx[k], {})).toThrow(/authIssuer/);
-    const local = { ...CONTEXT, authIssuer: 'https://localhost/oidc' };
+    const local: Record<string, string> = { ...CONTEXT, authIssuer: 'https://localhost/oidc' };
     expect(() => deploySettings((k) => local[k], {})).toThrow(/not a local one/);
   });
 
@@ -44,7 +44,10 @@ describe('staff sign-in, deployed', () => {
       clientId: 'console',
       scope: 'openid profile',
     });
-    const settings = deploySettings((k) => ({ ...CONTEXT, consoleClientId: 'staff-console', consoleScope: 'openid api' })[k], {});
+    const settings = deploySettings(
+      (k) => ({ ...CONTEXT, consoleClientId: 'staff-console', consoleScope: 'openid api' })[k],
+      {},
+    );
     expect(consoleSignInConfig(settings.auth)).toMatchObject({ clientId: 'staff-console', scope: 'openid api' });
     const [deployment] = Object.values(resources).filter((r) => r.Type === 'Custom::CDKBucketDeployment');
     // The built apps, then console/config.json over the built one.

@@ -40,12 +40,19 @@ export function authorizeUrl(gateway: string, challenge: string | undefined, sta
     scope: 'openid profile api',
     state,
   });
-  if (challenge) q.set('code_challenge', challenge), q.set('code_challenge_method', 'S256');
+  if (challenge) {
+    q.set('code_challenge', challenge);
+    q.set('code_challenge_method', 'S256');
+  }
   return `${gateway}/oidc/auth?${q}`;
 }
 
 async function step(jar: CookieJar, url: string, init: RequestInit = {}): Promise<Response> {
-  const res = await fetch(url, { ...init, redirect: 'manual', headers: { ...(init.headers ?? {}), cookie: jar.header() } });
+  const res = await fetch(url, {
+    ...init,
+    redirect: 'manual',
+    headers: { ...(init.headers ?? {}), cookie: jar.header() },
+  });
   jar.take(res);
   return res;
 }

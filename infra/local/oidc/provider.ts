@@ -96,7 +96,14 @@ function configuration(opts: LocalOidcOptions): Record<string, unknown> {
       ctx.type = 'html';
       ctx.body = errorPage(out.error_description ?? out.error ?? '未知错误');
     },
-    ttl: { AccessToken: 3600, AuthorizationCode: 60, IdToken: 3600, Interaction: 600, Session: 8 * 3600, Grant: 8 * 3600 },
+    ttl: {
+      AccessToken: 3600,
+      AuthorizationCode: 60,
+      IdToken: 3600,
+      Interaction: 600,
+      Session: 8 * 3600,
+      Grant: 8 * 3600,
+    },
   };
 }
 
@@ -127,7 +134,8 @@ export function createLocalOidc(opts: LocalOidcOptions): LocalOidc {
     const form = await readForm(req);
     const username = form.get('username') ?? '';
     const account = checkPassword(username, form.get('password') ?? '', opts.demoPassword);
-    if (!account) return sendHtml(res, 401, loginPage({ action: `${MOUNT}/interaction/${uid}/login`, username, failed: true }));
+    if (!account)
+      return sendHtml(res, 401, loginPage({ action: `${MOUNT}/interaction/${uid}/login`, username, failed: true }));
     // First-party client: the staff member's sign-in is the consent (openid, profile and the API).
     const grant = new provider.Grant({ accountId: account.username, clientId: String(details.params.client_id) });
     grant.addOIDCScope('openid profile');

@@ -44,14 +44,25 @@ const signed = (iss: string) =>
 
 describe('issuers the authorizer trusts', () => {
   it('locally: the configured issuer and the local OpenID Provider, nothing else', async () => {
-    const v = new TokenVerifier({ issuer: ISSUER, audience: 'one-window-api', localKeyDir: dir, localOidcIssuer: LOCAL_OIDC });
+    const v = new TokenVerifier({
+      issuer: ISSUER,
+      audience: 'one-window-api',
+      localKeyDir: dir,
+      localOidcIssuer: LOCAL_OIDC,
+    });
     await expect(v.verify(await signed(ISSUER))).resolves.toMatchObject({ role: 'auditor' });
     await expect(v.verify(await signed(LOCAL_OIDC))).resolves.toMatchObject({ role: 'auditor' });
     await expect(v.verify(await signed('http://127.0.0.1:9999/oidc'))).rejects.toThrow();
   });
 
   it('deployed (JWKS URL): only the configured issuer, even if a local issuer is set', async () => {
-    const v = new TokenVerifier({ issuer: ISSUER, audience: 'one-window-api', jwksUrl, localKeyDir: dir, localOidcIssuer: LOCAL_OIDC });
+    const v = new TokenVerifier({
+      issuer: ISSUER,
+      audience: 'one-window-api',
+      jwksUrl,
+      localKeyDir: dir,
+      localOidcIssuer: LOCAL_OIDC,
+    });
     await expect(v.verify(await signed(ISSUER))).resolves.toMatchObject({ role: 'auditor' });
     await expect(v.verify(await signed(LOCAL_OIDC))).rejects.toThrow();
   });

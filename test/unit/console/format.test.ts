@@ -37,13 +37,23 @@ describe('console formatting', () => {
   });
 
   it('turns problems into sentences, naming refused fields and an order’s expiry', () => {
-    const pending = { type: 'https://x/problems/notice-payment-pending', status: 409, expiresAt: '2026-03-31T02:15:00.000Z' };
+    const pending = {
+      type: 'https://x/problems/notice-payment-pending',
+      status: 409,
+      expiresAt: '2026-03-31T02:15:00.000Z',
+    };
     expect(problemSentence(pending)).toBe(
       '该通知书正在网上缴费中（缴款人已发起网上支付），在支付结束或订单过期前不能在窗口收款。（订单 2026/03/31 10:15:00 过期）',
     );
-    const invalid = { type: 'https://x/problems/validation-failed', status: 400, errors: [{ path: 'payer.idNumber', message: 'bad check digit' }] };
+    const invalid = {
+      type: 'https://x/problems/validation-failed',
+      status: 400,
+      errors: [{ path: 'payer.idNumber', message: 'bad check digit' }],
+    };
     expect(problemSentence(invalid)).toBe('填写有误：payer.idNumber: bad check digit');
-    expect(problemSentence({ type: 'https://x/problems/new-kind', status: 422, detail: 'Something specific' })).toBe('Something specific');
+    expect(problemSentence({ type: 'https://x/problems/new-kind', status: 422, detail: 'Something specific' })).toBe(
+      'Something specific',
+    );
   });
 
   it('checks a resident ID’s GB 11643 check digit as the API does', () => {
