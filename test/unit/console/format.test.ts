@@ -51,6 +51,12 @@ describe('console formatting', () => {
       errors: [{ path: 'payer.idNumber', message: 'bad check digit' }],
     };
     expect(problemSentence(invalid)).toBe('填写有误：payer.idNumber: bad check digit');
+    const badRow = {
+      type: 'https://x/problems/statement-row-invalid',
+      status: 422,
+      errors: [{ path: 'row 3.amount', message: 'not an amount' }],
+    };
+    expect(problemSentence(badRow)).toBe('银行流水文件有误，未导入任何一行。（row 3.amount: not an amount）');
     expect(problemSentence({ type: 'https://x/problems/new-kind', status: 422, detail: 'Something specific' })).toBe(
       'Something specific',
     );

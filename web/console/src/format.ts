@@ -151,6 +151,15 @@ const SENTENCES: Record<string, [zh: string, en: string]> = {
   'retroactive-change': ['新版本的生效日期不能早于今天（收费标准不能追溯调整）。', 'A new version may not start in the past.'],
   'allocation-exceeded': ['超出预算指标。', 'The allocation is exceeded.'],
   'idempotency-in-progress': ['上一次提交仍在处理中，请稍候再试。', 'The same request is still in progress.'],
+  'department-unknown': ['该执收单位不存在。', 'That department does not exist.'],
+  'fee-item-retired': ['该收费项目已停止收费。', 'That fee item is retired.'],
+  'day-closed': ['该营业日已关账，不能再记账。', 'That business day is closed.'],
+  'statement-row-invalid': ['银行流水文件有误，未导入任何一行。', 'The statement has a bad row; nothing was imported.'],
+  'reconciliation-closed': ['该对账已关账。', 'This reconciliation is closed.'],
+  'reconciliation-superseded': ['该营业日已有更新的对账，请打开最新一次对账。', 'A newer run of this day exists; open it.'],
+  'difference-already-resolved': ['该差异已处理。', 'That difference is already resolved.'],
+  'idempotency-key-reused': ['重复提交的内容与第一次不同，请刷新后重试。', 'A retry differed from the first request.'],
+  'concurrent-update': ['记录刚被他人修改，请刷新后重试。', 'Someone changed this meanwhile; reload and retry.'],
   unauthorized: ['登录已过期，请重新登录。', 'Your session has expired; please sign in again.'],
   forbidden: ['您的账号无权进行此操作。', 'Your account may not do this.'],
   'not-found': ['未找到相应记录。', 'Not found.'],
@@ -165,7 +174,8 @@ export function problemSentence(p: Problem): string {
     return zh() ? `填写有误：${fields}` : `Please correct: ${fields}`;
   }
   const s = SENTENCES[slug];
-  const sentence = s ? s[zh() ? 0 : 1] : (p.detail ?? p.title ?? slug);
+  const fields = p.errors?.length ? `（${p.errors.map((e) => `${e.path}: ${e.message}`).join('；')}）` : '';
+  const sentence = (s ? s[zh() ? 0 : 1] : (p.detail ?? p.title ?? slug)) + fields;
   const until = p.expiresAt ? (zh() ? `（订单 ${beijingTime(p.expiresAt)} 过期）` : ` (until ${beijingTime(p.expiresAt)})`) : '';
   return sentence + until;
 }
