@@ -115,4 +115,21 @@ describe('console: window clerk', () => {
     await openScreen(page, '本窗口日结', /本窗口日结/);
     await checkAccessibility(page, 'window day');
   });
+
+  it('switches to English and back', async () => {
+    await page.getByRole('button', { name: 'English' }).click();
+    await page.getByRole('menuitem', { name: 'Counter' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Counter' }).waitFor();
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
+    await page.getByRole('button', { name: '中文' }).click();
+    await page.getByRole('heading', { level: 1, name: '窗口收费' }).waitFor();
+  });
+});
+
+describe('console: department, after the payment', () => {
+  it('sees its notice paid', async () => {
+    const page = await signIn(browser, 'dept-d01');
+    await page.getByRole('row', { name: new RegExp(noticeNo) }).waitFor();
+    expect(await page.getByRole('row', { name: new RegExp(noticeNo) }).innerText()).toContain('已缴款');
+  });
 });
