@@ -5,7 +5,7 @@
  * alarms that notify nobody).
  */
 export interface DeploySettings {
-  auth: { issuer: string; audience: string; jwksUrl: string };
+  auth: { issuer: string; audience: string; jwksUrl: string; consoleClientId?: string; consoleScope?: string };
   /** Subscribed to the alarm topic (the address confirms the subscription once). */
   alarmEmail: string;
   /** A CLOUDFRONT-scope web ACL made elsewhere (us-east-1); unset, the stack makes its own. */
@@ -78,7 +78,14 @@ export function deploySettings(context: Lookup, env: Record<string, string | und
   }
   if (problems.length > 0) throw new Error(missingSettingsMessage(problems));
   return {
-    auth: { issuer: values.authIssuer, audience: values.authAudience, jwksUrl: values.authJwksUrl },
+    auth: {
+      issuer: values.authIssuer,
+      audience: values.authAudience,
+      jwksUrl: values.authJwksUrl,
+      // Optional: the console's client at the identity provider and the scopes it asks for (docs/adr/0018).
+      consoleClientId: read({ context: 'consoleClientId', env: 'CONSOLE_CLIENT_ID' }),
+      consoleScope: read({ context: 'consoleScope', env: 'CONSOLE_SCOPE' }),
+    },
     alarmEmail: values.alarmEmail,
     cloudFrontWebAclArn: read({ context: 'cloudFrontWebAclArn', env: 'CLOUDFRONT_WEB_ACL_ARN' }),
     logLevel: read({ context: 'logLevel', env: 'LOG_LEVEL' }),

@@ -51,6 +51,10 @@ export interface AuthConfig {
   audience: string;
   /** The identity provider's JWKS; the authorizer verifies bearer tokens against it. */
   jwksUrl: string;
+  /** The staff console's client at that provider (code + PKCE, public); default `console` (docs/adr/0018). */
+  consoleClientId?: string;
+  /** The scopes the console asks for; they must yield an access token for `audience`. Default `openid profile`. */
+  consoleScope?: string;
 }
 
 export interface OneWindowStackProps extends StackProps {
@@ -66,6 +70,15 @@ export interface OneWindowStackProps extends StackProps {
   cloudFrontWebAclArn?: string;
   /** Absolute entry file per function; defaults to PROJECT_ROOT + infra/functions.ts's `entry`. */
   entryOf?: (name: FunctionName, def: FunctionDef) => string;
+}
+
+/** What the deployed console reads at start (web/console/src/session.ts): where and how staff sign in. */
+export function consoleSignInConfig(auth: AuthConfig): { authority: string; clientId: string; scope: string } {
+  return {
+    authority: auth.issuer,
+    clientId: auth.consoleClientId ?? 'console',
+    scope: auth.consoleScope ?? 'openid profile',
+  };
 }
 
 /** The stage's name. Routes already start with /v1, so the stage does not repeat the version. */
@@ -427,7 +440,7 @@ export class OneWindowStack extends Stack {
     this.acknowledgeCdkHandlers();
     // The built web apps (infra/web/build.ts; infra/app.ts builds them before synth).
     this.siteDeployed = existsSync(WEB_DIST) && readdirSync(WEB_DIST).length > 0;
-    if (this.siteDeployed) this.deployPortal(WEB_DIST);
+    if (this.siteDeployed) this.deployPortal(WEB_DIST, props.auth);
 
     // ---- Alarms -------------------------------------------------------------------------------
     this.alarmTopic = new AlarmTopic(this, 'Alarms', { email: props.alarmEmail });
@@ -579,11 +592,16 @@ export class OneWindowStack extends Stack {
   }
 
   /** Uploads the built web apps to the site bucket at deploy time, by the CDK's handler with a role and log group of ours. */
-  private deployPortal(webDir: string): void {
+  private deployPortal(webDir: string, auth: AuthConfig): void {
     const logGroup = retainedLogGroup(this, 'PortalContentHandlerLogs');
     const role = roleWritingOnlyTo(this, 'PortalContentHandlerRole', logGroup, 'CDK BucketDeployment handler');
     new s3deploy.BucketDeployment(this, 'PortalContent', {
-      sources: [s3deploy.Source.asset(webDir)],
+      sources: [
+        s3deploy.Source.asset(webDir),
+        // The console signs in at the configured identity provider, never the local one (whose
+        // `authority: null` in the built config.json this file replaces).
+        s3deploy.Source.jsonData('console/config.json', consoleSignInConfig(auth)),
+      ],
       destinationBucket: this.siteBucket,
       distribution: this.distribution,
       role,

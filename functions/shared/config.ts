@@ -69,6 +69,8 @@ const environment = {
   AUTH_ISSUER: nonEmpty({ default: 'https://auth.one-window.local' }),
   AUTH_AUDIENCE: nonEmpty({ default: 'one-window-api' }),
   AUTH_JWKS_URL: url(optional),
+  /** Local only: the local OpenID Provider's issuer (`<gateway>/oidc`), trusted beside AUTH_ISSUER with the same key file. */
+  LOCAL_OIDC_ISSUER: url(optional),
   /** Deployed: the KMS key that signs receipts. Locally a key file instead. */
   SIGNING_KMS_KEY_ID: nonEmpty(optional),
   /** Deployed: the KMS key that signs ledger day proofs (never receipts). Locally a key file instead. */
@@ -132,7 +134,7 @@ export interface Config {
   clockStart: string | undefined;
   businessTimeZone: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
-  auth: { issuer: string; audience: string; jwksUrl: string | undefined };
+  auth: { issuer: string; audience: string; jwksUrl: string | undefined; localOidcIssuer: string | undefined };
   /** The receipt signing key (KMS); undefined locally. */
   signingKmsKeyId: string | undefined;
   /** The day-proof signing key (KMS); undefined locally. */
@@ -184,7 +186,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     clockStart: e.CLOCK,
     businessTimeZone: e.BUSINESS_TZ,
     logLevel: e.LOG_LEVEL,
-    auth: { issuer: e.AUTH_ISSUER, audience: e.AUTH_AUDIENCE, jwksUrl: e.AUTH_JWKS_URL },
+    auth: {
+      issuer: e.AUTH_ISSUER,
+      audience: e.AUTH_AUDIENCE,
+      jwksUrl: e.AUTH_JWKS_URL,
+      localOidcIssuer: e.LOCAL_OIDC_ISSUER,
+    },
     signingKmsKeyId: e.SIGNING_KMS_KEY_ID,
     dayProofKmsKeyId: e.DAY_PROOF_KMS_KEY_ID,
     localKeyDir: e.LOCAL_KEY_DIR ?? `${process.cwd()}/.data/keys`,

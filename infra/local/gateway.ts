@@ -249,16 +249,30 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   res.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
 }
 
+export type MountedHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
 export interface Gateway {
   url: string;
   server: Server;
+  /**
+   * Serves every request under `prefix` (e.g. the local OpenID Provider at `/oidc`) on the gateway's
+   * own port: its issuer URL then needs the port the gateway got, so it is mounted after listening.
+   */
+  mount(prefix: string, handler: MountedHandler): void;
   close(): Promise<void>;
+}
+
+function mountFor(mounts: Map<string, MountedHandler>, rawUrl: string | undefined): MountedHandler | undefined {
+  const path = (rawUrl ?? '/').split('?')[0]!;
+  for (const [prefix, handler] of mounts) if (path === prefix || path.startsWith(`${prefix}/`)) return handler;
+  return undefined;
 }
 
 export async function startGateway(opts: { port: number; host?: string }): Promise<Gateway> {
   const host = opts.host ?? '127.0.0.1';
+  const mounts = new Map<string, MountedHandler>();
   const server = createServer((req, res) => {
-    handle(req, res).catch((e: unknown) => {
+    (mountFor(mounts, req.url) ?? handle)(req, res).catch((e: unknown) => {
       if (e instanceof DomainError) return sendProblem(res, e);
       log('error', 'gateway error', { error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
       if (!res.headersSent)
@@ -276,6 +290,7 @@ export async function startGateway(opts: { port: number; host?: string }): Promi
   return {
     url: `http://${host}:${port}`,
     server,
+    mount: (prefix, handler) => mounts.set(prefix, handler),
     close: () =>
       new Promise<void>((done) => {
         server.close(() => done());

@@ -1,9 +1,10 @@
-import { reloadConfig } from '../../functions/shared/config';
+import { config, reloadConfig } from '../../functions/shared/config';
 import { functions } from '../functions';
 import { tableEnvVar, TABLE_NAMES } from '../../schemas/tables';
 import { assertPortFree, ensureTables, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb';
 import { loadHandler, startGateway, type Gateway } from './gateway';
 import { ensureLocalKey, ensureLocalSecret } from './keys';
+import { createLocalOidc, MOUNT as OIDC_MOUNT } from './oidc/provider';
 import { startLocalLambda, type LocalLambda } from './lambda';
 import { startPublishScheduler, type PublishScheduler } from './scheduler';
 import { buildWeb } from '../web/build';
@@ -23,6 +24,8 @@ export interface LocalStackOptions {
   inMemory?: boolean;
   dataDir?: string;
   keyDir?: string;
+  /** The demo accounts' password on the local OpenID Provider (DEMO_PASSWORD, default `demo`). */
+  demoPassword?: string;
 }
 
 export interface LocalStack {
@@ -80,6 +83,16 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     process.env.OPEN_DATA_PUBLISHER_FUNCTION = 'publisher';
     reloadConfig();
     const gateway = await startGateway({ port: opts.port });
+    // The local OpenID Provider on the gateway's port; the authorizer trusts its issuer (same key file).
+    const oidc = createLocalOidc({
+      issuer: `${gateway.url}${OIDC_MOUNT}`,
+      audience: config().auth.audience,
+      signingKey: await ensureLocalKey('auth'),
+      demoPassword: opts.demoPassword ?? 'demo',
+    });
+    gateway.mount(OIDC_MOUNT, oidc.handle);
+    process.env.LOCAL_OIDC_ISSUER = oidc.issuer;
+    reloadConfig();
     const streams = await startStreamPoller({ endpoint: dynamo.endpoint });
     // A second reader of the Payments stream, as a second event source mapping is deployed.
     const webhookSource = (await loadHandler('webhookSource')) as Parameters<typeof startStreamPoller>[0]['handler'];

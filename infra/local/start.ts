@@ -13,7 +13,7 @@ const dataDir = process.env.DATA_DIR ?? '.data';
 
 // A signal during start-up (DynamoDB Local already running, the gateway not yet) waits for the start
 // to finish and then stops everything: Node's default, dying at once, would orphan DynamoDB Local.
-const starting = startLocalStack({ port, dynamoPort, dataDir });
+const starting = startLocalStack({ port, dynamoPort, dataDir, demoPassword: process.env.DEMO_PASSWORD });
 let stopping = false;
 const stop = async (signal: string) => {
   if (stopping) return;
@@ -37,6 +37,7 @@ try {
         `  One-window fee collection: local stack is up`,
         `  API       ${url}/v1   (OpenAPI: ${url}/v1/openapi.json)`,
         `  Portal    ${url}/`,
+        `  Console   ${url}/console/   (sign in at ${url}/oidc as admin, finance, auditor, dept-d01 or clerk-w01; password ${process.env.DEMO_PASSWORD ? 'DEMO_PASSWORD' : 'demo'}; demo data: npm run seed:demo)`,
         `  DynamoDB  ${stack.dynamo.endpoint} (data in ${dataDir}/dynamodb)`,
         `  Streams   Payments stream → open-data aggregator (polling); publisher on its schedule`,
         `  Webhooks  Payments stream and cancellations → delivery queue (in process) → department endpoints`,

@@ -66,6 +66,8 @@ const EXPECTED: Record<string, RegExp[] | ((stdout: string) => void)> = {
     /"valid":true,"status":"valid"/,
   ],
   'A payment, end to end #2': (out) => expect(out.match(RECEIPT_NO)).toHaveLength(4),
+  // The walkthrough made D01 and PSB-ID already: the console's demo seed leaves them as they are.
+  'A payment, end to end #3': [/department D01 公安局 exists already/, /fee item PSB-ID exists already/],
   'Finance bureau: reconcile, settle, close a day #2': [
     /"lines": 3/,
     /"matchedCount": 5/,

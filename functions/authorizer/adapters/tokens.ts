@@ -11,6 +11,11 @@ export interface TokenSettings {
   audience: string;
   jwksUrl?: string;
   localKeyDir: string;
+  /**
+   * Local only: the local OpenID Provider's issuer. It signs with the same key file as `npm run token`,
+   * so without a JWKS URL both issuers are trusted; with one (deployed) only `issuer` is.
+   */
+  localOidcIssuer?: string;
 }
 
 const nonEmpty = () => z.string().check(z.minLength(1));
@@ -59,8 +64,9 @@ export class TokenVerifier {
     const key = await this.verificationKey();
     const hit = this.verified.get(token);
     if (hit && hit.untilMs > Date.now()) return hit.principal;
+    const { issuer, jwksUrl, localOidcIssuer } = this.settings;
     const { payload } = await jwtVerify(token, key as Parameters<typeof jwtVerify>[1], {
-      issuer: this.settings.issuer,
+      issuer: !jwksUrl && localOidcIssuer ? [issuer, localOidcIssuer] : issuer,
       audience: this.settings.audience,
       algorithms: ['ES256'],
       requiredClaims: ['exp', 'sub'],

@@ -1,0 +1,183 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, token, uniq } from '../support/api';
+import { checkAccessibility, launch, openScreen, signIn } from './consoleSupport';
+
+/**
+ * The finance bureau's reconciliation workbench, refund, budget and separation report; the
+ * auditor's trial balance, transactions and day proofs; the administrator's catalog. Each signed in
+ * through the local OpenID Provider's login page, in the Chinese UI, axe on every screen.
+ */
+let browser: Browser;
+let paymentId = '';
+const dept = `D${uniq()}`;
+const TRANSFER = `TRF-E2E-${uniq()}`;
+const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
+
+beforeAll(async () => {
+  const admin = await token({ role: 'admin' });
+  const code = `FIN-${uniq()}`;
+  await api('POST', '/v1/departments', { token: admin, body: { id: dept, name: '市场监管局' } });
+  await api('POST', '/v1/fee-items', {
+    token: admin,
+    body: {
+      code,
+      departmentId: dept,
+      name: '营业执照副本工本费',
+      category: 'administrative-fee',
+      legalBasis: '《市场主体登记管理条例》',
+      approvedBy: '省物价局',
+      pricing: { kind: 'fixed', amount: 1050 },
+    },
+  });
+  const notice = await api('POST', '/v1/notices', {
+    token: await token({ role: 'department', dept }),
+    body: { payer: { name: '李四', idType: 'passport', idNumber: 'E12345678' }, lines: [{ feeCode: code }] },
+  });
+  const paid = await api('POST', '/v1/payments', {
+    token: await token({ role: 'clerk', window: 'W09' }),
+    headers: { 'idempotency-key': crypto.randomUUID() },
+    body: { noticeNos: [notice.body.noticeNo], channel: 'cash', amount: 1050 },
+  });
+  expect(paid.status).toBe(201);
+  paymentId = paid.body.paymentId;
+  browser = await launch();
+});
+afterAll(async () => browser?.close());
+
+describe('console: finance bureau', () => {
+  let page: Page;
+  it('uploads a statement by drag and drop, resolves a difference with a note, and is told the day is not over', async () => {
+    page = await signIn(browser, 'finance');
+    await page.getByRole('heading', { level: 1, name: '对账与关账' }).waitFor();
+    await checkAccessibility(page, 'reconcile');
+    await page.locator('#business-date').fill(today);
+    await page.locator('#business-date').press('Enter');
+    const csv = `bankRef,valueDate,amount,channel,noticeNo,windowId\n${TRANSFER},${today},35.00,transfer,,\n`;
+    await page
+      .locator('input[type=file]')
+      .setInputFiles({ name: 'statement.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.getByTestId('statement').waitFor();
+    expect(await page.getByTestId('statement').innerText()).toContain('35.00 元');
+    await page.getByRole('button', { name: '开始对账' }).click();
+    const item = `ML:transfer:${TRANSFER}`;
+    const form = page.locator(`form[data-item="${item}"]`);
+    await form.waitFor();
+    await checkAccessibility(page, 'reconciliation workbench');
+    await form.getByLabel('备注').fill('已请银行核查');
+    await form.getByRole('button', { name: '处理' }).click();
+    await page.locator(`[data-resolved="${item}"]`).waitFor();
+    expect(await page.locator(`[data-resolved="${item}"]`).innerText()).toBe('挂账待查 · 已请银行核查');
+    await page.getByRole('button', { name: '确认并关账' }).click();
+    await page
+      .getByRole('alert')
+      .filter({ hasText: /该营业日尚未结束|还有未处理的差异/ })
+      .waitFor();
+  });
+
+  it('refunds part of a payment with a reason: a red receipt', async () => {
+    await openScreen(page, '退款');
+    await page.getByLabel('缴款编号').fill(paymentId);
+    await page.getByRole('button', { name: '查找缴款' }).click();
+    await page.getByLabel('退款金额（元）').fill('5.00');
+    await page.getByLabel('原因').fill('多收工本费');
+    await checkAccessibility(page, 'refunds');
+    await page.getByRole('button', { name: '退款', exact: true }).click();
+    await page.getByText(/已退款，红字票据号 \S+/).waitFor();
+  });
+
+  it('allocates a budget, charts the separation report, lists online orders', async () => {
+    await openScreen(page, '预算指标');
+    await page.getByRole('combobox', { name: '执收单位' }).click({ force: true });
+    await page.getByRole('option', { name: `市场监管局 (${dept})` }).click();
+    await page.getByLabel('金额（元）').fill('1000.00');
+    await page.getByLabel('用途').fill('办公设备');
+    await page.getByRole('button', { name: '下达指标' }).click();
+    await page.getByRole('cell', { name: '1,000.00' }).waitFor();
+    await checkAccessibility(page, 'budget');
+    await openScreen(page, '收支两条线报表');
+    await page.getByRole('button', { name: '查询' }).click();
+    await page.locator('canvas').waitFor();
+    await page.getByRole('heading', { name: '校验' }).waitFor();
+    await checkAccessibility(page, 'separation report');
+    await openScreen(page, '网上缴费订单');
+    await checkAccessibility(page, 'online orders');
+  });
+});
+
+describe('console: auditor', () => {
+  let page: Page;
+  it('reads the trial balance, the day’s transactions and day proofs', async () => {
+    page = await signIn(browser, 'auditor');
+    await page.getByRole('heading', { level: 1, name: '试算平衡表' }).waitFor();
+    await page.getByTestId('totals').waitFor();
+    expect(await page.getByTestId('totals').innerText()).toContain('正常');
+    await checkAccessibility(page, 'trial balance');
+    await openScreen(page, '记账凭证');
+    await page
+      .getByRole('cell', { name: /借 10\.50/ })
+      .first()
+      .waitFor();
+    await checkAccessibility(page, 'transactions');
+    await openScreen(page, '日终证明');
+    // The day defaults to today (Beijing).
+    await page.getByRole('button', { name: '查询' }).click();
+    await page.getByText('该日尚未关账，没有日终证明。').waitFor();
+    await checkAccessibility(page, 'day proofs');
+    await openScreen(page, '审计日志');
+    await checkAccessibility(page, 'audit trail');
+  });
+
+  it('keeps tokens in sessionStorage only, and asks for sign-in again when the API refuses the token', async () => {
+    expect(await page.evaluate(() => localStorage.length)).toBe(0);
+    const key = await page.evaluate(() => Object.keys(sessionStorage).find((k) => k.startsWith('oidc.user:')));
+    expect(key).toBeDefined();
+    // The token the API no longer accepts (as after expiry or revocation): its signature is broken.
+    await page.evaluate((k) => {
+      const user = JSON.parse(sessionStorage.getItem(k)!);
+      user.access_token = `${user.access_token.slice(0, -4)}AAAA`;
+      sessionStorage.setItem(k, JSON.stringify(user));
+    }, key!);
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: '审计日志' }).waitFor();
+    await page.getByRole('menuitem', { name: '试算平衡表' }).click();
+    // Still signed in at the provider: the console comes back with a fresh token, on the same screen.
+    await page.getByTestId('totals').waitFor();
+    const fresh = await page.evaluate((k) => JSON.parse(sessionStorage.getItem(k)!).access_token, key!);
+    expect(fresh.endsWith('AAAA')).toBe(false);
+  });
+});
+
+describe('console: administrator', () => {
+  let page: Page;
+  it('adds a department and a fee item, and reads its versions', async () => {
+    page = await signIn(browser, 'admin');
+    await page.getByRole('heading', { level: 1, name: '执收单位' }).waitFor();
+    const id = `D${uniq()}`;
+    await page.getByLabel('编码').fill(id);
+    await page.getByLabel('名称').fill('自然资源局');
+    await page.getByRole('button', { name: '新增单位' }).click();
+    await page.getByRole('cell', { name: id }).waitFor();
+    await checkAccessibility(page, 'departments');
+    await openScreen(page, '收费项目');
+    await checkAccessibility(page, 'fee items');
+    await page.getByRole('button', { name: '新增项目' }).click();
+    const dialog = page.getByRole('dialog');
+    const code = `ADM-${uniq()}`;
+    await dialog.getByLabel('项目编码').fill(code);
+    await dialog.getByRole('combobox', { name: '执收单位' }).click({ force: true });
+    await page.getByRole('option', { name: `自然资源局 (${id})` }).click();
+    await dialog.getByLabel('名称').fill('不动产登记费');
+    await dialog.getByLabel('收费依据').fill('《不动产登记暂行条例》');
+    await dialog.getByLabel('批准机关').fill('国家发展改革委 财政部');
+    await dialog.getByLabel('金额（元）').fill('80');
+    await checkAccessibility(page, 'new fee item');
+    await dialog.getByRole('button', { name: '提交' }).click();
+    await page
+      .getByRole('row', { name: new RegExp(code) })
+      .getByRole('button', { name: '历史版本' })
+      .click();
+    await page.getByRole('heading', { name: new RegExp(`不动产登记费（${code}）`) }).waitFor();
+    await checkAccessibility(page, 'fee item versions');
+  });
+});

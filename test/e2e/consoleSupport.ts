@@ -1,0 +1,64 @@
+import AxeBuilder from '@axe-core/playwright';
+import { existsSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { expect, inject } from 'vitest';
+
+/**
+ * The console in a real headless Chromium (Debian's /usr/bin/chromium) against the local gateway,
+ * signing in through the local OpenID Provider's own login page, and axe on each screen.
+ */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export async function launch(): Promise<Browser> {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (.ci/run does this)`);
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+export const gateway = (): string => inject('gatewayUrl');
+
+/** A fresh browser context (its own cookies and sessionStorage), signed in as a demo account. */
+export async function signIn(browser: Browser, username: string, path = '/console/'): Promise<Page> {
+  const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(gateway() + path);
+  await page.getByLabel('用户名').waitFor();
+  await checkAccessibility(page, 'login page');
+  await page.getByLabel('用户名').fill(username);
+  await page.getByLabel('密码').fill('demo');
+  await page.getByRole('button', { name: '登录' }).click();
+  await page.getByTestId('who').waitFor();
+  return page;
+}
+
+/** axe-core on the page as it is: no serious or critical violation. */
+export async function checkAccessibility(page: Page, screen: string): Promise<void> {
+  const result = await new AxeBuilder({ page }).analyze();
+  const bad = result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map(
+      (v) =>
+        `${v.id} (${v.impact}): ${v.nodes
+          .map((n) => `${n.target.join(' ')} ${n.html.slice(0, 160)}`)
+          .slice(0, 3)
+          .join(' | ')}`,
+    );
+  expect(bad, `axe on ${screen}`).toEqual([]);
+}
+
+/** Opens a screen from the menu and waits for its heading. */
+export async function openScreen(page: Page, menuEntry: string, heading: string | RegExp = menuEntry): Promise<void> {
+  await page.getByRole('menuitem', { name: menuEntry }).click();
+  await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+}

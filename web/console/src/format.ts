@@ -1,0 +1,187 @@
+import { i18n } from './i18n';
+
+/**
+ * Every value in the staff's terms, in one place: yuan with two decimals from integer fen, Beijing
+ * time, Chinese (or English) labels for statuses, channels, roles and difference kinds, and problem
+ * details (RFC 9457) turned into a sentence.
+ */
+const zh = () => i18n.global.locale.value === 'zh-CN';
+
+/** 123456 → "1,234.56"; exact (integer arithmetic, never a float). */
+export function yuan(fen: number | null | undefined): string {
+  if (fen === null || fen === undefined) return '—';
+  const sign = fen < 0 ? '-' : '';
+  const abs = Math.abs(Math.trunc(fen));
+  const whole = Math.floor(abs / 100).toLocaleString('en-US');
+  return `${sign}${whole}.${String(abs % 100).padStart(2, '0')}`;
+}
+
+/** "20.00 元" / "¥20.00". */
+export const yuanWithUnit = (fen: number | null | undefined): string =>
+  zh() ? `${yuan(fen)} 元` : `¥${yuan(fen)}`;
+
+/** Yuan as typed ("20", "20.5", "20.50") → fen, or undefined when it is not an amount. */
+export function fenOf(text: string): number | undefined {
+  const m = /^\s*(\d{1,12})(?:\.(\d{1,2}))?\s*$/.exec(text);
+  if (!m) return undefined;
+  return Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0'));
+}
+
+const beijing = new Intl.DateTimeFormat('zh-CN', {
+  timeZone: 'Asia/Shanghai',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hour12: false,
+});
+
+/** An ISO instant in Beijing time: "2026/03/31 09:30:00". */
+export const beijingTime = (iso: string | null | undefined): string => (iso ? beijing.format(new Date(iso)) : '—');
+
+/** Today's business date in Beijing (YYYY-MM-DD). */
+export const beijingToday = (): string =>
+  new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
+
+type Labels = Record<string, [zh: string, en: string]>;
+const LABELS: Record<string, Labels> = {
+  status: {
+    issued: ['待缴款', 'Issued'],
+    paid: ['已缴款', 'Paid'],
+    cancelled: ['已作废', 'Cancelled'],
+    expired: ['已过期', 'Expired'],
+    created: ['待支付', 'Created'],
+    succeeded: ['支付成功', 'Succeeded'],
+    failed: ['支付失败', 'Failed'],
+    anomalous: ['异常待处理', 'Anomalous'],
+    open: ['对账中', 'Open'],
+    closed: ['已关账', 'Closed'],
+    valid: ['有效', 'Valid'],
+    'partially-reversed': ['部分冲红', 'Partially reversed'],
+    reversed: ['已冲红', 'Reversed'],
+    pending: ['待投递', 'Pending'],
+    delivered: ['已送达', 'Delivered'],
+    success: ['成功', 'Success'],
+    failure: ['失败', 'Failure'],
+    refused: ['已拒绝', 'Refused'],
+  },
+  channel: {
+    cash: ['现金', 'Cash'],
+    card: ['银行卡', 'Card'],
+    transfer: ['转账', 'Transfer'],
+    online: ['网上缴费', 'Online'],
+  },
+  role: {
+    admin: ['系统管理员', 'Administrator'],
+    finance: ['财政局', 'Finance bureau'],
+    department: ['执收单位', 'Department'],
+    clerk: ['窗口收费员', 'Window clerk'],
+    auditor: ['审计', 'Auditor'],
+  },
+  category: {
+    'administrative-fee': ['行政事业性收费', 'Administrative fee'],
+    'government-fund': ['政府性基金', 'Government fund'],
+    fine: ['罚没收入', 'Fine'],
+    other: ['其他', 'Other'],
+  },
+  idType: {
+    'resident-id': ['居民身份证', 'Resident ID'],
+    passport: ['护照', 'Passport'],
+    'business-licence': ['营业执照', 'Business licence'],
+    other: ['其他证件', 'Other'],
+  },
+  difference: {
+    paymentsMissingInBank: ['银行流水缺失', 'Missing in bank'],
+    bankLinesMissingInLedger: ['账上缺失', 'Missing in ledger'],
+    amountMismatches: ['金额不符', 'Amount mismatch'],
+    duplicates: ['重复流水', 'Duplicates'],
+  },
+  action: {
+    'matched-manually': ['人工匹配', 'Matched manually'],
+    suspense: ['挂账待查', 'Suspense'],
+    'write-off': ['核销', 'Write-off'],
+  },
+  line: {
+    revenue: ['收入', 'Revenue'],
+    expenditure: ['支出', 'Expenditure'],
+    clearing: ['清算', 'Clearing'],
+    fiscal: ['财政专户', 'Fiscal'],
+  },
+};
+
+/** A label for a code of one kind (status, channel, role...); an unknown code is shown as it is. */
+export function label(kind: keyof typeof LABELS, code: string | null | undefined): string {
+  if (!code) return '—';
+  const l = LABELS[kind]?.[code];
+  return l ? l[zh() ? 0 : 1] : code;
+}
+
+/** The options of a kind for a select: [{value, label}]. */
+export const options = (kind: keyof typeof LABELS) =>
+  Object.keys(LABELS[kind] ?? {}).map((value) => ({ value, label: label(kind, value) }));
+
+export interface Problem {
+  type: string;
+  title?: string;
+  status: number;
+  detail?: string;
+  errors?: { path: string; message: string }[];
+  expiresAt?: string;
+}
+
+const SENTENCES: Record<string, [zh: string, en: string]> = {
+  'notice-payment-pending': [
+    '该通知书正在网上缴费中（缴款人已发起网上支付），在支付结束或订单过期前不能在窗口收款。',
+    'An online payment order holds this notice; it cannot be paid at the window until the order ends or expires.',
+  ],
+  'notice-already-paid': ['该通知书已缴款，不能重复收款或作废。', 'This notice is already paid.'],
+  'notice-cancelled': ['该通知书已作废，不能收款。', 'This notice was cancelled.'],
+  'notice-expired': ['该通知书已过缴款期限，请联系开票单位重新开具。', 'This notice is past its due date.'],
+  'amount-mismatch': ['收款金额与通知书应缴合计不符。', 'The amount does not equal the notices’ total.'],
+  'bank-ref-duplicate': ['该交易参考号已被使用，请核对 POS 小票或转账凭证。', 'This bank reference was used already.'],
+  'fee-item-other-department': ['不能开具其他单位的收费项目（搭车收费）。', 'That fee item belongs to another department.'],
+  'fee-item-unknown': ['收费项目不存在或未在有效期内。', 'The fee item is unknown or not in force.'],
+  'refund-exceeds-payment': ['累计退款不能超过原缴款金额。', 'Refunds may not exceed the payment.'],
+  'unresolved-differences': ['还有未处理的差异，处理完才能确认关账。', 'Resolve every difference before accepting.'],
+  'day-not-over': ['该营业日尚未结束，不能关账。', 'That business day has not ended yet.'],
+  'department-exists': ['该单位编码已存在。', 'A department with this id exists.'],
+  'fee-item-exists': ['该收费项目编码已存在。', 'A fee item with this code exists.'],
+  'retroactive-change': ['新版本的生效日期不能早于今天（收费标准不能追溯调整）。', 'A new version may not start in the past.'],
+  'allocation-exceeded': ['超出预算指标。', 'The allocation is exceeded.'],
+  'idempotency-in-progress': ['上一次提交仍在处理中，请稍候再试。', 'The same request is still in progress.'],
+  'department-unknown': ['该执收单位不存在。', 'That department does not exist.'],
+  'fee-item-retired': ['该收费项目已停止收费。', 'That fee item is retired.'],
+  'day-closed': ['该营业日已关账，不能再记账。', 'That business day is closed.'],
+  'statement-row-invalid': ['银行流水文件有误，未导入任何一行。', 'The statement has a bad row; nothing was imported.'],
+  'reconciliation-closed': ['该对账已关账。', 'This reconciliation is closed.'],
+  'reconciliation-superseded': ['该营业日已有更新的对账，请打开最新一次对账。', 'A newer run of this day exists; open it.'],
+  'difference-already-resolved': ['该差异已处理。', 'That difference is already resolved.'],
+  'idempotency-key-reused': ['重复提交的内容与第一次不同，请刷新后重试。', 'A retry differed from the first request.'],
+  'concurrent-update': ['记录刚被他人修改，请刷新后重试。', 'Someone changed this meanwhile; reload and retry.'],
+  unauthorized: ['登录已过期，请重新登录。', 'Your session has expired; please sign in again.'],
+  forbidden: ['您的账号无权进行此操作。', 'Your account may not do this.'],
+  'not-found': ['未找到相应记录。', 'Not found.'],
+  'rate-limited': ['操作过于频繁，请稍后再试。', 'Too many requests; try again shortly.'],
+};
+
+/** A problem as one sentence the staff member can act on, naming the fields a validation refused. */
+export function problemSentence(p: Problem): string {
+  const slug = p.type.split('/').pop() ?? '';
+  if (slug === 'validation-failed' && p.errors?.length) {
+    const fields = p.errors.map((e) => `${e.path}: ${e.message}`).join('；');
+    return zh() ? `填写有误：${fields}` : `Please correct: ${fields}`;
+  }
+  const s = SENTENCES[slug];
+  const fields = p.errors?.length ? `（${p.errors.map((e) => `${e.path}: ${e.message}`).join('；')}）` : '';
+  const sentence = (s ? s[zh() ? 0 : 1] : (p.detail ?? p.title ?? slug)) + fields;
+  const until = p.expiresAt ? (zh() ? `（订单 ${beijingTime(p.expiresAt)} 过期）` : ` (until ${beijingTime(p.expiresAt)})`) : '';
+  return sentence + until;
+}
+
+/** A payer's name as the payer's view shows it, when the full view gives it unmasked. */
+export function maskName(name: string): string {
+  const chars = [...name];
+  return chars.length <= 1 ? name : `${chars[0]}${'*'.repeat(chars.length - 1)}`;
+}
