@@ -120,7 +120,7 @@ describe('console: window clerk', () => {
     await page.getByRole('button', { name: 'English' }).click();
     await page.getByRole('menuitem', { name: 'Counter' }).click();
     await page.getByRole('heading', { level: 1, name: 'Counter' }).waitFor();
-    expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
+    expect(await page.locator('html').getAttribute('lang')).toBe('en');
     await page.getByRole('button', { name: '中文' }).click();
     await page.getByRole('heading', { level: 1, name: '窗口收费' }).waitFor();
   });
