@@ -1,4 +1,4 @@
-import type { HttpFunctionName } from '../schemas/routes';
+import { HTTP_FUNCTIONS, type HttpFunctionName } from '../schemas/routes';
 import type { TableName } from '../schemas/tables';
 import type { SignedKind } from '../functions/shared/domain/signing';
 
@@ -62,7 +62,7 @@ export type FunctionName = HttpFunctionName | (typeof BACKGROUND_FUNCTIONS)[numb
  */
 export const PAYMENTS_RESERVED_CONCURRENCY = 100;
 
-export const functions: Record<FunctionName, FunctionDef> = {
+const declared: Record<FunctionName, FunctionDef> = {
   authorizer: { entry: 'functions/authorizer/entry/http.ts', tables: {} },
   platform: { entry: 'functions/platform/entry/http.ts', tables: {} },
   catalog: {
@@ -144,6 +144,13 @@ export const functions: Record<FunctionName, FunctionDef> = {
       RateLimits: { actions: ['UpdateItem'] },
     },
   },
+  // Reads and proves the audit trail; its only own write is a day's signed root (a put, once).
+  audit: {
+    entry: 'functions/audit/entry/http.ts',
+    sealsCursors: true,
+    tables: { Audit: { actions: ['GetItem', 'Query', 'PutItem'], indexes: ['gsi1'] } },
+    keys: { dayProof: 'sign' },
+  },
   // Consumes the Payments stream (no personal data); no grant on the Payments table itself.
   aggregator: {
     entry: 'functions/opendata/entry/stream.ts',
@@ -160,6 +167,26 @@ export const functions: Record<FunctionName, FunctionDef> = {
     memoryMb: 1024,
   },
 };
+
+/**
+ * The audit trail is append-only in IAM (ADR 0017): every function that serves HTTP may put events
+ * (each put is conditional on the event being new; the kernel's document client adds it to the
+ * request's first change) and no function may update or delete an item of the Audit table. Derived
+ * from HTTP_FUNCTIONS, so a new context's function gets exactly this grant and no other.
+ */
+export const AUDIT_EVENT_GRANT: TableGrant = { actions: ['PutItem'] };
+
+function withAuditTrail(defs: Record<FunctionName, FunctionDef>): Record<FunctionName, FunctionDef> {
+  const out = { ...defs };
+  for (const name of HTTP_FUNCTIONS) {
+    const own = defs[name].tables.Audit;
+    const actions = [...new Set([...(own?.actions ?? []), ...AUDIT_EVENT_GRANT.actions])];
+    out[name] = { ...defs[name], tables: { ...defs[name].tables, Audit: { ...own, actions } } };
+  }
+  return out;
+}
+
+export const functions: Record<FunctionName, FunctionDef> = withAuditTrail(declared);
 
 /** The publisher's schedule; the stack's EventBridge rule and the local scheduler both read it. */
 export const PUBLISH_SCHEDULE = {

@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import type { $ZodType } from 'zod/v4/core';
 import { HTTP_FUNCTIONS, routes, type HttpFunctionName, type Route } from './routes';
 import { problemTypes } from '../functions/shared/domain/errors';
+import { auditDocs } from './audit';
 import { catalogDocs } from './catalog';
 import { Problem } from './common';
 import { financeDocs } from './finance';
@@ -24,6 +25,7 @@ const allDocs = (): RouteDocs => ({
   ...opendataDocs().routes,
   ...noticesDocs().routes,
   ...paymentsDocs().routes,
+  ...auditDocs().routes,
 });
 
 /** One tag per bounded context (the function that serves the route), declared at the top level. */
@@ -35,6 +37,7 @@ const TAGS: Record<HttpFunctionName, string> = {
   ledger: 'The double-entry ledger (收支两条线): trial balance, transactions and signed day proofs',
   finance: 'Finance bureau: bank statements, reconciliation, settlement and day close, budgets, reports',
   opendata: 'Open data (政府数据开放): API keys, anonymized datasets, releases and rows',
+  audit: 'Audit trail (可追溯、可核查): one event per state-changing or refused request, signed day roots, proofs',
 };
 
 /** The response headers routes name in their docs; documentation only, never parsed by a handler. */

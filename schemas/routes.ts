@@ -7,7 +7,16 @@ export const ROLES = ['admin', 'finance', 'department', 'clerk', 'auditor'] as c
 export type Role = (typeof ROLES)[number];
 
 /** The bounded contexts that serve HTTP; each is one Lambda function with one router. */
-export const HTTP_FUNCTIONS = ['platform', 'catalog', 'notices', 'payments', 'ledger', 'finance', 'opendata'] as const;
+export const HTTP_FUNCTIONS = [
+  'platform',
+  'catalog',
+  'notices',
+  'payments',
+  'ledger',
+  'finance',
+  'opendata',
+  'audit',
+] as const;
 export type HttpFunctionName = (typeof HTTP_FUNCTIONS)[number];
 
 /**
@@ -66,6 +75,7 @@ export const routes = [
   { method: 'GET', path: '/v1/receipts/{receiptNo}', fn: 'payments', access: pub },
   { method: 'POST', path: '/v1/receipts/verify', fn: 'payments', access: pub },
   { method: 'GET', path: '/v1/.well-known/jwks.json', fn: 'payments', access: pub },
+  { method: 'GET', path: '/v1/windows/{windowId}/days/{date}', fn: 'payments', access: token('clerk', 'finance') },
 
   // Ledger (收支两条线)
   { method: 'GET', path: '/v1/ledger/trial-balance', fn: 'ledger', access: token('finance', 'auditor') },
@@ -96,6 +106,11 @@ export const routes = [
   { method: 'GET', path: '/v1/open/datasets/{id}/releases', fn: 'opendata', access: apiKey },
   { method: 'POST', path: '/v1/open/publish', fn: 'opendata', access: token('admin', 'finance') },
   { method: 'GET', path: '/v1/open/publications/{jobId}', fn: 'opendata', access: token('admin', 'finance') },
+
+  // Audit trail (可追溯、可核查): every POST/PUT/PATCH/DELETE above is audited (ADR 0017)
+  { method: 'GET', path: '/v1/audit-events', fn: 'audit', access: token('auditor') },
+  { method: 'GET', path: '/v1/audit-events/{id}/proof', fn: 'audit', access: token('auditor') },
+  { method: 'GET', path: '/v1/audit/days/{date}/verify', fn: 'audit', access: token('auditor') },
 ] as const satisfies readonly Route[];
 
 export type AppRoute = (typeof routes)[number];

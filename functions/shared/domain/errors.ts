@@ -65,6 +65,9 @@ export const problemTypes = {
   },
   'publication-job-unknown': { status: 404, title: 'No such publication job (jobs are kept 30 days)' },
   'management-token-invalid': { status: 403, title: 'The management token does not prove ownership of this key' },
+  // audit trail
+  'audit-day-open': { status: 409, title: 'The audit day is not sealed yet; proofs exist once it has ended' },
+  'audit-proof-unavailable': { status: 409, title: 'The event is not under its day’s signed root; verify the day' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ProblemType = keyof typeof problemTypes;
