@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomUUID } from 'node:crypto';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent, AuditEventBody } from '../domain/audit';
 import type { Clock } from '../domain/clock';
@@ -69,6 +70,19 @@ export interface AuditTrailSettings {
 }
 
 const store = new AsyncLocalStorage<AuditScope>();
+const staging = new AsyncLocalStorage<true>();
+
+/**
+ * Runs writes that stage content a later write of the same request makes visible (a statement's
+ * chunks before its header): they do not carry the request's event, the visible write does. Without
+ * this, the first chunk would carry it, and a crash before the header would leave an event for a
+ * statement that never appeared.
+ */
+export function stagingWrites<T>(fn: () => Promise<T>): Promise<T> {
+  return staging.run(true, fn);
+}
+
+export const isStaging = (): boolean => staging.getStore() === true;
 let settings: AuditTrailSettings | undefined;
 
 /** Called once by the kernel's wiring; until then no function in this process writes audit events. */
@@ -124,6 +138,8 @@ export async function finishAuditScope(scope: AuditScope, status: number): Promi
     await settings.client.send(new PutCommand(auditEventPut(settings.table(), event)));
     scope.written = true;
   } catch (e) {
+    // The event is stored already: a write of this request carried it, and its answer was lost.
+    if (e instanceof ConditionalCheckFailedException) return;
     log('error', 'audit event not written', {
       requestId: event.requestId,
       action: event.action,

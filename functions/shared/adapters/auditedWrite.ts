@@ -4,8 +4,8 @@ import {
   type CancellationReason,
 } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { sealAuditEvent, type AuditEvent } from '../domain/audit';
-import { auditEventPut, auditTrailSettings, currentAuditScope } from './auditTrail';
+import { sealAuditEvent } from '../domain/audit';
+import { auditEventPut, auditTrailSettings, currentAuditScope, isStaging } from './auditTrail';
 import type { DocClient, TransactItem } from './dynamo';
 
 /**
@@ -19,6 +19,7 @@ import type { DocClient, TransactItem } from './dynamo';
  * - writes to bookkeeping tables (Idempotency, RateLimits, Audit) and BatchWriteItem pass through:
  *   a batch is not atomic, so it cannot carry the event (the adapters batch only staging items that
  *   a later single write makes visible; that write carries it);
+ * - writes an adapter marks as staging (`stagingWrites`: content a later write makes visible) pass through;
  * - reads, and everything outside an audited request's scope, pass through untouched.
  *
  * Writes of one request that run concurrently wait for the one carrying the event, so exactly one
@@ -28,12 +29,14 @@ export function auditingClient(inner: DocClient): DocClient {
   const send = async (command: unknown, options?: unknown) => {
     const scope = currentAuditScope();
     const s = auditTrailSettings();
-    if (!scope?.changes || !s) return inner.send(command as never, options as never);
+    if (!scope?.changes || !s || isStaging()) return inner.send(command as never, options as never);
     while (scope.inFlight) await scope.inFlight.catch(() => undefined);
     const carrier = scope.written ? undefined : carrierOf(command, s.bookkeeping());
     if (!carrier) return inner.send(command as never, options as never);
     const event = sealAuditEvent({ ...scope.pending, outcome: 'committed' });
-    const attempt = carrier(inner, auditEventPut(s.table(), event), options);
+    const attempt = carrier(inner, auditEventPut(s.table(), event), options, () => {
+      scope.written = true;
+    });
     scope.inFlight = attempt;
     try {
       const out = await attempt;
@@ -47,7 +50,7 @@ export function auditingClient(inner: DocClient): DocClient {
 }
 
 type AuditPut = ReturnType<typeof auditEventPut>;
-type Carrier = (inner: DocClient, audit: AuditPut, options: unknown) => Promise<unknown>;
+type Carrier = (inner: DocClient, audit: AuditPut, options: unknown, stored: () => void) => Promise<unknown>;
 
 /** How `command` carries the event, or undefined when it must not (a read, a batch, bookkeeping). */
 function carrierOf(command: unknown, bookkeeping: readonly string[]): Carrier | undefined {
@@ -55,11 +58,14 @@ function carrierOf(command: unknown, bookkeeping: readonly string[]): Carrier | 
     const items = command.input.TransactItems ?? [];
     const tables = items.map((i) => (i.Put ?? i.Update ?? i.Delete ?? i.ConditionCheck)?.TableName ?? '');
     const changes = items.some((i, n) => !i.ConditionCheck && !bookkeeping.includes(tables[n]!));
-    return changes ? (inner, audit, options) => transactWithEvent(inner, command, audit, options) : undefined;
+    return changes
+      ? (inner, audit, options, stored) => transactWithEvent(inner, command, audit, options, stored)
+      : undefined;
   }
+  const table = (command as { input?: { TableName?: string } }).input?.TableName;
+  if (table === undefined || bookkeeping.includes(table)) return undefined;
   const single = singleWrite(command);
-  if (!single || bookkeeping.includes(single.entry[single.kind]!.TableName!)) return undefined;
-  return (inner, audit) => singleWithEvent(inner, single, audit);
+  return single && ((inner, audit, _options, stored) => singleWithEvent(inner, single, audit, stored));
 }
 
 async function transactWithEvent(
@@ -67,6 +73,7 @@ async function transactWithEvent(
   command: TransactWriteCommand,
   audit: AuditPut,
   options: unknown,
+  stored: () => void,
 ): Promise<unknown> {
   const own = command.input.TransactItems ?? [];
   const withEvent = new TransactWriteCommand({ ...command.input, TransactItems: [...own, { Put: audit }] });
@@ -74,7 +81,8 @@ async function transactWithEvent(
     return await inner.send(withEvent, options as never);
   } catch (e) {
     if (!(e instanceof TransactionCanceledException) || !e.CancellationReasons) throw e;
-    throwIfEventRefused(e.CancellationReasons[own.length], audit);
+    if (eventAlreadyStored(e.CancellationReasons[own.length])) stored();
+    // The adapter reads the reasons of its own entries by index; the event's is not one of them.
     e.CancellationReasons = e.CancellationReasons.slice(0, own.length);
     throw e;
   }
@@ -128,14 +136,23 @@ function singleWrite(command: unknown): SingleWrite | undefined {
   return { kind, entry: { [kind]: entry } as TransactItem, wantsItem };
 }
 
-async function singleWithEvent(inner: DocClient, single: SingleWrite, audit: AuditPut): Promise<unknown> {
+async function singleWithEvent(
+  inner: DocClient,
+  single: SingleWrite,
+  audit: AuditPut,
+  stored: () => void,
+): Promise<unknown> {
   try {
     await inner.send(new TransactWriteCommand({ TransactItems: [single.entry, { Put: audit }] }));
     return { $metadata: {} };
   } catch (e) {
     if (!(e instanceof TransactionCanceledException) || !e.CancellationReasons) throw e;
     const [own, event] = e.CancellationReasons;
-    throwIfEventRefused(event, audit);
+    if (eventAlreadyStored(event)) {
+      stored();
+      // An earlier attempt of this request committed the event, hence its change: this one is a repeat.
+      if (own?.Code === 'None') return { $metadata: e.$metadata };
+    }
     if (own?.Code === 'ConditionalCheckFailed')
       throw new ConditionalCheckFailedException({
         message: 'The conditional request failed',
@@ -148,8 +165,9 @@ async function singleWithEvent(inner: DocClient, single: SingleWrite, audit: Aud
   }
 }
 
-/** The event's own put failed its condition: this event id is already stored, which no request should cause. */
-function throwIfEventRefused(reason: CancellationReason | undefined, audit: AuditPut): void {
-  if (reason?.Code === 'ConditionalCheckFailed')
-    throw new Error(`Audit event ${(audit.Item as unknown as AuditEvent).id} is already stored`);
-}
+/**
+ * The event's put failed its condition: the event is stored already, by an earlier attempt of this
+ * request whose answer was lost (a timeout after DynamoDB applied it). Its change committed with it.
+ */
+const eventAlreadyStored = (reason: CancellationReason | undefined): boolean =>
+  reason?.Code === 'ConditionalCheckFailed';
