@@ -12,7 +12,9 @@ export const AuditEventsQuery = z.strictObject({
   cursor: z.optional(Cursor),
 });
 
-export const AuditEventParams = z.strictObject({ id: z.string().check(z.regex(/^[0-9a-f-]{36}$/)) });
+/** Event ids are UUIDs (the kernel's audit trail draws one per request). */
+export const AUDIT_EVENT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export const AuditEventParams = z.strictObject({ id: z.string().check(z.maxLength(36), z.regex(AUDIT_EVENT_ID)) });
 export const AuditDayParams = z.strictObject({ date: BusinessDate });
 
 /** Response shapes and route docs, built on first use (OpenAPI document, tests), not at cold start. */

@@ -51,7 +51,7 @@ export const PaymentsQuery = z.strictObject({
 });
 
 export const WindowDayParams = z.strictObject({
-  windowId: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,32}$/)),
+  windowId: z.string().check(z.maxLength(32), z.regex(/^[A-Za-z0-9_-]{1,32}$/)),
   date: BusinessDate,
 });
 
