@@ -68,17 +68,19 @@ export const auditDocs = lazily(() => {
       summary: 'Audit events of business days from `from` to `to` (default today, at most 31 days), oldest first',
       query: AuditEventsQuery,
       response: z.object({ items: z.array(AuditEvent), nextCursor: z.nullable(z.string()) }),
+      problems: ['validation-failed'],
     },
     'GET /v1/audit-events/{id}/proof': {
       summary: 'Inclusion proof of an event in its day’s Merkle tree, with the signed root (once the day is sealed)',
       params: AuditEventParams,
       response: AuditEventProof,
-      problems: ['not-found', 'audit-day-open', 'audit-proof-unavailable'],
+      problems: ['validation-failed', 'not-found', 'audit-day-open', 'audit-proof-unavailable'],
     },
     'GET /v1/audit/days/{date}/verify': {
       summary: 'Recompute a day’s events against their hashes and, once sealed, its signed root',
       params: AuditDayParams,
       response: AuditDayVerification,
+      problems: ['validation-failed'],
     },
   };
   return { schemas: { AuditEvent, AuditEventProof, AuditDayVerification }, routes };
