@@ -210,6 +210,7 @@ export const paymentsDocs = lazily(() => {
           payments: z.array(PaymentSummary),
         })
         .check(z.meta({ id: 'WindowDay' })),
+      problems: ['validation-failed'],
     },
     'GET /v1/payments/{paymentId}': {
       summary: 'One payment with its receipt (current status)',
