@@ -3,7 +3,7 @@ import type { Clock } from './domain/clock';
 import { cursorSeal, type CursorSeal } from './domain/cursor';
 import type { SignedKind, Signer } from './domain/signing';
 import { configureAuditTrail } from './adapters/auditTrail';
-import { auditingClient } from './adapters/auditedWrite';
+import { auditEventWriter, auditingClient } from './adapters/auditedWrite';
 import { createDocClient, type DocClient } from './adapters/dynamo';
 import { IdempotencyTable } from './adapters/idempotencyTable';
 import { RateLimitTable } from './adapters/rateLimit';
@@ -33,7 +33,7 @@ const lazyClient: DocClient = {
  */
 const auditedClient = auditingClient(lazyClient);
 configureAuditTrail({
-  client: lazyClient,
+  putAlone: auditEventWriter(lazyClient, () => tableName('Audit')),
   table: () => tableName('Audit'),
   bookkeeping: () => [tableName('Idempotency'), tableName('RateLimits'), tableName('Audit')],
   clock: () => theClock(),

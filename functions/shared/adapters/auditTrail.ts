@@ -1,12 +1,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomUUID } from 'node:crypto';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent, AuditEventBody } from '../domain/audit';
 import type { Clock } from '../domain/clock';
 import { isRefusal, isStateChanging, outcomeOf, resourceOf, sealAuditEvent, type AuditActor } from '../domain/audit';
 import type { Route } from '../../../schemas/routes';
-import type { DocClient, Item } from './dynamo';
+import type { Item } from './dynamo';
 import { log } from './log';
 
 /**
@@ -64,8 +62,11 @@ export interface AuditTrailSettings {
   table: () => string;
   /** Tables whose writes are bookkeeping, not the change (idempotency records, rate-limit counters, Audit). */
   bookkeeping: () => readonly string[];
-  /** The unwrapped client, for events written alone. */
-  client: DocClient;
+  /**
+   * Puts an event alone (conditional on it being new); resolves false when it is stored already.
+   * Injected (./auditedWrite.ts `auditEventWriter`), so the HTTP adapter loads no AWS SDK itself.
+   */
+  putAlone: (event: AuditEvent) => Promise<boolean>;
   clock: () => Clock;
 }
 
@@ -135,11 +136,10 @@ export async function finishAuditScope(scope: AuditScope, status: number): Promi
   if (scope.written || !settings || !(scope.changes || isRefusal(status, scope.pending.actor))) return;
   const event = sealAuditEvent({ ...scope.pending, outcome: outcomeOf(status), status });
   try {
-    await settings.client.send(new PutCommand(auditEventPut(settings.table(), event)));
+    // false: the event is stored already (a write of this request carried it, and its answer was lost).
+    await settings.putAlone(event);
     scope.written = true;
   } catch (e) {
-    // The event is stored already: a write of this request carried it, and its answer was lost.
-    if (e instanceof ConditionalCheckFailedException) return;
     log('error', 'audit event not written', {
       requestId: event.requestId,
       action: event.action,

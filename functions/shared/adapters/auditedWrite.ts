@@ -4,7 +4,7 @@ import {
   type CancellationReason,
 } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { sealAuditEvent } from '../domain/audit';
+import { sealAuditEvent, type AuditEvent } from '../domain/audit';
 import { auditEventPut, auditTrailSettings, currentAuditScope, isStaging } from './auditTrail';
 import type { DocClient, TransactItem } from './dynamo';
 
@@ -47,6 +47,19 @@ export function auditingClient(inner: DocClient): DocClient {
     }
   };
   return { send: send as DocClient['send'] };
+}
+
+/** Puts an event alone, once: false when it is stored already (a lost answer to the write that carried it). */
+export function auditEventWriter(client: DocClient, table: () => string) {
+  return async (event: AuditEvent): Promise<boolean> => {
+    try {
+      await client.send(new PutCommand(auditEventPut(table(), event)));
+      return true;
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) return false;
+      throw e;
+    }
+  };
 }
 
 type AuditPut = ReturnType<typeof auditEventPut>;
