@@ -31,7 +31,12 @@ export const auditDocs = lazily(() => {
         window: z.optional(z.string()),
       }),
       action: z.string().check(z.meta({ description: 'the route, e.g. `POST /v1/payments`' })),
-      resource: z.string().check(z.meta({ description: 'the route’s path with its parameters filled in' })),
+      resource: z.string().check(
+        z.meta({
+          description:
+            'the route’s path with its parameters filled in; with its placeholders when the request was refused or rejected (unvalidated parameters are not kept)',
+        }),
+      ),
       outcome: z.enum(['committed', 'succeeded', 'refused', 'rejected', 'failed']).check(
         z.meta({
           description:

@@ -67,7 +67,8 @@ describe('every state-changing route leaves one audit event, derived from the ro
         expect(events).toHaveLength(1);
         expect(events[0]).toMatchObject({
           action: key,
-          resource: path,
+          // Refused before its parameters were validated: the route's placeholders, not the caller's values.
+          resource: route.path,
           outcome: 'refused',
           status: 403,
           actor: { sub, role },
@@ -76,7 +77,7 @@ describe('every state-changing route leaves one audit event, derived from the ro
         // Anyone may call it: an anonymous request with a body it rejects.
         const res = await api(route.method, path, { body: { unexpected: true } });
         expect(res.status).toBeGreaterThanOrEqual(400);
-        const events = await eventsWhere({ action: key, resource: path });
+        const events = await eventsWhere({ action: key, resource: route.path });
         expect(events.some((e) => e.actor.role === 'anonymous' && e.status === res.status)).toBe(true);
       }
     });

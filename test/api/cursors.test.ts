@@ -83,6 +83,8 @@ const lists = () => ({
   'GET /v1/notices': { path: '/v1/notices?', token: deptToken },
   'GET /v1/payments': { path: `/v1/payments?businessDate=${businessDate}`, token: finance },
   'GET /v1/ledger/transactions': { path: `/v1/ledger/transactions?businessDate=${businessDate}`, token: finance },
+  // The catalog and notices written above left today's audit events.
+  'GET /v1/audit-events': { path: '/v1/audit-events?', token: auditor },
 });
 
 async function expectCursorRefused(path: string, opts: Parameters<typeof api>[2], cursor: string) {

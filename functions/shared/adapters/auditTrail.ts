@@ -50,6 +50,12 @@ export function auditEventPut(table: string, e: AuditEvent) {
 export interface AuditScope {
   /** The event as known when the request started; `committed` once its first change carries it. */
   pending: Omit<AuditEventBody, 'outcome' | 'status'>;
+  /**
+   * The route's path with its `{param}` placeholders: the resource of a request that was not accepted,
+   * whose parameters are whatever the caller typed (an id number in place of a notice number) and may
+   * be personal data. An accepted request's parameters passed its handler's validation.
+   */
+  template: string;
   /** Whether the request is state-changing (its writes carry the event). Refusals of reads are written alone. */
   changes: boolean;
   written: boolean;
@@ -121,6 +127,7 @@ export function openAuditScope(request: {
       resource: resourceOf(request.route.path, request.params),
       requestId: request.requestId,
     },
+    template: request.route.path,
     changes: isStateChanging(request.route),
     written: false,
   };
@@ -134,7 +141,8 @@ export function openAuditScope(request: {
 export async function finishAuditScope(scope: AuditScope, status: number): Promise<void> {
   if (scope.inFlight) await scope.inFlight.catch(() => undefined);
   if (scope.written || !settings || !(scope.changes || isRefusal(status, scope.pending.actor))) return;
-  const event = sealAuditEvent({ ...scope.pending, outcome: outcomeOf(status), status });
+  const resource = status < 400 ? scope.pending.resource : scope.template;
+  const event = sealAuditEvent({ ...scope.pending, resource, outcome: outcomeOf(status), status });
   try {
     // false: the event is stored already (a write of this request carried it, and its answer was lost).
     await settings.putAlone(event);

@@ -38,7 +38,11 @@ export interface AuditEvent {
   actor: AuditActor;
   /** The route, e.g. `POST /v1/payments`. */
   action: string;
-  /** The route's path with its parameters filled in, e.g. `/v1/notices/N1/cancel`. */
+  /**
+   * The route's path with its parameters filled in (`/v1/notices/N1/cancel`) when the request was
+   * accepted; the path with its placeholders when it was refused or rejected (the caller's parameters
+   * were not validated and could be anything, personal data included).
+   */
   resource: string;
   outcome: AuditOutcome;
   /** The HTTP status, when the event is written after the response is known (not for `committed`). */

@@ -126,7 +126,8 @@ describe('the audit event rides in the transaction of the request’s first chan
   });
 
   it('keeps the error the adapter expects: a failed condition is still department-exists, and the event says rejected', async () => {
-    const id = `A${randomUUID().slice(0, 8)}`;
+    // A valid department id (the listing's document checks the shape of every id it returns).
+    const id = `AU${randomUUID().replace(/-/g, '').slice(0, 8).toUpperCase()}`;
     await request((c) => new CatalogTable(c, CATALOG()).putDepartment({ id, name: '审计测试' }));
     const again = await request((c) => new CatalogTable(c, CATALOG()).putDepartment({ id, name: '审计测试' }));
     expect(again.error).toMatchObject({ type: 'department-exists' });
