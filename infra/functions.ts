@@ -49,7 +49,7 @@ export interface FunctionDef {
   reservedConcurrency?: number;
 }
 
-export const BACKGROUND_FUNCTIONS = ['authorizer', 'aggregator', 'publisher', 'statementImport'] as const;
+export const BACKGROUND_FUNCTIONS = ['authorizer', 'aggregator', 'publisher', 'statementImport', 'auditSeal'] as const;
 export type FunctionName = HttpFunctionName | (typeof BACKGROUND_FUNCTIONS)[number];
 
 /**
@@ -151,6 +151,14 @@ const declared: Record<FunctionName, FunctionDef> = {
     tables: { Audit: { actions: ['GetItem', 'Query', 'PutItem'], indexes: ['gsi1'] } },
     keys: { dayProof: 'sign' },
   },
+  // Seals ended audit days on its schedule: reads the day's events, puts its signed root once.
+  auditSeal: {
+    entry: 'functions/audit/entry/schedule.ts',
+    tables: { Audit: { actions: ['GetItem', 'Query', 'PutItem'], indexes: ['gsi1'] } },
+    keys: { dayProof: 'sign' },
+    timeoutSeconds: 300,
+    memoryMb: 1024,
+  },
   // Consumes the Payments stream (no personal data); no grant on the Payments table itself.
   aggregator: {
     entry: 'functions/opendata/entry/stream.ts',
@@ -193,4 +201,13 @@ export const PUBLISH_SCHEDULE = {
   expression: 'cron(30 16 * * ? *)',
   everyMs: 24 * 60 * 60 * 1000,
   description: 'daily, 00:30 Asia/Shanghai',
+};
+
+/**
+ * The audit day close (ADR 0017): 00:15 in Beijing, when the day before has ended and its last
+ * requests with it (CLOSE_GRACE_MS is ten minutes); the stack's EventBridge rule reads it.
+ */
+export const AUDIT_SEAL_SCHEDULE = {
+  expression: 'cron(15 16 * * ? *)',
+  description: 'daily, 00:15 Asia/Shanghai',
 };

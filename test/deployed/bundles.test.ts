@@ -382,6 +382,21 @@ describe('one happy path per function, wired as the template wires it', () => {
     );
   });
 
+  it('auditSeal: the schedule rule’s event seals the ended days with the template’s day-proof key', async () => {
+    const trigger = triggerOf(deployed.template, 'AWS::Events::Rule', arnOf('auditSeal'));
+    const ruleArn = deployed.template.getAtt(trigger.logicalId, 'Arn');
+    expect(iam.mayInvoke(trigger.functionArn, 'events.amazonaws.com', ruleArn)).toBe(true);
+    const result = (await invoke(trigger.functionArn, scheduledEvent(deployed.template, trigger.logicalId))) as {
+      sealed: string[];
+    };
+    expect(result.sealed).toHaveLength(3);
+    const dayProofKey = deployed.functions.get('auditSeal')!.environment.DAY_PROOF_KMS_KEY_ID;
+    const signed = aws.calls.filter(
+      (c) => c.service === 'kms' && c.operation === 'Sign' && c.input.KeyId === dayProofKey,
+    );
+    expect(signed.length).toBeGreaterThanOrEqual(3);
+  });
+
   /** A bank statement line for the payment (the bank's reference differs per copy). */
   const statement = (bankRef: string, opts?: { bom?: boolean; crlf?: boolean }) => {
     const [notice, payment] = [needs(flow.notice, 'notices'), needs(flow.payment, 'payments')];
@@ -455,7 +470,7 @@ describe('one happy path per function, wired as the template wires it', () => {
 
   it('publisher: the schedule rule’s event publishes a release, its files written to the template’s bucket', async () => {
     needs(flow.fee, 'catalog');
-    const trigger = triggerOf(deployed.template, 'AWS::Events::Rule');
+    const trigger = triggerOf(deployed.template, 'AWS::Events::Rule', arnOf('publisher'));
     expect(trigger.functionArn).toBe(arnOf('publisher'));
     const ruleArn = deployed.template.getAtt(trigger.logicalId, 'Arn');
     expect(iam.mayInvoke(trigger.functionArn, 'events.amazonaws.com', ruleArn)).toBe(true);

@@ -134,11 +134,11 @@ describe('least privilege: append-only tables', () => {
     for (const a of ['DeleteItem', 'BatchWriteItem', 'UpdateItem'] as const) expect(granted('Audit', a), a).toEqual([]);
     expect(templateMatrix().filter((c) => / Audit (DeleteItem|BatchWriteItem|UpdateItem)/.test(c))).toEqual([]);
     // Every function that serves a route puts its requests' events; the background functions serve none.
-    expect(granted('Audit', 'PutItem').sort()).toEqual([...HTTP_FUNCTIONS].sort());
+    expect(granted('Audit', 'PutItem').sort()).toEqual([...HTTP_FUNCTIONS, 'auditSeal'].sort());
     for (const fn of HTTP_FUNCTIONS) expect(templateMatrix(), fn).toContain(`${fn} Audit PutItem`);
-    // Only the audit function reads the trail.
-    expect(granted('Audit', 'Query')).toEqual(['audit']);
-    expect(granted('Audit', 'GetItem')).toEqual(['audit']);
+    // Only the audit function and its day close read the trail.
+    expect(granted('Audit', 'Query')).toEqual(['audit', 'auditSeal']);
+    expect(granted('Audit', 'GetItem')).toEqual(['audit', 'auditSeal']);
   });
 
   it('no function may delete or batch-write Receipts; only payments may update one (a refund sets the original’s status)', () => {
@@ -228,7 +228,7 @@ describe('least privilege: everything else a role may do', () => {
     const signers = (kind: keyof typeof keys) => FN_NAMES.filter((n) => functions[n].keys?.[kind] === 'sign');
     expect(signers('receipt')).toEqual(['payments']);
     // The audit function signs audit day roots with the day-proof key (payload `trail: "audit"`, ADR 0017).
-    expect(signers('dayProof')).toEqual(['finance', 'audit']);
+    expect(signers('dayProof')).toEqual(['finance', 'audit', 'auditSeal']);
     expect(functions.ledger.keys).toEqual({ dayProof: 'verify' });
   });
 

@@ -84,6 +84,20 @@ export class AuditTrail {
     return this.store.storeDayRoot({ date, root, count, signature, closedAt: this.clock.now().toISOString() });
   }
 
+  /**
+   * The day close of the schedule (entry/schedule.ts): seals each of the last `days` business days
+   * that is over and not sealed yet, so a day is sealed minutes after it ends, not when first asked.
+   */
+  async sealEndedDays(days = 3): Promise<string[]> {
+    const sealed: string[] = [];
+    const today = this.clock.today();
+    for (let n = days; n >= 1; n--) {
+      const date = new Date(Date.parse(`${today}T00:00:00Z`) - n * DAY_MS).toISOString().slice(0, 10);
+      if (await this.closeDay(date)) sealed.push(date);
+    }
+    return sealed;
+  }
+
   async proof(id: string): Promise<EventProof> {
     const event = await this.store.event(id);
     if (!event) throw new DomainError('not-found', 'No such audit event');

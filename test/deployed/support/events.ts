@@ -18,18 +18,24 @@ import { DEPLOYMENT, type Json, type ResolvedTemplate } from './template';
 export function triggerOf(
   template: ResolvedTemplate,
   type: 'AWS::Lambda::EventSourceMapping' | 'AWS::Events::Rule' | 'Custom::S3BucketNotifications',
+  /** When the template has several triggers of the type: the one targeting this function ARN. */
+  targetArn?: string,
 ): { functionArn: string; logicalId: string; properties: Json } {
-  const found = template.ofType(type);
+  const found = template
+    .ofType(type)
+    .map(([logicalId, r]) => {
+      const p = r.Properties as Json;
+      const target =
+        type === 'AWS::Lambda::EventSourceMapping'
+          ? `arn:${DEPLOYMENT.partition}:lambda:${DEPLOYMENT.region}:${DEPLOYMENT.accountId}:function:${template.resolveString(p.FunctionName)}`
+          : type === 'AWS::Events::Rule'
+            ? template.resolveString(p.Targets[0].Arn)
+            : template.resolveString(p.NotificationConfiguration.LambdaFunctionConfigurations[0].LambdaFunctionArn);
+      return { functionArn: target, logicalId, properties: p };
+    })
+    .filter((t) => targetArn === undefined || t.functionArn === targetArn);
   if (found.length !== 1) throw new Error(`expected one ${type} in the template, found ${found.length}`);
-  const [logicalId, r] = found[0]!;
-  const p = r.Properties as Json;
-  const target =
-    type === 'AWS::Lambda::EventSourceMapping'
-      ? `arn:${DEPLOYMENT.partition}:lambda:${DEPLOYMENT.region}:${DEPLOYMENT.accountId}:function:${template.resolveString(p.FunctionName)}`
-      : type === 'AWS::Events::Rule'
-        ? template.resolveString(p.Targets[0].Arn)
-        : template.resolveString(p.NotificationConfiguration.LambdaFunctionConfigurations[0].LambdaFunctionArn);
-  return { functionArn: target, logicalId, properties: p };
+  return found[0]!;
 }
 
 /**

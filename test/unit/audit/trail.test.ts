@@ -106,6 +106,19 @@ describe('the audit trail’s days', () => {
     expect((await trail.verifyDay('2026-03-31')).problems).toEqual(['the stored root differs from what was signed']);
   });
 
+  it('the scheduled close seals the recently ended days, and only once the last of them is ten minutes over', async () => {
+    const early = world('2026-04-01T00:05:00+08:00');
+    expect(await early.trail.sealEndedDays(2)).toEqual(['2026-03-30']);
+    expect(early.store.roots.has('2026-03-31')).toBe(false);
+    const { store, trail } = world('2026-04-01T00:15:00+08:00');
+    expect(await trail.sealEndedDays(2)).toEqual(['2026-03-30', '2026-03-31']);
+    expect(store.roots.get('2026-03-31')).toMatchObject({ count: 5 });
+    // Sealed once: a second run finds the same roots.
+    const first = store.roots.get('2026-03-31');
+    await trail.sealEndedDays(2);
+    expect(store.roots.get('2026-03-31')).toBe(first);
+  });
+
   it('lists events oldest first across days, filtered, in keyset pages', async () => {
     const { store, trail } = world('2026-04-01T09:00:00+08:00');
     for (let n = 11; n <= 13; n++) store.events.set(event(n, '2026-04-01').id, event(n, '2026-04-01'));
