@@ -44,6 +44,14 @@ export const auditDocs = lazily(() => {
         }),
       ),
       status: z.optional(z.int()),
+      touched: z.optional(
+        z.array(z.string()).check(
+          z.meta({
+            description:
+              'for a committed event: the keys of the items its transaction wrote (e.g. `NOTICE#<noticeNo>`), what a create touched',
+          }),
+        ),
+      ),
       requestId: z.string(),
       hash: z.string().check(z.meta({ description: 'SHA-256 (hex) of the canonical form: the Merkle leaf' })),
     })

@@ -135,6 +135,15 @@ describe('audit events of real changes', () => {
     const [payEvent, ...more] = await eventsWhere({ actor: clerkSub });
     expect(more).toEqual([]);
     expect(payEvent).toMatchObject({ action: 'POST /v1/payments', outcome: 'committed', actor: { window: 'W09' } });
+    // What each create touched, which its path (`/v1/notices`, `/v1/payments`) cannot name.
+    expect(noticeEvent!.touched).toEqual([`NOTICE#${notice.body.noticeNo}`]);
+    expect(payEvent!.touched).toEqual(
+      expect.arrayContaining([
+        `NOTICE#${notice.body.noticeNo}`,
+        `PAY#${paid.body.paymentId}`,
+        `RCPT#${paid.body.receipt.receiptNo}`,
+      ]),
+    );
     const text = JSON.stringify([noticeEvent, payEvent]);
     for (const personal of [payer.name, payer.idNumber, payer.phone, notice.body.checkCode])
       expect(text).not.toContain(personal);

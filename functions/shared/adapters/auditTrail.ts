@@ -80,10 +80,11 @@ const store = new AsyncLocalStorage<AuditScope>();
 const staging = new AsyncLocalStorage<true>();
 
 /**
- * Runs writes that stage content a later write of the same request makes visible (a statement's
- * chunks before its header): they do not carry the request's event, the visible write does. Without
- * this, the first chunk would carry it, and a crash before the header would leave an event for a
- * statement that never appeared.
+ * Runs writes that prepare the request's change without being it: content a later write makes
+ * visible (a statement's chunks before its header) and idempotent indexes written ahead of it (the
+ * ledger's day registry before a posting). They do not carry the request's event; the change does.
+ * Without this, the first chunk or the registry would carry it, and a crash or a refused change
+ * after it would leave an event for a change that never happened.
  */
 export function stagingWrites<T>(fn: () => Promise<T>): Promise<T> {
   return staging.run(true, fn);

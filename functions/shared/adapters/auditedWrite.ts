@@ -33,7 +33,11 @@ export function auditingClient(inner: DocClient): DocClient {
     while (scope.inFlight) await scope.inFlight.catch(() => undefined);
     const carrier = scope.written ? undefined : carrierOf(command, s.bookkeeping());
     if (!carrier) return inner.send(command as never, options as never);
-    const event = sealAuditEvent({ ...scope.pending, outcome: 'committed' });
+    const event = sealAuditEvent({
+      ...scope.pending,
+      outcome: 'committed',
+      touched: touchedBy(command, s.bookkeeping()),
+    });
     const attempt = carrier(inner, auditEventPut(s.table(), event), options, () => {
       scope.written = true;
     });
@@ -64,6 +68,21 @@ export function auditEventWriter(client: DocClient, table: () => string) {
 
 type AuditPut = ReturnType<typeof auditEventPut>;
 type Carrier = (inner: DocClient, audit: AuditPut, options: unknown, stored: () => void) => Promise<unknown>;
+
+const MAX_TOUCHED = 30;
+
+/** The partition keys of the items a write changes, bookkeeping tables and condition checks aside. */
+function touchedBy(command: unknown, bookkeeping: readonly string[]): string[] {
+  const entries: { TableName?: string; Item?: Record<string, unknown>; Key?: Record<string, unknown> }[] =
+    command instanceof TransactWriteCommand
+      ? (command.input.TransactItems ?? []).flatMap((i) => [i.Put ?? i.Update ?? i.Delete ?? []].flat())
+      : [(command as { input: { TableName?: string } }).input];
+  const keys = entries
+    .filter((e) => !bookkeeping.includes(e.TableName ?? ''))
+    .map((e) => (e.Item ?? e.Key)?.pk)
+    .filter((pk): pk is string => typeof pk === 'string');
+  return [...new Set(keys)].slice(0, MAX_TOUCHED);
+}
 
 /** How `command` carries the event, or undefined when it must not (a read, a batch, bookkeeping). */
 function carrierOf(command: unknown, bookkeeping: readonly string[]): Carrier | undefined {

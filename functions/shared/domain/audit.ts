@@ -47,6 +47,12 @@ export interface AuditEvent {
   outcome: AuditOutcome;
   /** The HTTP status, when the event is written after the response is known (not for `committed`). */
   status?: number;
+  /**
+   * For a `committed` event: the partition keys of the items its transaction wrote (bookkeeping tables
+   * aside), e.g. `NOTICE#<noticeNo>`, `PAY#<paymentId>`: what a create touched, which its path cannot
+   * name. Keys are document numbers and ids, never personal data (the privacy test scans the table).
+   */
+  touched?: string[];
   requestId: string;
   /** SHA-256 (hex) of the canonical form of every field above: the leaf of the day's Merkle tree. */
   hash: string;
@@ -98,6 +104,7 @@ export function canonicalAuditForm(e: AuditEventBody): string {
     e.outcome,
     e.status ?? null,
     e.requestId,
+    e.touched ?? null,
   ]);
 }
 

@@ -3,6 +3,7 @@ import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateComma
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { CatalogTable } from '../../../functions/catalog/adapters/catalogTable';
+import { LedgerTable } from '../../../functions/ledger/adapters/ledgerTable';
 import { config } from '../../../functions/shared/config';
 import {
   auditKeys,
@@ -205,6 +206,21 @@ describe('the audit event rides in the transaction of the request’s first chan
     expect(await itemExists(staged)).toBe(true);
     expect(await itemExists(change)).toBe(false);
     expect(r.event).toMatchObject({ outcome: 'failed' });
+  });
+
+  it('the ledger’s day registry, put ahead of a posting, does not carry the event: a posting refused after it leaves none committed', async () => {
+    const taken = `AUDIT-T#${randomUUID()}`;
+    await raw.send(put(taken));
+    const r = await request(async (c) => {
+      // A date no process has registered yet, so the registry's put really happens in this request.
+      await new LedgerTable(c, tableName('Ledger')).registerBusinessDay(
+        `2${randomUUID().replace(/\D/g, '').slice(0, 3)}-01-01`,
+      );
+      await c.send(put(taken));
+    });
+    expect(r.error).toMatchObject({ name: 'ConditionalCheckFailedException' });
+    expect(r.event).toMatchObject({ outcome: 'failed' });
+    expect(r.eventsOfRequest).toBe(1);
   });
 
   it('refuses a single write it cannot carry (ReturnValues) instead of writing the change without its event', async () => {
