@@ -1,4 +1,4 @@
-import type { HttpFunctionName } from '../schemas/routes';
+import { HTTP_FUNCTIONS, type HttpFunctionName } from '../schemas/routes';
 import type { TableName } from '../schemas/tables';
 import type { SignedKind } from '../functions/shared/domain/signing';
 
@@ -56,6 +56,7 @@ export const BACKGROUND_FUNCTIONS = [
   'statementImport',
   'webhookSource',
   'webhookDispatcher',
+  'auditSeal',
 ] as const;
 export type FunctionName = HttpFunctionName | (typeof BACKGROUND_FUNCTIONS)[number];
 
@@ -69,7 +70,7 @@ export type FunctionName = HttpFunctionName | (typeof BACKGROUND_FUNCTIONS)[numb
  */
 export const PAYMENTS_RESERVED_CONCURRENCY = 100;
 
-export const functions: Record<FunctionName, FunctionDef> = {
+const declared: Record<FunctionName, FunctionDef> = {
   authorizer: { entry: 'functions/authorizer/entry/http.ts', tables: {} },
   platform: { entry: 'functions/platform/entry/http.ts', tables: {} },
   catalog: {
@@ -153,6 +154,21 @@ export const functions: Record<FunctionName, FunctionDef> = {
       RateLimits: { actions: ['UpdateItem'] },
     },
   },
+  // Reads and proves the audit trail; its only own write is a day's signed root (a put, once).
+  audit: {
+    entry: 'functions/audit/entry/http.ts',
+    sealsCursors: true,
+    tables: { Audit: { actions: ['GetItem', 'Query', 'PutItem'], indexes: ['gsi1'] } },
+    keys: { dayProof: 'sign' },
+  },
+  // Seals ended audit days on its schedule: reads the day's events, puts its signed root once.
+  auditSeal: {
+    entry: 'functions/audit/entry/schedule.ts',
+    tables: { Audit: { actions: ['GetItem', 'Query', 'PutItem'], indexes: ['gsi1'] } },
+    keys: { dayProof: 'sign' },
+    timeoutSeconds: 300,
+    memoryMb: 1024,
+  },
   // Consumes the Payments stream (no personal data); no grant on the Payments table itself.
   aggregator: {
     entry: 'functions/opendata/entry/stream.ts',
@@ -195,9 +211,38 @@ export const functions: Record<FunctionName, FunctionDef> = {
   },
 };
 
+/**
+ * The audit trail is append-only in IAM (ADR 0017): every function that serves HTTP may put events
+ * (each put is conditional on the event being new; the kernel's document client adds it to the
+ * request's first change) and no function may update or delete an item of the Audit table. Derived
+ * from HTTP_FUNCTIONS, so a new context's function gets exactly this grant and no other.
+ */
+export const AUDIT_EVENT_GRANT: TableGrant = { actions: ['PutItem'] };
+
+function withAuditTrail(defs: Record<FunctionName, FunctionDef>): Record<FunctionName, FunctionDef> {
+  const out = { ...defs };
+  for (const name of HTTP_FUNCTIONS) {
+    const own = defs[name].tables.Audit;
+    const actions = [...new Set([...(own?.actions ?? []), ...AUDIT_EVENT_GRANT.actions])];
+    out[name] = { ...defs[name], tables: { ...defs[name].tables, Audit: { ...own, actions } } };
+  }
+  return out;
+}
+
+export const functions: Record<FunctionName, FunctionDef> = withAuditTrail(declared);
+
 /** The publisher's schedule; the stack's EventBridge rule and the local scheduler both read it. */
 export const PUBLISH_SCHEDULE = {
   expression: 'cron(30 16 * * ? *)',
   everyMs: 24 * 60 * 60 * 1000,
   description: 'daily, 00:30 Asia/Shanghai',
+};
+
+/**
+ * The audit day close (ADR 0017): 00:15 in Beijing, when the day before has ended and its last
+ * requests with it (CLOSE_GRACE_MS is ten minutes); the stack's EventBridge rule reads it.
+ */
+export const AUDIT_SEAL_SCHEDULE = {
+  expression: 'cron(15 16 * * ? *)',
+  description: 'daily, 00:15 Asia/Shanghai',
 };

@@ -38,7 +38,14 @@ import { retainedLogGroup, roleWritingOnlyTo } from './constructs/logging';
 import { addAlarms } from './constructs/monitoring';
 import { RateLimitedWebAcl, WAF_RATE_RULES } from './constructs/waf';
 import { WebhookDelivery } from './constructs/webhooks';
-import { functions, PUBLISH_SCHEDULE, type FunctionDef, type FunctionName, type TableGrant } from './functions';
+import {
+  AUDIT_SEAL_SCHEDULE,
+  functions,
+  PUBLISH_SCHEDULE,
+  type FunctionDef,
+  type FunctionName,
+  type TableGrant,
+} from './functions';
 import { routes, type Route } from '../schemas/routes';
 import { tableEnvVar, tables, TABLE_NAMES, type TableDef, type TableName } from '../schemas/tables';
 import { WEB_DIST } from './web/build';
@@ -328,6 +335,13 @@ export class OneWindowStack extends Stack {
       description: `Publishes open-data releases ${PUBLISH_SCHEDULE.description}`,
       schedule: events.Schedule.expression(PUBLISH_SCHEDULE.expression),
       targets: [new targets.LambdaFunction(fn.publisher, { retryAttempts: 2, maxEventAge: Duration.hours(6) })],
+    });
+
+    // ---- Audit day close on its schedule (ADR 0017) ---------------------------------------------
+    new events.Rule(this, 'AuditSealSchedule', {
+      description: `Seals ended audit days with their signed Merkle roots ${AUDIT_SEAL_SCHEDULE.description}`,
+      schedule: events.Schedule.expression(AUDIT_SEAL_SCHEDULE.expression),
+      targets: [new targets.LambdaFunction(fn.auditSeal, { retryAttempts: 2, maxEventAge: Duration.hours(6) })],
     });
 
     // ---- Large bank statements: S3 upload → statementImport ------------------------------------

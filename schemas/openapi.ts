@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import type { $ZodType } from 'zod/v4/core';
 import { HTTP_FUNCTIONS, routes, type HttpFunctionName, type Route } from './routes';
 import { problemTypes } from '../functions/shared/domain/errors';
+import { auditDocs } from './audit';
 import { catalogDocs } from './catalog';
 import { Problem } from './common';
 import { financeDocs } from './finance';
@@ -26,6 +27,7 @@ const allDocs = (): RouteDocs => ({
   ...noticesDocs().routes,
   ...paymentsDocs().routes,
   ...webhooksDocs().routes,
+  ...auditDocs().routes,
 });
 
 /** One tag per bounded context (the function that serves the route), declared at the top level. */
@@ -39,6 +41,7 @@ const TAGS: Record<HttpFunctionName, string> = {
   opendata: 'Open data (政府数据开放): API keys, anonymized datasets, releases and rows',
   webhooks:
     'Webhooks for department systems (开票单位业务系统接口): notice.paid, notice.refunded, notice.cancelled, signed per Standard Webhooks',
+  audit: 'Audit trail (可追溯、可核查): one event per state-changing or refused request, signed day roots, proofs',
 };
 
 /** The response headers routes name in their docs; documentation only, never parsed by a handler. */

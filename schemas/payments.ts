@@ -50,6 +50,11 @@ export const PaymentsQuery = z.strictObject({
   cursor: z.optional(Cursor),
 });
 
+export const WindowDayParams = z.strictObject({
+  windowId: z.string().check(z.maxLength(32), z.regex(/^[A-Za-z0-9_-]{1,32}$/)),
+  date: BusinessDate,
+});
+
 export const ReceiptLookupQuery = z.strictObject({ checkCode: z.optional(z.string().check(z.maxLength(64))) });
 
 export const VerifyReceipt = z
@@ -192,6 +197,20 @@ export const paymentsDocs = lazily(() => {
       summary: 'Payments of a business day',
       query: PaymentsQuery,
       response: z.object({ items: z.array(PaymentSummary), nextCursor: z.nullable(z.string()) }),
+    },
+    'GET /v1/windows/{windowId}/days/{date}': {
+      summary:
+        'A window’s business day: counts and totals by channel (the cash total is what the window deposits) and its payments; a clerk sees only the own window',
+      params: WindowDayParams,
+      response: z
+        .object({
+          windowId: z.string(),
+          businessDate: BusinessDate,
+          byChannel: z.array(z.object({ channel: Channel, count: z.int(), amount: Fen })),
+          payments: z.array(PaymentSummary),
+        })
+        .check(z.meta({ id: 'WindowDay' })),
+      problems: ['validation-failed'],
     },
     'GET /v1/payments/{paymentId}': {
       summary: 'One payment with its receipt (current status)',

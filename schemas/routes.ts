@@ -16,6 +16,7 @@ export const HTTP_FUNCTIONS = [
   'finance',
   'opendata',
   'webhooks',
+  'audit',
 ] as const;
 export type HttpFunctionName = (typeof HTTP_FUNCTIONS)[number];
 
@@ -75,6 +76,7 @@ export const routes = [
   { method: 'GET', path: '/v1/receipts/{receiptNo}', fn: 'payments', access: pub },
   { method: 'POST', path: '/v1/receipts/verify', fn: 'payments', access: pub },
   { method: 'GET', path: '/v1/.well-known/jwks.json', fn: 'payments', access: pub },
+  { method: 'GET', path: '/v1/windows/{windowId}/days/{date}', fn: 'payments', access: token('clerk', 'finance') },
 
   // Ledger (收支两条线)
   { method: 'GET', path: '/v1/ledger/trial-balance', fn: 'ledger', access: token('finance', 'auditor') },
@@ -117,6 +119,10 @@ export const routes = [
     fn: 'webhooks',
     access: token('department'),
   },
+  // Audit trail (可追溯、可核查): every POST/PUT/PATCH/DELETE above is audited (ADR 0017)
+  { method: 'GET', path: '/v1/audit-events', fn: 'audit', access: token('auditor') },
+  { method: 'GET', path: '/v1/audit-events/{id}/proof', fn: 'audit', access: token('auditor') },
+  { method: 'GET', path: '/v1/audit/days/{date}/verify', fn: 'audit', access: token('auditor') },
 ] as const satisfies readonly Route[];
 
 export type AppRoute = (typeof routes)[number];

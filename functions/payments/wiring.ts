@@ -8,9 +8,12 @@ import {
   theClock,
   theSigner,
 } from '../shared/wiring';
+import { PaymentsDayReader } from './adapters/paymentsDayReader';
 import { PaymentsTable, type PaymentTables } from './adapters/paymentsTable';
 import { Payments } from './domain/payments';
 import { Receipts } from './domain/receipts';
+import type { Principal } from '../shared/domain/principal';
+import { windowDay, type WindowDayReader } from './domain/windowDay';
 import type { LookupLimiter } from './ports';
 
 /** The physical names of the tables the payments adapter writes. */
@@ -40,9 +43,13 @@ export function paymentsContext() {
   // The signer is looked up per use: it is built on first use and rebuilt if its configuration changes.
   const keys = { sign: (p: object) => theSigner('receipt').sign(p), jwks: () => theSigner('receipt').jwks() };
   const store = paymentsTable();
+  // The day index holds the payment items as stored (PaymentRecord with refundedTotal and lineRefunded).
+  const dayReader = new PaymentsDayReader(documentClient(), tableName('Payments')) as unknown as WindowDayReader;
   return {
     payments: new Payments(store, idempotencyTable(), keys, limiter, theClock(), config().receiptIssuer),
     receipts: new Receipts(store, keys, limiter),
+    /** The window-day route reads the day index finance reconciles with. */
+    windowDay: (caller: Principal, windowId: string, date: string) => windowDay(dayReader, caller, windowId, date),
     cursors: cursorSealing,
   };
 }

@@ -2,6 +2,8 @@ import type { TableName } from '../../schemas/tables';
 import type { Clock } from './domain/clock';
 import { cursorSeal, type CursorSeal } from './domain/cursor';
 import type { SignedKind, Signer } from './domain/signing';
+import { configureAuditTrail } from './adapters/auditTrail';
+import { auditEventWriter, auditingClient } from './adapters/auditedWrite';
 import { createDocClient, type DocClient } from './adapters/dynamo';
 import { IdempotencyTable } from './adapters/idempotencyTable';
 import { RateLimitTable } from './adapters/rateLimit';
@@ -20,11 +22,22 @@ const theDocumentClient = perConfiguration((c) => createDocClient({ endpoint: c.
  * first `send`, not when wiring runs at import: a cold start pays only for what a request uses (a
  * function's first request constructs it, as before this module existed; ADR 0009).
  */
-export const documentClient = (): DocClient => lazyClient;
+export const documentClient = (): DocClient => auditedClient;
 const lazyClient: DocClient = {
   send: ((command: Parameters<DocClient['send']>[0], options?: unknown) =>
     theDocumentClient().send(command, options as never)) as DocClient['send'],
 };
+/**
+ * Every adapter's client: a state-changing request's first change carries its audit event in the same
+ * transaction (ADR 0017). Configured here, so every function whose wiring uses the kernel's is covered.
+ */
+const auditedClient = auditingClient(lazyClient);
+configureAuditTrail({
+  putAlone: auditEventWriter(lazyClient, () => tableName('Audit')),
+  table: () => tableName('Audit'),
+  bookkeeping: () => [tableName('Idempotency'), tableName('RateLimits'), tableName('Audit')],
+  clock: () => theClock(),
+});
 
 export const tableName = (name: TableName): string => config().tables[name];
 

@@ -100,6 +100,8 @@ const lists = () => ({
     path: `/v1/webhook-endpoints/${endpointId}/deliveries?`,
     token: deptToken as string | undefined,
   },
+  // The catalog and notices written above left today's audit events.
+  'GET /v1/audit-events': { path: '/v1/audit-events?', token: auditor },
 });
 
 async function expectCursorRefused(path: string, opts: Parameters<typeof api>[2], cursor: string) {

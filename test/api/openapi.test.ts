@@ -1,3 +1,4 @@
+import { AUDIT_EVENT_ID } from '../../schemas/audit';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MAX_INLINE_STATEMENT_BYTES } from '../../functions/shared/adapters/http';
 import { DOCUMENT_NUMBER, PAYMENT_ID } from '../../functions/shared/domain/ids';
@@ -87,6 +88,7 @@ describe('the OpenAPI document', () => {
       keyId: { pattern: '^[0-9a-f]{16}$', maxLength: 16 },
       jobId: { pattern: '^\\d{8}T\\d{9}Z-[0-9a-f]{12}$', maxLength: 31 },
       deliveryId: { pattern: '^dlv_\\d{17}[0-9a-f]{16}$', maxLength: 37 },
+      windowId: { pattern: '^[A-Za-z0-9_-]{1,32}$', maxLength: 32 },
     };
     for (const { route, op } of operations())
       for (const name of [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!)) {
@@ -96,6 +98,8 @@ describe('the OpenAPI document', () => {
         if (name === 'id' && route.path.startsWith('/v1/open/')) expect(p.schema.enum, key).toEqual([...DATASET_IDS]);
         else if (name === 'id' && route.path.startsWith('/v1/webhook-endpoints/'))
           expect(p.schema, key).toMatchObject({ maxLength: 19, pattern: '^we_[A-Za-z0-9_-]{16}$' });
+        else if (name === 'id' && route.path.startsWith('/v1/audit-events/'))
+          expect(p.schema, key).toMatchObject({ maxLength: 36, pattern: AUDIT_EVENT_ID.source });
         else if (name === 'id')
           expect(p.schema, key).toMatchObject({ maxLength: 100, pattern: '^RC-\\d{8}-V\\d{3,}$' });
         else expect(p.schema, key).toMatchObject(expected[name]!);

@@ -354,6 +354,52 @@ describe('one happy path per function, wired as the template wires it', () => {
     await expect(jwtVerify(payment.receipt.jws, createLocalJWKSet(jwks.body))).rejects.toThrow();
   });
 
+  it('audit: the auditor finds the day’s changes committed with them, and seals an ended day with the template’s day-proof key', async () => {
+    const payment = needs(flow.payment, 'payments');
+    const auditor = await token({ role: 'auditor' });
+    const res = await call('audit', {
+      method: 'GET',
+      resource: '/v1/audit-events',
+      token: auditor,
+      query: { from: payment.businessDate, to: payment.businessDate, action: 'POST /v1/payments' },
+    });
+    expect(res.status, res.text).toBe(200);
+    // The payment's event rode in its transaction: IAM allowed the Put on Audit inside TransactWriteItems.
+    expect(res.body.items).toContainEqual(expect.objectContaining({ outcome: 'committed', resource: '/v1/payments' }));
+    const sealed = await call('audit', {
+      method: 'GET',
+      resource: '/v1/audit/days/{date}/verify',
+      params: { date: '2020-02-29' },
+      token: auditor,
+    });
+    expect(sealed.status, sealed.text).toBe(200);
+    expect(sealed.body).toMatchObject({ ok: true, closed: true, count: 0 });
+    const dayProofKey = deployed.functions.get('audit')!.environment.DAY_PROOF_KMS_KEY_ID;
+    expect(dayProofKey).toBe(deployed.functions.get('ledger')!.environment.DAY_PROOF_KMS_KEY_ID);
+    expect(aws.calls).toContainEqual(
+      expect.objectContaining({
+        service: 'kms',
+        operation: 'Sign',
+        input: expect.objectContaining({ KeyId: dayProofKey }),
+      }),
+    );
+  });
+
+  it('auditSeal: the schedule rule’s event seals the ended days with the template’s day-proof key', async () => {
+    const trigger = triggerOf(deployed.template, 'AWS::Events::Rule', arnOf('auditSeal'));
+    const ruleArn = deployed.template.getAtt(trigger.logicalId, 'Arn');
+    expect(iam.mayInvoke(trigger.functionArn, 'events.amazonaws.com', ruleArn)).toBe(true);
+    const result = (await invoke(trigger.functionArn, scheduledEvent(deployed.template, trigger.logicalId))) as {
+      sealed: string[];
+    };
+    expect(result.sealed).toHaveLength(3);
+    const dayProofKey = deployed.functions.get('auditSeal')!.environment.DAY_PROOF_KMS_KEY_ID;
+    const signed = aws.calls.filter(
+      (c) => c.service === 'kms' && c.operation === 'Sign' && c.input.KeyId === dayProofKey,
+    );
+    expect(signed.length).toBeGreaterThanOrEqual(3);
+  });
+
   /** A bank statement line for the payment (the bank's reference differs per copy). */
   const statement = (bankRef: string, opts?: { bom?: boolean; crlf?: boolean }) => {
     const [notice, payment] = [needs(flow.notice, 'notices'), needs(flow.payment, 'payments')];
@@ -499,7 +545,7 @@ describe('one happy path per function, wired as the template wires it', () => {
 
   it('publisher: the schedule rule’s event publishes a release, its files written to the template’s bucket', async () => {
     needs(flow.fee, 'catalog');
-    const trigger = triggerOf(deployed.template, 'AWS::Events::Rule');
+    const trigger = triggerOf(deployed.template, 'AWS::Events::Rule', arnOf('publisher'));
     expect(trigger.functionArn).toBe(arnOf('publisher'));
     const ruleArn = deployed.template.getAtt(trigger.logicalId, 'Arn');
     expect(iam.mayInvoke(trigger.functionArn, 'events.amazonaws.com', ruleArn)).toBe(true);

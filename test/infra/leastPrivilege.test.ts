@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DYNAMODB_ACTIONS, functions, type DynamoAction, type FunctionName } from '../../infra/functions';
 import { PROJECT_ROOT } from '../../infra/stack';
+import { HTTP_FUNCTIONS } from '../../schemas/routes';
 import { tableEnvVar, tables, type TableName } from '../../schemas/tables';
 import { asArray, FN_NAMES, type Json, synth, type Synthesized } from './template';
 
@@ -129,6 +130,17 @@ describe('least privilege: append-only tables', () => {
     expect(templateMatrix().filter((c) => / Ledger (DeleteItem|BatchWriteItem|UpdateItem)/.test(c))).toEqual([]);
   });
 
+  it('the audit trail is append-only: every HTTP function may only put on Audit, and no function may update, delete or batch-write it', () => {
+    for (const a of ['DeleteItem', 'BatchWriteItem', 'UpdateItem'] as const) expect(granted('Audit', a), a).toEqual([]);
+    expect(templateMatrix().filter((c) => / Audit (DeleteItem|BatchWriteItem|UpdateItem)/.test(c))).toEqual([]);
+    // Every function that serves a route puts its requests' events; the background functions serve none.
+    expect(granted('Audit', 'PutItem').sort()).toEqual([...HTTP_FUNCTIONS, 'auditSeal'].sort());
+    for (const fn of HTTP_FUNCTIONS) expect(templateMatrix(), fn).toContain(`${fn} Audit PutItem`);
+    // Only the audit function and its day close read the trail.
+    expect(granted('Audit', 'Query')).toEqual(['audit', 'auditSeal']);
+    expect(granted('Audit', 'GetItem')).toEqual(['audit', 'auditSeal']);
+  });
+
   it('no function may delete or batch-write Receipts; only payments may update one (a refund sets the original’s status)', () => {
     for (const a of ['DeleteItem', 'BatchWriteItem'] as const) expect(granted('Receipts', a), a).toEqual([]);
     expect(granted('Receipts', 'UpdateItem')).toEqual(['payments']);
@@ -218,7 +230,8 @@ describe('least privilege: everything else a role may do', () => {
     // Receipts are signed by payments alone, day proofs by finance alone; the ledger only verifies.
     const signers = (kind: keyof typeof keys) => FN_NAMES.filter((n) => functions[n].keys?.[kind] === 'sign');
     expect(signers('receipt')).toEqual(['payments']);
-    expect(signers('dayProof')).toEqual(['finance']);
+    // The audit function signs audit day roots with the day-proof key (payload `trail: "audit"`, ADR 0017).
+    expect(signers('dayProof')).toEqual(['finance', 'audit', 'auditSeal']);
     expect(functions.ledger.keys).toEqual({ dayProof: 'verify' });
   });
 

@@ -500,7 +500,7 @@ describe('sealed list cursors', () => {
     const secretId = idOf(stack.cursorSecret);
     expect(resources[secretId]!.Properties.GenerateSecretString).toMatchObject({ PasswordLength: 64 });
     const pagers = FN_NAMES.filter((n) => functions[n].sealsCursors);
-    expect(pagers.sort()).toEqual(['catalog', 'ledger', 'notices', 'opendata', 'payments', 'webhooks']);
+    expect(pagers.sort()).toEqual(['audit', 'catalog', 'ledger', 'notices', 'opendata', 'payments', 'webhooks']);
     for (const name of FN_NAMES) {
       const value = resources[idOf(stack.functions[name])]!.Properties.Environment.Variables.CURSOR_SECRET;
       if (!functions[name].sealsCursors) {

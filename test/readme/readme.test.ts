@@ -83,6 +83,14 @@ const EXPECTED: Record<string, RegExp[] | ((stdout: string) => void)> = {
     /"status":"closed","proof":\{"date":"2026-03-31"/,
     /"ok":true/,
   ],
+  "The window's day and the audit trail #1": [
+    /"byChannel":\[\{"channel":"cash","count":4,"amount":8000\},\{"channel":"card","count":1,"amount":2000\}/,
+    /"action":"POST \/v1\/payments"/,
+    /"outcome":"committed"/,
+    /"path":\[\{"side":"(left|right)","hash":"[0-9a-f]{64}"\}/,
+    /"signature":"eyJ/,
+    /"ok":true,"root":"[0-9a-f]{64}","count":\d+,"closed":true/,
+  ],
   'Open data #1': [
     /^succeeded$/m,
     /"@type":"dcat:Catalog"/,

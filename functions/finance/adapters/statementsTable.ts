@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Channel } from '../../../schemas/records';
+import { stagingWrites } from '../../shared/adapters/auditTrail';
 import { batchWriteAll, stripKeys, type DocClient } from '../../shared/adapters/dynamo';
 import type { StatementHeader } from '../domain/records';
 import type { StatementLine } from '../domain/statementCsv';
@@ -47,12 +48,15 @@ export class StatementsTable implements StatementStore {
     private readonly table: string,
   ) {}
 
+  /** Staging (ADR 0017): a chunk is invisible until the header names it, so the header's put carries the audit event. */
   async putStatementChunk(statementId: string, chunkNo: number, lines: StatementLine[]): Promise<void> {
-    await this.client.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: { ...financeKeys.statementChunk(statementId, chunkNo), lines: encodeChunk(lines) },
-      }),
+    await stagingWrites(() =>
+      this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...financeKeys.statementChunk(statementId, chunkNo), lines: encodeChunk(lines) },
+        }),
+      ),
     );
   }
 

@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
+import { stagingWrites } from '../../shared/adapters/auditTrail';
 import { queryAll, stripKeys, type DocClient, type TransactItem } from '../../shared/adapters/dynamo';
 import type { StoredDayProof } from '../domain/dayProof';
 import type { LedgerTransaction } from '../domain/ledger';
@@ -76,11 +77,17 @@ export class LedgerTable implements LedgerReader {
     ];
   }
 
-  /** Records that a business day has postings; idempotent, and once per process per day. */
+  /**
+   * Records that a business day has postings; idempotent, and once per process per day. It prepares
+   * a posting and is not the request's change, so it does not carry the request's audit event (ADR
+   * 0017): the posting's transaction, which may still fail, does.
+   */
   async registerBusinessDay(date: string): Promise<void> {
     const key = `${this.table}#${date}`;
     if (registered.has(key)) return;
-    await this.client.send(new PutCommand({ TableName: this.table, Item: { ...ledgerKeys.dayRegistry(date), date } }));
+    await stagingWrites(() =>
+      this.client.send(new PutCommand({ TableName: this.table, Item: { ...ledgerKeys.dayRegistry(date), date } })),
+    );
     registered.add(key);
   }
 

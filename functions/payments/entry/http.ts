@@ -1,4 +1,11 @@
-import { PayNotices, PaymentsQuery, ReceiptLookupQuery, RefundRequest, VerifyReceipt } from '../../../schemas/payments';
+import {
+  PayNotices,
+  PaymentsQuery,
+  ReceiptLookupQuery,
+  RefundRequest,
+  VerifyReceipt,
+  WindowDayParams,
+} from '../../../schemas/payments';
 import {
   callerOf,
   decodeCursor,
@@ -11,7 +18,7 @@ import { parseIdempotencyKey } from '../../shared/domain/idempotency';
 import { parseWith } from '../../shared/domain/validate';
 import { paymentsContext } from '../wiring';
 
-const { payments, receipts, cursors } = paymentsContext();
+const { payments, receipts, windowDay, cursors } = paymentsContext();
 
 const idempotent = (r: { status: number; body: unknown; replayed: boolean }): HttpResponse => ({
   status: r.status,
@@ -47,6 +54,10 @@ export const handler = httpHandler('payments', {
     status: 200,
     body: await receipts.verify(parseWith(VerifyReceipt, req.body), callerOf(req)),
   }),
+  'GET /v1/windows/{windowId}/days/{date}': async (req) => {
+    const p = parseWith(WindowDayParams, req.params);
+    return { status: 200, body: await windowDay(req.principal, p.windowId, p.date) };
+  },
   'GET /v1/.well-known/jwks.json': async () => ({
     status: 200,
     body: await receipts.jwks(),

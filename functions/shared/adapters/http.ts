@@ -5,6 +5,8 @@ import { routes, type HttpFunctionName, type Route, type RouteKey } from '../../
 import { principalFromContext, type Principal } from '../domain/principal';
 import type { CursorSeal } from '../domain/cursor';
 import { DomainError, problemOf } from '../domain/errors';
+import { actorOf } from '../domain/audit';
+import { finishAuditScope, openAuditScope, withAuditScope } from './auditTrail';
 import { log } from './log';
 
 /**
@@ -169,7 +171,7 @@ export function httpHandler<F extends HttpFunctionName>(fn: F, handlers: RouteHa
   };
 
   const started = new WeakMap<object, number>();
-  return middy<APIGatewayProxyEvent, APIGatewayProxyResult>(dispatch).use({
+  const handle = middy<APIGatewayProxyEvent, APIGatewayProxyResult>(dispatch).use({
     before: (request) => {
       started.set(request, Date.now());
     },
@@ -198,6 +200,35 @@ export function httpHandler<F extends HttpFunctionName>(fn: F, handlers: RouteHa
       return request.response;
     },
   });
+  return audited(table, handle);
+}
+
+/**
+ * Runs each request in its audit scope (ADR 0017): a state-changing route's first change carries the
+ * event (./auditedWrite.ts); when the response is known, the event is written alone if nothing
+ * carried it, and a 401/403 to a signed-in caller is recorded on any route.
+ */
+function audited(
+  table: Map<string, { route: Route }>,
+  handle: (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>,
+) {
+  return async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
+    const route = table.get(`${event.httpMethod} ${event.resource}`)?.route;
+    const scope =
+      route &&
+      openAuditScope({
+        route,
+        actor: actorOf(principalFromContext(event.requestContext?.authorizer as Record<string, unknown> | null)),
+        params: ownEntries(event.pathParameters),
+        requestId: event.requestContext?.requestId ?? context.awsRequestId,
+      });
+    if (!scope) return handle(event, context);
+    return withAuditScope(scope, async () => {
+      const response = await handle(event, context);
+      await finishAuditScope(scope, response.statusCode);
+      return response;
+    });
+  };
 }
 
 function accessLog(fn: string, event: APIGatewayProxyEvent, status: number, start: number | undefined): void {

@@ -71,6 +71,9 @@ export const problemTypes = {
     title: 'Webhook endpoints must be https URLs of public addresses',
   },
   'webhook-endpoint-limit': { status: 409, title: 'The department has as many webhook endpoints as it may' },
+  // audit trail
+  'audit-day-open': { status: 409, title: 'The audit day is not sealed yet; proofs exist once it has ended' },
+  'audit-proof-unavailable': { status: 409, title: 'The event is not under its day’s signed root; verify the day' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ProblemType = keyof typeof problemTypes;

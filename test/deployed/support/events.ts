@@ -18,20 +18,29 @@ import { DEPLOYMENT, type Json, type ResolvedTemplate } from './template';
 export function triggerOf(
   template: ResolvedTemplate,
   type: 'AWS::Lambda::EventSourceMapping' | 'AWS::Events::Rule' | 'Custom::S3BucketNotifications',
-  /** Which of several (e.g. the mappings of one function from one source). */
-  which: (properties: Json) => boolean = () => true,
+  /**
+   * When the template has several triggers of the type: the one targeting this function ARN, or the
+   * one whose properties match (e.g. the mappings of one function from one source).
+   */
+  which?: string | ((properties: Json) => boolean),
 ): { functionArn: string; logicalId: string; properties: Json } {
-  const found = template.ofType(type).filter(([, r]) => which(r.Properties as Json));
+  const found = template
+    .ofType(type)
+    .map(([logicalId, r]) => {
+      const p = r.Properties as Json;
+      const target =
+        type === 'AWS::Lambda::EventSourceMapping'
+          ? `arn:${DEPLOYMENT.partition}:lambda:${DEPLOYMENT.region}:${DEPLOYMENT.accountId}:function:${template.resolveString(p.FunctionName)}`
+          : type === 'AWS::Events::Rule'
+            ? template.resolveString(p.Targets[0].Arn)
+            : template.resolveString(p.NotificationConfiguration.LambdaFunctionConfigurations[0].LambdaFunctionArn);
+      return { functionArn: target, logicalId, properties: p };
+    })
+    .filter((t) =>
+      which === undefined ? true : typeof which === 'string' ? t.functionArn === which : which(t.properties),
+    );
   if (found.length !== 1) throw new Error(`expected one ${type} in the template, found ${found.length}`);
-  const [logicalId, r] = found[0]!;
-  const p = r.Properties as Json;
-  const target =
-    type === 'AWS::Lambda::EventSourceMapping'
-      ? `arn:${DEPLOYMENT.partition}:lambda:${DEPLOYMENT.region}:${DEPLOYMENT.accountId}:function:${template.resolveString(p.FunctionName)}`
-      : type === 'AWS::Events::Rule'
-        ? template.resolveString(p.Targets[0].Arn)
-        : template.resolveString(p.NotificationConfiguration.LambdaFunctionConfigurations[0].LambdaFunctionArn);
-  return { functionArn: target, logicalId, properties: p };
+  return found[0]!;
 }
 
 /**

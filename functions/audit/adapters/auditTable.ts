@@ -1,0 +1,67 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { AUDIT_DAY_SHARDS, auditKeys } from '../../shared/adapters/auditTrail';
+import { queryAll, stripKeys, type DocClient } from '../../shared/adapters/dynamo';
+import type { AuditEvent } from '../../shared/domain/audit';
+import type { AuditDayRoot, AuditStore } from '../ports';
+
+/**
+ * The Audit table as the audit context reads it; the layout is the kernel's (shared/adapters/auditTrail.ts),
+ * which writes the events. This adapter's only write is a day's signed root, put once.
+ */
+const byAtThenId = (a: AuditEvent, b: AuditEvent) =>
+  a.at === b.at ? a.id.localeCompare(b.id) : a.at.localeCompare(b.at);
+
+export class AuditTable implements AuditStore {
+  constructor(
+    private readonly client: DocClient,
+    private readonly table: string,
+  ) {}
+
+  async event(id: string): Promise<AuditEvent | undefined> {
+    const r = await this.client.send(new GetCommand({ TableName: this.table, Key: auditKeys.event(id) }));
+    return r.Item ? stripKeys<AuditEvent>(r.Item) : undefined;
+  }
+
+  async eventsOfDay(date: string): Promise<AuditEvent[]> {
+    const perShard = await Promise.all(
+      Array.from({ length: AUDIT_DAY_SHARDS }, (_, shard) =>
+        queryAll(this.client, {
+          TableName: this.table,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :p',
+          ExpressionAttributeValues: { ':p': auditKeys.dayShard(date, shard) },
+        }),
+      ),
+    );
+    return perShard
+      .flat()
+      .map((i) => stripKeys<AuditEvent>(i))
+      .sort(byAtThenId);
+  }
+
+  async findDayRoot(date: string): Promise<AuditDayRoot | undefined> {
+    const r = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: auditKeys.dayRoot(date), ConsistentRead: true }),
+    );
+    return r.Item ? stripKeys<AuditDayRoot>(r.Item) : undefined;
+  }
+
+  async storeDayRoot(root: AuditDayRoot): Promise<AuditDayRoot> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...auditKeys.dayRoot(root.date), ...root },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return root;
+    } catch (e) {
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+      const first = await this.findDayRoot(root.date);
+      if (!first) throw e;
+      return first;
+    }
+  }
+}
