@@ -162,9 +162,11 @@ export class WebhooksTable implements WebhookStore {
 
   async restart(endpointId: string, deliveryId: string, at: string): Promise<DeliveryRecord | undefined> {
     const Key = webhookKeys.delivery(endpointId, deliveryId);
+    // No ReturnValues: the request's audit event rides on this write as a transaction (ADR 0017),
+    // which returns no item; the record is read back, consistently, once the write has committed.
     const update = async (expression: string, condition: string, values: Record<string, unknown>) => {
       try {
-        const r = await this.client.send(
+        await this.client.send(
           new UpdateCommand({
             TableName: this.table,
             Key,
@@ -172,10 +174,10 @@ export class WebhooksTable implements WebhookStore {
             ConditionExpression: condition,
             ExpressionAttributeNames: { '#s': 'status' },
             ExpressionAttributeValues: { ':at': at, ':pending': 'pending', ...values },
-            ReturnValues: 'ALL_NEW',
           }),
         );
-        return r.Attributes ? toDelivery(r.Attributes) : undefined;
+        const { Item } = await this.client.send(new GetCommand({ TableName: this.table, Key, ConsistentRead: true }));
+        return Item ? toDelivery(Item) : undefined;
       } catch (e) {
         if (e instanceof ConditionalCheckFailedException) return undefined;
         throw e;
