@@ -94,10 +94,10 @@ export const useSession = defineStore('session', () => {
 
   async function signOut(): Promise<void> {
     const mgr = await userManager();
-    const idToken = user.value?.id_token;
-    await mgr.removeUser();
-    user.value = null;
-    await mgr.signoutRedirect({ id_token_hint: idToken });
+    // signoutRedirect removes the stored tokens itself before it leaves for the provider. Clearing
+    // `user` here first would re-render the screen signed out, whose API calls answer 401, whose
+    // sign-in redirect then raced this one and, the provider session still alive, came straight back.
+    await mgr.signoutRedirect({ id_token_hint: user.value?.id_token });
   }
 
   /** The API said 401: the token expired or was revoked. */
