@@ -26,6 +26,12 @@ const lazyClient: DocClient = {
     theDocumentClient().send(command, options as never)) as DocClient['send'],
 };
 
+/**
+ * The SDK client behind `documentClient()`, for instrumentation only: `npm run bench:capacity` adds
+ * a middleware to it that counts every request the functions send (bench/support/capacityMeter.ts).
+ */
+export const theSdkClient = () => theDocumentClient();
+
 export const tableName = (name: TableName): string => config().tables[name];
 
 /** The system clock (the local stack's CLOCK and BUSINESS_TZ shape it). */
