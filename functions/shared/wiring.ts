@@ -1,7 +1,8 @@
 import type { TableName } from '../../schemas/tables';
 import type { Clock } from './domain/clock';
 import { cursorSeal, type CursorSeal } from './domain/cursor';
-import type { SignedKind, Signer } from './domain/signing';
+import { JWS_TYPE, KEY_CERT_TYPE, type SignedKind, type Signer } from './domain/signing';
+import { CertifiedKeySigner } from './adapters/certifiedSigner';
 import { createDocClient, type DocClient } from './adapters/dynamo';
 import { IdempotencyTable } from './adapters/idempotencyTable';
 import { RateLimitTable } from './adapters/rateLimit';
@@ -40,8 +41,20 @@ export const theClock: () => Clock = perConfiguration((c) =>
 );
 
 const signers: Record<SignedKind, () => Signer> = {
+  // Deployed, the KMS key certifies a short-lived key each hour and that key signs the receipts: no KMS
+  // call per receipt (docs/adr/0013). Locally the key file signs them directly.
   receipt: perConfiguration((c) =>
-    createSigner({ kind: 'receipt', kmsKeyId: c.signingKmsKeyId, localKeyDir: c.localKeyDir }),
+    c.signingKmsKeyId
+      ? new CertifiedKeySigner(
+          createSigner({
+            kind: 'receipt',
+            kmsKeyId: c.signingKmsKeyId,
+            localKeyDir: c.localKeyDir,
+            typ: KEY_CERT_TYPE,
+          }),
+          JWS_TYPE.receipt,
+        )
+      : createSigner({ kind: 'receipt', localKeyDir: c.localKeyDir }),
   ),
   dayProof: perConfiguration((c) =>
     createSigner({ kind: 'dayProof', kmsKeyId: c.dayProofKmsKeyId, localKeyDir: c.localKeyDir }),
