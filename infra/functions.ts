@@ -147,7 +147,7 @@ export const functions: Record<FunctionName, FunctionDef> = {
   // Consumes the Payments stream (no personal data); no grant on the Payments table itself.
   aggregator: {
     entry: 'functions/opendata/entry/stream.ts',
-    tables: { OpenData: { actions: ['BatchGetItem', 'PutItem', 'UpdateItem'] } },
+    tables: { OpenData: { actions: ['GetItem', 'PutItem', 'UpdateItem'] } },
   },
   publisher: {
     entry: 'functions/opendata/entry/schedule.ts',

@@ -282,11 +282,18 @@ export class OneWindowStack extends Stack {
     fn.aggregator.addEventSource(
       new DynamoEventSource(this.tables.Payments, {
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-        batchSize: 100,
-        maxBatchingWindow: Duration.seconds(5),
-        retryAttempts: 5,
-        bisectBatchOnError: true,
+        // Capacity model (docs/benchmarks.md "Capacity", ADR 0014): at 10,000 payments/s a shard's
+        // batches fill to 1,000 records, applied as runs of 100 pre-aggregated into one delta per counter.
+        // Runs are exactly-once by their markers only if every delivery starts where an earlier one
+        // started or stopped: so no bisection; a failed run reports its first record and Lambda resumes there.
+        batchSize: 1000,
+        maxBatchingWindow: Duration.seconds(1),
+        reportBatchItemFailures: true,
+        bisectBatchOnError: false,
+        retryAttempts: 10,
         maxRecordAge: Duration.days(1),
+        // Keeps the failed range's shard and sequence numbers; the counts themselves are recomputed
+        // from the Payments table by `npm run aggregates:rebuild`, so none is lost for good.
         onFailure: new SqsDlq(this.aggregatorDlq),
       }),
     );

@@ -134,7 +134,12 @@ export async function startStreamPoller(opts: StreamPollerOptions): Promise<Stre
       if (records.length) {
         const event: DynamoDBStreamEvent = { Records: records.map((r) => toLambdaRecord(r, streamArn!, region)) };
         try {
-          await handler(event, lambdaContext('aggregator'));
+          // Like Lambda with ReportBatchItemFailures: a reported failure retries the batch (from its start
+          // here; the aggregator's run markers skip what was applied).
+          const response = (await handler(event, lambdaContext('aggregator'))) as
+            | { batchItemFailures?: unknown[] }
+            | undefined;
+          if (response?.batchItemFailures?.length) throw new Error('batch item failures reported');
         } catch (e) {
           // Like Lambda: retry the same batch later; the shard does not advance past it.
           stats.failures++;
