@@ -129,8 +129,10 @@ describe('PaymentsTable', () => {
           hash: '',
         },
         receipt: { receiptNo: `R${uniq()}` } as never,
-        claim: { id: `IDEM#test#${uniq()}`, owner: payment.paymentId },
-        response: { status: 201, body: {} },
+        idempotency: {
+          claim: { id: `IDEM#test#${uniq()}`, owner: payment.paymentId },
+          response: { status: 201, body: {} },
+        },
         nowMs: Date.now(),
       }),
     ).rejects.toMatchObject({ type: 'notice-expired' });
