@@ -80,6 +80,13 @@ export const API_PATH_PATTERN = '/v1/*';
 
 /** Per-method default throttle for the whole stage, and the open-data consumers' usage plan. */
 export const STAGE_THROTTLE = { rateLimit: 500, burstLimit: 1000 };
+/**
+ * `POST /v1/payments`, sized from the capacity model (`npm run bench:capacity`, docs/benchmarks.md
+ * "Capacity", ADR 0014): the design carries 10,000 payments/s, which is also the account's default
+ * API Gateway limit per Region (burst 5,000), so the method may take all of it; other routes keep the
+ * stage's 500. Above it the model's next limits are the tables' on-demand quotas (raise them first).
+ */
+export const PAYMENT_THROTTLE = { rateLimit: 10_000, burstLimit: 5_000 };
 export const OPEN_DATA_PLAN = { rateLimit: 10, burstLimit: 20, quotaPerDay: 10_000 };
 
 /**
@@ -450,6 +457,12 @@ export class OneWindowStack extends Stack {
         metricsEnabled: true,
         throttlingRateLimit: STAGE_THROTTLE.rateLimit,
         throttlingBurstLimit: STAGE_THROTTLE.burstLimit,
+        methodOptions: {
+          '/v1/payments/POST': {
+            throttlingRateLimit: PAYMENT_THROTTLE.rateLimit,
+            throttlingBurstLimit: PAYMENT_THROTTLE.burstLimit,
+          },
+        },
       },
     });
     // API Gateway writes execution logs to a group it names after the API and stage, and would create
