@@ -32,7 +32,7 @@ import { Entries, type Role } from './entries';
  *
  * Payments table (PII-free; its NEW_IMAGE stream feeds the open-data aggregator):
  * - payment `PAY#<paymentId>` / `PAY`: PaymentRecord + refundedTotal + lineRefunded;
- *   gsi1 `PDAY#<businessDate>#<shard>` / `<paidAt>#<paymentId>` (16 shards per day: no hot key);
+ *   gsi1 `PDAY#<businessDate>#<shard>` / `<paidAt>#<paymentId>` (DAY_SHARDS per day: no hot key);
  * - refund `PAY#<paymentId>` / `REFUND#<refundId>`: RefundRecord; gsi1 `RDAY#<businessDate>#<shard>`;
  * - bank reference `BANKREF#<channel>#<bankRef>` / `BANKREF`: makes bankRef unique per channel.
  * Receipts table: `RCPT#<receiptNo>` / `RCPT`: the receipt with its status and JWS.
