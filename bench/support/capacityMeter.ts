@@ -24,6 +24,8 @@ import { itemSize, readUnits, writeUnits } from './itemSize';
  */
 export interface Usage {
   roundTrips: number;
+  /** Of which writes of the ledger's business-day registry (`DAYS`): once per process per business day. */
+  dayRegistryWrites: number;
   wru: number;
   rru: number;
   reportedWru: number;
@@ -33,6 +35,7 @@ export interface Usage {
 
 export const emptyUsage = (): Usage => ({
   roundTrips: 0,
+  dayRegistryWrites: 0,
   wru: 0,
   rru: 0,
   reportedWru: 0,
@@ -107,6 +110,7 @@ export class CapacityMeter {
     u.roundTrips++;
     u.byOperation[op] = (u.byOperation[op] ?? 0) + 1;
     const writes = writesOf(op, args.input);
+    if (op === 'PutItem' && writes[0]?.key.pk?.S === 'DAYS') u.dayRegistryWrites++;
     const before = await Promise.all(writes.map((w) => this.image(w.table, w.key)));
     let result: { output: Record<string, unknown> } | undefined;
     let failure: unknown;
