@@ -93,7 +93,7 @@ export const functions: Record<FunctionName, FunctionDef> = {
       // Append-only: the posting's put, its day-open check, and the day registry's put.
       Ledger: { actions: ['PutItem', 'ConditionCheckItem'] },
       // Claim (put), replay (get), release (delete), completion (update in the payment's transaction).
-      Idempotency: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'] },
+      Idempotency: { actions: ['BatchGetItem', 'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'] },
       RateLimits: { actions: ['UpdateItem'] },
     },
     keys: { receipt: 'sign' },

@@ -223,7 +223,7 @@ export async function waitForAggregation(recordKeys: string[], timeoutMs = 30_00
   const deadline = Date.now() + timeoutMs;
   const pending = new Set(recordKeys);
   while (pending.size) {
-    for (const key of [...pending]) if (await store.isApplied(key)) pending.delete(key);
+    for (const key of await store.appliedOf([...pending])) pending.delete(key);
     if (!pending.size) return;
     if (Date.now() > deadline)
       throw new Error(`${pending.size} records not aggregated within ${timeoutMs} ms, e.g. ${[...pending][0]}`);

@@ -222,27 +222,31 @@ export class AggregatesTable implements AggregateStore {
   }
 
   /**
-   * Whether a record was applied, alone or in a run. For tests and operators only: finding the run that
-   * holds a record scans the run markers.
+   * Which of these records were applied, alone or in a run. For tests and operators only: finding the
+   * runs that hold them scans the run markers (once per call, however many keys).
    */
-  async isApplied(recordKey: string): Promise<boolean> {
-    const r = await this.client.send(new GetCommand({ TableName: this.table, Key: aggregateKeys.marker(recordKey) }));
-    if (r.Item) return true;
+  async appliedOf(recordKeys: string[]): Promise<Set<string>> {
+    const wanted = new Set(recordKeys);
+    const found = await this.appliedAmong(recordKeys);
     let ExclusiveStartKey: Item | undefined;
     do {
       const page = await this.client.send(
         new ScanCommand({
           TableName: this.table,
-          FilterExpression: 'begins_with(pk, :run) AND contains(#keys, :k)',
-          ExpressionAttributeNames: { '#keys': 'keys' },
-          ExpressionAttributeValues: { ':run': 'RUN#', ':k': recordKey },
+          FilterExpression: 'begins_with(pk, :run)',
+          ExpressionAttributeValues: { ':run': 'RUN#' },
           ExclusiveStartKey,
         }),
       );
-      if (page.Items?.length) return true;
+      for (const marker of page.Items ?? [])
+        for (const k of marker.keys as Set<string>) if (wanted.has(k)) found.add(k);
       ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return false;
+    } while (ExclusiveStartKey && found.size < wanted.size);
+    return found;
+  }
+
+  async isApplied(recordKey: string): Promise<boolean> {
+    return (await this.appliedOf([recordKey])).has(recordKey);
   }
 
   async months(): Promise<string[]> {
