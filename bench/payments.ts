@@ -1,15 +1,16 @@
 /**
  * `npm run bench:payments`: what a payment costs end to end, against what DynamoDB alone costs.
  *
- * ours:     POST /v1/payments over HTTP through the local gateway (authorizer, middy, zod, Idempotency-Key
- *           claim, notice reads, receipt signing, one TransactWriteItems), one card payment of one notice.
+ * ours:     POST /v1/payments over HTTP through the local gateway (authorizer, middy, zod, the notices and
+ *           Idempotency-Key read, receipt signing, one TransactWriteItems), one card payment of one notice.
  * baseline: the same DynamoDB calls a payment needs, issued directly with a document client against the
- *           same DynamoDB Local: the claim Put, the BatchGet of the notice, and the same TransactWriteItems
- *           (notice update, payment, bankRef, ledger transaction + day guard, receipt, claim completion).
+ *           same DynamoDB Local: the BatchGet of the notice and the Idempotency-Key's record, and the same
+ *           TransactWriteItems (key's completed record, notice update, payment, bankRef, ledger transaction +
+ *           day guard, receipt): the two round trips of ADR 0014.
  * Both run sequentially (alternating payment by payment) and with 16 concurrent clients (alternating
  * batches over rounds), so drift in a shared machine's load hits both alike. Prints p50/p99 latency, throughput and the ratios, then one GOAL line each.
  */
-import { BatchGetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,7 +28,7 @@ const { noticeKey } = await import('../functions/notices/adapters/noticesTable')
 const { NoticesForPayments } = await import('../functions/notices/adapters');
 const { IdempotencyTable } = await import('../functions/shared/adapters/idempotencyTable');
 const { paymentKeys } = await import('../functions/payments/adapters/paymentsTable');
-const { idempotencyRecordId, LEASE_MS, KEEP_SECONDS } = await import('../functions/shared/domain/idempotency');
+const { idempotencyRecordId } = await import('../functions/shared/domain/idempotency');
 const { buildTransaction, accounts } = await import('../functions/ledger/domain/ledger');
 const { LedgerTable, shardOf } = await import('../functions/ledger/adapters');
 const ledgerTable = new LedgerTable(ddb(), tableName('Ledger'));
@@ -141,25 +142,13 @@ async function baseline(n: IssuedNotice): Promise<void> {
   const date = today();
   const paymentId = newPaymentId(date);
   const idem = { pk: idempotencyRecordId('payments', randomUUID()), sk: 'IDEM' };
-  await client.send(
-    new PutCommand({
-      TableName: tableName('Idempotency'),
-      Item: {
-        ...idem,
-        status: 'in-progress',
-        fingerprint: 'f'.repeat(64),
-        owner: paymentId,
-        leaseUntil: nowMs + LEASE_MS,
-        expiresAt: Math.floor(nowMs / 1000) + KEEP_SECONDS,
-      },
-      ConditionExpression: 'attribute_not_exists(pk) OR (#s = :inprog AND leaseUntil < :now)',
-      ExpressionAttributeNames: { '#s': 'status' },
-      ExpressionAttributeValues: { ':inprog': 'in-progress', ':now': nowMs },
-    }),
-  );
+  // One round trip: the notice and the Idempotency-Key's record (ADR 0014).
   const got = await client.send(
     new BatchGetCommand({
-      RequestItems: { [tableName('Notices')]: { Keys: [noticeKey(n.noticeNo)], ConsistentRead: true } },
+      RequestItems: {
+        [tableName('Notices')]: { Keys: [noticeKey(n.noticeNo)], ConsistentRead: true },
+        [tableName('Idempotency')]: { Keys: [idem], ConsistentRead: true },
+      },
     }),
   );
   if (!got.Responses?.[tableName('Notices')]?.length) throw new Error('baseline: notice not found');
@@ -202,6 +191,7 @@ async function baseline(n: IssuedNotice): Promise<void> {
     new TransactWriteCommand({
       ClientRequestToken: `${paymentId}.1`,
       TransactItems: [
+        idempotency.completedItem({ id: idem.pk, fingerprint: 'f'.repeat(64), owner: paymentId, nowMs }),
         notices.markPaidItem(n.noticeNo, { paymentId, paidAt, today: date }),
         {
           Put: {
@@ -236,7 +226,6 @@ async function baseline(n: IssuedNotice): Promise<void> {
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
-        idempotency.completionItem({ id: idem.pk, owner: paymentId }, { status: 201, body: sample }, nowMs),
       ],
     }),
   );

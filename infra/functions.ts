@@ -61,14 +61,14 @@ export const BACKGROUND_FUNCTIONS = [
 export type FunctionName = HttpFunctionName | (typeof BACKGROUND_FUNCTIONS)[number];
 
 /**
- * Payments is reserved enough concurrency to run every request the stage admits (STAGE_THROTTLE,
- * 500 rps) at 200 ms each (Little's law: 500 × 0.2 s = 100), about twice a payment's measured
- * latency including its KMS signature. Reserved concurrency is taken out of the account's shared
- * pool, so open data or any other function scaling up cannot leave payments without executions; it
- * is also payments' ceiling, which the stage throttle reaches first. The account needs a
- * concurrency quota of at least 200 (AWS keeps 100 unreserved).
+ * Payments is reserved the concurrency to run every payment the method admits (PAYMENT_THROTTLE in
+ * infra/stack.ts, 10,000/s, sized from the capacity model: docs/benchmarks.md "Capacity") at 60 ms
+ * each (Little's law: 10,000 × 0.06 s = 600): two DynamoDB round trips and no KMS call per payment
+ * (ADR 0013, 0014). Reserved concurrency is taken out of the account's shared pool, so open data or
+ * any other function scaling up cannot leave payments without executions; it is also payments'
+ * ceiling. The account's default concurrency quota (1,000, of which AWS keeps 100 unreserved) holds it.
  */
-export const PAYMENTS_RESERVED_CONCURRENCY = 100;
+export const PAYMENTS_RESERVED_CONCURRENCY = 600;
 
 const declared: Record<FunctionName, FunctionDef> = {
   authorizer: { entry: 'functions/authorizer/entry/http.ts', tables: {} },
@@ -103,7 +103,7 @@ const declared: Record<FunctionName, FunctionDef> = {
       // Append-only: the posting's put, its day-open check, and the day registry's put.
       Ledger: { actions: ['PutItem', 'ConditionCheckItem'] },
       // Claim (put), replay (get), release (delete), completion (update in the payment's transaction).
-      Idempotency: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'] },
+      Idempotency: { actions: ['BatchGetItem', 'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'] },
       RateLimits: { actions: ['UpdateItem'] },
     },
     keys: { receipt: 'sign' },
@@ -172,7 +172,7 @@ const declared: Record<FunctionName, FunctionDef> = {
   // Consumes the Payments stream (no personal data); no grant on the Payments table itself.
   aggregator: {
     entry: 'functions/opendata/entry/stream.ts',
-    tables: { OpenData: { actions: ['BatchGetItem', 'PutItem', 'UpdateItem'] } },
+    tables: { OpenData: { actions: ['GetItem', 'PutItem', 'UpdateItem'] } },
   },
   webhooks: {
     entry: 'functions/webhooks/entry/http.ts',

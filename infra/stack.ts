@@ -102,6 +102,13 @@ export const API_PATH_PATTERN = '/v1/*';
 
 /** Per-method default throttle for the whole stage, and the open-data consumers' usage plan. */
 export const STAGE_THROTTLE = { rateLimit: 500, burstLimit: 1000 };
+/**
+ * `POST /v1/payments`, sized from the capacity model (`npm run bench:capacity`, docs/benchmarks.md
+ * "Capacity", ADR 0014): the design carries 10,000 payments/s, which is also the account's default
+ * API Gateway limit per Region (burst 5,000), so the method may take all of it; other routes keep the
+ * stage's 500. Above it the model's next limits are the tables' on-demand quotas (raise them first).
+ */
+export const PAYMENT_THROTTLE = { rateLimit: 10_000, burstLimit: 5_000 };
 export const OPEN_DATA_PLAN = { rateLimit: 10, burstLimit: 20, quotaPerDay: 10_000 };
 
 /**
@@ -306,11 +313,18 @@ export class OneWindowStack extends Stack {
     fn.aggregator.addEventSource(
       new DynamoEventSource(this.tables.Payments, {
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-        batchSize: 100,
-        maxBatchingWindow: Duration.seconds(5),
-        retryAttempts: 5,
-        bisectBatchOnError: true,
+        // Capacity model (docs/benchmarks.md "Capacity", ADR 0014): at 10,000 payments/s a shard's
+        // batches fill to 1,000 records, applied as runs of 100 pre-aggregated into one delta per counter.
+        // Runs are exactly-once by their markers only if every delivery starts where an earlier one
+        // started or stopped: so no bisection; a failed run reports its first record and Lambda resumes there.
+        batchSize: 1000,
+        maxBatchingWindow: Duration.seconds(1),
+        reportBatchItemFailures: true,
+        bisectBatchOnError: false,
+        retryAttempts: 10,
         maxRecordAge: Duration.days(1),
+        // Keeps the failed range's shard and sequence numbers; the counts themselves are recomputed
+        // from the Payments table by `npm run aggregates:rebuild`, so none is lost for good.
         onFailure: new SqsDlq(this.aggregatorDlq),
       }),
     );
@@ -482,6 +496,12 @@ export class OneWindowStack extends Stack {
         metricsEnabled: true,
         throttlingRateLimit: STAGE_THROTTLE.rateLimit,
         throttlingBurstLimit: STAGE_THROTTLE.burstLimit,
+        methodOptions: {
+          '/v1/payments/POST': {
+            throttlingRateLimit: PAYMENT_THROTTLE.rateLimit,
+            throttlingBurstLimit: PAYMENT_THROTTLE.burstLimit,
+          },
+        },
       },
     });
     // API Gateway writes execution logs to a group it names after the API and stage, and would create

@@ -29,12 +29,31 @@ export interface AggregatedRecord {
   contributions: Contribution[];
 }
 
+/** A run of records failed part-way: everything before `firstUnapplied` is applied, nothing after. */
+export class RunInterrupted extends Error {
+  constructor(
+    readonly firstUnapplied: number,
+    cause: unknown,
+  ) {
+    super(`aggregation stopped at record ${firstUnapplied}`, { cause });
+    this.name = 'RunInterrupted';
+  }
+}
+
 /**
  * The store port of the aggregator. `applyOnce` writes a record's contributions and its marker
  * atomically; it returns false when the marker already existed (a re-delivered record).
  */
 export interface AggregateStore {
   applyOnce(record: AggregatedRecord): Promise<boolean>;
+  /**
+   * Applies records in stream order, each at most once: runs of them are pre-aggregated in memory and
+   * written as one delta per counter with a run marker keyed by the run's first record (listing every
+   * record of the run), in one transaction; a run whose marker exists is skipped. Resuming a stream at
+   * any record where an earlier delivery started or stopped therefore applies nothing twice
+   * (docs/adr/0014). Throws RunInterrupted with the index of the first record not applied.
+   */
+  applyRun(records: AggregatedRecord[]): Promise<{ applied: number; duplicates: number }>;
   /**
    * Which of these record keys have markers already (a cheap read, possibly stale): lets a
    * re-delivered batch skip its transactions. Only an optimisation; applyOnce's condition decides.

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { CatalogReader } from '../catalog';
 import { CatalogTable } from '../catalog/adapters';
+import { PaymentsDayReader } from '../payments/adapters';
 import { config } from '../shared/config';
 import { cursorSealing, documentClient, rateLimitTable, tableName, theClock } from '../shared/wiring';
 import { AggregatesTable } from './adapters/aggregatesTable';
@@ -75,6 +76,15 @@ export function publishDeps(releases = releasesTable()): PublishDeps {
 /** The Payments stream consumer's parts. */
 export function streamContext() {
   return { aggregates: aggregatesTable(), clock: theClock() };
+}
+
+/** The rebuild's parts: every payment and refund record (the payments context's reader), the aggregates, the clock. */
+export function rebuildContext() {
+  return {
+    records: new PaymentsDayReader(documentClient(), tableName('Payments')),
+    aggregates: aggregatesTable(),
+    clock: theClock(),
+  };
 }
 
 /** The publisher's parts: scheduled publications, and the jobs POST /v1/open/publish starts. */

@@ -3,7 +3,7 @@ import type { Channel, PaymentRecord, RefundRecord } from '../../schemas/records
 import type { LedgerTransaction } from '../ledger';
 import type { NoticeRecord } from '../notices';
 import type { Clock } from '../shared/domain/clock';
-import type { Claim, IdempotencyStore, StoredResponse } from '../shared/domain/idempotency';
+import type { Claim, IdempotencyRecord, IdempotencyStore, StoredResponse } from '../shared/domain/idempotency';
 import type { Signer } from '../shared/domain/signing';
 
 /** The Payments table item of a payment: the PII-free record plus what refunds have taken from it. */
@@ -22,8 +22,12 @@ export interface PaymentCommit {
   bankRef?: { channel: Channel; bankRef: string };
   ledger: LedgerTransaction;
   receipt: Receipt;
-  claim: Claim;
-  response: StoredResponse;
+  /**
+   * How the commit records its Idempotency-Key: `completed` puts a completed record in the same
+   * transaction, with no claim before it (the payment path: two round trips, ADR 0014); `claim`
+   * completes a claim taken earlier with the response (ADR 0004's protocol).
+   */
+  idempotency: { completed: { id: string; fingerprint: string } } | { claim: Claim; response: StoredResponse };
   nowMs: number;
 }
 
@@ -62,6 +66,11 @@ export interface PaymentsPageQuery {
 export interface PaymentStore {
   /** Strongly consistent reads of the notices that exist. */
   getNotices(noticeNos: string[]): Promise<Map<string, NoticeRecord>>;
+  /** The notices and the Idempotency-Key's record, if any, strongly consistent, in one round trip. */
+  readForPayment(
+    noticeNos: string[],
+    idempotencyId: string,
+  ): Promise<{ notices: Map<string, NoticeRecord>; record?: IdempotencyRecord }>;
   getPayment(paymentId: string): Promise<StoredPayment | undefined>;
   getReceipt(receiptNo: string): Promise<Receipt | undefined>;
   /**

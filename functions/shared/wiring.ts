@@ -1,9 +1,10 @@
 import type { TableName } from '../../schemas/tables';
 import type { Clock } from './domain/clock';
 import { cursorSeal, type CursorSeal } from './domain/cursor';
-import type { SignedKind, Signer } from './domain/signing';
+import { JWS_TYPE, KEY_CERT_TYPE, type SignedKind, type Signer } from './domain/signing';
 import { configureAuditTrail } from './adapters/auditTrail';
 import { auditEventWriter, auditingClient } from './adapters/auditedWrite';
+import { CertifiedKeySigner } from './adapters/certifiedSigner';
 import { createDocClient, type DocClient } from './adapters/dynamo';
 import { IdempotencyTable } from './adapters/idempotencyTable';
 import { RateLimitTable } from './adapters/rateLimit';
@@ -39,6 +40,12 @@ configureAuditTrail({
   clock: () => theClock(),
 });
 
+/**
+ * The SDK client behind `documentClient()`, for instrumentation only: `npm run bench:capacity` adds
+ * a middleware to it that counts every request the functions send (bench/support/capacityMeter.ts).
+ */
+export const theSdkClient = () => theDocumentClient();
+
 export const tableName = (name: TableName): string => config().tables[name];
 
 /** The system clock (the local stack's CLOCK and BUSINESS_TZ shape it). */
@@ -47,8 +54,20 @@ export const theClock: () => Clock = perConfiguration((c) =>
 );
 
 const signers: Record<SignedKind, () => Signer> = {
+  // Deployed, the KMS key certifies a short-lived key each hour and that key signs the receipts: no KMS
+  // call per receipt (docs/adr/0013). Locally the key file signs them directly.
   receipt: perConfiguration((c) =>
-    createSigner({ kind: 'receipt', kmsKeyId: c.signingKmsKeyId, localKeyDir: c.localKeyDir }),
+    c.signingKmsKeyId
+      ? new CertifiedKeySigner(
+          createSigner({
+            kind: 'receipt',
+            kmsKeyId: c.signingKmsKeyId,
+            localKeyDir: c.localKeyDir,
+            typ: KEY_CERT_TYPE,
+          }),
+          JWS_TYPE.receipt,
+        )
+      : createSigner({ kind: 'receipt', localKeyDir: c.localKeyDir }),
   ),
   dayProof: perConfiguration((c) =>
     createSigner({ kind: 'dayProof', kmsKeyId: c.dayProofKmsKeyId, localKeyDir: c.localKeyDir }),

@@ -137,7 +137,12 @@ export async function startStreamPoller(opts: StreamPollerOptions): Promise<Stre
       if (records.length) {
         const event: DynamoDBStreamEvent = { Records: records.map((r) => toLambdaRecord(r, streamArn!, region)) };
         try {
-          await handler(event, lambdaContext(opts.fn ?? 'aggregator'));
+          // Like Lambda with ReportBatchItemFailures: a reported failure retries the batch (from its start
+          // here; the aggregator's run markers and the webhook source's idempotent puts skip what was applied).
+          const response = (await handler(event, lambdaContext(opts.fn ?? 'aggregator'))) as
+            | { batchItemFailures?: unknown[] }
+            | undefined;
+          if (response?.batchItemFailures?.length) throw new Error('batch item failures reported');
         } catch (e) {
           // Like Lambda: retry the same batch later; the shard does not advance past it.
           stats.failures++;
@@ -221,7 +226,7 @@ export async function waitForAggregation(recordKeys: string[], timeoutMs = 30_00
   const deadline = Date.now() + timeoutMs;
   const pending = new Set(recordKeys);
   while (pending.size) {
-    for (const key of [...pending]) if (await store.isApplied(key)) pending.delete(key);
+    for (const key of await store.appliedOf([...pending])) pending.delete(key);
     if (!pending.size) return;
     if (Date.now() > deadline)
       throw new Error(`${pending.size} records not aggregated within ${timeoutMs} ms, e.g. ${[...pending][0]}`);

@@ -101,11 +101,22 @@ async function aPayment(
     bankRef: o.bankRef ? { channel, bankRef: o.bankRef } : undefined,
     ledger: paymentTransaction(payment),
     receipt,
-    claim,
-    response: { status: 201, body: paymentBody(payment, receipt) },
+    idempotency: { claim, response: { status: 201, body: paymentBody(payment, receipt) } },
     nowMs: Date.now(),
   };
 }
+
+/** The claim a commit completes (ADR 0004's protocol), and the response it stores. */
+const claimOf = (c: PaymentCommit) => {
+  if (!('claim' in c.idempotency)) throw new Error('not a claim commit');
+  return c.idempotency;
+};
+
+/** The same commit recording its key completed in the transaction, no claim first (ADR 0014's payment path). */
+const completedAtOnce = (c: PaymentCommit, id = `IDEM#contract#${uniq()}`): PaymentCommit => ({
+  ...c,
+  idempotency: { completed: { id, fingerprint: 'fp' } },
+});
 
 /** A refund commit of `amount` computed from `payment` as read, with its claim taken. */
 async function aRefund(
@@ -175,7 +186,7 @@ async function expectNothingWritten(w: PaymentWorld, c: PaymentCommit) {
   expect(await w.store.getPayment(c.payment.paymentId)).toBeUndefined();
   expect(await w.store.getReceipt(c.receipt.receiptNo)).toBeUndefined();
   expect(await w.ledgerTransaction(c.ledger.id)).toBeUndefined();
-  await expectStillInProgress(w, c.claim);
+  if ('claim' in c.idempotency) await expectStillInProgress(w, c.idempotency.claim);
 }
 
 export function describePaymentStoreContract(name: string, makeWorld: () => PaymentWorld | Promise<PaymentWorld>) {
@@ -199,8 +210,35 @@ export function describePaymentStoreContract(name: string, makeWorld: () => Paym
             paymentId: c.payment.paymentId,
             paidAt: c.payment.paidAt,
           });
-        const again = await w.idempotency.claim(c.claim.id, 'fingerprint', 'someone-else', Date.now());
-        expect(again).toMatchObject({ claimed: false, record: { status: 'completed', response: c.response } });
+        const again = await w.idempotency.claim(claimOf(c).claim.id, 'fingerprint', 'someone-else', Date.now());
+        expect(again).toMatchObject({ claimed: false, record: { status: 'completed', response: claimOf(c).response } });
+      });
+
+      it('reads the notices and the key’s record in one call; records the key completed in the same commit', async () => {
+        const w = await makeWorld();
+        const today = aDay();
+        const notices = await seeded(w, today, {}, { dueDate: '9999-12-31' });
+        const c = completedAtOnce(await aPayment(w, today, notices));
+        const id = 'completed' in c.idempotency ? c.idempotency.completed.id : '';
+        const before = await w.store.readForPayment(c.noticeNos, id);
+        expect(before.record).toBeUndefined();
+        expect([...before.notices.keys()].sort()).toEqual([...c.noticeNos].sort());
+        await w.store.commitPayment(c);
+        const after = await w.store.readForPayment(c.noticeNos, id);
+        expect(after.record).toMatchObject({ status: 'completed', fingerprint: 'fp', owner: c.payment.paymentId });
+        expect(after.notices.get(c.noticeNos[0]!)?.status).toBe('paid');
+        expect(await w.store.getPayment(c.payment.paymentId)).toEqual(c.payment);
+      });
+
+      it('fails with TransientConflict, writing nothing, when a same-key request committed first', async () => {
+        const w = await makeWorld();
+        const today = aDay();
+        const id = `IDEM#contract#${uniq()}`;
+        await w.store.commitPayment(completedAtOnce(await aPayment(w, today, await seeded(w, today, {})), id));
+        const second = completedAtOnce(await aPayment(w, today, await seeded(w, today, {})), id);
+        await expect(w.store.commitPayment(second)).rejects.toMatchObject({ name: 'TransientConflict' });
+        expect(await w.store.getPayment(second.payment.paymentId)).toBeUndefined();
+        expect((await w.store.getNotices(second.noticeNos)).get(second.noticeNos[0]!)?.status).toBe('issued');
       });
 
       it('never releases a completed claim', async () => {
@@ -208,9 +246,9 @@ export function describePaymentStoreContract(name: string, makeWorld: () => Paym
         const today = aDay();
         const c = await aPayment(w, today, await seeded(w, today, {}));
         await w.store.commitPayment(c);
-        await w.idempotency.release(c.claim);
-        const again = await w.idempotency.claim(c.claim.id, 'fingerprint', 'someone-else', Date.now());
-        expect(again).toMatchObject({ claimed: false, record: { status: 'completed', response: c.response } });
+        await w.idempotency.release(claimOf(c).claim);
+        const again = await w.idempotency.claim(claimOf(c).claim.id, 'fingerprint', 'someone-else', Date.now());
+        expect(again).toMatchObject({ claimed: false, record: { status: 'completed', response: claimOf(c).response } });
       });
 
       it('fails with notice-already-paid when a notice was paid meanwhile, and writes nothing', async () => {
@@ -287,7 +325,10 @@ export function describePaymentStoreContract(name: string, makeWorld: () => Paym
         const today = aDay();
         const c = await aPayment(w, today, await seeded(w, today, {}));
         await expect(
-          w.store.commitPayment({ ...c, claim: { ...c.claim, owner: 'another-request' } }),
+          w.store.commitPayment({
+            ...c,
+            idempotency: { ...claimOf(c), claim: { ...claimOf(c).claim, owner: 'another-request' } },
+          }),
         ).rejects.toMatchObject({
           type: 'idempotency-in-progress',
         });

@@ -3,6 +3,7 @@ import { rmSync } from 'node:fs';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { createLocalJWKSet, jwtVerify } from 'jose';
+import { verifyReceiptWithJose } from '../support/receiptVerifier';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { LAMBDA_RUNTIME } from '../../infra/constructs/bundling';
 import { functions, type FunctionName } from '../../infra/functions';
@@ -310,9 +311,11 @@ describe('one happy path per function, wired as the template wires it', () => {
     expect(res.status, res.text).toBe(201);
     const jwks = await call('payments', { method: 'GET', resource: '/v1/.well-known/jwks.json' });
     expect(jwks.status).toBe(200);
-    const { payload, protectedHeader } = await jwtVerify(res.body.receipt.jws, createLocalJWKSet(jwks.body));
+    // Signed by a short-lived key the KMS key certified (ADR 0013): verified with jose, the published keys only.
+    const { payload, protectedHeader } = await verifyReceiptWithJose(res.body.receipt.jws, jwks.body);
     expect(payload).toMatchObject({ paymentId: res.body.paymentId });
     expect(protectedHeader.typ).toBe('receipt+jwt');
+    expect(typeof protectedHeader.cert).toBe('string');
     expect(aws.calls.filter((c) => c.service === 'kms').map((c) => c.operation)).toEqual(
       expect.arrayContaining(['GetPublicKey', 'Sign']),
     );
@@ -351,6 +354,7 @@ describe('one happy path per function, wired as the template wires it', () => {
       expect.objectContaining({ service: 'kms', operation: 'GetPublicKey', input: { KeyId: dayProofKey } }),
     );
     // Two keys, two purposes: a receipt is not a day proof.
+    await expect(verifyReceiptWithJose(payment.receipt.jws, jwks.body)).rejects.toThrow();
     await expect(jwtVerify(payment.receipt.jws, createLocalJWKSet(jwks.body))).rejects.toThrow();
   });
 

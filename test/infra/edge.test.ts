@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { WAF_RATE_RULES, WAF_RETRY_AFTER_SECONDS, WAF_WINDOW_SECONDS, type RateRule } from '../../infra/constructs/waf';
 import { PAYMENTS_RESERVED_CONCURRENCY, functions } from '../../infra/functions';
-import { API_PATH_PATTERN, STAGE_NAME, STAGE_THROTTLE } from '../../infra/stack';
+import { API_PATH_PATTERN, PAYMENT_THROTTLE, STAGE_NAME, STAGE_THROTTLE } from '../../infra/stack';
 import { type Json, synth, type Synthesized } from './template';
 
 /**
@@ -145,8 +145,19 @@ describe('WAF: per-client rate limits on the stage and the distribution', () => 
 });
 
 describe('capacity: payments cannot be starved', () => {
-  it('reserves payments the concurrency to serve the whole stage throttle at 200 ms a request', () => {
-    expect(PAYMENTS_RESERVED_CONCURRENCY).toBe(STAGE_THROTTLE.rateLimit * 0.2);
+  it('reserves payments the concurrency to serve its whole method throttle at 60 ms a request (the capacity model)', () => {
+    expect(PAYMENTS_RESERVED_CONCURRENCY).toBe(PAYMENT_THROTTLE.rateLimit * 0.06);
+    // AWS keeps 100 of the default 1,000 unreserved.
+    expect(PAYMENTS_RESERVED_CONCURRENCY).toBeLessThanOrEqual(900);
+    const stage = t.ofType('AWS::ApiGateway::Stage')[0]![1].Properties;
+    expect(stage.MethodSettings).toContainEqual(
+      expect.objectContaining({
+        HttpMethod: 'POST',
+        ResourcePath: '/~1v1~1payments',
+        ThrottlingRateLimit: PAYMENT_THROTTLE.rateLimit,
+        ThrottlingBurstLimit: PAYMENT_THROTTLE.burstLimit,
+      }),
+    );
     expect(t.props(t.stack.functions.payments).ReservedConcurrentExecutions).toBe(PAYMENTS_RESERVED_CONCURRENCY);
     for (const [name, def] of Object.entries(functions))
       if (name !== 'payments') {

@@ -336,7 +336,7 @@ describe('API', () => {
 });
 
 describe('background work and storage', () => {
-  it('feeds the Payments stream to the aggregator in retried, bisected batches with a DLQ', () => {
+  it('feeds the Payments stream to the aggregator in retried batches that resume at the failed run, with a DLQ', () => {
     const maps = ofType('AWS::Lambda::EventSourceMapping').filter(
       ([, m]) =>
         JSON.stringify(m.Properties.FunctionName) === JSON.stringify({ Ref: idOf(stack.functions.aggregator) }),
@@ -345,7 +345,10 @@ describe('background work and storage', () => {
     const p = maps[0]![1].Properties;
     expect(p.FunctionName).toEqual({ Ref: idOf(stack.functions.aggregator) });
     expect(p.EventSourceArn).toEqual({ 'Fn::GetAtt': [idOf(stack.tables.Payments), 'StreamArn'] });
-    expect(p.BisectBatchOnFunctionError).toBe(true);
+    // Run markers make re-deliveries exactly-once only if they start where a delivery started or stopped (ADR 0014).
+    expect(p.BisectBatchOnFunctionError).toBe(false);
+    expect(p.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    expect(p.BatchSize).toBe(1000);
     expect(p.MaximumRetryAttempts).toBeGreaterThan(0);
     expect(p.DestinationConfig.OnFailure.Destination).toEqual({ 'Fn::GetAtt': [idOf(stack.aggregatorDlq), 'Arn'] });
   });

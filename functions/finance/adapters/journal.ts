@@ -1,6 +1,6 @@
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { LedgerTransaction, StoredDayProof } from '../../ledger';
-import { DAY_GUARD_OFFSET, DAY_SHARDS, ledgerKeys, type LedgerTable } from '../../ledger/adapters';
+import { DAY_GUARD_OFFSET, DAY_GUARD_SHARDS, ledgerKeys, type LedgerTable } from '../../ledger/adapters';
 import { CONDITION_FAILED, cancellationCodes, queryAll, sleep, type DocClient } from '../../shared/adapters/dynamo';
 import { DomainError } from '../../shared/domain/errors';
 import type { Journal } from '../ports';
@@ -48,7 +48,7 @@ export class LedgerJournal implements Journal {
     try {
       await this.client.send(
         new TransactWriteCommand({
-          TransactItems: Array.from({ length: DAY_SHARDS }, (_, shard) => ({
+          TransactItems: Array.from({ length: DAY_GUARD_SHARDS }, (_, shard) => ({
             Put: {
               TableName: this.ledger.table,
               Item: { ...ledgerKeys.dayGuard(date, shard), date, shard, closedBy: reconciliationId },

@@ -13,16 +13,30 @@ import type { LedgerReader } from '../ports';
  *
  * - transaction: pk `TX#<id>`, sk `TX`; gsi1pk `DAY#<businessDate>#<shard>`, gsi1sk `<createdAt>#<id>`.
  *   The day is spread over DAY_SHARDS index partitions (shard from the id's hash): no hot key.
- * - day-open guard: pk `DAYCLOSE#<businessDate>#<shard>`, sk `CLOSE`. Day close writes all
- *   DAY_SHARDS guards first; every posting condition-checks the absent guard of its own shard, so a
- *   posting into a closed day fails atomically while no single item sees every posting.
+ * - day-open guard: pk `DAYCLOSE#<businessDate>#<nn>`, sk `CLOSE`, over DAY_GUARD_SHARDS guards (a
+ *   shard from another byte of the id's hash). Day close writes all the guards in one transaction;
+ *   every posting condition-checks the absent guard of its own, so a posting into a closed day fails
+ *   atomically while each guard sees 1/96 of the postings: ≈ 100/s at 10,000 payments/s, 2 WCU each
+ *   in a transaction (docs/adr/0014; 16 guards took 1,250 WCU/s each, over a partition's 1,000).
  * - day registry: pk `DAYS`, sk `<businessDate>`: written once per process per day (not per
  *   posting), so reports can enumerate business days without a scan.
  * - day proof (after close): pk `DAYPROOF#<businessDate>`, sk `PROOF`.
  */
-export const DAY_SHARDS = 16;
+/**
+ * Index shards of a business day (ledger `DAY#`, payments `PDAY#`/`RDAY#`). 32 since issue 10: at
+ * 10,000 payments/s a 1 KB index entry written in a transaction (2 WRU) takes ≈ 625 WCU/s per shard;
+ * with 16 it took 1,250, over a partition's 1,000. Days written with 16 shards read the same: their
+ * entries sit in shards 0–15, which are among the 32 read.
+ */
+export const DAY_SHARDS = 32;
+
+/** Day guards per business day: as many as one close transaction holds (100 items) with room to spare. */
+export const DAY_GUARD_SHARDS = 96;
 
 export const shardOf = (id: string): number => createHash('sha256').update(id).digest()[0]! % DAY_SHARDS;
+/** The day guard a posting checks: from the id's hash, two bytes, so all DAY_GUARD_SHARDS are used evenly. */
+export const guardShardOf = (id: string): number =>
+  createHash('sha256').update(id).digest().readUInt16BE(1) % DAY_GUARD_SHARDS;
 const pad = (n: number) => String(n).padStart(2, '0');
 
 export const ledgerKeys = {
@@ -37,7 +51,7 @@ export const ledgerKeys = {
 export const DAY_GUARD_OFFSET = 1;
 
 /** Days this process has registered: the registry is written once per process per day, not per posting. */
-const registered = new Set<string>();
+const registered = new Map<string, Promise<void>>();
 
 const byCreatedThenId = (a: LedgerTransaction, b: LedgerTransaction) =>
   a.createdAt === b.createdAt ? a.id.localeCompare(b.id) : a.createdAt.localeCompare(b.createdAt);
@@ -70,7 +84,7 @@ export class LedgerTable implements LedgerReader {
       {
         ConditionCheck: {
           TableName: this.table,
-          Key: ledgerKeys.dayGuard(tx.businessDate, shard),
+          Key: ledgerKeys.dayGuard(tx.businessDate, guardShardOf(tx.id)),
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
@@ -82,13 +96,18 @@ export class LedgerTable implements LedgerReader {
    * a posting and is not the request's change, so it does not carry the request's audit event (ADR
    * 0017): the posting's transaction, which may still fail, does.
    */
-  async registerBusinessDay(date: string): Promise<void> {
+  registerBusinessDay(date: string): Promise<void> {
+    // Concurrent first postings of the day share one write (a process starting under load made one each).
     const key = `${this.table}#${date}`;
-    if (registered.has(key)) return;
-    await stagingWrites(() =>
-      this.client.send(new PutCommand({ TableName: this.table, Item: { ...ledgerKeys.dayRegistry(date), date } })),
-    );
-    registered.add(key);
+    let done = registered.get(key);
+    if (!done) {
+      done = stagingWrites(() =>
+        this.client.send(new PutCommand({ TableName: this.table, Item: { ...ledgerKeys.dayRegistry(date), date } })),
+      ).then(() => undefined);
+      registered.set(key, done);
+      done.catch(() => registered.delete(key)); // a failed write is tried again by the next posting
+    }
+    return done;
   }
 
   async businessDays(upTo?: string): Promise<string[]> {

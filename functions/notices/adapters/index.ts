@@ -20,6 +20,16 @@ export class NoticesForPayments {
     return new Map(items.map((i) => toNoticeRecord(i)).map((n) => [n.noticeNo, n]));
   }
 
+  /** The keys of these notices in `table`, for a read that batches them with another table's (one round trip). */
+  keysOf(noticeNos: readonly string[]): { table: string; keys: Record<string, string>[] } {
+    return { table: this.table, keys: noticeNos.map(noticeKey) };
+  }
+
+  /** The notices among items read by `keysOf`'s keys. */
+  recordsOf(items: readonly Record<string, unknown>[]): Map<string, NoticeRecord> {
+    return new Map(items.map((i) => toNoticeRecord(i)).map((n) => [n.noticeNo, n]));
+  }
+
   /** The entry that flips a notice from issued to paid, failing if it is no longer issued or is past due. */
   markPaidItem(noticeNo: string, paid: { paymentId: string; paidAt: string; today: string }): TransactItem {
     return {

@@ -1,4 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { WebhookOutbox } from '../../webhooks/adapters';
 import {
@@ -15,13 +16,23 @@ import type { NoticePage, NoticeQuery, NoticeRecord, NoticeStore } from '../port
 /**
  * The Notices table (the only table with payer identity). One item per notice:
  * - pk `NOTICE#<noticeNo>`, sk `NOTICE`;
- * - gsi1: `NDEPT#<departmentId>` / `<issueDate>#<issuedAt>#<noticeNo>`: a department's notices;
- * - gsi2: `NMON#<yyyy-mm>` / the same sort key: everyone's notices by month, for finance.
- * Index partitions are per department and per month, never one key for all writes; at a city's or a
- * province's rate (≤ tens of notices/s) each stays far below DynamoDB's 1,000 writes/s per key.
+ * - gsi1: `NDEPT#<departmentId>#<nn>` / `<issueDate>#<issuedAt>#<noticeNo>`: a department's notices;
+ * - gsi2: `NMON#<yyyy-mm>#<nn>` / the same sort key: everyone's notices by month, for finance.
+ * Both indexes project the whole item, so every write of a notice (issue, payment, cancel) writes
+ * its two index entries too. `nn` is one of NOTICE_INDEX_SHARDS shards, from the notice number's
+ * hash: at 10,000 payments/s (2 WRU per index entry in a transaction) a month shard takes ≈ 625
+ * WCU/s, under the 1,000 per partition (docs/adr/0014); lists merge the shards.
  * The payments context flips `status` inside its payment transaction using `noticeKey`.
  */
 export const noticeKey = (noticeNo: string) => ({ pk: `NOTICE#${noticeNo}`, sk: 'NOTICE' });
+
+export const NOTICE_INDEX_SHARDS = 32;
+const SHARDS = Array.from({ length: NOTICE_INDEX_SHARDS }, (_, s) => String(s).padStart(2, '0'));
+const indexShard = (noticeNo: string) =>
+  SHARDS[createHash('sha256').update(noticeNo).digest()[0]! % NOTICE_INDEX_SHARDS]!;
+
+/** One index's partition key of a shard: a department's (gsi1) or a month's (gsi2). */
+type IndexPartition = { index: 'gsi1' | 'gsi2'; pk: (shard: string) => string };
 
 /** A notice number starts with its business issue date (YYYYMMDD). */
 export const issueDateOf = (noticeNo: string) =>
@@ -63,9 +74,9 @@ export class NoticesTable implements NoticeStore {
           TableName: this.table,
           Item: {
             ...noticeKey(n.noticeNo),
-            gsi1pk: `NDEPT#${n.departmentId}`,
+            gsi1pk: `NDEPT#${n.departmentId}#${indexShard(n.noticeNo)}`,
             gsi1sk: sortKey,
-            gsi2pk: `NMON#${issueDate.slice(0, 7)}`,
+            gsi2pk: `NMON#${issueDate.slice(0, 7)}#${indexShard(n.noticeNo)}`,
             gsi2sk: sortKey,
             issueDate,
             ...n,
@@ -101,46 +112,68 @@ export class NoticesTable implements NoticeStore {
   }
 
   private async query(q: NoticeQuery): Promise<NoticePage> {
-    const range = { ':from': `${q.from}#`, ':to': `${q.to}#~` };
+    const after = typeof q.after?.at === 'string' ? q.after.at : undefined;
+    if (q.after && !after && typeof q.after.m !== 'string')
+      throw new DomainError('validation-failed', 'cursor: not a cursor this API issued', [
+        { path: 'cursor', message: 'invalid cursor' },
+      ]);
     if (q.departmentId) {
-      const page = await queryPage(this.client, {
-        TableName: this.table,
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :p AND gsi1sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: { ':p': `NDEPT#${q.departmentId}`, ...range },
-        ScanIndexForward: false,
-        Limit: q.limit,
-        ExclusiveStartKey: q.after?.k as Record<string, unknown> | undefined,
-      });
-      return { items: page.items.map(toNoticeRecord), next: page.lastKey ? { k: page.lastKey } : undefined };
+      const dept = q.departmentId;
+      const page = await this.mergedPage({ index: 'gsi1', pk: (s) => `NDEPT#${dept}#${s}` }, q, after, q.limit);
+      return { items: page.items, next: page.more ? { at: page.last } : undefined };
     }
     // Finance: month partitions, newest month first; the cursor remembers the month and the position in it.
     const months = monthsDescending(q.from, q.to);
     let i = q.after?.m ? months.indexOf(q.after.m as string) : 0;
     if (i < 0) return { items: [] };
-    let start = q.after?.k as Record<string, unknown> | undefined;
+    let position = after;
     const items: NoticeRecord[] = [];
     while (i < months.length && items.length < q.limit) {
-      // One page at a time: each asks only for what the caller's page still lacks.
-      const page = await queryPage(this.client, {
-        TableName: this.table,
-        IndexName: 'gsi2',
-        KeyConditionExpression: 'gsi2pk = :p AND gsi2sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: { ':p': `NMON#${months[i]}`, ...range },
-        ScanIndexForward: false,
-        Limit: q.limit - items.length,
-        ExclusiveStartKey: start,
-      });
-      items.push(...page.items.map(toNoticeRecord));
-      if (page.lastKey) {
-        if (items.length >= q.limit) return { items, next: { m: months[i], k: page.lastKey } };
-        start = page.lastKey;
-      } else {
-        i++;
-        start = undefined;
-      }
+      const month = months[i]!;
+      const page = await this.mergedPage(
+        { index: 'gsi2', pk: (s) => `NMON#${month}#${s}` },
+        q,
+        position,
+        q.limit - items.length,
+      );
+      items.push(...page.items);
+      if (page.more) return { items, next: { m: month, at: page.last } };
+      i++;
+      position = undefined;
     }
     return { items, next: i < months.length ? { m: months[i] } : undefined };
+  }
+
+  /**
+   * Up to `limit` notices of one index over all its shards, newest first, strictly before `after` (a
+   * sort key): each shard is read from `after` for at most limit + 1 entries, and the shards merged.
+   */
+  private async mergedPage(
+    part: IndexPartition,
+    q: NoticeQuery,
+    after: string | undefined,
+    limit: number,
+  ): Promise<{ items: NoticeRecord[]; more: boolean; last?: string }> {
+    const sk = `${part.index}sk`;
+    const to = after && after < `${q.to}#~` ? after : `${q.to}#~`;
+    const perShard = await Promise.all(
+      SHARDS.map((shard) =>
+        queryPage(this.client, {
+          TableName: this.table,
+          IndexName: part.index,
+          KeyConditionExpression: `${part.index}pk = :p AND ${sk} BETWEEN :from AND :to`,
+          ExpressionAttributeValues: { ':p': part.pk(shard), ':from': `${q.from}#`, ':to': to },
+          ScanIndexForward: false,
+          Limit: limit + 2, // BETWEEN includes `after` itself, which is dropped
+        }),
+      ),
+    );
+    const merged = perShard
+      .flatMap((p) => p.items)
+      .filter((i) => i[sk] !== after)
+      .sort((a, b) => ((a[sk] as string) < (b[sk] as string) ? 1 : -1));
+    const page = merged.slice(0, limit);
+    return { items: page.map(toNoticeRecord), more: merged.length > limit, last: page.at(-1)?.[sk] as string };
   }
 
   async cancel(

@@ -1,6 +1,7 @@
 import type { PaymentRecord, RefundRecord } from '../../../schemas/records';
 import { paymentsTableKeys } from '../../../schemas/records';
-import { queryPages, stripKeys, type DocClient } from '../../shared/adapters/dynamo';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { queryPages, stripKeys, type DocClient, type Item } from '../../shared/adapters/dynamo';
 import { DAY_SHARDS } from '../../ledger/adapters';
 
 /**
@@ -37,5 +38,48 @@ export class PaymentsDayReader {
       });
       for await (const page of pages) for (const i of page) if (i.recordType === recordType) yield stripKeys<T>(i);
     }
+  }
+
+  /**
+   * Every payment and refund record ever written, a page at a time (a parallel Scan of `segments`
+   * segments): what the open-data aggregates are rebuilt from (`npm run aggregates:rebuild`, ADR 0014).
+   */
+  async *allRecords(segments = 4): AsyncIterable<Item[]> {
+    const queue: Item[][] = [];
+    let running = segments;
+    let wake: (() => void) | undefined;
+    let failure: unknown;
+    const scan = async (Segment: number) => {
+      let ExclusiveStartKey: Item | undefined;
+      do {
+        const page = await this.client.send(
+          new ScanCommand({
+            TableName: this.table,
+            Segment,
+            TotalSegments: segments,
+            FilterExpression: 'recordType IN (:p, :r)',
+            ExpressionAttributeValues: { ':p': 'payment', ':r': 'refund' },
+            ExclusiveStartKey,
+          }),
+        );
+        queue.push((page.Items ?? []).map((i) => stripKeys<Item>(i)));
+        wake?.();
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
+    };
+    for (let s = 0; s < segments; s++)
+      scan(s)
+        .catch((e: unknown) => (failure ??= e))
+        .finally(() => {
+          running--;
+          wake?.();
+        });
+    while (running > 0 || queue.length > 0) {
+      if (failure) throw failure;
+      const page = queue.shift();
+      if (page) yield page;
+      else await new Promise<void>((r) => (wake = r));
+    }
+    if (failure) throw failure;
   }
 }

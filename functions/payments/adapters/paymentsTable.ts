@@ -1,4 +1,4 @@
-import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Receipt } from '../../../schemas/payments';
 import { paymentsTableKeys } from '../../../schemas/records';
 import { DAY_SHARDS, LedgerTable, shardOf } from '../../ledger/adapters';
@@ -8,11 +8,12 @@ import {
   CONDITION_FAILED,
   cancellationCodes,
   queryPages,
+  sleep,
   stripKeys,
   type DocClient,
   type TransactItem,
 } from '../../shared/adapters/dynamo';
-import { IdempotencyTable } from '../../shared/adapters/idempotencyTable';
+import { IdempotencyTable, idempotencyKey, recordOf } from '../../shared/adapters/idempotencyTable';
 import { DomainError } from '../../shared/domain/errors';
 import {
   TransientConflict,
@@ -24,18 +25,18 @@ import {
 } from '../ports';
 import { noticeNotPayable } from '../domain/settlement';
 import { byPosition } from '../domain/views';
+import { Entries, type Role } from './entries';
 
 /**
  * DynamoDB adapter of the payments context.
  *
  * Payments table (PII-free; its NEW_IMAGE stream feeds the open-data aggregator):
  * - payment `PAY#<paymentId>` / `PAY`: PaymentRecord + refundedTotal + lineRefunded;
- *   gsi1 `PDAY#<businessDate>#<shard>` / `<paidAt>#<paymentId>` (16 shards per day: no hot key);
+ *   gsi1 `PDAY#<businessDate>#<shard>` / `<paidAt>#<paymentId>` (DAY_SHARDS per day: no hot key);
  * - refund `PAY#<paymentId>` / `REFUND#<refundId>`: RefundRecord; gsi1 `RDAY#<businessDate>#<shard>`;
  * - bank reference `BANKREF#<channel>#<bankRef>` / `BANKREF`: makes bankRef unique per channel.
  * Receipts table: `RCPT#<receiptNo>` / `RCPT`: the receipt with its status and JWS.
- * Notices are read and flipped to paid through the notices context's storage interface, ledger
- * transactions posted through the ledger's, each as entries of the one transaction.
+ * Notices are read and paid through the notices context's storage interface, ledger transactions posted through the ledger's.
  */
 export const paymentKeys = {
   ...paymentsTableKeys,
@@ -49,22 +50,6 @@ export interface PaymentTables {
   notices: string;
   ledger: string;
   idempotency: string;
-}
-
-/** What each entry of a transaction stands for, to map a cancellation reason to a problem type. */
-type Role =
-  | { kind: 'notice'; noticeNo: string; index: number }
-  | { kind: 'payment' | 'bank-ref' | 'ledger' | 'day-guard' | 'receipt' | 'idempotency' | 'refunded-total' };
-
-/** A transaction's entries with the role of each, in the order sent. */
-class Entries {
-  readonly items: TransactItem[] = [];
-  readonly roles: Role[] = [];
-  add(role: Role, item: TransactItem): this {
-    this.items.push(item);
-    this.roles.push(role);
-    return this;
-  }
 }
 
 export class PaymentsTable implements PaymentStore {
@@ -83,6 +68,24 @@ export class PaymentsTable implements PaymentStore {
 
   getNotices(noticeNos: string[]): Promise<Map<string, NoticeRecord>> {
     return this.notices.getNotices(noticeNos);
+  }
+
+  /** One BatchGetItem over the Notices and Idempotency tables (its unprocessed keys asked again). */
+  async readForPayment(noticeNos: string[], idempotencyId: string) {
+    const notices = this.notices.keysOf(noticeNos);
+    let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: true }> | undefined = {
+      [notices.table]: { Keys: notices.keys, ConsistentRead: true },
+      [this.tables.idempotency]: { Keys: [idempotencyKey(idempotencyId)], ConsistentRead: true },
+    };
+    const got: Record<string, Record<string, unknown>[]> = {};
+    for (let attempt = 0; request && Object.keys(request).length; attempt++) {
+      if (attempt > 0) await sleep(Math.min(1000, 20 * 2 ** attempt));
+      const r = await this.client.send(new BatchGetCommand({ RequestItems: request }));
+      for (const [table, items] of Object.entries(r.Responses ?? {})) (got[table] ??= []).push(...items);
+      request = r.UnprocessedKeys as typeof request;
+    }
+    const [record] = got[this.tables.idempotency] ?? [];
+    return { notices: this.notices.recordsOf(got[notices.table] ?? []), record: record && recordOf(record) };
   }
 
   async getPayment(paymentId: string): Promise<StoredPayment | undefined> {
@@ -141,6 +144,12 @@ export class PaymentsTable implements PaymentStore {
   async commitPayment(c: PaymentCommit): Promise<void> {
     const { payment } = c;
     const tx = new Entries();
+    // The Idempotency-Key's record first: when it fails, a concurrent same-key request won, whatever else failed.
+    if ('completed' in c.idempotency)
+      tx.add(
+        { kind: 'idempotency-record' },
+        this.idempotency.completedItem({ ...c.idempotency.completed, owner: payment.paymentId, nowMs: c.nowMs }),
+      );
     for (const [index, noticeNo] of c.noticeNos.entries())
       tx.add(
         { kind: 'notice', noticeNo, index },
@@ -167,7 +176,11 @@ export class PaymentsTable implements PaymentStore {
       );
     this.addLedgerEntries(tx, c);
     tx.add({ kind: 'receipt' }, this.receiptPut(c.receipt));
-    tx.add({ kind: 'idempotency' }, this.idempotency.completionItem(c.claim, c.response, c.nowMs));
+    if ('claim' in c.idempotency)
+      tx.add(
+        { kind: 'idempotency' },
+        this.idempotency.completionItem(c.idempotency.claim, c.idempotency.response, c.nowMs),
+      );
     await this.transact(tx, c.token, c.today);
   }
 
@@ -263,6 +276,8 @@ export class PaymentsTable implements PaymentStore {
           'idempotency-in-progress',
           'Another request took over this Idempotency-Key; retry later',
         );
+      case 'idempotency-record':
+      // A same-key request committed first (or holds a live claim): re-read, and answer what it stored.
       case 'refunded-total':
       case 'receipt':
         // Another refund committed first, or a receipt number collided: re-read and try again.

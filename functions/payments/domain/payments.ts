@@ -10,8 +10,10 @@ import {
 } from '../../shared/domain/ids';
 import {
   fingerprintOf,
+  idempotencyRecordId,
   idempotently,
   type Claim,
+  type IdempotencyRecord,
   type IdempotencyStore,
   type StoredResponse,
 } from '../../shared/domain/idempotency';
@@ -40,8 +42,10 @@ import { paymentView, positionOf } from './views';
  * - cumulative refunds never exceed the payment: every refund commits conditional on the refunded
  *   total it read; a refund is a new reversing transaction in today's business date, never an edit.
  *
- * Steps of `pay`: claim the Idempotency-Key → read the notices → check codes, states and amount →
- * build the ledger transaction and sign the receipt → register the business day → commit all at once.
+ * Steps of `pay`: read the notices and the Idempotency-Key's record (one round trip) → an earlier
+ * request's answer if there is one → check codes, states and amount → build the ledger transaction
+ * and sign the receipt → commit all at once, the key's completed record included (the second round
+ * trip; ADR 0014). A concurrent same-key request that commits first makes ours re-read and replay it.
  */
 
 /** Printed on receipts unless the wiring says otherwise (`RECEIPT_ISSUER`). */
@@ -68,26 +72,18 @@ export class Payments {
     if (principal.role !== 'anonymous' && principal.role !== 'clerk')
       throw new DomainError('forbidden', 'Only a window clerk records payments');
     if (principal.role === 'anonymous') await this.limiter('online-payment', client);
-    const owner = newPaymentId(this.clock.today());
-    return idempotently(
-      this.idempotency,
-      {
-        scope: 'payments',
-        key,
-        fingerprint: fingerprintOf(principal, input),
-        owner,
-        nowMs: this.clock.now().getTime(),
-      },
-      (claim) => this.settle(principal, input, claim),
-    );
-  }
-
-  private async settle(principal: Principal, input: PayNotices, claim: Claim): Promise<StoredResponse> {
-    const paymentId = claim.owner;
+    const paymentId = newPaymentId(this.clock.today());
+    const request = { id: idempotencyRecordId('payments', key), fingerprint: fingerprintOf(principal, input) };
     return untilCommitted('these notices', async (attempt) => {
       const at = this.clock.now();
       const today = this.clock.dateOf(at);
-      const notices = payableNotices(principal, input, await this.store.getNotices(input.noticeNos), today);
+      // One round trip reads the notices and the key's record; the commit is the second (ADR 0014).
+      const read = await this.store.readForPayment(input.noticeNos, request.id);
+      if (read.record) {
+        const earlier = await this.earlier(read.record, request.fingerprint, at.getTime());
+        if (earlier) return earlier;
+      }
+      const notices = payableNotices(principal, input, read.notices, today);
       const paidAt = at.toISOString();
       const receiptNo = documentNumber(today);
       const windowId = principal.window ?? null;
@@ -104,12 +100,42 @@ export class Payments {
         bankRef: input.bankRef ? { channel: input.channel, bankRef: input.bankRef } : undefined,
         ledger,
         receipt,
-        claim,
-        response,
+        idempotency: { completed: request },
         nowMs: at.getTime(),
       });
-      return response;
+      return { ...response, replayed: false };
     });
+  }
+
+  /**
+   * What an earlier request under the same key decides: its payment again (byte for byte), 422 for
+   * another request, 409 while a claim (ADR 0004's protocol) is live; undefined when an abandoned
+   * claim may be taken over.
+   */
+  private async earlier(record: IdempotencyRecord, fingerprint: string, nowMs: number) {
+    if (record.fingerprint !== fingerprint)
+      throw new DomainError('idempotency-key-reused', 'This Idempotency-Key was used with a different request');
+    if (record.status === 'completed')
+      return { ...(record.response ?? (await this.storedResponse(record.owner))), replayed: true };
+    if ((record.leaseUntil ?? 0) < nowMs) return undefined;
+    throw new DomainError(
+      'idempotency-in-progress',
+      'A request with this Idempotency-Key is still in progress; retry later',
+      undefined,
+      { 'retry-after': '1' },
+    );
+  }
+
+  /**
+   * The response a committed payment answered, rebuilt from what its transaction stored: the payment,
+   * and the receipt as signed (its JWS payload keeps the field order) with the status it had then.
+   */
+  private async storedResponse(paymentId: string): Promise<StoredResponse> {
+    const payment = await this.store.getPayment(paymentId);
+    const stored = payment && (await this.store.getReceipt(payment.receiptNo));
+    if (!payment || !stored) throw new Error(`idempotency record names payment ${paymentId}, which is not stored`);
+    const payload = JSON.parse(Buffer.from(stored.jws.split('.')[1]!, 'base64url').toString('utf8')) as ReceiptPayload;
+    return { status: 201, body: paymentBody(payment, { ...payload, status: 'valid', jws: stored.jws }) };
   }
 
   async refund(principal: Principal, paymentId: string, input: { amount: number; reason: string }, key: string) {

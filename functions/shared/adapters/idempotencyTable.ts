@@ -12,9 +12,10 @@ import {
 import type { DocClient, TransactItem } from './dynamo';
 
 /** The Idempotency table: one item `<record id>`/`IDEM` per key, expired by TTL (`expiresAt`). */
-const keyOf = (id: string) => ({ pk: id, sk: 'IDEM' });
+export const idempotencyKey = (id: string) => ({ pk: id, sk: 'IDEM' });
+const keyOf = idempotencyKey;
 
-function recordOf(item: Record<string, unknown>): IdempotencyRecord {
+export function recordOf(item: Record<string, unknown>): IdempotencyRecord {
   const stored = item.response as { status: number; json: string } | undefined;
   return {
     status: item.status as IdempotencyRecord['status'],
@@ -112,6 +113,30 @@ export class IdempotencyTable implements IdempotencyStore {
           ':resp': { status: response.status, json: JSON.stringify(response.body) },
           ':exp': Math.floor(nowMs / 1000) + KEEP_SECONDS,
         },
+      },
+    };
+  }
+
+  /**
+   * The TransactWriteItems entry that records a request as completed in the same transaction as its
+   * effects, without a claim first (the payment path, ADR 0014): only if no record exists, or an
+   * abandoned claim's lease ran out. The response is not stored: it is rebuilt from what the
+   * transaction stored (the payment and its signed receipt), byte for byte; `owner` names it.
+   */
+  completedItem(r: { id: string; fingerprint: string; owner: string; nowMs: number }): TransactItem {
+    return {
+      Put: {
+        TableName: this.table,
+        Item: {
+          ...keyOf(r.id),
+          status: 'completed',
+          fingerprint: r.fingerprint,
+          owner: r.owner,
+          expiresAt: Math.floor(r.nowMs / 1000) + KEEP_SECONDS,
+        },
+        ConditionExpression: 'attribute_not_exists(pk) OR (#s = :inprog AND leaseUntil < :now)',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':inprog': 'in-progress', ':now': r.nowMs },
       },
     };
   }

@@ -115,8 +115,14 @@ const LOCAL_KEY_FILES = {
 } as const satisfies Record<SignedKind, string>;
 
 /** The kind's KMS key when deployed, else the local stack's key file of that kind. */
-export function createSigner(opts: { kind: SignedKind; kmsKeyId?: string; localKeyDir: string }): Signer {
-  const typ = JWS_TYPE[opts.kind];
+export function createSigner(opts: {
+  kind: SignedKind;
+  kmsKeyId?: string;
+  localKeyDir: string;
+  /** The JWS type it signs, if not the kind's own: KEY_CERT_TYPE for the root of short-lived receipt keys. */
+  typ?: JwsType;
+}): Signer {
+  const typ = opts.typ ?? JWS_TYPE[opts.kind];
   return opts.kmsKeyId
     ? new KmsSigner(opts.kmsKeyId, typ)
     : new LocalKeySigner(join(opts.localKeyDir, LOCAL_KEY_FILES[opts.kind]), typ);

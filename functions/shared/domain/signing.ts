@@ -20,7 +20,21 @@ export const JWS_TYPE = { receipt: 'receipt+jwt', dayProof: 'day-proof+jwt' } as
   SignedKind,
   string
 >;
-export type JwsType = (typeof JWS_TYPE)[SignedKind];
+/** The JWS type of a certificate for a short-lived receipt key, signed by the published key (ADR 0013). */
+export const KEY_CERT_TYPE = 'receipt-key+jwt';
+export type JwsType = (typeof JWS_TYPE)[SignedKind] | typeof KEY_CERT_TYPE;
+
+/**
+ * The payload of a key certificate: the short-lived public key, the one JWS type it may sign, and its
+ * validity in epoch seconds. A JWS signed with it carries the certificate (`cert`) and its signing
+ * time (`iat`, epoch seconds) in its protected header.
+ */
+export interface KeyCertificate {
+  jwk: { kty: string; crv: string; x: string; y: string; kid: string };
+  typ: JwsType;
+  nbf: number;
+  exp: number;
+}
 
 /** RFC 7515 §4.1.9: `typ` is a media type, compared case-insensitively, its `application/` prefix optional. */
 const normalType = (typ: unknown): string | undefined =>
@@ -51,10 +65,12 @@ export function verifySigned<T = unknown>(jws: string, jwks: JSONWebKeySet, typ:
     if (!header || typeof header !== 'object' || header.alg !== 'ES256' || 'crit' in header || 'b64' in header)
       return undefined;
     if (normalType(header.typ) !== typ) return undefined;
+    const keys = header.cert === undefined ? jwks : certifiedKeys(header, jwks, typ);
+    if (!keys) return undefined;
     const signature = fromB64url(s);
     const payload = fromB64url(p);
     if (signature.length !== 64) return undefined;
-    const candidates = jwks.keys.filter(
+    const candidates = keys.keys.filter(
       (k) =>
         k.kty === 'EC' &&
         k.crv === 'P-256' &&
@@ -72,4 +88,17 @@ export function verifySigned<T = unknown>(jws: string, jwks: JSONWebKeySet, typ:
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The short-lived key a JWS header's certificate vouches for (ADR 0013), as a key set of one; undefined
+ * unless the certificate verifies against the published keys, certifies keys for this JWS type, and
+ * its validity holds the JWS's signing time (`iat`): a key outside its validity verifies nothing.
+ */
+function certifiedKeys(header: Record<string, unknown>, jwks: JSONWebKeySet, typ: JwsType): JSONWebKeySet | undefined {
+  if (typ === KEY_CERT_TYPE || typeof header.cert !== 'string' || typeof header.iat !== 'number') return undefined;
+  const cert = verifySigned<KeyCertificate>(header.cert, jwks, KEY_CERT_TYPE);
+  if (!cert || cert.typ !== typ || typeof cert.nbf !== 'number' || typeof cert.exp !== 'number') return undefined;
+  if (header.iat < cert.nbf || header.iat > cert.exp || header.kid !== cert.jwk?.kid) return undefined;
+  return { keys: [{ ...cert.jwk, alg: 'ES256', use: 'sig' }] };
 }

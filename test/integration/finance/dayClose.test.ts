@@ -15,7 +15,8 @@ import {
   type LedgerTransaction,
   type LedgerTransactionInput,
 } from '../../../functions/ledger/domain/ledger';
-import { DAY_GUARD_OFFSET, DAY_SHARDS, ledgerKeys, shardOf } from '../../../functions/ledger/adapters';
+import { DAY_GUARD_OFFSET, DAY_GUARD_SHARDS, ledgerKeys } from '../../../functions/ledger/adapters';
+import { guardShardOf } from '../../../functions/ledger/adapters/ledgerTable';
 import { JWS_TYPE, verifySigned } from '../../../functions/shared/domain/signing';
 import { ledgerContext, ledgerTable } from '../../../functions/ledger/wiring';
 import { theSigner } from '../../../functions/shared/wiring';
@@ -119,7 +120,7 @@ describe('day close on DynamoDB Local', () => {
       }),
     ];
     // The ids land on different shards: every shard's guard is there.
-    expect(new Set(kinds.map((k) => shardOf(k.id))).size).toBeGreaterThan(1);
+    expect(new Set(kinds.map((k) => guardShardOf(k.id))).size).toBeGreaterThan(1);
     for (const k of kinds) {
       // Alongside another write, as the payments context posts (notice flip + payment + ledger): all or nothing.
       const sideEffect = { Put: { TableName: tableName('Finance'), Item: { pk: `PROBE#${k.id}`, sk: 'PROBE' } } };
@@ -137,7 +138,7 @@ describe('day close on DynamoDB Local', () => {
       ).toBeUndefined();
       await expect(ctx.journal.post(k)).rejects.toMatchObject({ type: 'day-closed' });
     }
-    for (let shard = 0; shard < DAY_SHARDS; shard++)
+    for (let shard = 0; shard < DAY_GUARD_SHARDS; shard++)
       expect(
         (await ddb().send(new GetCommand({ TableName: tableName('Ledger'), Key: ledgerKeys.dayGuard(date, shard) })))
           .Item,

@@ -8,6 +8,9 @@ import { paymentContributions } from '../../../functions/opendata/domain/aggrega
 import { handler as aggregate } from '../../../functions/opendata/entry/stream';
 import { streamContext } from '../../../functions/opendata/wiring';
 import { documentClient as ddb } from '../../../functions/shared/wiring';
+import { differences, foldRecords } from '../../../functions/opendata/domain/rebuild';
+import { rebuildContext } from '../../../functions/opendata/wiring';
+import { rebuildAggregates } from '../../../infra/local/rebuildAggregates';
 import { uniq } from '../../support/api';
 import { prng, syntheticPayment, syntheticRefund, universe } from '../../unit/opendata/fixtures';
 import { writeBankRefItem, writePaymentsTable } from './support';
@@ -120,12 +123,43 @@ describe('aggregator on the Payments stream of DynamoDB Local', () => {
       amount: p.amount,
     });
     expect(await store.isApplied(`PAY#${p.paymentId}`)).toBe(true);
-    // The transaction's condition alone (no marker read first) rejects it too.
-    expect(await store.applyOnce(paymentContributions(p, clock))).toBe(false);
+    // The same record again as the start of a run: its run marker says it was applied.
+    expect(await store.applyRun([paymentContributions(p, clock)])).toEqual({ applied: 0, duplicates: 1 });
     expect((await store.cellsOfMonth('2024-02')).get(`MC#R${tag}#FEE-${tag}`)).toEqual({
       paymentCount: 1,
       amount: p.amount,
     });
+  });
+
+  it('rebuilds from the Payments table exactly what the stream produced, and repairs a month that drifted', async () => {
+    const tag = uniq();
+    const month = '2012-07';
+    const u = universe({ departments: 2, feesPerDepartment: 2, months: [month] });
+    u.departments = u.departments.map((d) => `${d}B${tag}`);
+    u.fees = new Map(
+      [...u.fees.values()].map((fees, i) => [u.departments[i]!, fees.map((f) => ({ ...f, code: `${f.code}-${tag}` }))]),
+    );
+    const rand = prng(11);
+    const payments = Array.from({ length: 150 }, (_, i) => syntheticPayment(u, i, rand, { paymentId: `P${tag}-${i}` }));
+    const refunds = payments
+      .slice(0, 6)
+      .map((p, i) => ({ ...syntheticRefund(p, i), refundId: `RF${tag}-${i}`, refundedAt: p.paidAt }));
+    await waitForAggregation(await writePaymentsTable([...payments, ...refunds]));
+    const { records, aggregates } = rebuildContext();
+    const rebuilt = (await foldRecords(records.allRecords(), clock)).get(month)!;
+    expect([...rebuilt.keys()].length).toBeGreaterThan(4);
+    expect(await differences(aggregates, month, rebuilt)).toEqual([]);
+    expect(await store.cellsOfMonth(month)).toEqual(rebuilt);
+    const report = await rebuildAggregates({ write: false });
+    expect(report.find((r) => r.month === month)).toEqual({ month, differing: [] });
+    // A month that drifted (a count applied twice by hand) is found and replaced by the rebuilt totals.
+    const cell = [...rebuilt.keys()].find((c) => c.startsWith('MC#'))!;
+    await store.applyRun([
+      { key: `DRIFT#${tag}`, contributions: [{ month, shard: 3, cell, add: { paymentCount: 1 } }] },
+    ]);
+    expect(await differences(aggregates, month, rebuilt)).toEqual([cell]);
+    await aggregates.replaceMonth(month, rebuilt);
+    expect(await store.cellsOfMonth(month)).toEqual(rebuilt);
   });
 
   it('polls every shard and delivers Lambda-shaped DynamoDBStreamEvent batches, then stops cleanly', async () => {

@@ -136,9 +136,7 @@ describe('payment under injected DynamoDB failures', () => {
     // loop has usually done it before its turn comes; when it does come, it is in the list too.)
     expect(exercised).toEqual(
       expect.arrayContaining([
-        'before PutCommand', // the Idempotency-Key claim
-        'after PutCommand',
-        'before BatchGetCommand', // the notices
+        'before BatchGetCommand', // the notices and the Idempotency-Key's record (no claim first: ADR 0014)
         'after BatchGetCommand',
         'before TransactWriteCommand', // the payment
         'after TransactWriteCommand',

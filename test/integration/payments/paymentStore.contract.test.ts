@@ -1,6 +1,6 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'vitest';
-import { DAY_SHARDS, ledgerKeys } from '../../../functions/ledger/adapters';
+import { DAY_GUARD_SHARDS, ledgerKeys } from '../../../functions/ledger/adapters';
 import { ledgerTable } from '../../../functions/ledger/wiring';
 import { NoticesTable } from '../../../functions/notices/adapters/noticesTable';
 import { PaymentsTable } from '../../../functions/payments/adapters/paymentsTable';
@@ -18,7 +18,7 @@ describePaymentStoreContract('PaymentsTable on DynamoDB Local', () => {
     seedNotice: async (n) => expect(await notices.create(n)).toBe(true),
     // as finance's day close does: every shard's guard, so no posting into the day can commit
     closeDay: async (date) => {
-      for (let shard = 0; shard < DAY_SHARDS; shard++)
+      for (let shard = 0; shard < DAY_GUARD_SHARDS; shard++)
         await client.send(
           new PutCommand({
             TableName: tableName('Ledger'),

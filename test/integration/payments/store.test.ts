@@ -10,7 +10,7 @@ import { PaymentsTable } from '../../../functions/payments/adapters/paymentsTabl
 import { paymentTables, paymentsTable } from '../../../functions/payments/wiring';
 import type { Principal } from '../../../functions/shared/domain/principal';
 import { documentClient as ddb } from '../../../functions/shared/wiring';
-import { DAY_SHARDS, ledgerKeys } from '../../../functions/ledger/adapters/ledgerTable';
+import { DAY_GUARD_SHARDS, ledgerKeys } from '../../../functions/ledger/adapters/ledgerTable';
 import { IdempotencyTable } from '../../../functions/shared/adapters/idempotencyTable';
 import { clockAt } from '../../../functions/shared/domain/clock';
 import { tableName, theClock, theSigner } from '../../../functions/shared/wiring';
@@ -56,7 +56,7 @@ describe('PaymentsTable', () => {
       payer: { name: '甲', idType: 'other', idNumber: '1' },
       lines: [{ feeCode: fee }],
     });
-    for (let shard = 0; shard < DAY_SHARDS; shard++)
+    for (let shard = 0; shard < DAY_GUARD_SHARDS; shard++)
       await ddb().send(
         new PutCommand({
           TableName: tableName('Ledger'),
@@ -129,8 +129,10 @@ describe('PaymentsTable', () => {
           hash: '',
         },
         receipt: { receiptNo: `R${uniq()}` } as never,
-        claim: { id: `IDEM#test#${uniq()}`, owner: payment.paymentId },
-        response: { status: 201, body: {} },
+        idempotency: {
+          claim: { id: `IDEM#test#${uniq()}`, owner: payment.paymentId },
+          response: { status: 201, body: {} },
+        },
         nowMs: Date.now(),
       }),
     ).rejects.toMatchObject({ type: 'notice-expired' });

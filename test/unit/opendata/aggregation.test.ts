@@ -4,6 +4,7 @@ import {
   AGGREGATE_SHARDS,
   aggregateRecord,
   applyItems,
+  HISTOGRAM_CAP_HOURS,
   hourBucket,
   paymentContributions,
   percentileHours,
@@ -11,6 +12,7 @@ import {
 import { clockAt } from '../../../functions/shared/domain/clock';
 import type { PaymentRecord } from '../../../schemas/records';
 import { prng, syntheticPayment, syntheticRefund, universe } from './fixtures';
+import { RunInterrupted } from '../../../functions/opendata/ports';
 import { MemoryAggregateStore } from './memoryStores';
 
 /** Business dates in Asia/Shanghai (the centre's zone); only the zone matters here, not the instant. */
@@ -189,5 +191,65 @@ describe('notice-to-payment times', () => {
     expect(percentileHours(h, 0.5)).toBe(5);
     expect(percentileHours(h, 0.9)).toBe(34);
     expect(percentileHours({}, 0.5)).toBeNull();
+  });
+});
+
+describe('runs: one delta per counter per stream batch, exactly once across re-deliveries', () => {
+  const u = universe({ departments: 2, feesPerDepartment: 2, months: ['2025-06'] });
+  const batch = (from: number, n: number) => {
+    const rand = prng(99);
+    return Array.from({ length: from + n }, (_, i) => syntheticPayment(u, i, rand)).slice(from) as unknown as Record<
+      string,
+      unknown
+    >[];
+  };
+  const totals = async (store: MemoryAggregateStore) =>
+    Object.fromEntries([...(await store.cellsOfMonth('2025-06'))].filter(([c]) => c.startsWith('MC#')));
+
+  it('pre-aggregates a batch of 100 payments into one run with one delta per cell', async () => {
+    const store = new MemoryAggregateStore();
+    expect(await applyItems(store, batch(0, 100), clock)).toMatchObject({ applied: 100, duplicates: 0 });
+    expect(store.runs.size).toBe(1);
+    const shards = [...store.items.get('2025-06')!.values()];
+    expect(shards).toHaveLength(1); // the run's deltas all go to its first record's shard
+    // One delta per distinct cell of the 100 payments, against 100 × (cells per payment) deltas one by one.
+    const distinct = new Set(
+      batch(0, 100).flatMap((p) =>
+        paymentContributions(p as unknown as PaymentRecord, clock).contributions.map((c) => c.cell),
+      ),
+    );
+    expect([...shards[0]!.keys()].sort()).toEqual([...distinct].sort());
+    expect(distinct.size).toBeLessThan(100);
+  });
+
+  it('a batch interrupted part-way resumes where it stopped, and a re-delivery from its start adds nothing', async () => {
+    const truth = new MemoryAggregateStore();
+    await applyItems(truth, batch(0, 250), clock);
+    const store = new MemoryAggregateStore();
+    store.failAfterRuns = 1;
+    const first = batch(0, 250);
+    const stopped = await applyItems(store, first, clock).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(stopped).toBeInstanceOf(RunInterrupted);
+    const at = (stopped as RunInterrupted).firstUnapplied;
+    expect(at).toBe(100);
+    store.failAfterRuns = Number.POSITIVE_INFINITY;
+    // Lambda re-delivers from the reported record (with the same or more records), then once more from the start.
+    expect(await applyItems(store, batch(at, 150), clock)).toMatchObject({ applied: 150, duplicates: 0 });
+    expect(await applyItems(store, batch(0, 250), clock)).toMatchObject({ applied: 0, duplicates: 250 });
+    expect(await totals(store)).toEqual(await totals(truth));
+  });
+
+  it('keeps the notice-to-payment histogram bounded: at most 73 buckets over every possible time', () => {
+    const issued = '2025-01-01T00:00:00Z';
+    const buckets = new Set<number>();
+    for (let h = 0; h <= HISTOGRAM_CAP_HOURS + 100; h++)
+      buckets.add(hourBucket(issued, new Date(Date.parse(issued) + h * 3_600_000).toISOString()));
+    expect(buckets.size).toBeLessThanOrEqual(73);
+    expect(hourBucket(issued, '2025-01-02T23:00:00Z')).toBe(47); // hours exact below two days
+    expect(hourBucket(issued, '2025-01-05T07:00:00Z')).toBe(96); // then whole days
+    expect(hourBucket(issued, '2025-02-20T07:00:00Z')).toBe(1176); // then whole weeks
   });
 });

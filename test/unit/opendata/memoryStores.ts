@@ -1,4 +1,5 @@
 import { addCounters } from '../../../functions/opendata/domain/aggregation';
+import { runFrom } from '../../../functions/opendata/domain/runs';
 import type { Row } from '../../../functions/opendata/domain/datasets';
 import type {
   AggregatedRecord,
@@ -15,6 +16,7 @@ import type {
   RowsQuery,
   StoredRow,
 } from '../../../functions/opendata/ports';
+import { RunInterrupted } from '../../../functions/opendata/ports';
 import { createHmac } from 'node:crypto';
 import type { DatasetId, Release } from '../../../schemas/opendata';
 
@@ -33,6 +35,37 @@ export class MemoryAggregateStore implements AggregateStore {
       addCounters(shard.get(c.cell) ?? shard.set(c.cell, {}).get(c.cell)!, c.add);
     }
     return true;
+  }
+  /** Run markers: first record key → the run's record keys. */
+  runs = new Map<string, Set<string>>();
+  /** Test hook: the run applications left before one fails (a fault in the middle of a batch). */
+  failAfterRuns = Number.POSITIVE_INFINITY;
+
+  async applyRun(records: AggregatedRecord[]) {
+    const out = { applied: 0, duplicates: 0 };
+    let i = 0;
+    while (i < records.length) {
+      const done = this.runs.get(records[i]!.key);
+      if (done) {
+        const start = i;
+        while (i < records.length && done.has(records[i]!.key)) i++;
+        out.duplicates += i - start;
+        continue;
+      }
+      if (this.failAfterRuns-- <= 0) throw new RunInterrupted(i, new Error('injected'));
+      const { run, next } = runFrom(records, i);
+      this.runs.set(run.first, new Set(run.keys));
+      for (const d of run.deltas) this.add(d.month, run.shard, d.cell, d.add);
+      out.applied += run.keys.length;
+      out.duplicates += next - i - run.keys.length;
+      i = next;
+    }
+    return out;
+  }
+  private add(m: string, s: number, cell: string, add: Counters) {
+    const month = this.items.get(m) ?? this.items.set(m, new Map()).get(m)!;
+    const shard = month.get(s) ?? month.set(s, new Map()).get(s)!;
+    addCounters(shard.get(cell) ?? shard.set(cell, {}).get(cell)!, add);
   }
   async appliedAmong(keys: string[]) {
     return new Set(keys.filter((k) => this.markers.has(k)));

@@ -152,8 +152,22 @@ export class MemoryWorld implements NoticeStore, PaymentStore, IdempotencyStore 
     });
   }
 
+  readForPayment(noticeNos: string[], idempotencyId: string) {
+    return this.op('payments.readForPayment', () => ({
+      notices: new Map(noticeNos.flatMap((no) => (this.notices.has(no) ? [[no, this.notices.get(no)!] as const] : []))),
+      record: structuredClone(this.idempotency.get(idempotencyId)),
+    }));
+  }
+
   commitPayment(c: PaymentCommit) {
     return this.op('payments.commitPayment', () => {
+      const completed = 'completed' in c.idempotency ? c.idempotency.completed : undefined;
+      if (completed) {
+        // The table's condition, checked first as the transaction's first entry is: no record, or an abandoned claim.
+        const r = this.idempotency.get(completed.id);
+        if (r && !(r.status === 'in-progress' && (r.leaseUntil ?? 0) < c.nowMs))
+          throw new TransientConflict('a same-key request committed first');
+      }
       for (const no of c.noticeNos) {
         const n = this.notices.get(no);
         if (!n) throw new DomainError('not-found');
@@ -168,7 +182,7 @@ export class MemoryWorld implements NoticeStore, PaymentStore, IdempotencyStore 
       if (this.ledger.has(c.ledger.id)) throw new DomainError('concurrent-update');
       if (this.closedDays.has(c.ledger.businessDate)) throw new DomainError('day-closed');
       if (this.receipts.has(c.receipt.receiptNo)) throw new TransientConflict('receipt number taken');
-      this.checkCompletion(c.claim);
+      if ('claim' in c.idempotency) this.checkCompletion(c.idempotency.claim);
       for (const no of c.noticeNos)
         Object.assign(this.notices.get(no)!, {
           status: 'paid',
@@ -179,7 +193,13 @@ export class MemoryWorld implements NoticeStore, PaymentStore, IdempotencyStore 
       if (ref) this.bankRefs.add(ref);
       this.ledger.set(c.ledger.id, structuredClone(c.ledger));
       this.receipts.set(c.receipt.receiptNo, structuredClone(c.receipt));
-      this.complete(c.claim, c.response);
+      if ('claim' in c.idempotency) this.complete(c.idempotency.claim, c.idempotency.response);
+      else
+        this.idempotency.set(c.idempotency.completed.id, {
+          status: 'completed',
+          fingerprint: c.idempotency.completed.fingerprint,
+          owner: c.payment.paymentId,
+        });
     });
   }
 

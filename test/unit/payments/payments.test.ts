@@ -5,6 +5,7 @@ import { splitRefund } from '../../../functions/payments/domain/splitRefund';
 import type { DomainError } from '../../../functions/shared/domain/errors';
 import { trialBalance } from '../../../functions/ledger/domain/ledger';
 import { anonymous, clerk, department, finance, world } from './fixtures';
+import { fingerprintOf, idempotencyRecordId } from '../../../functions/shared/domain/idempotency';
 
 const payer = { name: 'Jane Roe', idType: 'passport' as const, idNumber: 'E1234567' };
 const problem = (type: string) => expect.objectContaining({ type });
@@ -147,18 +148,27 @@ describe('Idempotency-Key', () => {
     expect(store.payments.size).toBe(1);
   });
 
-  it('answers 409 in progress while the first request holds the key, and lets a retry take over an abandoned claim after the lease', async () => {
+  it('a request that died before its commit leaves nothing under its key: the retry pays at once', async () => {
+    const { store, payments, issue } = await setup();
+    const n = await issue('D01', [{ feeCode: 'A-FIXED' }]);
+    const input = { noticeNos: [n.noticeNo], channel: 'cash' as const, amount: 1000 };
+    store.fault = (op) => (op === 'payments.commitPayment' ? 'before' : undefined);
+    await expect(payments.pay(clerk, input, 'key')).rejects.toThrow(/injected/);
+    store.fault = () => undefined;
+    expect((await payments.pay(clerk, input, 'key')).status).toBe(201);
+    expect(store.payments.size).toBe(1);
+  });
+
+  it('answers 409 while a claim of the earlier protocol is live, and takes an abandoned one over after its lease', async () => {
     const { store, clock, payments, issue } = await setup();
     const n = await issue('D01', [{ feeCode: 'A-FIXED' }]);
     const input = { noticeNos: [n.noticeNo], channel: 'cash' as const, amount: 1000 };
-    // the first attempt claims the key and dies before its commit (the process crashed: no release)
-    store.fault = (op) =>
-      op === 'payments.commitPayment' ? 'before' : op === 'idempotency.release' ? 'before' : undefined;
-    await expect(payments.pay(clerk, input, 'key')).rejects.toThrow(/injected/);
-    store.fault = () => undefined;
+    const id = idempotencyRecordId('payments', 'key');
+    await store.claim(id, fingerprintOf(clerk, input), 'P-earlier', clock.now().getTime());
     await expect(payments.pay(clerk, input, 'key')).rejects.toMatchObject(problem('idempotency-in-progress'));
     clock.advance(31_000);
     expect((await payments.pay(clerk, input, 'key')).status).toBe(201);
+    expect(store.payments.size).toBe(1);
   });
 });
 
