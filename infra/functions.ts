@@ -73,8 +73,9 @@ const ORDER_TABLES: FunctionDef['tables'] = {
   Orders: { actions: ['GetItem', 'PutItem', 'UpdateItem'], indexes: ['gsi1', 'gsi2'] },
   // Holds (UpdateItem in the order's transaction, and release), and the payment's mark-paid entry.
   Notices: { actions: ['BatchGetItem', 'UpdateItem'] },
-  Payments: { actions: ['PutItem'] },
-  Receipts: { actions: ['PutItem'] },
+  // The payment's puts, and reads of it and its receipt for the order's holder.
+  Payments: { actions: ['GetItem', 'PutItem'] },
+  Receipts: { actions: ['GetItem', 'PutItem'] },
   Ledger: { actions: ['PutItem', 'ConditionCheckItem'] },
   Idempotency: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'] },
   RateLimits: { actions: ['UpdateItem'] },

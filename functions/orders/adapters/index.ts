@@ -1,3 +1,4 @@
+import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { DomainError } from '../../shared/domain/errors';
 import type { PaymentProvider } from '../ports';
 import { AlipayProvider } from './alipay';
@@ -35,8 +36,23 @@ const unconfigured: ConfiguredProvider = {
   verifyNotification: () => undefined,
 };
 
+/** A PEM, or the bare base64 body the provider's console hands out, as PEM. */
+const pem = (key: string, type: 'PRIVATE KEY' | 'PUBLIC KEY') =>
+  key.includes('-----BEGIN') ? key : `-----BEGIN ${type}-----\n${key.replace(/\s+/g, '')}\n-----END ${type}-----`;
+
+/** Both keys parse (a deployed stack's secret holds a placeholder until the operator writes real keys). */
+function usableKeys(privateKey: string, publicKey: string): boolean {
+  try {
+    createPrivateKey(pem(privateKey, 'PRIVATE KEY'));
+    createPublicKey(pem(publicKey, 'PUBLIC KEY'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function paymentProvider(s: ProviderSettings): ConfiguredProvider {
-  if (!s.gateway || !s.privateKey || !s.publicKey) return unconfigured;
+  if (!s.gateway || !s.privateKey || !s.publicKey || !usableKeys(s.privateKey, s.publicKey)) return unconfigured;
   return new AlipayProvider({
     appId: s.appId,
     privateKey: s.privateKey,
