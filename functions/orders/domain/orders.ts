@@ -175,13 +175,15 @@ export class PaymentOrders {
       if (e instanceof DomainError && ANOMALIES.has(e.type)) return this.anomalous(order, tradeNo, e.type);
       throw e;
     }
-    await this.store.transition(order.orderId, PAYABLE_FROM, {
-      status: 'succeeded',
+    const next = {
+      status: 'succeeded' as const,
       tradeNo,
       paymentId: payment.paymentId,
       receiptNo: payment.receipt.receiptNo,
       updatedAt: this.nowIso(),
-    });
+    };
+    // Moved by us: the record is known without reading it back; else whoever moved it first decided.
+    if (await this.store.transition(order.orderId, PAYABLE_FROM, next)) return { ...order, ...next };
     return (await this.store.get(order.orderId))!;
   }
 

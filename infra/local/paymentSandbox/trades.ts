@@ -40,6 +40,9 @@ export class TradeBook {
   private stopped = false;
   /** Notifications posted (each attempt), for tests that count deliveries. */
   attempts = 0;
+  /** When each trade's notification was first acknowledged (performance.now()), and who waits for it. */
+  private readonly acked = new Map<string, number>();
+  private readonly ackWaiters = new Map<string, ((at: number) => void)[]>();
 
   constructor(private readonly opts: NotifierOptions) {}
 
@@ -58,6 +61,23 @@ export class TradeBook {
     const trade: Trade = { ...p, tradeNo: tradeNumber(this.opts.now()), status: 'WAIT_BUYER_PAY', refunds: {} };
     this.trades.set(p.outTradeNo, trade);
     return trade;
+  }
+
+  /** Resolves with the performance.now() at which the merchant first acknowledged the trade's notification. */
+  whenAcknowledged(outTradeNo: string): Promise<number> {
+    const at = this.acked.get(outTradeNo);
+    if (at !== undefined) return Promise.resolve(at);
+    return new Promise((resolve) =>
+      this.ackWaiters.set(outTradeNo, [...(this.ackWaiters.get(outTradeNo) ?? []), resolve]),
+    );
+  }
+
+  private acknowledged(outTradeNo: string): void {
+    if (this.acked.has(outTradeNo)) return;
+    const at = performance.now();
+    this.acked.set(outTradeNo, at);
+    for (const resolve of this.ackWaiters.get(outTradeNo) ?? []) resolve(at);
+    this.ackWaiters.delete(outTradeNo);
   }
 
   get(outTradeNo: string): Trade | undefined {
@@ -119,7 +139,7 @@ export class TradeBook {
     const timer = setTimeout(async () => {
       this.timers.delete(timer);
       if (this.stopped) return;
-      if (await this.post(t)) return;
+      if (await this.post(t)) return this.acknowledged(t.outTradeNo);
       const delays = this.opts.retryDelaysMs;
       this.deliver(t, delays[Math.min(attempt, delays.length - 1)] ?? 1000, attempt + 1);
     }, delayMs);
