@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { signedNotification } from '../../infra/local/paymentSandbox/protocol';
 import { api, token } from '../support/api';
 import {
   completeAtProvider,
@@ -120,6 +123,32 @@ describe('payment orders', () => {
     expect(r.status).toBe(401);
     const after = await getOrder(o, finance);
     expect(after.body.status).toBe('created');
+  });
+
+  it('makes an order anomalous, and no payment, when the provider reports another amount', async () => {
+    const d = await departmentWithFee(700);
+    const n = await issueNotice(d);
+    const o = (await createOrder([n])).body;
+    // Signed with the sandbox's own key, as the provider would sign it: only the amount is wrong.
+    const key = readFileSync(join(dirname(inject('keyDir')), 'sandbox', 'sandbox-platform.private.pem'), 'utf8');
+    const fields = {
+      notify_type: 'trade_status_sync',
+      app_id: 'sandbox-app',
+      out_trade_no: o.orderId,
+      trade_no: `2026${Date.now()}`,
+      trade_status: 'TRADE_SUCCESS',
+      total_amount: '0.07',
+    };
+    const r = await api('POST', '/v1/payment-providers/alipay/notifications', {
+      rawBody: new URLSearchParams(signedNotification(fields, key)).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(r.status).toBe(200);
+    expect(r.text).toBe('success');
+    const after = (await getOrder(o, finance)).body;
+    expect(after).toMatchObject({ status: 'anomalous', anomaly: 'amount-mismatch' });
+    expect(after.paymentId).toBeUndefined();
+    expect((await api('GET', `/v1/notices/${n.noticeNo}`, { token: clerk })).body.status).toBe('issued');
   });
 
   it('shows an order to its holder (token) and to staff only; finance lists the day’s orders by status', async () => {
