@@ -33,7 +33,7 @@ export function ordersContext() {
     current,
     payments,
     (client) =>
-      rateLimits.enforce({ scope: 'payment-order', client, limit: config().limits.onlinePayment, windowSeconds: 60 }),
+      rateLimits.enforce({ scope: 'payment-order', client, limit: config().limits.paymentOrder, windowSeconds: 60 }),
     theClock(),
     c.paymentOrders,
   );

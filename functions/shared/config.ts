@@ -77,6 +77,8 @@ const environment = {
   NOTICE_LOOKUP_LIMIT: wholeNumber({ default: 30 }),
   RECEIPT_LOOKUP_LIMIT: wholeNumber({ default: 60 }),
   ONLINE_PAYMENT_LIMIT: wholeNumber({ default: 30 }),
+  /** Anonymous payment orders per client per minute (each one tries check codes). */
+  PAYMENT_ORDER_LIMIT: wholeNumber({ default: 30 }),
   RECEIPT_ISSUER: nonEmpty({ default: '财政局 行政服务中心统一收费窗口' }),
   /** k of small-cell suppression; the disclosure rules raise anything below 3 to 3 (ADR 0006). */
   OPEN_DATA_MIN_CELL: wholeNumber({ default: 5 }),
@@ -134,7 +136,7 @@ export interface Config {
   /** Directory of the local stack's key files (auth and receipt signing); never used when deployed. */
   localKeyDir: string;
   /** Per client per minute. */
-  limits: { noticeLookup: number; receiptLookup: number; onlinePayment: number };
+  limits: { noticeLookup: number; receiptLookup: number; onlinePayment: number; paymentOrder: number };
   receiptIssuer: string;
   openData: {
     minCell: number;
@@ -188,6 +190,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       noticeLookup: e.NOTICE_LOOKUP_LIMIT,
       receiptLookup: e.RECEIPT_LOOKUP_LIMIT,
       onlinePayment: e.ONLINE_PAYMENT_LIMIT,
+      paymentOrder: e.PAYMENT_ORDER_LIMIT,
     },
     receiptIssuer: e.RECEIPT_ISSUER,
     openData: {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,7 +44,9 @@ const call = (
 };
 
 beforeAll(async () => {
-  for (const k of ['PAYMENT_ORDER_TTL_SECONDS', 'PAYMENT_ORDER_QUERY_AFTER_SECONDS']) saved[k] = process.env[k];
+  for (const k of ['PAYMENT_ORDER_TTL_SECONDS', 'PAYMENT_ORDER_QUERY_AFTER_SECONDS', 'PAYMENT_ORDER_LIMIT'])
+    saved[k] = process.env[k];
+  process.env.PAYMENT_ORDER_LIMIT = '30';
   process.env.PAYMENT_ORDER_TTL_SECONDS = '2';
   process.env.PAYMENT_ORDER_QUERY_AFTER_SECONDS = '0';
   dataDir = mkdtempSync(join(tmpdir(), 'one-window-orders-'));
@@ -87,6 +90,29 @@ afterAll(async () => {
     else process.env[k] = v;
   reloadConfig();
 });
+
+/** A POST from another loopback address (its own rate-limit bucket), straight to this stack's gateway. */
+function postFrom(localAddress: string, path: string, body: string): Promise<number> {
+  const url = new URL(stack.gateway.url + path);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        localAddress,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
 async function notice() {
   const r = await call('POST', '/v1/notices', {
@@ -227,6 +253,23 @@ describe('payment orders over their whole life', () => {
     expect(r.body).toMatchObject({ status: 'anomalous', anomaly: 'notice-already-paid' });
     const noticeNow = await call('GET', `/v1/notices/${n.noticeNo}`, { token: clerk });
     expect(noticeNow.body.paymentId).toBe(counter.body.paymentId);
+  });
+
+  it('limits anonymous order attempts per client: 30 guesses of a check code a minute, then 429', async () => {
+    const n = await notice();
+    const intoWindow = (Date.now() / 1000) % 60;
+    if (intoWindow > 54) await new Promise((r) => setTimeout(r, (61 - intoWindow) * 1000));
+    const from = `127.2.${Math.floor(Math.random() * 250)}.${2 + Math.floor(Math.random() * 250)}`;
+    const statuses: number[] = [];
+    for (let i = 0; i < 33; i++) {
+      const body = JSON.stringify({
+        noticeNos: [n.noticeNo],
+        checkCodes: { [n.noticeNo]: `GUESS${String(i).padStart(3, '0')}` },
+      });
+      statuses.push(await postFrom(from, '/v1/payment-orders', body));
+    }
+    expect(statuses.slice(0, 30).every((s) => s === 404)).toBe(true);
+    expect(statuses.slice(30)).toEqual([429, 429, 429]);
   });
 
   it('refunds an online payment through the provider, with the red receipt after its confirmation', async () => {

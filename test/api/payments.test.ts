@@ -433,8 +433,8 @@ async function postFrom(
   return { status: r.status, body: parsed };
 }
 
-describe('payment orders cannot be used to guess check codes', () => {
-  it('rate-limits anonymous order attempts per client', async () => {
+describe('anonymous posts to /v1/payments are still counted per client', () => {
+  it('answers 422 online-payment-needs-order, then 429 once the client is over its budget', async () => {
     const d = await department();
     const n = await notice(d);
     const intoWindow = (Date.now() / 1000) % 60;
@@ -444,13 +444,19 @@ describe('payment orders cannot be used to guess check codes', () => {
     for (let i = 0; i < 33; i++) {
       const r = await postFrom(
         from,
-        '/v1/payment-orders',
-        { noticeNos: [n.noticeNo], checkCodes: { [n.noticeNo]: `GUESS${String(i).padStart(3, '0')}` } },
-        {},
+        '/v1/payments',
+        {
+          noticeNos: [n.noticeNo],
+          channel: 'online',
+          amount: 1,
+          bankRef: `G${i}`,
+          checkCodes: { [n.noticeNo]: `GUESS${String(i).padStart(3, '0')}` },
+        },
+        { 'idempotency-key': randomUUID() },
       );
       statuses.push(r.status);
     }
-    expect(statuses.slice(0, 30).every((s) => s === 404)).toBe(true);
+    expect(statuses.slice(0, 30).every((s) => s === 422)).toBe(true);
     expect(statuses.slice(30)).toEqual([429, 429, 429]);
   });
 });

@@ -154,6 +154,7 @@ beforeAll(async () => {
     'NOTICE_LOOKUP_LIMIT',
     'RECEIPT_LOOKUP_LIMIT',
     'ONLINE_PAYMENT_LIMIT',
+    'PAYMENT_ORDER_LIMIT',
     'DYNAMODB_ENDPOINT',
     'LOCAL_KEY_DIR',
     'OPEN_DATA_FILES_DIR',
@@ -166,6 +167,7 @@ beforeAll(async () => {
   process.env.NOTICE_LOOKUP_LIMIT = '10000';
   process.env.RECEIPT_LOOKUP_LIMIT = '10000';
   process.env.ONLINE_PAYMENT_LIMIT = '10000';
+  process.env.PAYMENT_ORDER_LIMIT = '10000';
   reloadConfig();
   for (const stream of [process.stdout, process.stderr]) {
     const original = stream.write.bind(stream);
@@ -601,6 +603,7 @@ describe('privacy: canary payers through the whole money path', () => {
     process.env.NOTICE_LOOKUP_LIMIT = '3';
     process.env.RECEIPT_LOOKUP_LIMIT = '3';
     process.env.ONLINE_PAYMENT_LIMIT = '3';
+    process.env.PAYMENT_ORDER_LIMIT = '3';
     reloadConfig();
     try {
       // The window's counters already hold this test's earlier requests from 127.0.0.1; within 4
@@ -630,6 +633,7 @@ describe('privacy: canary payers through the whole money path', () => {
       process.env.NOTICE_LOOKUP_LIMIT = '10000';
       process.env.RECEIPT_LOOKUP_LIMIT = '10000';
       process.env.ONLINE_PAYMENT_LIMIT = '10000';
+      process.env.PAYMENT_ORDER_LIMIT = '10000';
       reloadConfig();
     }
   });

@@ -31,6 +31,10 @@ export default async function setup(project: TestProject) {
   process.env.LOG_LEVEL ??= 'warn';
   // A created order read at all asks the provider at once (the delay is a deployment setting).
   process.env.PAYMENT_ORDER_QUERY_AFTER_SECONDS ??= '0';
+  // Every file's orders reach the gateway through the proxy, from one address: one client's budget
+  // would be spent by the others. The limit itself is tested on stacks of their own
+  // (orderLifecycle.test.ts, privacy.test.ts).
+  process.env.PAYMENT_ORDER_LIMIT ??= '100000';
   const dataDir = mkdtempSync(join(tmpdir(), 'one-window-test-'));
   const stack = await startLocalStack({
     port: await freePort(),
