@@ -1,4 +1,5 @@
-import { config } from '../shared/config';
+import { paymentProvider } from '../orders/adapters';
+import { config, perConfiguration } from '../shared/config';
 import {
   cursorSealing,
   documentClient,
@@ -36,6 +37,9 @@ const limits = {
   'online-payment': () => config().limits.onlinePayment,
 };
 
+/** The payment provider that refunds online payments (docs/adr/0015), rebuilt when the configuration changes. */
+const provider = perConfiguration((c) => paymentProvider(c.paymentProvider));
+
 export function paymentsContext() {
   const rateLimits = rateLimitTable();
   const limiter: LookupLimiter = (scope, client) =>
@@ -46,7 +50,9 @@ export function paymentsContext() {
   // The day index holds the payment items as stored (PaymentRecord with refundedTotal and lineRefunded).
   const dayReader = new PaymentsDayReader(documentClient(), tableName('Payments')) as unknown as WindowDayReader;
   return {
-    payments: new Payments(store, idempotencyTable(), keys, limiter, theClock(), config().receiptIssuer),
+    payments: new Payments(store, idempotencyTable(), keys, limiter, theClock(), config().receiptIssuer, (r) =>
+      provider().refund(r),
+    ),
     receipts: new Receipts(store, keys, limiter),
     /** The window-day route reads the day index finance reconciles with. */
     windowDay: (caller: Principal, windowId: string, date: string) => windowDay(dayReader, caller, windowId, date),

@@ -79,6 +79,8 @@ const environment = {
   NOTICE_LOOKUP_LIMIT: wholeNumber({ default: 30 }),
   RECEIPT_LOOKUP_LIMIT: wholeNumber({ default: 60 }),
   ONLINE_PAYMENT_LIMIT: wholeNumber({ default: 30 }),
+  /** Anonymous payment orders per client per minute (each one tries check codes). */
+  PAYMENT_ORDER_LIMIT: wholeNumber({ default: 30 }),
   RECEIPT_ISSUER: nonEmpty({ default: '财政局 行政服务中心统一收费窗口' }),
   /** k of small-cell suppression; the disclosure rules raise anything below 3 to 3 (ADR 0006). */
   OPEN_DATA_MIN_CELL: wholeNumber({ default: 5 }),
@@ -104,8 +106,8 @@ const environment = {
   WEBHOOK_QUEUE_URL: url(optional),
   /**
    * Where SQS is reached, when not at its regional address (the SDK's own endpoint settings; the
-   * deployed-bundle test points them at its stand-ins). Read here because the queue adapter signs
-   * its own requests (functions/webhooks/adapters/sqsQueue.ts).
+   * deployed-bundle test points them at its stand-ins), passed to the queue adapter's SQS client
+   * (functions/webhooks/adapters/sqsQueue.ts).
    */
   AWS_ENDPOINT_URL_SQS: url(optional),
   AWS_ENDPOINT_URL: url(optional),
@@ -119,6 +121,19 @@ const environment = {
   WEBHOOK_RETRY_SCALE: matching(/^(0(\.\d+)?|1(\.0+)?)$/, 'must be a number from 0 to 1', Number)({ default: 1 }),
   /** Deployed: the key that seals webhook signing secrets at rest; locally a key file instead. */
   WEBHOOK_SECRET_KEY: matching(/^[\s\S]{32,}$/, 'must be at least 32 characters', String)(optional),
+  /** The payment provider's gateway (Alipay's `https://openapi.alipay.com/gateway.do`; locally the sandbox's). */
+  PAYMENT_PROVIDER_GATEWAY: url(optional),
+  PAYMENT_PROVIDER_APP_ID: nonEmpty({ default: 'sandbox-app' }),
+  /** The merchant application's RSA private key (PKCS#8, PEM or bare base64); deployed from Secrets Manager. */
+  PAYMENT_PROVIDER_PRIVATE_KEY: nonEmpty(optional),
+  /** The provider's RSA public key (PEM or bare base64) that notifications and responses verify with. */
+  PAYMENT_PROVIDER_PUBLIC_KEY: nonEmpty(optional),
+  /** This API's public base URL the provider posts notifications to (…/v1/payment-providers/alipay/notifications). */
+  PAYMENT_NOTIFY_BASE_URL: baseUrl(optional),
+  /** How long a payment order holds its notices. */
+  PAYMENT_ORDER_TTL_SECONDS: wholeNumber({ default: 900 }),
+  /** A `created` order read after this long asks the provider. */
+  PAYMENT_ORDER_QUERY_AFTER_SECONDS: wholeNumber({ default: 10 }),
 };
 
 /**
@@ -142,7 +157,7 @@ export interface Config {
   /** Directory of the local stack's key files (auth and receipt signing); never used when deployed. */
   localKeyDir: string;
   /** Per client per minute. */
-  limits: { noticeLookup: number; receiptLookup: number; onlinePayment: number };
+  limits: { noticeLookup: number; receiptLookup: number; onlinePayment: number; paymentOrder: number };
   receiptIssuer: string;
   openData: {
     minCell: number;
@@ -166,6 +181,15 @@ export interface Config {
     retryScale: number;
     secretKey: string | undefined;
   };
+  /** The payment provider (docs/adr/0015); `gateway` undefined: none configured. */
+  paymentProvider: {
+    gateway: string | undefined;
+    appId: string;
+    privateKey: string | undefined;
+    publicKey: string | undefined;
+    notifyBaseUrl: string | undefined;
+  };
+  paymentOrders: { ttlSeconds: number; queryAfterSeconds: number };
   /** Physical table names: from `TABLE_<NAME>` when deployed, the logical name locally. */
   tables: Record<TableName, string>;
 }
@@ -199,6 +223,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       noticeLookup: e.NOTICE_LOOKUP_LIMIT,
       receiptLookup: e.RECEIPT_LOOKUP_LIMIT,
       onlinePayment: e.ONLINE_PAYMENT_LIMIT,
+      paymentOrder: e.PAYMENT_ORDER_LIMIT,
     },
     receiptIssuer: e.RECEIPT_ISSUER,
     openData: {
@@ -222,6 +247,14 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       retryScale: e.WEBHOOK_RETRY_SCALE,
       secretKey: e.WEBHOOK_SECRET_KEY,
     },
+    paymentProvider: {
+      gateway: e.PAYMENT_PROVIDER_GATEWAY,
+      appId: e.PAYMENT_PROVIDER_APP_ID,
+      privateKey: e.PAYMENT_PROVIDER_PRIVATE_KEY,
+      publicKey: e.PAYMENT_PROVIDER_PUBLIC_KEY,
+      notifyBaseUrl: e.PAYMENT_NOTIFY_BASE_URL,
+    },
+    paymentOrders: { ttlSeconds: e.PAYMENT_ORDER_TTL_SECONDS, queryAfterSeconds: e.PAYMENT_ORDER_QUERY_AFTER_SECONDS },
     tables: Object.fromEntries(TABLE_NAMES.map((t) => [t, tables[tableEnvVar(t)] ?? t])) as Record<TableName, string>,
   };
 }

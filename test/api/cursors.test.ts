@@ -88,6 +88,17 @@ beforeAll(async () => {
     if (log.body.items.length >= codes.length) break;
     await new Promise((r) => setTimeout(r, 100));
   }
+  // Two payment orders, so finance's list of them has a second page.
+  for (const code of codes.slice(0, 2)) {
+    const n = await api('POST', '/v1/notices', {
+      token: deptToken,
+      body: { payer: { name: '王五', idType: 'other', idNumber: 'C-1' }, lines: [{ feeCode: code }] },
+    });
+    const o = await api('POST', '/v1/payment-orders', {
+      body: { noticeNos: [n.body.noticeNo], checkCodes: { [n.body.noticeNo]: n.body.checkCode } },
+    });
+    expect(o.status).toBe(201);
+  }
 });
 
 /** A paged list: where it is, who reads it, and a first page with a genuine cursor. */
@@ -102,6 +113,7 @@ const lists = () => ({
   },
   // The catalog and notices written above left today's audit events.
   'GET /v1/audit-events': { path: '/v1/audit-events?', token: auditor },
+  'GET /v1/payment-orders': { path: `/v1/payment-orders?from=${businessDate}&to=${businessDate}`, token: finance },
 });
 
 async function expectCursorRefused(path: string, opts: Parameters<typeof api>[2], cursor: string) {

@@ -145,27 +145,25 @@ describe('POST /v1/payments', () => {
     expect(tx.postings).toHaveLength(3);
   });
 
-  it('lets anyone pay online with every check code; a missing or wrong code is 404 like a missing notice', async () => {
+  it('refuses online payments posted here, whoever posts them: 422 online-payment-needs-order, nothing written', async () => {
     const d = await department();
     const n1 = await notice(d);
     const n2 = await notice(d);
-    const body = { noticeNos: [n1.noticeNo, n2.noticeNo], channel: 'online', amount: 10000, bankRef: `ONL-${uniq()}` };
-    const wrong = await pay(
-      { ...body, checkCodes: { [n1.noticeNo]: n1.checkCode, [n2.noticeNo]: 'AAAAAAAA' } },
-      { token: '' },
-    );
-    const missing = await pay({ ...body, checkCodes: { [n1.noticeNo]: n1.checkCode } }, { token: '' });
-    for (const r of [wrong, missing]) {
-      expect(r.status).toBe(404);
-      expect(r.body.type).toMatch(/\/not-found$/);
+    // What the old portal posted: the browser asserting it paid, with a bankRef it made up.
+    const body = {
+      noticeNos: [n1.noticeNo, n2.noticeNo],
+      channel: 'online',
+      amount: 10000,
+      bankRef: `ONL-${uniq()}`,
+      checkCodes: { [n1.noticeNo]: n1.checkCode, [n2.noticeNo]: n2.checkCode },
+    };
+    for (const r of [await pay(body, { token: '' }), await pay(body)]) {
+      expect(r.status).toBe(422);
+      expect(r.body.type).toMatch(/\/online-payment-needs-order$/);
     }
     expect((await pay({ ...body, channel: 'cash', bankRef: undefined }, { token: '' })).status).toBe(401);
-    const ok = await pay(
-      { ...body, checkCodes: { [n1.noticeNo]: n1.checkCode, [n2.noticeNo]: n2.checkCode } },
-      { token: '' },
-    );
-    expect(ok.status).toBe(201);
-    expect(ok.body.windowId).toBeNull();
+    const still = await api('GET', `/v1/notices/${n1.noticeNo}`, { token: clerk });
+    expect(still.body.status).toBe('issued');
   });
 
   it('answers amount-mismatch, bank-ref-duplicate, notice-already-paid and notice-cancelled, writing nothing', async () => {
@@ -435,8 +433,8 @@ async function postFrom(
   return { status: r.status, body: parsed };
 }
 
-describe('online payments cannot be used to guess check codes', () => {
-  it('rate-limits anonymous payment attempts per client', async () => {
+describe('anonymous posts to /v1/payments are still counted per client', () => {
+  it('answers 422 online-payment-needs-order, then 429 once the client is over its budget', async () => {
     const d = await department();
     const n = await notice(d);
     const intoWindow = (Date.now() / 1000) % 60;
@@ -458,7 +456,7 @@ describe('online payments cannot be used to guess check codes', () => {
       );
       statuses.push(r.status);
     }
-    expect(statuses.slice(0, 30).every((s) => s === 404)).toBe(true);
+    expect(statuses.slice(0, 30).every((s) => s === 422)).toBe(true);
     expect(statuses.slice(30)).toEqual([429, 429, 429]);
   });
 });

@@ -77,7 +77,9 @@ describe('portal', () => {
     expect(cardText).toContain('21.00 元');
     expect(cardText).not.toContain('王小明'); // the payer's view is masked
 
+    // The provider's hosted page (the sandbox), then back to the portal with the receipt.
     await page.click('#pay-online');
+    await page.getByRole('button', { name: '支付' }).click();
     await page.locator('#receipt-card').waitFor();
     const receiptNo = await page.locator('#receipt-no').innerText();
     const checkCode = await page.locator('#receipt-check').innerText();

@@ -16,6 +16,10 @@ declare module 'vitest' {
     keyDir: string;
     openDataFilesDir: string;
     lambdaEndpoint: string;
+    /** The sandbox payment provider (its own HTTP service; test control at /sandbox/orders/{id}/complete). */
+    providerUrl: string;
+    /** The functions' provider settings (PAYMENT_* variables), for workers that build the orders context. */
+    providerEnv: Record<string, string>;
   }
 }
 
@@ -27,12 +31,20 @@ export default async function setup(project: TestProject) {
   process.env.LOG_LEVEL ??= 'warn';
   // Webhook retries in milliseconds instead of minutes (5 s → 1 ms, 5 min → 60 ms, 30 min → 360 ms).
   process.env.WEBHOOK_RETRY_SCALE ??= '0.0002';
+  // A created order read at all asks the provider at once (the delay is a deployment setting).
+  process.env.PAYMENT_ORDER_QUERY_AFTER_SECONDS ??= '0';
+  // Every file's orders reach the gateway through the proxy, from one address: one client's budget
+  // would be spent by the others. The limit itself is tested on stacks of their own
+  // (orderLifecycle.test.ts, privacy.test.ts).
+  process.env.PAYMENT_ORDER_LIMIT ??= '100000';
   const dataDir = mkdtempSync(join(tmpdir(), 'one-window-test-'));
   const stack = await startLocalStack({
     port: await freePort(),
     dynamoPort: await freePort(),
     inMemory: true,
     dataDir,
+    // Notifications retried fast, so a test sees an unacknowledged one come again within a second.
+    providerRetryDelaysMs: [100, 200, 400, 800],
   });
   const document = await (await fetch(`${stack.gateway.url}/v1/openapi.json`)).json();
   const proxy = await startValidatingProxy({ upstream: stack.gateway.url, document }).catch(async (e: unknown) => {
@@ -45,6 +57,13 @@ export default async function setup(project: TestProject) {
   project.provide('keyDir', process.env.LOCAL_KEY_DIR!);
   project.provide('openDataFilesDir', process.env.OPEN_DATA_FILES_DIR!);
   project.provide('lambdaEndpoint', stack.lambda.endpoint);
+  project.provide('providerUrl', stack.provider.url);
+  project.provide(
+    'providerEnv',
+    Object.fromEntries(
+      Object.entries(process.env).filter(([k, v]) => k.startsWith('PAYMENT_') && v !== undefined),
+    ) as Record<string, string>,
+  );
   return async () => {
     await proxy.stop();
     await stack.stop();

@@ -113,25 +113,27 @@ $('#lookup-form').addEventListener('submit', async (e) => {
   }
 });
 
+// Online payment goes through a payment order (API.md "Payment orders"): the browser never says it
+// paid. The provider's hosted page sends the payer back here with out_trade_no (the order id).
 $('#pay-online').addEventListener('click', async () => {
   const button = $('#pay-online');
   button.disabled = true;
   const out = $('#receipt');
-  out.replaceChildren(el('p', {}, 'Paying…'));
+  out.replaceChildren(el('p', {}, 'Ordering…'));
   const body = {
     noticeNos: found.map((f) => f.noticeNo),
-    channel: 'online',
-    amount: found.reduce((s, f) => s + f.notice.total, 0),
-    // The online acquirer's reference; in this demo portal the browser mints it once per attempt.
-    bankRef: `WEB-${idempotencyKey.slice(0, 18)}`,
     checkCodes: Object.fromEntries(found.map((f) => [f.noticeNo, f.checkCode])),
+    returnUrl: `${location.origin}${location.pathname}`,
   };
-  const r = await call('POST', '/v1/payments', { body, headers: { 'idempotency-key': idempotencyKey } });
+  const r = await call('POST', '/v1/payment-orders', { body });
   button.disabled = false;
   if (!r.ok) return out.replaceChildren(el('p', { class: 'error' }, problemText(r.body, r.status)));
-  const rc = r.body.receipt;
-  $('#pay-box').hidden = true;
-  out.replaceChildren(
+  sessionStorage.setItem(`order:${r.body.orderId}`, r.body.orderToken);
+  location.assign(r.body.redirectUrl);
+});
+
+function showReceipt(rc) {
+  $('#receipt').replaceChildren(
     el(
       'div',
       { class: 'receipt-card', id: 'receipt-card' },
@@ -141,7 +143,24 @@ $('#pay-online').addEventListener('click', async () => {
       el('details', {}, el('summary', {}, 'Signed JWS'), el('code', {}, rc.jws)),
     ),
   );
-});
+}
+
+/** Back from the provider's page: the order's status as the provider confirmed it, and its receipt. */
+async function showOrder(orderId) {
+  const orderToken = sessionStorage.getItem(`order:${orderId}`);
+  if (!orderToken) return;
+  const out = $('#receipt');
+  out.replaceChildren(el('p', {}, '等待支付结果 · Waiting for the payment provider…'));
+  for (let i = 0; i < 20; i++) {
+    const r = await call('GET', `/v1/payment-orders/${encodeURIComponent(orderId)}`, { headers: { 'x-order-token': orderToken } });
+    if (!r.ok) return out.replaceChildren(el('p', { class: 'error' }, problemText(r.body, r.status)));
+    if (r.body.status === 'succeeded' && r.body.receipt) return showReceipt(r.body.receipt);
+    if (r.body.status !== 'created') return out.replaceChildren(el('p', { class: 'error' }, `Payment order ${r.body.status}`));
+    await new Promise((res) => setTimeout(res, 500));
+  }
+}
+const returnedOrder = new URLSearchParams(location.search).get('out_trade_no');
+if (returnedOrder) showOrder(returnedOrder);
 
 // ---- Verify a receipt ----------------------------------------------------------------------------
 $('#verify-form').addEventListener('submit', async (e) => {

@@ -38,8 +38,13 @@ type IndexPartition = { index: 'gsi1' | 'gsi2'; pk: (shard: string) => string };
 export const issueDateOf = (noticeNo: string) =>
   `${noticeNo.slice(0, 4)}-${noticeNo.slice(4, 6)}-${noticeNo.slice(6, 8)}`;
 
-/** A stored item without its keys and its `issueDate` (derived from the number for the indexes). */
-export const toNoticeRecord = (item: Item): NoticeRecord => stripKeys<NoticeRecord>(item, 'issueDate');
+/**
+ * A stored item without its keys, its `issueDate` (derived from the number for the indexes) and its
+ * reservation attributes (`reservedBy`, `reservedUntil`: an online payment order's hold, which the
+ * orders context sets and clears through ./index.ts).
+ */
+export const toNoticeRecord = (item: Item): NoticeRecord =>
+  stripKeys<NoticeRecord>(item, 'issueDate', 'reservedBy', 'reservedUntil');
 
 function monthsDescending(from: string, to: string): string[] {
   const out: string[] = [];
@@ -186,7 +191,8 @@ export class NoticesTable implements NoticeStore {
       TableName: this.table,
       Key: noticeKey(noticeNo),
       UpdateExpression: 'SET #s = :cancelled, cancelledAt = :at, cancelReason = :r',
-      ConditionExpression: '#s = :issued',
+      // Not while an online payment order holds it: the payer may be paying right now.
+      ConditionExpression: '#s = :issued AND attribute_not_exists(reservedBy)',
       ExpressionAttributeNames: { '#s': 'status' },
       ExpressionAttributeValues: { ':cancelled': 'cancelled', ':issued': 'issued', ':at': at, ':r': reason },
     };

@@ -23,9 +23,9 @@ import {
   type RefundCommit,
   type StoredPayment,
 } from '../ports';
-import { noticeNotPayable } from '../domain/settlement';
+import { noticeNotPayable, noticePending } from '../domain/settlement';
 import { byPosition } from '../domain/views';
-import { Entries, type Role } from './entries';
+import { Entries, problemOfEntry, type Role } from './entries';
 
 /**
  * DynamoDB adapter of the payments context.
@@ -153,7 +153,12 @@ export class PaymentsTable implements PaymentStore {
     for (const [index, noticeNo] of c.noticeNos.entries())
       tx.add(
         { kind: 'notice', noticeNo, index },
-        this.notices.markPaidItem(noticeNo, { paymentId: payment.paymentId, paidAt: payment.paidAt, today: c.today }),
+        this.notices.markPaidItem(noticeNo, {
+          paymentId: payment.paymentId,
+          paidAt: payment.paidAt,
+          today: c.today,
+          orderId: c.orderId,
+        }),
       );
     tx.add(
       { kind: 'payment' },
@@ -181,7 +186,7 @@ export class PaymentsTable implements PaymentStore {
         { kind: 'idempotency' },
         this.idempotency.completionItem(c.idempotency.claim, c.idempotency.response, c.nowMs),
       );
-    await this.transact(tx, c.token, c.today);
+    await this.transact(tx, c.token, c.today, c.orderId);
   }
 
   async commitRefund(c: RefundCommit): Promise<void> {
@@ -243,7 +248,7 @@ export class PaymentsTable implements PaymentStore {
     return this.newItem(this.tables.receipts, { ...paymentKeys.receipt(receipt.receiptNo), ...receipt, ...extra });
   }
 
-  private async transact(tx: Entries, token: string, today: string): Promise<void> {
+  private async transact(tx: Entries, token: string, today: string, orderId?: string): Promise<void> {
     try {
       await this.client.send(new TransactWriteCommand({ TransactItems: tx.items, ClientRequestToken: token }));
     } catch (e) {
@@ -253,7 +258,7 @@ export class PaymentsTable implements PaymentStore {
         throw e;
       }
       const failed = codes.indexOf(CONDITION_FAILED);
-      if (failed >= 0) throw await this.problemOf(tx.roles[failed]!, today);
+      if (failed >= 0) throw await this.problemOf(tx.roles[failed]!, today, orderId);
       if (codes.includes('TransactionConflict'))
         throw new TransientConflict('a concurrent transaction touched the same items');
       throw e;
@@ -261,40 +266,19 @@ export class PaymentsTable implements PaymentStore {
   }
 
   /** Maps the entry whose condition failed to the problem the caller sees. */
-  private async problemOf(role: Role, today: string): Promise<Error> {
-    switch (role.kind) {
-      case 'notice':
-        return this.noticeProblem(role.noticeNo, role.index, today);
-      case 'bank-ref':
-        return new DomainError('bank-ref-duplicate', 'This bankRef was already used on this channel', [
-          { path: 'bankRef', message: 'already used' },
-        ]);
-      case 'day-guard':
-        return new DomainError('day-closed', `Business day ${today} is closed`);
-      case 'idempotency':
-        return new DomainError(
-          'idempotency-in-progress',
-          'Another request took over this Idempotency-Key; retry later',
-        );
-      case 'idempotency-record':
-      // A same-key request committed first (or holds a live claim): re-read, and answer what it stored.
-      case 'refunded-total':
-      case 'receipt':
-        // Another refund committed first, or a receipt number collided: re-read and try again.
-        return new TransientConflict(`${role.kind} changed meanwhile`);
-      case 'payment':
-      case 'ledger':
-        return new DomainError('concurrent-update', 'The payment id is already taken; retry');
-    }
+  private async problemOf(role: Role, today: string, orderId: string | undefined): Promise<Error> {
+    if (role.kind === 'notice') return this.noticeProblem(role.noticeNo, role.index, today, orderId);
+    return problemOfEntry(role.kind, today);
   }
 
   /** Why a notice could not be marked paid, as read back now. */
-  private async noticeProblem(noticeNo: string, index: number, today: string): Promise<Error> {
+  private async noticeProblem(noticeNo: string, index: number, today: string, orderId?: string): Promise<Error> {
     const [n] = (await this.notices.getNotices([noticeNo])).values();
     const path = `noticeNos.${index}`;
     if (!n) return new DomainError('not-found', `${path}: no such notice`, [{ path, message: 'no such notice' }]);
     const status = statusOn(n, today);
     if (status !== 'issued') return noticeNotPayable(status, index, n.dueDate);
+    if (n.reservation && n.reservation.orderId !== orderId) return noticePending(index, n.reservation.expiresAt);
     return new TransientConflict(`notice ${noticeNo} changed meanwhile`);
   }
 }

@@ -14,7 +14,10 @@ import { DEPLOYMENT, type Json, type ResolvedTemplate } from './template';
  * trigger names, and with what settings) and shaped as the AWS service sends it.
  */
 
-/** The function ARN a trigger names, and the trigger's resource, for the one trigger of a type. */
+/**
+ * The function ARN a trigger names, and the trigger's resource, for the one trigger of a type (of
+ * the rules, the one whose first target is `ruleTarget`, when the template has several).
+ */
 export function triggerOf(
   template: ResolvedTemplate,
   type: 'AWS::Lambda::EventSourceMapping' | 'AWS::Events::Rule' | 'Custom::S3BucketNotifications',

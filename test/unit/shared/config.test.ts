@@ -5,7 +5,8 @@ import { parseConfig, perConfiguration, reloadConfig } from '../../../functions/
 describe('configuration', () => {
   it('has the documented defaults when nothing is set', () => {
     const c = parseConfig({});
-    expect(c.limits).toEqual({ noticeLookup: 30, receiptLookup: 60, onlinePayment: 30 });
+    expect(c.limits).toEqual({ noticeLookup: 30, receiptLookup: 60, onlinePayment: 30, paymentOrder: 30 });
+    expect(c.paymentOrders).toEqual({ ttlSeconds: 900, queryAfterSeconds: 10 });
     expect(c.businessTimeZone).toBe('Asia/Shanghai');
     expect(c.logLevel).toBe('info');
     expect(c.openData).toEqual({
@@ -32,12 +33,13 @@ describe('configuration', () => {
       NOTICE_LOOKUP_LIMIT: '3',
       RECEIPT_LOOKUP_LIMIT: '4',
       ONLINE_PAYMENT_LIMIT: '5',
+      PAYMENT_ORDER_LIMIT: '6',
       OPEN_DATA_RATE_LIMIT: '7/2',
       BUSINESS_TZ: 'Asia/Urumqi',
       TABLE_NOTICES: 'prod-Notices-1A2B',
       AUTH_JWKS_URL: 'https://idp.example/jwks.json',
     });
-    expect(c.limits).toEqual({ noticeLookup: 3, receiptLookup: 4, onlinePayment: 5 });
+    expect(c.limits).toEqual({ noticeLookup: 3, receiptLookup: 4, onlinePayment: 5, paymentOrder: 6 });
     expect(c.openData.rate).toEqual({ requests: 7, seconds: 2 });
     expect(c.businessTimeZone).toBe('Asia/Urumqi');
     expect(c.tables.Notices).toBe('prod-Notices-1A2B');
