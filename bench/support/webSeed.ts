@@ -37,7 +37,13 @@ export async function seedWeb(base: string, tag = randomUUID().slice(0, 6).toUpp
   const fees = [
     { d: 0, code: `M${tag}-01`, name: '营业执照副本工本费', amount: 1050, basis: '《市场主体登记管理条例》第二十二条' },
     { d: 0, code: `M${tag}-02`, name: '计量器具检定费', amount: 12000, basis: '《中华人民共和国计量法》第二十二条' },
-    { d: 1, code: `P${tag}-01`, name: '普通护照工本费', amount: 12000, basis: '《护照法》及国家发展改革委、财政部批复' },
+    {
+      d: 1,
+      code: `P${tag}-01`,
+      name: '普通护照工本费',
+      amount: 12000,
+      basis: '《护照法》及国家发展改革委、财政部批复',
+    },
     { d: 1, code: `P${tag}-02`, name: '往来港澳通行证签注费', amount: 1500, basis: '发改价格〔2017〕1186号' },
   ];
   for (const d of depts) await send(base, 'POST', '/v1/departments', admin, d);
