@@ -95,6 +95,16 @@ afterAll(async () => {
   await browser?.close();
 });
 
+/** A fresh notice of the world's department (each payment test pays its own). */
+async function freshNotice(feeCode = world.fee, quantity = 1) {
+  const n = await api('POST', '/v1/notices', {
+    token: await token({ role: 'department', dept: world.dept }),
+    body: { payer: { name: '赵六', idType: 'passport', idNumber: 'E87654321' }, lines: [{ feeCode, quantity }] },
+  });
+  expect(n.status, n.text).toBe(201);
+  return { noticeNo: n.body.noticeNo as string, checkCode: n.body.checkCode as string };
+}
+
 async function noSeriousViolation(page: Page, where: string) {
   const result = await new AxeBuilder({ page }).analyze();
   const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
@@ -219,6 +229,59 @@ for (const [name, device] of Object.entries(VIEWPORTS)) {
       await page.getByRole('button', { name: '查验' }).click();
       await page.getByText('查验未通过').waitFor();
       expect(await page.locator('#receipt-card').count()).toBe(0);
+    });
+
+    it('pays two notices online through the sandbox provider, waits for the confirmation and shows the receipt', async () => {
+      const a = await freshNotice(world.fee, 2);
+      const b = await freshNotice(world.fee2);
+      await page.goto(`${base()}/?n=${a.noticeNo}&c=${a.checkCode}&n=${b.noticeNo}&c=${b.checkCode}`);
+      await page.locator(`.notice-card[data-notice="${b.noticeNo}"]`).waitFor();
+      expect(await page.locator('#pay-online').innerText()).toContain('141.00 元');
+      await page.locator('#pay-online').click();
+      // The provider's hosted page (the sandbox, a service of its own), then back to the status page.
+      await page.waitForURL((u) => u.origin === new URL(inject('providerUrl')).origin);
+      expect(await page.locator('#amount').innerText()).toContain('141.00');
+      await page.getByRole('button', { name: '支付' }).click();
+      await page.waitForURL(`${base()}/order?**`);
+      await page.locator('#order-status[data-status="succeeded"]').waitFor();
+      expect(await page.locator('#order-status').innerText()).toBe('支付成功，票据已开具');
+      const receipt = await page.locator('#receipt-card').innerText();
+      expect(receipt).toContain('141.00 元');
+      expect(receipt).toContain(a.noticeNo);
+      expect(receipt).toContain(b.noticeNo);
+      expect(receipt).toContain('赵**');
+      await noSeriousViolation(page, 'order succeeded');
+      await page.locator('#receipt-link').click();
+      await page.locator('#receipt-status').waitFor();
+      expect(await page.locator('#receipt-status').innerText()).toBe('有效');
+      // The notices now read as paid, and lead to the same receipt.
+      await page.goto(`${base()}/?n=${a.noticeNo}&c=${a.checkCode}`);
+      expect(await page.locator(`.notice-card[data-notice="${a.noticeNo}"]`).innerText()).toContain('已缴款');
+      await page.locator('.receipt-link').waitFor();
+    });
+
+    it('says in plain Chinese when the payer cancels at the provider, and when another payment holds the notice', async () => {
+      const n = await freshNotice();
+      await page.goto(`${base()}/?n=${n.noticeNo}&c=${n.checkCode}`);
+      await page.locator('#pay-online').click();
+      await page.waitForURL((u) => u.origin === new URL(inject('providerUrl')).origin);
+      await page.getByRole('button', { name: '取消' }).click();
+      await page.waitForURL(`${base()}/order?**`);
+      await page.locator('#order-status:not([data-status="created"])').waitFor({ timeout: 15_000 });
+      expect(await page.locator('#order-status').innerText()).toContain('没有扣款');
+      await noSeriousViolation(page, 'order not paid');
+
+      // An order opened elsewhere (another tab, another phone) holds the next notice: 409 in words.
+      const held = await freshNotice();
+      const other = await api('POST', '/v1/payment-orders', {
+        body: { noticeNos: [held.noticeNo], checkCodes: { [held.noticeNo]: held.checkCode } },
+      });
+      expect(other.status, other.text).toBe(201);
+      await page.goto(`${base()}/?n=${held.noticeNo}&c=${held.checkCode}`);
+      await page.locator('#pay-online').click();
+      await page.getByText('已有一笔网上支付正在进行').waitFor();
+      expect(await page.locator('#pay-box .error').innerText()).toMatch(/\d{4}-\d{2}-\d{2} \d{2}:\d{2} 前有效/);
+      expect(page.url()).toContain(base());
     });
 
     it('switches to English and back', async () => {
