@@ -47,9 +47,11 @@ export interface FunctionDef {
   timeoutSeconds?: number;
   /** Concurrency reserved for (and capping) this function; see PAYMENTS_RESERVED_CONCURRENCY. */
   reservedConcurrency?: number;
+  /** Talks to the payment provider with the merchant keys from Secrets Manager (docs/adr/0015). */
+  paymentProvider?: true;
 }
 
-export const BACKGROUND_FUNCTIONS = ['authorizer', 'aggregator', 'publisher', 'statementImport'] as const;
+export const BACKGROUND_FUNCTIONS = ['authorizer', 'aggregator', 'publisher', 'statementImport', 'orderSweep'] as const;
 export type FunctionName = HttpFunctionName | (typeof BACKGROUND_FUNCTIONS)[number];
 
 /**
@@ -61,6 +63,23 @@ export type FunctionName = HttpFunctionName | (typeof BACKGROUND_FUNCTIONS)[numb
  * concurrency quota of at least 200 (AWS keeps 100 unreserved).
  */
 export const PAYMENTS_RESERVED_CONCURRENCY = 100;
+
+/**
+ * What the orders function and the sweep do: their own table, holds on notices, and the payments use
+ * case's one transaction (the same grants as a counter payment's, through the payments context).
+ */
+const ORDER_TABLES: FunctionDef['tables'] = {
+  // The order, its status moves, and the sweep's index of open orders and finance's list by date.
+  Orders: { actions: ['GetItem', 'PutItem', 'UpdateItem'], indexes: ['gsi1', 'gsi2'] },
+  // Holds (UpdateItem in the order's transaction, and release), and the payment's mark-paid entry.
+  Notices: { actions: ['BatchGetItem', 'UpdateItem'] },
+  // The payment's puts, and reads of it and its receipt for the order's holder.
+  Payments: { actions: ['GetItem', 'PutItem'] },
+  Receipts: { actions: ['GetItem', 'PutItem'] },
+  Ledger: { actions: ['PutItem', 'ConditionCheckItem'] },
+  Idempotency: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'] },
+  RateLimits: { actions: ['UpdateItem'] },
+};
 
 export const functions: Record<FunctionName, FunctionDef> = {
   authorizer: { entry: 'functions/authorizer/entry/http.ts', tables: {} },
@@ -98,6 +117,23 @@ export const functions: Record<FunctionName, FunctionDef> = {
     },
     keys: { receipt: 'sign' },
     reservedConcurrency: PAYMENTS_RESERVED_CONCURRENCY,
+    // Refunds of online payments go back through the provider.
+    paymentProvider: true,
+  },
+  orders: {
+    entry: 'functions/orders/entry/http.ts',
+    sealsCursors: true,
+    tables: ORDER_TABLES,
+    keys: { receipt: 'sign' },
+    paymentProvider: true,
+  },
+  // The sweep of open orders: the same use cases as the notification route.
+  orderSweep: {
+    entry: 'functions/orders/entry/schedule.ts',
+    tables: ORDER_TABLES,
+    keys: { receipt: 'sign' },
+    paymentProvider: true,
+    timeoutSeconds: 120,
   },
   ledger: {
     entry: 'functions/ledger/entry/http.ts',
@@ -159,6 +195,13 @@ export const functions: Record<FunctionName, FunctionDef> = {
     timeoutSeconds: 300,
     memoryMb: 1024,
   },
+};
+
+/** The sweep of open payment orders; the stack's EventBridge rule and the local scheduler both read it. */
+export const ORDER_SWEEP_SCHEDULE = {
+  expression: 'rate(1 minute)',
+  everyMs: 60 * 1000,
+  description: 'every minute',
 };
 
 /** The publisher's schedule; the stack's EventBridge rule and the local scheduler both read it. */

@@ -36,6 +36,7 @@ import { AlarmTopic } from './constructs/alarms';
 import { LAMBDA_BUNDLE, LAMBDA_RUNTIME, sourceMapsAtRuntime } from './constructs/bundling';
 import { retainedLogGroup, roleWritingOnlyTo } from './constructs/logging';
 import { addAlarms } from './constructs/monitoring';
+import { paymentProvider } from './constructs/paymentProvider';
 import { RateLimitedWebAcl, WAF_RATE_RULES } from './constructs/waf';
 import { functions, PUBLISH_SCHEDULE, type FunctionDef, type FunctionName, type TableGrant } from './functions';
 import { routes, type Route } from '../schemas/routes';
@@ -164,6 +165,8 @@ export class OneWindowStack extends Stack {
   readonly signingKey: kms.Key;
   /** Seals list cursors in every function that pages (so a cursor one container issued opens in another). */
   readonly cursorSecret: secretsmanager.Secret;
+  /** The payment provider's merchant keys (docs/adr/0015). */
+  readonly paymentProviderKeys: secretsmanager.Secret;
   /** Signs ledger day proofs; a key of its own, so a day proof can never pass for a receipt. */
   readonly dayProofKey: kms.Key;
   readonly statementsBucket: s3.Bucket;
@@ -414,6 +417,9 @@ export class OneWindowStack extends Stack {
     }
     this.distribution = this.portal(cloudFrontWebAclArn);
     this.openDataPublication(this.distribution);
+    this.paymentProviderKeys = paymentProvider(this, this.functions, {
+      notifyBaseUrl: `https://${this.distribution.distributionDomainName}`,
+    });
     this.acknowledgeCdkHandlers();
     // The built web apps (infra/web/build.ts; infra/app.ts builds them before synth).
     this.siteDeployed = existsSync(WEB_DIST) && readdirSync(WEB_DIST).length > 0;

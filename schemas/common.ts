@@ -69,6 +69,8 @@ export const Problem = lazily(() =>
       status: z.int(),
       detail: z.string(),
       errors: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))),
+      /** notice-payment-pending: when the online payment order holding the notice ends. */
+      expiresAt: z.optional(z.string()),
     })
     .check(z.meta({ id: 'Problem', description: 'RFC 9457 problem details' })),
 );

@@ -1,12 +1,12 @@
 import type { $ZodType } from 'zod/v4/core';
-import type { RouteKey } from './routes';
+import type { BodyType, RouteKey } from './routes';
 
 /** What the OpenAPI document says about one route; each context's schema module exports its own. */
 export interface RouteDoc {
   summary: string;
   body?: $ZodType;
-  /** `text/csv` bodies are documented as a string. */
-  bodyType?: 'text/csv';
+  /** Raw-text bodies (`text/csv`, form-encoded notifications) are documented as a string. */
+  bodyType?: BodyType;
   /**
    * The path parameters as the handler checks them: an object schema with one property per
    * `{param}` of the route's path (a value outside it is a 400 or, for look-ups, the same 404 as a
@@ -15,6 +15,8 @@ export interface RouteDoc {
   params?: $ZodType;
   query?: $ZodType;
   response?: $ZodType;
+  /** The success response is this plain text (a provider's acknowledgement, e.g. `success`). */
+  textResponse?: string;
   /** The success response can also be CSV (content negotiation): documented as a string under text/csv. */
   csvResponse?: boolean;
   status?: number;

@@ -8,6 +8,7 @@ import { financeDocs } from './finance';
 import { ledgerDocs } from './ledger';
 import { opendataDocs } from './opendata';
 import { noticesDocs } from './notices';
+import { ordersDocs } from './orders';
 import { paymentsDocs } from './payments';
 import { platformDocs } from './platform';
 import type { ResponseHeaderName, ResponseHeaderUse, RouteDoc, RouteDocs } from './docs';
@@ -24,6 +25,7 @@ const allDocs = (): RouteDocs => ({
   ...opendataDocs().routes,
   ...noticesDocs().routes,
   ...paymentsDocs().routes,
+  ...ordersDocs().routes,
 });
 
 /** One tag per bounded context (the function that serves the route), declared at the top level. */
@@ -32,6 +34,7 @@ const TAGS: Record<HttpFunctionName, string> = {
   catalog: 'Fee catalog (收费公示): departments and the fee items they may charge, with every version',
   notices: 'Payment notices (缴款通知书) issued by departments and looked up by payers',
   payments: 'Payments at the one window, refunds, and signed receipts (财政电子票据)',
+  orders: 'Online payment orders (网上缴费) through a payment provider, and its notifications',
   ledger: 'The double-entry ledger (收支两条线): trial balance, transactions and signed day proofs',
   finance: 'Finance bureau: bank statements, reconciliation, settlement and day close, budgets, reports',
   opendata: 'Open data (政府数据开放): API keys, anonymized datasets, releases and rows',
@@ -159,6 +162,16 @@ function requestBody(route: Route, doc: RouteDoc | undefined) {
       // The finance route's inline limit (MAX_INLINE_STATEMENT_BYTES, 5 MiB): larger statements go through S3.
       content: { 'text/csv': { schema: { type: 'string', maxLength: 5 * 1024 * 1024, contentMediaType: 'text/csv' } } },
     };
+  if (bodyType === 'application/x-www-form-urlencoded')
+    return {
+      required: true,
+      // Signed over its fields as sent, so the handler reads it as text (docs/adr/0015).
+      content: {
+        'application/x-www-form-urlencoded': {
+          schema: { type: 'object', additionalProperties: { type: 'string', maxLength: 4096 }, maxProperties: 64 },
+        },
+      },
+    };
   if (!doc?.body) return undefined;
   const optional = (doc.body as { _zod: { optin?: string } })._zod.optin === 'optional';
   return { required: !optional, content: { 'application/json': { schema: jsonSchema(doc.body, 'input') } } };
@@ -205,6 +218,7 @@ function successResponses(doc: RouteDoc | undefined) {
   const content: Record<string, unknown> = {};
   if (doc?.response) content['application/json'] = { schema: jsonSchema(doc.response, 'output') };
   if (doc?.csvResponse) content['text/csv'] = { schema: { type: 'string', contentMediaType: 'text/csv' } };
+  if (doc?.textResponse) content['text/plain'] = { schema: { type: 'string', enum: [doc.textResponse] } };
   const body = Object.keys(content).length ? { content } : {};
   const responses: Record<string, unknown> = {
     [String(doc?.status ?? 200)]: { description: 'Success', ...responseHeaders(doc?.responseHeaders), ...body },

@@ -167,7 +167,7 @@ export const paymentsDocs = lazily(() => {
   const routes: RouteDocs = {
     'POST /v1/payments': {
       summary:
-        'Pay 1-20 notices through one channel (Idempotency-Key required); anonymous online payments are rate-limited per client',
+        'A window clerk records a counter payment of 1-20 notices (Idempotency-Key required); online payments go through POST /v1/payment-orders (422 online-payment-needs-order)',
       body: PayNotices,
       headers: [idempotencyKeyHeader(true)],
       response: Payment,
@@ -175,6 +175,8 @@ export const paymentsDocs = lazily(() => {
       responseHeaders: ['Idempotent-Replayed'],
       problems: [
         'idempotency-key-required',
+        'online-payment-needs-order',
+        'notice-payment-pending',
         'amount-mismatch',
         'bank-ref-duplicate',
         'notice-already-paid',

@@ -7,7 +7,16 @@ export const ROLES = ['admin', 'finance', 'department', 'clerk', 'auditor'] as c
 export type Role = (typeof ROLES)[number];
 
 /** The bounded contexts that serve HTTP; each is one Lambda function with one router. */
-export const HTTP_FUNCTIONS = ['platform', 'catalog', 'notices', 'payments', 'ledger', 'finance', 'opendata'] as const;
+export const HTTP_FUNCTIONS = [
+  'platform',
+  'catalog',
+  'notices',
+  'payments',
+  'orders',
+  'ledger',
+  'finance',
+  'opendata',
+] as const;
 export type HttpFunctionName = (typeof HTTP_FUNCTIONS)[number];
 
 /**
@@ -23,14 +32,17 @@ export type Access =
   | { kind: 'optional'; roles: readonly Role[] }
   | { kind: 'apiKey' };
 
+/** Raw-text request bodies: bank statements, and provider notifications (signed over their form fields). */
+export type BodyType = 'text/csv' | 'application/x-www-form-urlencoded';
+
 export interface Route {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** API Gateway resource path with `{param}` placeholders; also `event.resource` in the handler. */
   path: string;
   fn: HttpFunctionName;
   access: Access;
-  /** Request body content type when not JSON. */
-  bodyType?: 'text/csv';
+  /** Request body content type when not JSON (handed to the handler as raw text). */
+  bodyType?: BodyType;
 }
 
 const pub: Access = { kind: 'public' };
@@ -67,6 +79,20 @@ export const routes = [
   { method: 'POST', path: '/v1/receipts/verify', fn: 'payments', access: pub },
   { method: 'GET', path: '/v1/notices/{noticeNo}/receipt', fn: 'payments', access: pub },
   { method: 'GET', path: '/v1/.well-known/jwks.json', fn: 'payments', access: pub },
+
+  // Payment orders (网上缴费 through a payment provider). The order token (x-order-token) is the
+  // holder's credential; the provider's signature is the notification's.
+  { method: 'POST', path: '/v1/payment-orders', fn: 'orders', access: pub },
+  { method: 'GET', path: '/v1/payment-orders', fn: 'orders', access: token('finance') },
+  { method: 'GET', path: '/v1/payment-orders/{orderId}', fn: 'orders', access: optional('clerk', 'finance') },
+  { method: 'POST', path: '/v1/payment-orders/{orderId}/cancel', fn: 'orders', access: pub },
+  {
+    method: 'POST',
+    path: '/v1/payment-providers/{provider}/notifications',
+    fn: 'orders',
+    access: pub,
+    bodyType: 'application/x-www-form-urlencoded',
+  },
 
   // Ledger (收支两条线)
   { method: 'GET', path: '/v1/ledger/trial-balance', fn: 'ledger', access: token('finance', 'auditor') },

@@ -29,6 +29,7 @@ export const TABLE_NAMES = [
   'Catalog',
   'Notices',
   'Payments',
+  'Orders',
   'Receipts',
   'Ledger',
   'Finance',
@@ -45,6 +46,8 @@ export const tables: Record<TableName, TableDef> = {
   Catalog: { name: 'Catalog', pk: 'pk', sk: 'sk', indexes: [gsi(1)] },
   Notices: { name: 'Notices', pk: 'pk', sk: 'sk', indexes: [gsi(1), gsi(2)], personalData: true },
   Payments: { name: 'Payments', pk: 'pk', sk: 'sk', indexes: [gsi(1)], stream: true },
+  // Payment orders: notice numbers and amounts, no payer identity; no stream (payments are the record).
+  Orders: { name: 'Orders', pk: 'pk', sk: 'sk', indexes: [gsi(1), gsi(2)] },
   Receipts: { name: 'Receipts', pk: 'pk', sk: 'sk', indexes: [] },
   Ledger: { name: 'Ledger', pk: 'pk', sk: 'sk', indexes: [gsi(1), gsi(2)] },
   Finance: { name: 'Finance', pk: 'pk', sk: 'sk', indexes: [gsi(1)] },

@@ -19,6 +19,11 @@ export interface NoticeRecord {
   paidAt?: string;
   cancelledAt?: string;
   cancelReason?: string;
+  /**
+   * The live online payment order holding the notice (API.md "Payment orders"); only the reads the
+   * payments and orders contexts make through ./adapters/index.ts carry it, never a notice view.
+   */
+  reservation?: { orderId: string; expiresAt: string };
 }
 
 export interface NoticePage {

@@ -18,6 +18,8 @@ export interface PaymentCommit {
   token: string;
   today: string;
   noticeNos: string[];
+  /** The online payment order this payment settles: its hold on the notices lets this payment through. */
+  orderId?: string;
   payment: StoredPayment;
   bankRef?: { channel: Channel; bankRef: string };
   ledger: LedgerTransaction;
@@ -74,6 +76,21 @@ export interface PaymentStore {
   commitPayment(c: PaymentCommit): Promise<void>;
   commitRefund(c: RefundCommit): Promise<void>;
 }
+
+/** What the orders context asks to be paid once its provider confirmed an order. */
+export interface OnlinePayment {
+  orderId: string;
+  noticeNos: string[];
+  amount: number;
+  /** The provider's transaction id. */
+  bankRef: string;
+}
+
+/**
+ * Gives `amount` of an online payment back through the provider that took it, idempotently per
+ * `refundId`; resolves once the provider confirmed the refund, throws `provider-unconfirmed` otherwise.
+ */
+export type OnlineRefunds = (r: { bankRef: string; refundId: string; amount: number }) => Promise<void>;
 
 /**
  * Throws `rate-limited` when a client is over its budget. Everything that answers differently for a

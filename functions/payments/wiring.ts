@@ -1,4 +1,5 @@
-import { config } from '../shared/config';
+import { paymentProvider } from '../orders/adapters';
+import { config, perConfiguration } from '../shared/config';
 import {
   cursorSealing,
   documentClient,
@@ -33,6 +34,9 @@ const limits = {
   'online-payment': () => config().limits.onlinePayment,
 };
 
+/** The payment provider that refunds online payments (docs/adr/0015), rebuilt when the configuration changes. */
+const provider = perConfiguration((c) => paymentProvider(c.paymentProvider));
+
 export function paymentsContext() {
   const rateLimits = rateLimitTable();
   const limiter: LookupLimiter = (scope, client) =>
@@ -41,7 +45,9 @@ export function paymentsContext() {
   const keys = { sign: (p: object) => theSigner('receipt').sign(p), jwks: () => theSigner('receipt').jwks() };
   const store = paymentsTable();
   return {
-    payments: new Payments(store, idempotencyTable(), keys, limiter, theClock(), config().receiptIssuer),
+    payments: new Payments(store, idempotencyTable(), keys, limiter, theClock(), config().receiptIssuer, (r) =>
+      provider().refund(r),
+    ),
     receipts: new Receipts(store, keys, limiter),
     cursors: cursorSealing,
   };

@@ -98,6 +98,19 @@ const environment = {
   DAY_CLOSE_INDEX_SETTLE_MS: wholeNumber(optional),
   /** The key that seals list cursors (HMAC); deployed, one value for every function that pages. */
   CURSOR_SECRET: matching(/^[\s\S]{32,}$/, 'must be at least 32 characters', String)(optional),
+  /** The payment provider's gateway (Alipay's `https://openapi.alipay.com/gateway.do`; locally the sandbox's). */
+  PAYMENT_PROVIDER_GATEWAY: url(optional),
+  PAYMENT_PROVIDER_APP_ID: nonEmpty({ default: 'sandbox-app' }),
+  /** The merchant application's RSA private key (PKCS#8, PEM or bare base64); deployed from Secrets Manager. */
+  PAYMENT_PROVIDER_PRIVATE_KEY: nonEmpty(optional),
+  /** The provider's RSA public key (PEM or bare base64) that notifications and responses verify with. */
+  PAYMENT_PROVIDER_PUBLIC_KEY: nonEmpty(optional),
+  /** This API's public base URL the provider posts notifications to (…/v1/payment-providers/alipay/notifications). */
+  PAYMENT_NOTIFY_BASE_URL: baseUrl(optional),
+  /** How long a payment order holds its notices. */
+  PAYMENT_ORDER_TTL_SECONDS: wholeNumber({ default: 900 }),
+  /** A `created` order read after this long asks the provider. */
+  PAYMENT_ORDER_QUERY_AFTER_SECONDS: wholeNumber({ default: 10 }),
 };
 
 /**
@@ -138,6 +151,15 @@ export interface Config {
   dayCloseIndexSettleMs: number;
   /** Seals list cursors (functions/shared/domain/cursor.ts). */
   cursorSecret: string;
+  /** The payment provider (docs/adr/0015); `gateway` undefined: none configured. */
+  paymentProvider: {
+    gateway: string | undefined;
+    appId: string;
+    privateKey: string | undefined;
+    publicKey: string | undefined;
+    notifyBaseUrl: string | undefined;
+  };
+  paymentOrders: { ttlSeconds: number; queryAfterSeconds: number };
   /** Physical table names: from `TABLE_<NAME>` when deployed, the logical name locally. */
   tables: Record<TableName, string>;
 }
@@ -182,6 +204,14 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     // Deployed, the day index is a GSI that lags writes by up to about a second.
     dayCloseIndexSettleMs: e.DAY_CLOSE_INDEX_SETTLE_MS ?? (e.DYNAMODB_ENDPOINT ? 0 : 1500),
     cursorSecret: e.CURSOR_SECRET ?? processCursorSecret,
+    paymentProvider: {
+      gateway: e.PAYMENT_PROVIDER_GATEWAY,
+      appId: e.PAYMENT_PROVIDER_APP_ID,
+      privateKey: e.PAYMENT_PROVIDER_PRIVATE_KEY,
+      publicKey: e.PAYMENT_PROVIDER_PUBLIC_KEY,
+      notifyBaseUrl: e.PAYMENT_NOTIFY_BASE_URL,
+    },
+    paymentOrders: { ttlSeconds: e.PAYMENT_ORDER_TTL_SECONDS, queryAfterSeconds: e.PAYMENT_ORDER_QUERY_AFTER_SECONDS },
     tables: Object.fromEntries(TABLE_NAMES.map((t) => [t, tables[tableEnvVar(t)] ?? t])) as Record<TableName, string>,
   };
 }

@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { PUBLISH_SCHEDULE } from '../functions';
+import { ORDER_SWEEP_SCHEDULE, PUBLISH_SCHEDULE } from '../functions';
 import { log } from '../../functions/shared/adapters/log';
 import { lambdaContext, loadHandler } from './gateway';
 
@@ -67,6 +67,39 @@ export function startPublishScheduler(opts: { everyMs?: number; handler?: Schedu
     stop: async () => {
       stopped = true;
       if (timer) clearTimeout(timer);
+      await running.catch(() => undefined);
+    },
+  };
+}
+
+export interface SweepScheduler {
+  /** Sweeps now (after any sweep in progress). */
+  runNow(): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+/** The local stand-in for the order sweep's EventBridge rule: every ORDER_SWEEP_SCHEDULE.everyMs, never overlapping. */
+export function startSweepScheduler(opts: { everyMs?: number } = {}): SweepScheduler {
+  let running: Promise<unknown> = Promise.resolve();
+  let stopped = false;
+  const run = () => {
+    running = running
+      .catch(() => undefined)
+      .then(async () => ((await loadHandler('orderSweep')) as ScheduledHandler)({}, lambdaContext('orderSweep')));
+    return running;
+  };
+  const timer = setInterval(() => {
+    if (!stopped)
+      run().catch((e: unknown) =>
+        log('error', 'order sweep failed', { error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) }),
+      );
+  }, opts.everyMs ?? ORDER_SWEEP_SCHEDULE.everyMs);
+  timer.unref();
+  return {
+    runNow: run,
+    stop: async () => {
+      stopped = true;
+      clearInterval(timer);
       await running.catch(() => undefined);
     },
   };

@@ -5,7 +5,9 @@ import { assertPortFree, ensureTables, startDynamoDbLocal, type DynamoDbLocal } 
 import { loadHandler, startGateway, type Gateway } from './gateway';
 import { ensureLocalKey, ensureLocalSecret } from './keys';
 import { startLocalLambda, type LocalLambda } from './lambda';
-import { startPublishScheduler, type PublishScheduler } from './scheduler';
+import { ensureRsaKeyPair } from './paymentSandbox/protocol';
+import { startPaymentSandbox, type PaymentSandbox } from './paymentSandbox/server';
+import { startPublishScheduler, startSweepScheduler, type PublishScheduler, type SweepScheduler } from './scheduler';
 import { buildWeb } from '../web/build';
 import { startStreamPoller, type StreamPoller } from './streams';
 
@@ -20,6 +22,10 @@ export interface LocalStackOptions {
   inMemory?: boolean;
   dataDir?: string;
   keyDir?: string;
+  /** The sandbox payment provider's port (PROVIDER_PORT); 0 picks a free one. */
+  providerPort?: number;
+  /** The sandbox's notification retry delays (tests retry fast). */
+  providerRetryDelaysMs?: number[];
 }
 
 export interface LocalStack {
@@ -31,6 +37,9 @@ export interface LocalStack {
   scheduler: PublishScheduler;
   /** The Lambda Invoke API's stand-in (the opendata function starts publication jobs through it). */
   lambda: LocalLambda;
+  /** The sandbox payment provider (its own HTTP service) and the sweep of open orders. */
+  provider: PaymentSandbox;
+  sweep: SweepScheduler;
   stop(): Promise<void>;
 }
 
@@ -46,6 +55,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   });
   let scheduler: PublishScheduler | undefined;
   let lambda: LocalLambda | undefined;
+  let provider: PaymentSandbox | undefined;
+  let sweep: SweepScheduler | undefined;
   try {
     process.env.DYNAMODB_ENDPOINT = dynamo.endpoint;
     process.env.AWS_REGION ??= 'local';
@@ -70,6 +81,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     });
     process.env.LAMBDA_ENDPOINT = lambda.endpoint;
     process.env.OPEN_DATA_PUBLISHER_FUNCTION = 'publisher';
+    provider = await startProvider(opts, dataDir);
+    sweep = startSweepScheduler();
     reloadConfig();
     const gateway = await startGateway({ port: opts.port });
     const streams = await startStreamPoller({ endpoint: dynamo.endpoint });
@@ -80,7 +93,11 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       streams,
       scheduler: publisher,
       lambda: invoker,
+      provider,
+      sweep,
       stop: async () => {
+        await sweep?.stop();
+        await provider?.stop();
         await invoker.stop();
         await publisher.stop();
         await streams.stop();
@@ -89,9 +106,35 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       },
     };
   } catch (e) {
+    await sweep?.stop();
+    await provider?.stop();
     await lambda?.stop();
     await scheduler?.stop();
     await dynamo.stop();
     throw e;
   }
+}
+
+/**
+ * The sandbox payment provider with its own key (under DATA_DIR/sandbox) serving the merchant app
+ * whose key pair the functions sign with (under the key dir); the functions are pointed at it the way
+ * a deployment points them at Alipay: gateway, app id, keys and the notification address.
+ */
+async function startProvider(opts: LocalStackOptions, dataDir: string): Promise<PaymentSandbox> {
+  const merchant = ensureRsaKeyPair(process.env.LOCAL_KEY_DIR!, 'payment-merchant');
+  const platform = ensureRsaKeyPair(`${dataDir}/sandbox`, 'sandbox-platform');
+  const appId = 'sandbox-app';
+  const sandbox = await startPaymentSandbox({
+    port: opts.providerPort ?? 0,
+    appId,
+    merchantPublicKey: merchant.publicKey,
+    privateKey: platform.privateKey,
+    retryDelaysMs: opts.providerRetryDelaysMs,
+  });
+  process.env.PAYMENT_PROVIDER_GATEWAY = sandbox.gatewayUrl;
+  process.env.PAYMENT_PROVIDER_APP_ID = appId;
+  process.env.PAYMENT_PROVIDER_PRIVATE_KEY = merchant.privateKey;
+  process.env.PAYMENT_PROVIDER_PUBLIC_KEY = platform.publicKey;
+  process.env.PAYMENT_NOTIFY_BASE_URL = `http://127.0.0.1:${opts.port}`;
+  return sandbox;
 }

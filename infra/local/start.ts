@@ -10,10 +10,11 @@ import { startLocalStack } from './stack';
 const port = Number(process.env.PORT ?? 3000);
 const dynamoPort = Number(process.env.DYNAMODB_PORT ?? 8000);
 const dataDir = process.env.DATA_DIR ?? '.data';
+const providerPort = Number(process.env.PROVIDER_PORT ?? 3001);
 
 // A signal during start-up (DynamoDB Local already running, the gateway not yet) waits for the start
 // to finish and then stops everything: Node's default, dying at once, would orphan DynamoDB Local.
-const starting = startLocalStack({ port, dynamoPort, dataDir });
+const starting = startLocalStack({ port, dynamoPort, dataDir, providerPort });
 let stopping = false;
 const stop = async (signal: string) => {
   if (stopping) return;
@@ -38,6 +39,7 @@ try {
         `  API       ${url}/v1   (OpenAPI: ${url}/v1/openapi.json)`,
         `  Portal    ${url}/`,
         `  DynamoDB  ${stack.dynamo.endpoint} (data in ${dataDir}/dynamodb)`,
+        `  Provider  ${stack.provider.url} (sandbox payment provider, Alipay protocol; orders swept every minute)`,
         `  Streams   Payments stream → open-data aggregator (polling); publisher on its schedule`,
         `  Tokens    npm run --silent token -- --role admin|finance|department|clerk|auditor [--dept D01] [--window W01]`,
         `  Stop      Ctrl-C`,

@@ -491,20 +491,26 @@ describe('payments, refunds and receipts', () => {
     expect(list.body.items.map((p: any) => p.paymentId)).toContain(r.body.paymentId);
   });
 
-  it('payment slugs: amount-mismatch, bank-ref-duplicate, notice-already-paid; online with check codes and no token', async () => {
+  it('payment slugs: amount-mismatch, bank-ref-duplicate, notice-already-paid, online-payment-needs-order', async () => {
     const d = await departmentWithFee(700);
     const [a, b] = [await issue(d), await issue(d)];
     const mismatch = await pay({ noticeNos: [a.noticeNo], channel: 'cash', amount: 701 });
     expect([mismatch.status, slugOf(mismatch)]).toEqual([422, 'amount-mismatch']);
-    const bankRef = `ON-${uniq()}`;
     const online = await pay(
-      { noticeNos: [a.noticeNo], channel: 'online', amount: 700, bankRef, checkCodes: { [a.noticeNo]: a.checkCode } },
+      {
+        noticeNos: [a.noticeNo],
+        channel: 'online',
+        amount: 700,
+        bankRef: `ON-${uniq()}`,
+        checkCodes: { [a.noticeNo]: a.checkCode },
+      },
       randomUUID(),
       null,
     );
-    expect(online.status).toBe(201);
-    expect(online.body.windowId).toBeNull();
-    const dupRef = await pay({ noticeNos: [b.noticeNo], channel: 'online', amount: 700, bankRef });
+    expect([online.status, slugOf(online)]).toEqual([422, 'online-payment-needs-order']);
+    const bankRef = `CD-${uniq()}`;
+    expect((await pay({ noticeNos: [a.noticeNo], channel: 'card', amount: 700, bankRef })).status).toBe(201);
+    const dupRef = await pay({ noticeNos: [b.noticeNo], channel: 'card', amount: 700, bankRef });
     expect([dupRef.status, slugOf(dupRef)]).toEqual([409, 'bank-ref-duplicate']);
     const again = await pay({ noticeNos: [a.noticeNo], channel: 'cash', amount: 700 });
     expect([again.status, slugOf(again)]).toEqual([409, 'notice-already-paid']);

@@ -33,6 +33,7 @@ describe('the OpenAPI document', () => {
   it('declares 429 with Retry-After on every route that limits its callers, and nowhere else', () => {
     const limited = [
       'POST /v1/payments',
+      'POST /v1/payment-orders',
       'GET /v1/notices/{noticeNo}',
       'GET /v1/receipts/{receiptNo}',
       'GET /v1/notices/{noticeNo}/receipt',
@@ -87,6 +88,8 @@ describe('the OpenAPI document', () => {
       date: { pattern: '^\\d{4}-\\d{2}-\\d{2}$', maxLength: 10 },
       keyId: { pattern: '^[0-9a-f]{16}$', maxLength: 16 },
       jobId: { pattern: '^\\d{8}T\\d{9}Z-[0-9a-f]{12}$', maxLength: 31 },
+      orderId: { pattern: '^O\\d{8}[0-9A-Z]{20}$', maxLength: 29 },
+      provider: { enum: ['alipay'] },
     };
     for (const { route, op } of operations())
       for (const name of [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!)) {

@@ -145,27 +145,25 @@ describe('POST /v1/payments', () => {
     expect(tx.postings).toHaveLength(3);
   });
 
-  it('lets anyone pay online with every check code; a missing or wrong code is 404 like a missing notice', async () => {
+  it('refuses online payments posted here, whoever posts them: 422 online-payment-needs-order, nothing written', async () => {
     const d = await department();
     const n1 = await notice(d);
     const n2 = await notice(d);
-    const body = { noticeNos: [n1.noticeNo, n2.noticeNo], channel: 'online', amount: 10000, bankRef: `ONL-${uniq()}` };
-    const wrong = await pay(
-      { ...body, checkCodes: { [n1.noticeNo]: n1.checkCode, [n2.noticeNo]: 'AAAAAAAA' } },
-      { token: '' },
-    );
-    const missing = await pay({ ...body, checkCodes: { [n1.noticeNo]: n1.checkCode } }, { token: '' });
-    for (const r of [wrong, missing]) {
-      expect(r.status).toBe(404);
-      expect(r.body.type).toMatch(/\/not-found$/);
+    // What the old portal posted: the browser asserting it paid, with a bankRef it made up.
+    const body = {
+      noticeNos: [n1.noticeNo, n2.noticeNo],
+      channel: 'online',
+      amount: 10000,
+      bankRef: `ONL-${uniq()}`,
+      checkCodes: { [n1.noticeNo]: n1.checkCode, [n2.noticeNo]: n2.checkCode },
+    };
+    for (const r of [await pay(body, { token: '' }), await pay(body)]) {
+      expect(r.status).toBe(422);
+      expect(r.body.type).toMatch(/\/online-payment-needs-order$/);
     }
     expect((await pay({ ...body, channel: 'cash', bankRef: undefined }, { token: '' })).status).toBe(401);
-    const ok = await pay(
-      { ...body, checkCodes: { [n1.noticeNo]: n1.checkCode, [n2.noticeNo]: n2.checkCode } },
-      { token: '' },
-    );
-    expect(ok.status).toBe(201);
-    expect(ok.body.windowId).toBeNull();
+    const still = await api('GET', `/v1/notices/${n1.noticeNo}`, { token: clerk });
+    expect(still.body.status).toBe('issued');
   });
 
   it('answers amount-mismatch, bank-ref-duplicate, notice-already-paid and notice-cancelled, writing nothing', async () => {
@@ -435,8 +433,8 @@ async function postFrom(
   return { status: r.status, body: parsed };
 }
 
-describe('online payments cannot be used to guess check codes', () => {
-  it('rate-limits anonymous payment attempts per client', async () => {
+describe('payment orders cannot be used to guess check codes', () => {
+  it('rate-limits anonymous order attempts per client', async () => {
     const d = await department();
     const n = await notice(d);
     const intoWindow = (Date.now() / 1000) % 60;
@@ -446,15 +444,9 @@ describe('online payments cannot be used to guess check codes', () => {
     for (let i = 0; i < 33; i++) {
       const r = await postFrom(
         from,
-        '/v1/payments',
-        {
-          noticeNos: [n.noticeNo],
-          channel: 'online',
-          amount: 1,
-          bankRef: `G${i}`,
-          checkCodes: { [n.noticeNo]: `GUESS${String(i).padStart(3, '0')}` },
-        },
-        { 'idempotency-key': randomUUID() },
+        '/v1/payment-orders',
+        { noticeNos: [n.noticeNo], checkCodes: { [n.noticeNo]: `GUESS${String(i).padStart(3, '0')}` } },
+        {},
       );
       statuses.push(r.status);
     }

@@ -311,30 +311,37 @@ describe('privacy: canary payers through the whole money path', () => {
   });
 
   it('pays online and at the counter, refunds; receipts carry only the masked name', async () => {
-    const wrongOnline = await call('POST', '/v1/payments', {
-      body: {
-        noticeNos: [notices.A.noticeNo],
-        channel: 'online',
-        amount: notices.A.total,
-        bankRef: `ONL-${randomUUID()}`,
-        checkCodes: { [notices.A.noticeNo]: 'AAAAAAAA' },
-      },
-      headers: { 'idempotency-key': randomUUID() },
+    const wrongOnline = await call('POST', '/v1/payment-orders', {
+      body: { noticeNos: [notices.A.noticeNo], checkCodes: { [notices.A.noticeNo]: 'AAAAAAAA' } },
     });
     expect(wrongOnline.status).toBe(404);
 
-    const online = await call('POST', '/v1/payments', {
+    // Online: an order, the provider's page, its confirmation; the order's holder reads the payment.
+    const order = await call('POST', '/v1/payment-orders', {
       body: {
         noticeNos: [notices.A.noticeNo, notices.C.noticeNo],
-        channel: 'online',
-        amount: notices.A.total + notices.C.total,
-        bankRef: `ONL-${randomUUID()}`,
         checkCodes: { [notices.A.noticeNo]: notices.A.checkCode, [notices.C.noticeNo]: notices.C.checkCode },
       },
-      headers: { 'idempotency-key': randomUUID() },
     });
-    expect(online.status, online.text).toBe(201);
-    paymentA = online.body;
+    expect(order.status, order.text).toBe(201);
+    expect((await fetch(order.body.redirectUrl)).status).toBe(200);
+    const done = await fetch(`${stack.provider.url}/sandbox/orders/${order.body.providerOrderId}/complete`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ outcome: 'success' }),
+    });
+    expect(done.status).toBe(200);
+    let read = await call('GET', `/v1/payment-orders/${order.body.orderId}`, {
+      headers: { 'x-order-token': order.body.orderToken },
+    });
+    for (let i = 0; i < 50 && read.body.status !== 'succeeded'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      read = await call('GET', `/v1/payment-orders/${order.body.orderId}`, {
+        headers: { 'x-order-token': order.body.orderToken },
+      });
+    }
+    expect(read.body.status, read.text).toBe('succeeded');
+    paymentA = { ...read.body.payment, receipt: read.body.receipt };
     expect(paymentA.receipt.payerName).toBe('Q*****************************');
 
     const cash = await call('POST', '/v1/payments', {
@@ -414,7 +421,7 @@ describe('privacy: canary payers through the whole money path', () => {
     // a notice-number-shaped path and query carrying an identity
     await call('GET', `/v1/notices/${digitsOf(CANARY_A.idNumber)}000?checkCode=${encodeURIComponent(CANARY_A.name)}`);
     await call('GET', `/v1/notices?status=${encodeURIComponent(CANARY_A.name)}`, { token: deptToken });
-    // the payment and verification routes, anonymous
+    // the payment, order and verification routes, anonymous
     await call('POST', '/v1/payments', {
       body: {
         noticeNos: [CANARY_A.idNumber],
@@ -425,16 +432,16 @@ describe('privacy: canary payers through the whole money path', () => {
       },
       headers: { 'idempotency-key': randomUUID() },
     });
-    await call('POST', '/v1/payments', {
+    await call('POST', '/v1/payment-orders', {
+      body: { noticeNos: [CANARY_A.idNumber], checkCodes: { [CANARY_A.idNumber]: CANARY_A.phone } },
+    });
+    await call('POST', '/v1/payment-orders', {
       body: {
         noticeNos: [notices.A.noticeNo],
-        channel: 'online',
-        amount: 1,
-        bankRef: 'X',
         checkCodes: { [CANARY_A.idNumber]: 'x'.repeat(65) },
+        returnUrl: `http://x/${CANARY_A.name}`,
         [CANARY_B.name]: 1,
       },
-      headers: { 'idempotency-key': randomUUID() },
     });
     await call('POST', '/v1/receipts/verify', { body: { receiptNo: CANARY_A.idNumber, checkCode: CANARY_A.name } });
     await call('POST', '/v1/receipts/verify', {
@@ -606,15 +613,8 @@ describe('privacy: canary payers through the whole money path', () => {
             body: { receiptNo: paymentA.receipt.receiptNo, checkCode: 'AAAAAAAA' },
           }),
         () =>
-          call('POST', '/v1/payments', {
-            body: {
-              noticeNos: [notices.B.noticeNo],
-              channel: 'online',
-              amount: 1,
-              bankRef: 'X',
-              checkCodes: { [notices.B.noticeNo]: 'AAAAAAAA' },
-            },
-            headers: { 'idempotency-key': randomUUID() },
+          call('POST', '/v1/payment-orders', {
+            body: { noticeNos: [notices.B.noticeNo], checkCodes: { [notices.B.noticeNo]: 'AAAAAAAA' } },
           }),
       ];
       for (const p of paths) {

@@ -109,7 +109,7 @@ describe('alarms the deployed system needs', () => {
 
   it('on KMS throttling the signing keys: a metric filter on the log group of every function that uses one', () => {
     const users = FN_NAMES.filter((n) => functions[n].keys);
-    expect(users.sort()).toEqual(['finance', 'ledger', 'payments']);
+    expect(users.sort()).toEqual(['finance', 'ledger', 'orderSweep', 'orders', 'payments']);
     const filters = t.ofType('AWS::Logs::MetricFilter').map(([, f]) => f.Properties);
     const kms = filters.filter((f) => f.MetricTransformations[0].MetricName === 'SigningKeyThrottles');
     expect(kms.map((f) => f.LogGroupName.Ref).sort()).toEqual(

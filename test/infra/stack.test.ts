@@ -5,7 +5,7 @@ import { WEB_DIST } from '../../infra/web/build';
 import type { App } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PROBLEM_BASE, problemTypes } from '../../functions/shared/domain/errors';
-import { functions, PUBLISH_SCHEDULE } from '../../infra/functions';
+import { ORDER_SWEEP_SCHEDULE, functions, PUBLISH_SCHEDULE } from '../../infra/functions';
 import { createTableInput } from '../../infra/local/dynamodb';
 import { routes, type Route } from '../../schemas/routes';
 import {
@@ -456,11 +456,32 @@ describe('cdk-nag AwsSolutions', () => {
 });
 
 describe('sealed list cursors', () => {
+  it('gives the functions that talk to the payment provider its keys by reference, and the sweep a schedule', () => {
+    const secretId = idOf(stack.paymentProviderKeys);
+    const talkers = FN_NAMES.filter((n) => functions[n].paymentProvider);
+    expect(talkers.sort()).toEqual(['orderSweep', 'orders', 'payments']);
+    for (const name of FN_NAMES) {
+      const env = resources[idOf(stack.functions[name])]!.Properties.Environment.Variables;
+      if (!functions[name].paymentProvider) {
+        expect(env.PAYMENT_PROVIDER_PRIVATE_KEY, name).toBeUndefined();
+        continue;
+      }
+      for (const v of ['PAYMENT_PROVIDER_PRIVATE_KEY', 'PAYMENT_PROVIDER_PUBLIC_KEY', 'PAYMENT_PROVIDER_APP_ID']) {
+        expect(JSON.stringify(env[v]), `${name} ${v}`).toContain('{{resolve:secretsmanager:');
+        expect(JSON.stringify(env[v]), `${name} ${v}`).toContain(secretId);
+      }
+      expect(env.PAYMENT_PROVIDER_GATEWAY, name).toBe('https://openapi.alipay.com/gateway.do');
+    }
+    const rules = Object.values(resources).filter((r: any) => r.Type === 'AWS::Events::Rule') as any[];
+    const sweep = rules.find((r) => r.Properties.ScheduleExpression === ORDER_SWEEP_SCHEDULE.expression);
+    expect(JSON.stringify(sweep?.Properties.Targets)).toContain(idOf(stack.functions.orderSweep));
+  });
+
   it('gives every function that pages the same generated cursor secret, by reference, and no other function', () => {
     const secretId = idOf(stack.cursorSecret);
     expect(resources[secretId]!.Properties.GenerateSecretString).toMatchObject({ PasswordLength: 64 });
     const pagers = FN_NAMES.filter((n) => functions[n].sealsCursors);
-    expect(pagers.sort()).toEqual(['catalog', 'ledger', 'notices', 'opendata', 'payments']);
+    expect(pagers.sort()).toEqual(['catalog', 'ledger', 'notices', 'opendata', 'orders', 'payments']);
     for (const name of FN_NAMES) {
       const value = resources[idOf(stack.functions[name])]!.Properties.Environment.Variables.CURSOR_SECRET;
       if (!functions[name].sealsCursors) {

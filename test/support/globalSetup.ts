@@ -16,6 +16,10 @@ declare module 'vitest' {
     keyDir: string;
     openDataFilesDir: string;
     lambdaEndpoint: string;
+    /** The sandbox payment provider (its own HTTP service; test control at /sandbox/orders/{id}/complete). */
+    providerUrl: string;
+    /** The functions' provider settings (PAYMENT_* variables), for workers that build the orders context. */
+    providerEnv: Record<string, string>;
   }
 }
 
@@ -25,12 +29,16 @@ declare module 'vitest' {
  */
 export default async function setup(project: TestProject) {
   process.env.LOG_LEVEL ??= 'warn';
+  // A created order read at all asks the provider at once (the delay is a deployment setting).
+  process.env.PAYMENT_ORDER_QUERY_AFTER_SECONDS ??= '0';
   const dataDir = mkdtempSync(join(tmpdir(), 'one-window-test-'));
   const stack = await startLocalStack({
     port: await freePort(),
     dynamoPort: await freePort(),
     inMemory: true,
     dataDir,
+    // Notifications retried fast, so a test sees an unacknowledged one come again within a second.
+    providerRetryDelaysMs: [100, 200, 400, 800],
   });
   const document = await (await fetch(`${stack.gateway.url}/v1/openapi.json`)).json();
   const proxy = await startValidatingProxy({ upstream: stack.gateway.url, document }).catch(async (e: unknown) => {
@@ -43,6 +51,13 @@ export default async function setup(project: TestProject) {
   project.provide('keyDir', process.env.LOCAL_KEY_DIR!);
   project.provide('openDataFilesDir', process.env.OPEN_DATA_FILES_DIR!);
   project.provide('lambdaEndpoint', stack.lambda.endpoint);
+  project.provide('providerUrl', stack.provider.url);
+  project.provide(
+    'providerEnv',
+    Object.fromEntries(
+      Object.entries(process.env).filter(([k, v]) => k.startsWith('PAYMENT_') && v !== undefined),
+    ) as Record<string, string>,
+  );
   return async () => {
     await proxy.stop();
     await stack.stop();

@@ -72,6 +72,8 @@ export function spawnNpmStart(opts: NpmStartOptions): NpmStart {
     env: {
       ...process.env,
       LOG_LEVEL: 'warn',
+      // The sandbox payment provider on a free port: stacks started side by side must not share 3001.
+      PROVIDER_PORT: '0',
       ...opts.env,
       PORT: String(opts.port),
       DYNAMODB_PORT: String(opts.dynamoPort),

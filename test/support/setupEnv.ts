@@ -10,4 +10,6 @@ process.env.LAMBDA_ENDPOINT = inject('lambdaEndpoint');
 process.env.OPEN_DATA_PUBLISHER_FUNCTION = 'publisher';
 process.env.AWS_REGION ??= 'local';
 process.env.LOG_LEVEL ??= 'warn';
+// The orders context built in a worker talks to the run's sandbox provider with the stack's keys.
+Object.assign(process.env, inject('providerEnv'));
 for (const t of TABLE_NAMES) process.env[tableEnvVar(t)] ??= t;

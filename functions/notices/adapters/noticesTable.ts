@@ -19,8 +19,13 @@ export const noticeKey = (noticeNo: string) => ({ pk: `NOTICE#${noticeNo}`, sk: 
 export const issueDateOf = (noticeNo: string) =>
   `${noticeNo.slice(0, 4)}-${noticeNo.slice(4, 6)}-${noticeNo.slice(6, 8)}`;
 
-/** A stored item without its keys and its `issueDate` (derived from the number for the indexes). */
-export const toNoticeRecord = (item: Item): NoticeRecord => stripKeys<NoticeRecord>(item, 'issueDate');
+/**
+ * A stored item without its keys, its `issueDate` (derived from the number for the indexes) and its
+ * reservation attributes (`reservedBy`, `reservedUntil`: an online payment order's hold, which the
+ * orders context sets and clears through ./index.ts).
+ */
+export const toNoticeRecord = (item: Item): NoticeRecord =>
+  stripKeys<NoticeRecord>(item, 'issueDate', 'reservedBy', 'reservedUntil');
 
 function monthsDescending(from: string, to: string): string[] {
   const out: string[] = [];

@@ -22,7 +22,7 @@ import {
   type RefundCommit,
   type StoredPayment,
 } from '../ports';
-import { noticeNotPayable } from '../domain/settlement';
+import { noticeNotPayable, noticePending } from '../domain/settlement';
 import { byPosition } from '../domain/views';
 
 /**
@@ -144,7 +144,12 @@ export class PaymentsTable implements PaymentStore {
     for (const [index, noticeNo] of c.noticeNos.entries())
       tx.add(
         { kind: 'notice', noticeNo, index },
-        this.notices.markPaidItem(noticeNo, { paymentId: payment.paymentId, paidAt: payment.paidAt, today: c.today }),
+        this.notices.markPaidItem(noticeNo, {
+          paymentId: payment.paymentId,
+          paidAt: payment.paidAt,
+          today: c.today,
+          orderId: c.orderId,
+        }),
       );
     tx.add(
       { kind: 'payment' },
@@ -168,7 +173,7 @@ export class PaymentsTable implements PaymentStore {
     this.addLedgerEntries(tx, c);
     tx.add({ kind: 'receipt' }, this.receiptPut(c.receipt));
     tx.add({ kind: 'idempotency' }, this.idempotency.completionItem(c.claim, c.response, c.nowMs));
-    await this.transact(tx, c.token, c.today);
+    await this.transact(tx, c.token, c.today, c.orderId);
   }
 
   async commitRefund(c: RefundCommit): Promise<void> {
@@ -230,7 +235,7 @@ export class PaymentsTable implements PaymentStore {
     return this.newItem(this.tables.receipts, { ...paymentKeys.receipt(receipt.receiptNo), ...receipt, ...extra });
   }
 
-  private async transact(tx: Entries, token: string, today: string): Promise<void> {
+  private async transact(tx: Entries, token: string, today: string, orderId?: string): Promise<void> {
     try {
       await this.client.send(new TransactWriteCommand({ TransactItems: tx.items, ClientRequestToken: token }));
     } catch (e) {
@@ -240,7 +245,7 @@ export class PaymentsTable implements PaymentStore {
         throw e;
       }
       const failed = codes.indexOf(CONDITION_FAILED);
-      if (failed >= 0) throw await this.problemOf(tx.roles[failed]!, today);
+      if (failed >= 0) throw await this.problemOf(tx.roles[failed]!, today, orderId);
       if (codes.includes('TransactionConflict'))
         throw new TransientConflict('a concurrent transaction touched the same items');
       throw e;
@@ -248,10 +253,10 @@ export class PaymentsTable implements PaymentStore {
   }
 
   /** Maps the entry whose condition failed to the problem the caller sees. */
-  private async problemOf(role: Role, today: string): Promise<Error> {
+  private async problemOf(role: Role, today: string, orderId: string | undefined): Promise<Error> {
     switch (role.kind) {
       case 'notice':
-        return this.noticeProblem(role.noticeNo, role.index, today);
+        return this.noticeProblem(role.noticeNo, role.index, today, orderId);
       case 'bank-ref':
         return new DomainError('bank-ref-duplicate', 'This bankRef was already used on this channel', [
           { path: 'bankRef', message: 'already used' },
@@ -274,12 +279,13 @@ export class PaymentsTable implements PaymentStore {
   }
 
   /** Why a notice could not be marked paid, as read back now. */
-  private async noticeProblem(noticeNo: string, index: number, today: string): Promise<Error> {
+  private async noticeProblem(noticeNo: string, index: number, today: string, orderId?: string): Promise<Error> {
     const [n] = (await this.notices.getNotices([noticeNo])).values();
     const path = `noticeNos.${index}`;
     if (!n) return new DomainError('not-found', `${path}: no such notice`, [{ path, message: 'no such notice' }]);
     const status = statusOn(n, today);
     if (status !== 'issued') return noticeNotPayable(status, index, n.dueDate);
+    if (n.reservation && n.reservation.orderId !== orderId) return noticePending(index, n.reservation.expiresAt);
     return new TransientConflict(`notice ${noticeNo} changed meanwhile`);
   }
 }

@@ -1,4 +1,4 @@
-import type { PayNotices, Receipt, ReceiptPayload } from '../../../schemas/payments';
+import type { PayNotices, Payment, Receipt, ReceiptPayload } from '../../../schemas/payments';
 import type { Channel } from '../../../schemas/records';
 import type { Clock } from '../../shared/domain/clock';
 import { DomainError } from '../../shared/domain/errors';
@@ -17,7 +17,7 @@ import {
 } from '../../shared/domain/idempotency';
 import type { Principal } from '../../shared/domain/principal';
 import type { Signer } from '../../shared/domain/signing';
-import type { LookupLimiter, PaymentStore, StoredPayment } from '../ports';
+import type { LookupLimiter, OnlinePayment, OnlineRefunds, PaymentStore, StoredPayment } from '../ports';
 import {
   checkRefundable,
   refundLinesOf,
@@ -44,6 +44,9 @@ import { paymentView, positionOf } from './views';
  * build the ledger transaction and sign the receipt → register the business day → commit all at once.
  */
 
+/** Whose fingerprint an online payment's idempotency record carries: the provider's confirmation. */
+const ONLINE: Principal = { role: 'anonymous', sub: 'payment-provider' };
+
 /** Printed on receipts unless the wiring says otherwise (`RECEIPT_ISSUER`). */
 export const DEFAULT_RECEIPT_ISSUER = '财政局 行政服务中心统一收费窗口';
 
@@ -55,6 +58,8 @@ export class Payments {
     private readonly limiter: LookupLimiter,
     private readonly clock: Clock,
     private readonly issuer: string = DEFAULT_RECEIPT_ISSUER,
+    /** Refunds of online payments go back through the payment provider (the orders context's port). */
+    private readonly onlineRefunds?: OnlineRefunds,
   ) {}
 
   async pay(
@@ -63,11 +68,17 @@ export class Payments {
     key: string,
     client = 'unknown',
   ): Promise<{ status: number; body: unknown; replayed: boolean }> {
-    if (principal.role === 'anonymous' && input.channel !== 'online')
-      throw new DomainError('unauthorized', 'A counter payment (cash, card, transfer) is recorded by a window clerk');
-    if (principal.role !== 'anonymous' && principal.role !== 'clerk')
-      throw new DomainError('forbidden', 'Only a window clerk records payments');
+    // Anonymous posts are still counted per client: they are what a script guessing codes would send.
     if (principal.role === 'anonymous') await this.limiter('online-payment', client);
+    // Only a provider's confirmation makes an online payment (API.md "Payment orders"): a payer's
+    // browser saying it paid is not evidence, whoever sends it.
+    if (input.channel === 'online')
+      throw new DomainError('online-payment-needs-order', 'Pay online through POST /v1/payment-orders', [
+        { path: 'channel', message: 'online payments go through a payment order' },
+      ]);
+    if (principal.role === 'anonymous')
+      throw new DomainError('unauthorized', 'A counter payment (cash, card, transfer) is recorded by a window clerk');
+    if (principal.role !== 'clerk') throw new DomainError('forbidden', 'Only a window clerk records payments');
     const owner = newPaymentId(this.clock.today());
     return idempotently(
       this.idempotency,
@@ -78,19 +89,51 @@ export class Payments {
         owner,
         nowMs: this.clock.now().getTime(),
       },
-      (claim) => this.settle(principal, input, claim),
+      (claim) => this.settle(input, claim, { windowId: principal.window ?? null }),
     );
   }
 
-  private async settle(principal: Principal, input: PayNotices, claim: Claim): Promise<StoredResponse> {
+  /**
+   * The one payment of an online payment order the provider confirmed (published: the orders context
+   * calls it). The order id is the idempotency key, so however many notifications, queries and
+   * sweeps confirm the order, one payment is made; a replay answers the first one's body. The notices'
+   * check codes were checked when the order was made, and the order's hold lets its payment through.
+   */
+  async payOnline(order: OnlinePayment): Promise<Payment> {
+    const input: PayNotices = {
+      noticeNos: order.noticeNos,
+      channel: 'online',
+      amount: order.amount,
+      bankRef: order.bankRef,
+    };
+    const r = await idempotently(
+      this.idempotency,
+      {
+        scope: 'payment-orders',
+        key: order.orderId,
+        fingerprint: fingerprintOf(ONLINE, input),
+        owner: newPaymentId(this.clock.today()),
+        nowMs: this.clock.now().getTime(),
+      },
+      (claim) => this.settle(input, claim, { windowId: null, orderId: order.orderId }),
+    );
+    return r.body as Payment;
+  }
+
+  private async settle(
+    input: PayNotices,
+    claim: Claim,
+    by: { windowId: string | null; orderId?: string },
+  ): Promise<StoredResponse> {
     const paymentId = claim.owner;
     return untilCommitted('these notices', async (attempt) => {
       const at = this.clock.now();
       const today = this.clock.dateOf(at);
-      const notices = payableNotices(principal, input, await this.store.getNotices(input.noticeNos), today);
+      const found = await this.store.getNotices(input.noticeNos);
+      const notices = payableNotices(false, input, found, today, by.orderId);
       const paidAt = at.toISOString();
       const receiptNo = documentNumber(today);
-      const windowId = principal.window ?? null;
+      const windowId = by.windowId;
       const payment = paymentRecord({ paymentId, input, notices, windowId, paidAt, today, receiptNo });
       const ledger = paymentTransaction(payment);
       const receipt = await this.sign(paymentReceiptPayload(payment, notices, this.issuer));
@@ -100,6 +143,7 @@ export class Payments {
         token: `${paymentId}.${attempt}`,
         today,
         noticeNos: input.noticeNos,
+        orderId: by.orderId,
         payment,
         bankRef: input.bankRef ? { channel: input.channel, bankRef: input.bankRef } : undefined,
         ledger,
@@ -139,6 +183,8 @@ export class Payments {
       const today = this.clock.dateOf(at); // a refund posts into today's (open) day, whatever day the payment was
       const { payment, original } = await this.refundable(paymentId, input.amount);
       const shares = refundShares(payment, input.amount);
+      // The provider gives the money back first (idempotent by refundId); the red receipt follows.
+      if (payment.channel === 'online') await this.refundOnline(payment, refundId, input.amount);
       const refund: Refund = {
         recordType: 'refund',
         refundId,
@@ -175,6 +221,12 @@ export class Payments {
       });
       return response;
     });
+  }
+
+  private async refundOnline(payment: StoredPayment, refundId: string, amount: number): Promise<void> {
+    if (!this.onlineRefunds || !payment.bankRef)
+      throw new DomainError('provider-unconfirmed', 'No payment provider is configured to refund this payment');
+    await this.onlineRefunds({ bankRef: payment.bankRef, refundId, amount });
   }
 
   /** The payment as stored (and its receipt), if `amount` may still be refunded from it. */

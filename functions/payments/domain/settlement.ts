@@ -4,7 +4,6 @@ import { accounts, buildTransaction, mergePostings, type LedgerTransaction, type
 import { maskName, statusOn, type NoticeRecord } from '../../notices';
 import { DomainError } from '../../shared/domain/errors';
 import { checkCode } from '../../shared/domain/ids';
-import type { Principal } from '../../shared/domain/principal';
 import type { StoredPayment } from '../ports';
 import { sameCode } from './checkCode';
 
@@ -28,23 +27,40 @@ export function noticeNotPayable(status: 'paid' | 'cancelled' | 'expired', index
   return new DomainError('notice-expired', `${path}: the notice was due on ${dueDate}`, [{ path, message: 'expired' }]);
 }
 
-/** The notices in the order asked, each payable today; throws the problem of the first that is not. */
+/** The notice at `index` is held by a live online payment order until `expiresAt`. */
+export function noticePending(index: number, expiresAt: string) {
+  const path = `noticeNos.${index}`;
+  return new DomainError(
+    'notice-payment-pending',
+    `${path}: an online payment order holds the notice until ${expiresAt}`,
+    [{ path, message: 'online payment pending' }],
+    undefined,
+    { expiresAt },
+  );
+}
+
+/**
+ * The notices in the order asked, each payable today; throws the problem of the first that is not.
+ * A notice held by an online payment order is payable only by that order's payment (`orderId`).
+ */
 export function payableNotices(
-  principal: Principal,
+  codesRequired: boolean,
   input: PayNotices,
   found: Map<string, NoticeRecord>,
   today: string,
+  orderId?: string,
 ): NoticeRecord[] {
   const notices: NoticeRecord[] = [];
   for (const [i, no] of input.noticeNos.entries()) {
     const n = found.get(no);
-    // An online payer must hold every check code; a wrong one looks exactly like a missing notice.
-    if (!n || (principal.role === 'anonymous' && !sameCode(input.checkCodes?.[no], n.checkCode)))
+    // A payer must hold every check code; a wrong one looks exactly like a missing notice.
+    if (!n || (codesRequired && !sameCode(input.checkCodes?.[no], n.checkCode)))
       throw new DomainError('not-found', `noticeNos.${i}: no notice with this number and check code`, [
         { path: `noticeNos.${i}`, message: 'no such notice' },
       ]);
     const status = statusOn(n, today);
     if (status !== 'issued') throw noticeNotPayable(status, i, n.dueDate);
+    if (n.reservation && n.reservation.orderId !== orderId) throw noticePending(i, n.reservation.expiresAt);
     notices.push(n);
   }
   const total = notices.reduce((s, n) => s + n.total, 0);

@@ -20,7 +20,7 @@ export interface HttpRequest {
   query: Record<string, string>;
   /** Header names lower-cased. */
   headers: Record<string, string>;
-  /** Parsed JSON, the raw text for a text/csv route, or undefined when there is no body. */
+  /** Parsed JSON, the raw text for a text/csv or form-encoded route, or undefined when there is no body. */
   body: unknown;
   requestId: string;
 }
@@ -76,6 +76,12 @@ function decodeBody(event: APIGatewayProxyEvent, route: Route, headers: Record<s
   const mediaType = (headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (route.bodyType === 'text/csv') {
     if (mediaType !== 'text/csv') throw new DomainError('unsupported-media-type', 'Send the statement as text/csv');
+    return raw;
+  }
+  // A provider notification: its signature covers the fields as sent, so the route reads the text.
+  if (route.bodyType === 'application/x-www-form-urlencoded') {
+    if (mediaType !== route.bodyType)
+      throw new DomainError('unsupported-media-type', `Send the body as ${route.bodyType}`);
     return raw;
   }
   if (mediaType !== 'application/json' && !/^application\/[a-z0-9.+-]+\+json$/.test(mediaType))

@@ -43,6 +43,20 @@ export const problemTypes = {
   'idempotency-in-progress': { status: 409, title: 'A request with this Idempotency-Key is still in progress' },
   'refund-exceeds-payment': { status: 422, title: 'Refunds may not exceed the payment' },
   'concurrent-update': { status: 409, title: 'A concurrent request changed this resource; retry' },
+  'online-payment-needs-order': {
+    status: 422,
+    title: 'Online payments are made through a payment order (POST /v1/payment-orders), never posted by the payer',
+  },
+  // payment orders
+  'notice-payment-pending': {
+    status: 409,
+    title: 'An online payment order holds this notice until it ends (see expiresAt)',
+  },
+  'order-not-open': { status: 409, title: 'The payment order is no longer open' },
+  'provider-unconfirmed': {
+    status: 409,
+    title: 'The payment provider has not confirmed this yet; retry later',
+  },
   // ledger and finance
   'ledger-invariant-violated': { status: 500, title: 'A ledger invariant would be violated' },
   'day-closed': { status: 409, title: 'The business day is closed' },
@@ -84,6 +98,8 @@ export class DomainError extends Error {
     readonly errors?: FieldError[],
     /** Extra headers the problem response needs (e.g. Retry-After). */
     readonly headers?: Record<string, string>,
+    /** RFC 9457 extension members the contract names (e.g. `expiresAt` of notice-payment-pending). */
+    readonly extensions?: { expiresAt?: string },
   ) {
     super(detail ?? problemTypes[type].title);
     this.status = problemTypes[type].status;
@@ -105,6 +121,7 @@ export interface ProblemDocument {
   status: number;
   detail: string;
   errors?: FieldError[];
+  expiresAt?: string;
 }
 
 export function problemOf(err: DomainError): ProblemDocument {
@@ -114,5 +131,6 @@ export function problemOf(err: DomainError): ProblemDocument {
     status: err.status,
     detail: err.message,
     ...(err.errors ? { errors: err.errors } : {}),
+    ...(err.extensions ?? {}),
   };
 }

@@ -66,54 +66,41 @@ describe('pay', () => {
     expect(store.idempotency.size).toBe(0); // every failed attempt released its claim
   });
 
-  it('lets an anonymous payer pay online only, and only with every check code, rate-limiting every attempt', async () => {
-    const { payments, issue, lookups } = await setup();
+  it('refuses online payments from anyone (422 online-payment-needs-order), counting anonymous attempts', async () => {
+    const { payments, issue, lookups, store } = await setup();
     const n = await issue('D01', [{ feeCode: 'A-FIXED' }]);
     await expect(
       payments.pay(anonymous, { noticeNos: [n.noticeNo], channel: 'cash', amount: 1000 }, 'k'),
     ).rejects.toMatchObject(problem('unauthorized'));
-    await expect(
-      payments.pay(anonymous, { noticeNos: [n.noticeNo], channel: 'online', amount: 1000, bankRef: 'X' }, 'k'),
-    ).rejects.toMatchObject(problem('not-found'));
-    await expect(
-      payments.pay(
-        anonymous,
-        {
-          noticeNos: [n.noticeNo],
-          channel: 'online',
-          amount: 1000,
-          bankRef: 'X',
-          checkCodes: { [n.noticeNo]: 'WRONG123' },
-        },
-        'k',
-      ),
-    ).rejects.toMatchObject(problem('not-found'));
-    const ok = await payments.pay(
-      anonymous,
-      {
-        noticeNos: [n.noticeNo],
-        channel: 'online',
-        amount: 1000,
-        bankRef: 'X',
-        checkCodes: { [n.noticeNo]: n.checkCode!.toLowerCase() },
-      },
-      'k',
-      'ip9',
+    const online = {
+      noticeNos: [n.noticeNo],
+      channel: 'online' as const,
+      amount: 1000,
+      bankRef: 'X',
+      checkCodes: { [n.noticeNo]: n.checkCode! },
+    };
+    await expect(payments.pay(anonymous, online, 'k', 'ip9')).rejects.toMatchObject(
+      problem('online-payment-needs-order'),
     );
-    expect(ok.status).toBe(201);
-    // a right code gets past the 404, so every anonymous attempt counts against the client's budget
+    await expect(payments.pay(clerk, online, 'k2')).rejects.toMatchObject(problem('online-payment-needs-order'));
+    expect(store.payments.size).toBe(0);
     expect(lookups.filter((l) => l.startsWith('online-payment:'))).toEqual([
-      'online-payment:unknown',
       'online-payment:unknown',
       'online-payment:ip9',
     ]);
-    await payments.pay(
-      clerk,
-      { noticeNos: [(await issue('D01', [{ feeCode: 'A-FIXED' }])).noticeNo], channel: 'cash', amount: 1000 },
-      'k2',
-      'ip9',
+  });
+
+  it('records one payment per online payment order however often it is confirmed', async () => {
+    const { payments, issue, store } = await setup();
+    const n = await issue('D01', [{ feeCode: 'A-FIXED' }]);
+    const order = { orderId: 'O20260305AAAAAAAAAAAAAAAAAAAA', noticeNos: [n.noticeNo], amount: 1000, bankRef: 'T1' };
+    const [a, b] = await Promise.all(
+      [payments.payOnline(order), payments.payOnline(order)].map((p) => p.catch((e) => e)),
     );
-    expect(lookups.filter((l) => l.startsWith('online-payment:'))).toHaveLength(3);
+    const c = await payments.payOnline(order);
+    for (const r of [a, b].filter((x) => !(x instanceof Error))) expect(r.paymentId).toBe(c.paymentId);
+    expect(c).toMatchObject({ channel: 'online', bankRef: 'T1', windowId: null, amount: 1000 });
+    expect(store.payments.size).toBe(1);
   });
 
   it('keeps bankRef unique per channel', async () => {
