@@ -11,7 +11,8 @@
  *   (web/dist/index.html, web/dist/console/index.html). Baselines: the vanilla portal this one
  *   replaced (web/portal/app.js at commit 609b22e), and Vue's own runtime (vue.runtime.esm-browser.prod.js).
  *
- * Chromium is Debian's /usr/bin/chromium (CHROMIUM_PATH), with the flags the e2e tests use.
+ * Chromium is Debian's /usr/bin/chromium (CHROMIUM_PATH), with the flags the e2e tests use. Do not
+ * build web/dist/ while it runs (the test suite's global setup rebuilds it when a source changed).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,7 +27,7 @@ delete process.env.CLOCK;
 
 const { freePort } = await import('../infra/local/dynamodb');
 const { startLocalStack } = await import('../infra/local/stack');
-const { WEB_DIST } = await import('../infra/web/build');
+const { WEB_DIST, buildWeb } = await import('../infra/web/build');
 const { seedWeb } = await import('./support/webSeed');
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -59,6 +60,8 @@ function initialJs(indexFile: string): { files: string[]; bytes: number } {
 }
 
 // ---- Initial JS ---------------------------------------------------------------------------------
+// The production build of the current sources (a no-op when web/dist/ is up to date).
+await buildWeb();
 const portalJs = initialJs(join(WEB_DIST, 'index.html'));
 const consoleJs = initialJs(join(WEB_DIST, 'console', 'index.html'));
 const vanilla = gz(execFileSync('git', ['show', '609b22e:web/portal/app.js'], { cwd: ROOT }));
@@ -66,7 +69,13 @@ const vueRuntime = gz(readFileSync(join(ROOT, 'node_modules/vue/dist/vue.runtime
 
 // ---- Lighthouse on the local stack --------------------------------------------------------------
 const dataDir = mkdtempSync(join(tmpdir(), 'bench-web-'));
-const stack = await startLocalStack({ port: await freePort(), dynamoPort: await freePort(), inMemory: true, dataDir });
+const stack = await startLocalStack({
+  port: await freePort(),
+  dynamoPort: await freePort(),
+  inMemory: true,
+  dataDir,
+  providerPort: 0,
+});
 const BASELINE_FILE = join(WEB_DIST, 'bench-baseline.html');
 const chrome = await launch({ chromePath: CHROMIUM, chromeFlags: CHROMIUM_ARGS });
 try {
@@ -93,12 +102,13 @@ try {
         onlyCategories: ['performance', 'accessibility'],
       });
       const lhr = result!.lhr;
+      // A run that could not load the page scores 0 without measuring anything: stop, do not average it in.
+      if (lhr.runtimeError) throw new Error(`${name}: ${lhr.runtimeError.code} ${lhr.runtimeError.message}`);
       const s = (scores[name] ??= { performance: [], accessibility: [], lcp: [], tbt: [] });
       s.performance.push(Math.round((lhr.categories.performance!.score ?? 0) * 100));
       s.accessibility.push(Math.round((lhr.categories.accessibility!.score ?? 0) * 100));
       s.lcp.push(lhr.audits['largest-contentful-paint']!.numericValue ?? Number.NaN);
       s.tbt.push(lhr.audits['total-blocking-time']!.numericValue ?? Number.NaN);
-      if (lhr.runtimeError) process.stdout.write(`${name}: ${lhr.runtimeError.message}\n`);
     }
 
   process.stdout.write(`Lighthouse ${RUNS} run(s) per page, mobile profile, medians:\n`);

@@ -180,6 +180,8 @@ const zh = {
     'notice-expired': '这张通知书已过缴款期限，请联系开具单位。',
     'amount-mismatch': '应缴金额已变化，请重新查询。',
     'order-token-invalid': '无法查看这笔支付：链接已失效。',
+    'order-not-open': '这笔支付已经结束，不能再操作。',
+    'provider-unconfirmed': '支付机构还没有确认结果，请稍后再查看。',
     generic: '暂时无法完成（错误 {status}），请稍后再试。',
   },
 };
@@ -364,6 +366,8 @@ const en: Messages = {
     'notice-expired': 'This notice is past its due date; contact the issuing department.',
     'amount-mismatch': 'The amount due has changed; look the notices up again.',
     'order-token-invalid': 'This payment cannot be shown: the link is no longer valid.',
+    'order-not-open': 'This payment has already ended.',
+    'provider-unconfirmed': 'The payment provider has not confirmed the result yet; check again shortly.',
     generic: 'Could not complete this (error {status}); please try again later.',
   },
 };
