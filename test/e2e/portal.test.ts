@@ -317,7 +317,17 @@ describe('open data pages', () => {
     const lone = { ...u, fees: new Map([[world.dept, [{ code: world.fee3, amount: 700 }]]]) };
     records.push(syntheticPayment(lone, 99, rand, { paymentId: `PW${tag}-99` }));
     await waitForAggregation(await writePaymentsTable(records));
-    await publishAndWait(await token({ role: 'finance' }));
+    // Publications requested by test files running alongside may race with ours: publish until the
+    // latest monthly-collections release holds this department's month.
+    const finance = await token({ role: 'finance' });
+    for (let attempt = 1; ; attempt++) {
+      await publishAndWait(finance);
+      const pkg: any = await (await fetch(`${base()}/v1/open/datasets/monthly-collections/datapackage.json`)).json();
+      const csv = pkg.resources[0].path ? await (await fetch(pkg.resources[0].path)).text() : '';
+      if (csv.includes(world.dept)) break;
+      if (attempt === 10) throw new Error(`monthly-collections never held ${world.dept}`);
+      await new Promise((ok) => setTimeout(ok, 1000));
+    }
   });
   afterAll(async () => {
     await context?.close();
