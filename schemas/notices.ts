@@ -150,7 +150,7 @@ export const noticesDocs = lazily(() => {
       params: NoticeParams,
       body: CancelNotice,
       response: Notice,
-      problems: ['notice-already-paid', 'notice-cancelled', 'not-found', 'forbidden'],
+      problems: ['notice-already-paid', 'notice-cancelled', 'notice-payment-pending', 'not-found', 'forbidden'],
     },
   };
   return { schemas: { NoticeLine, Notice }, routes };

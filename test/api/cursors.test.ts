@@ -75,6 +75,17 @@ beforeAll(async () => {
     expect(p.status).toBe(201);
     businessDate = p.body.businessDate;
   }
+  // Two payment orders, so finance's list of them has a second page.
+  for (const code of codes.slice(0, 2)) {
+    const n = await api('POST', '/v1/notices', {
+      token: deptToken,
+      body: { payer: { name: '王五', idType: 'other', idNumber: 'C-1' }, lines: [{ feeCode: code }] },
+    });
+    const o = await api('POST', '/v1/payment-orders', {
+      body: { noticeNos: [n.body.noticeNo], checkCodes: { [n.body.noticeNo]: n.body.checkCode } },
+    });
+    expect(o.status).toBe(201);
+  }
 });
 
 /** A paged list: where it is, who reads it, and a first page with a genuine cursor. */
@@ -83,6 +94,7 @@ const lists = () => ({
   'GET /v1/notices': { path: '/v1/notices?', token: deptToken },
   'GET /v1/payments': { path: `/v1/payments?businessDate=${businessDate}`, token: finance },
   'GET /v1/ledger/transactions': { path: `/v1/ledger/transactions?businessDate=${businessDate}`, token: finance },
+  'GET /v1/payment-orders': { path: `/v1/payment-orders?from=${businessDate}&to=${businessDate}`, token: finance },
 });
 
 async function expectCursorRefused(path: string, opts: Parameters<typeof api>[2], cursor: string) {

@@ -122,6 +122,24 @@ describe('payment orders', () => {
     expect(after.body.status).toBe('created');
   });
 
+  it('shows an order to its holder (token) and to staff only; finance lists the day’s orders by status', async () => {
+    const d = await departmentWithFee(600);
+    const n = await issueNotice(d);
+    const o = (await createOrder([n])).body;
+    expect((await getOrder({ orderId: o.orderId })).status).toBe(404);
+    expect((await getOrder({ orderId: o.orderId, orderToken: 'not-the-token' })).status).toBe(404);
+    expect((await getOrder({ orderId: o.orderId }, clerk)).body.status).toBe('created');
+    const cancel = await api('POST', `/v1/payment-orders/${o.orderId}/cancel`, {
+      headers: { 'x-order-token': 'nope' },
+    });
+    expect(cancel.status).toBe(404);
+    const list = await api('GET', '/v1/payment-orders?status=created&limit=500', { token: finance });
+    expect(list.status).toBe(200);
+    expect(list.body.items.map((i: { orderId: string }) => i.orderId)).toContain(o.orderId);
+    expect(list.body.items.every((i: { status: string }) => i.status === 'created')).toBe(true);
+    expect((await api('GET', '/v1/payment-orders', { token: clerk })).status).toBe(403);
+  });
+
   it('answers POST /v1/payments with channel online by 422 online-payment-needs-order', async () => {
     const d = await departmentWithFee(700);
     const n = await issueNotice(d);

@@ -424,7 +424,7 @@ describe('one happy path per function, wired as the template wires it', () => {
 
   it('publisher: the schedule rule’s event publishes a release, its files written to the template’s bucket', async () => {
     needs(flow.fee, 'catalog');
-    const trigger = triggerOf(deployed.template, 'AWS::Events::Rule');
+    const trigger = triggerOf(deployed.template, 'AWS::Events::Rule', arnOf('publisher'));
     expect(trigger.functionArn).toBe(arnOf('publisher'));
     const ruleArn = deployed.template.getAtt(trigger.logicalId, 'Arn');
     expect(iam.mayInvoke(trigger.functionArn, 'events.amazonaws.com', ruleArn)).toBe(true);
@@ -565,6 +565,42 @@ describe('one happy path per function, wired as the template wires it', () => {
     expect(second.status, second.text).toBe(200);
     expect(second.body.items).toHaveLength(1);
     expect(second.body.items).not.toEqual(first.body.items);
+  });
+
+  it('orders: finance lists payment orders; with the secret’s placeholder keys no order is made, and nothing written', async () => {
+    const list = await call('orders', {
+      method: 'GET',
+      resource: '/v1/payment-orders',
+      token: await token({ role: 'finance' }),
+    });
+    expect(list.status, list.text).toBe(200);
+    const fee = needs(flow.fee, 'catalog');
+    const notice = await call('notices', {
+      method: 'POST',
+      resource: '/v1/notices',
+      token: await token({ role: 'department', dept: fee.dept }),
+      body: { payer: { name: '钱七', idType: 'passport', idNumber: 'E12345678' }, lines: [{ feeCode: fee.code }] },
+    });
+    expect(notice.status, notice.text).toBe(201);
+    const order = await call('orders', {
+      method: 'POST',
+      resource: '/v1/payment-orders',
+      body: { noticeNos: [notice.body.noticeNo], checkCodes: { [notice.body.noticeNo]: notice.body.checkCode } },
+    });
+    // Until the operator writes the provider's keys into the secret (docs/adr/0015), nothing is payable.
+    expect(order.status, order.text).toBe(409);
+    expect(order.body.type).toMatch(/provider-unconfirmed$/);
+    const env = deployed.functions.get('orders')!.environment;
+    expect(env.PAYMENT_PROVIDER_GATEWAY).toBe('https://openapi.alipay.com/gateway.do');
+    expect(env.PAYMENT_PROVIDER_APP_ID).toBe('unset');
+  });
+
+  it('orderSweep: the schedule rule’s event sweeps the open payment orders', async () => {
+    const trigger = triggerOf(deployed.template, 'AWS::Events::Rule', arnOf('orderSweep'));
+    const ruleArn = deployed.template.getAtt(trigger.logicalId, 'Arn');
+    expect(iam.mayInvoke(trigger.functionArn, 'events.amazonaws.com', ruleArn)).toBe(true);
+    const result = await invoke(trigger.functionArn, scheduledEvent(deployed.template, trigger.logicalId));
+    expect(result).toEqual({ examined: 0 });
   });
 
   it('covered every function; IAM denied nothing, and no call went to an AWS service without a stand-in', () => {

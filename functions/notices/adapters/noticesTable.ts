@@ -145,7 +145,8 @@ export class NoticesTable implements NoticeStore {
           TableName: this.table,
           Key: noticeKey(noticeNo),
           UpdateExpression: 'SET #s = :cancelled, cancelledAt = :at, cancelReason = :r',
-          ConditionExpression: '#s = :issued',
+          // Not while an online payment order holds it: the payer may be paying right now.
+          ConditionExpression: '#s = :issued AND attribute_not_exists(reservedBy)',
           ExpressionAttributeNames: { '#s': 'status' },
           ExpressionAttributeValues: { ':cancelled': 'cancelled', ':issued': 'issued', ':at': at, ':r': reason },
         }),

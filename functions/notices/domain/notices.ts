@@ -198,6 +198,11 @@ export class Notices {
     const current = (await this.store.get(noticeNo)) ?? n;
     if (current.status === 'paid')
       throw new DomainError('notice-already-paid', 'The notice is paid; a refund goes through finance');
+    if (current.status === 'issued')
+      throw new DomainError(
+        'notice-payment-pending',
+        'An online payment order holds the notice; cancel it after the order ends',
+      );
     throw new DomainError('notice-cancelled', 'The notice is already cancelled');
   }
 }

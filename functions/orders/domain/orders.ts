@@ -63,10 +63,10 @@ export class PaymentOrders {
         ...(input.returnUrl ? { returnUrl: input.returnUrl } : {}),
         updatedAt: now.toISOString(),
       };
+      // The page's address first: a provider that cannot make one leaves nothing written and no hold.
+      const redirectUrl = this.provider.payUrl({ ...order, subject: `缴款通知书 ${input.noticeNos.length} 张` });
       // A notice that changed between the read and the write is read again, which names its problem.
       if (!(await this.store.createWithHolds(order, today))) continue;
-      const subject = `缴款通知书 ${input.noticeNos.length} 张`;
-      const redirectUrl = this.provider.payUrl({ ...order, subject });
       return { ...orderView(order), orderToken: token, providerOrderId: order.orderId, redirectUrl };
     }
     throw new DomainError('concurrent-update', 'The notices changed while the order was made; retry');

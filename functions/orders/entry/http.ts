@@ -1,11 +1,20 @@
 import { EmptyBody } from '../../../schemas/common';
 import { CreatePaymentOrder, OrderToken, PaymentOrdersQuery } from '../../../schemas/orders';
 import { callerOf, decodeCursor, encodeCursor, httpHandler, listCursors } from '../../shared/adapters/http';
+import { invalidCursor } from '../../shared/domain/cursor';
 import { DomainError } from '../../shared/domain/errors';
 import { parseWith } from '../../shared/domain/validate';
 import { ordersContext } from '../wiring';
 
 const { orders, cursors } = ordersContext();
+
+/** A list position this route sealed: a business date and the last order's sort key. */
+function positionOf(c: Record<string, unknown> | undefined): { date: string; after: string } | undefined {
+  if (!c) return undefined;
+  if (typeof c.date === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(c.date) && typeof c.after === 'string')
+    return { date: c.date, after: c.after };
+  throw invalidCursor();
+}
 
 const tokenOf = (headers: Record<string, string>) => parseWith(OrderToken, headers['x-order-token']);
 
@@ -17,7 +26,7 @@ export const handler = httpHandler('orders', {
   'GET /v1/payment-orders': async (req) => {
     const q = parseWith(PaymentOrdersQuery, req.query);
     const c = listCursors(req, cursors);
-    const after = decodeCursor(c.open(q.cursor)) as { date: string; after: string } | undefined;
+    const after = positionOf(decodeCursor(c.open(q.cursor)));
     const page = await orders.list({ ...q, after });
     return { status: 200, body: { items: page.items, nextCursor: c.seal(encodeCursor(page.next)) } };
   },

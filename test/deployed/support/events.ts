@@ -14,12 +14,18 @@ import { DEPLOYMENT, type Json, type ResolvedTemplate } from './template';
  * trigger names, and with what settings) and shaped as the AWS service sends it.
  */
 
-/** The function ARN a trigger names, and the trigger's resource, for the one trigger of a type. */
+/**
+ * The function ARN a trigger names, and the trigger's resource, for the one trigger of a type (of
+ * the rules, the one whose first target is `ruleTarget`, when the template has several).
+ */
 export function triggerOf(
   template: ResolvedTemplate,
   type: 'AWS::Lambda::EventSourceMapping' | 'AWS::Events::Rule' | 'Custom::S3BucketNotifications',
+  ruleTarget?: string,
 ): { functionArn: string; logicalId: string; properties: Json } {
-  const found = template.ofType(type);
+  const found = template
+    .ofType(type)
+    .filter(([, r]) => !ruleTarget || template.resolveString((r.Properties as Json).Targets[0].Arn) === ruleTarget);
   if (found.length !== 1) throw new Error(`expected one ${type} in the template, found ${found.length}`);
   const [logicalId, r] = found[0]!;
   const p = r.Properties as Json;
