@@ -271,6 +271,10 @@ for (const [name, device] of Object.entries(VIEWPORTS)) {
       await page.locator('#order-status:not([data-status="created"])').waitFor({ timeout: 15_000 });
       expect(await page.locator('#order-status').innerText()).toContain('没有扣款');
       await noSeriousViolation(page, 'order not paid');
+      // Back to the same notice, filled in, to pay again.
+      await page.locator('#look-up-again').click();
+      await page.locator(`.notice-card[data-notice="${n.noticeNo}"]`).waitFor();
+      expect(await page.locator(`.notice-card[data-notice="${n.noticeNo}"]`).innerText()).toContain('待缴款');
 
       // An order opened elsewhere (another tab, another phone) holds the next notice: 409 in words.
       const held = await freshNotice();

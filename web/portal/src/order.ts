@@ -8,6 +8,16 @@ export interface HeldOrder {
   orderId: string;
   orderToken: string;
   noticeNos: string[];
+  /** The notices as looked up (number and check code), to look them up again after a failure. */
+  notices?: { noticeNo: string; checkCode: string }[];
+}
+
+/** The look-up address of the held order's notices, as a printed notice's QR code would open it. */
+export function lookUpAgain(o: HeldOrder | undefined): string {
+  const q = new URLSearchParams();
+  for (const n of o?.notices ?? []) q.append('n', n.noticeNo), q.append('c', n.checkCode);
+  const query = q.toString();
+  return query ? `/?${query}` : '/';
 }
 
 export function holdOrder(o: HeldOrder): void {
