@@ -1,6 +1,8 @@
 import AxeBuilder from '@axe-core/playwright';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
@@ -31,6 +33,54 @@ const VIEWPORTS = {
 } as const;
 
 let browser: Browser;
+let payerProxy: Server;
+
+/**
+ * The payer's phone is a client of its own. Look-ups and order attempts are limited per client
+ * (source address, a minute's window), and every API test of the run calls from 127.0.0.1: the
+ * browser therefore reaches the stack (and the sandbox) through this forwarding proxy, which connects
+ * from 127.0.0.2, so the e2e payer and the API tests do not use up each other's allowance.
+ */
+/** A POST to the gateway from another loopback address (another client, for the per-client limits). */
+function postFrom(localAddress: string, path: string, body: unknown): Promise<{ status: number; text: string }> {
+  return new Promise((done, fail) => {
+    const req = httpRequest(
+      new URL(path, base()),
+      { method: 'POST', localAddress, headers: { 'content-type': 'application/json' } },
+      (res) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () => done({ status: res.statusCode ?? 0, text }));
+      },
+    );
+    req.on('error', fail);
+    req.end(JSON.stringify(body));
+  });
+}
+
+async function startPayerProxy(): Promise<Server> {
+  const server = createServer((req, res) => {
+    const target = new URL(req.url ?? '/');
+    const upstream = httpRequest(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname + target.search,
+        method: req.method,
+        headers: req.headers,
+        localAddress: '127.0.0.2',
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.on('error', () => res.headersSent || res.writeHead(502).end());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  return server;
+}
 const base = () => inject('gatewayUrl');
 
 /** What the pages show: made through the API, one department that sorts last in open-data releases. */
@@ -49,7 +99,14 @@ const world = {
 beforeAll(async () => {
   if (!existsSync(CHROMIUM))
     throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (.ci/run does this)`);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  payerProxy = await startPayerProxy();
+  const { port } = payerProxy.address() as AddressInfo;
+  // Playwright proxies loopback addresses too (it adds <-loopback> to Chromium's bypass rules).
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: CHROMIUM_ARGS,
+    proxy: { server: `http://127.0.0.1:${port}` },
+  });
   const admin = await token({ role: 'admin' });
   await api('POST', '/v1/departments', { token: admin, body: { id: world.dept, name: world.deptName } });
   for (const [code, name, amount] of [
@@ -93,6 +150,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  payerProxy?.close();
 });
 
 /** A fresh notice of the world's department (each payment test pays its own). */
@@ -278,8 +336,10 @@ for (const [name, device] of Object.entries(VIEWPORTS)) {
 
       // An order opened elsewhere (another tab, another phone) holds the next notice: 409 in words.
       const held = await freshNotice();
-      const other = await api('POST', '/v1/payment-orders', {
-        body: { noticeNos: [held.noticeNo], checkCodes: { [held.noticeNo]: held.checkCode } },
+      // (From a client address of its own, like the browser's: see startPayerProxy.)
+      const other = await postFrom('127.0.0.3', '/v1/payment-orders', {
+        noticeNos: [held.noticeNo],
+        checkCodes: { [held.noticeNo]: held.checkCode },
       });
       expect(other.status, other.text).toBe(201);
       await page.goto(`${base()}/?n=${held.noticeNo}&c=${held.checkCode}`);
