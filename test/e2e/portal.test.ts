@@ -377,9 +377,14 @@ describe('open data pages', () => {
     };
     const rand = prng(13);
     const tag = uniq();
-    const records = Array.from({ length: 8 }, (_, i) => syntheticPayment(u, i, rand, { paymentId: `PW${tag}-${i}` }));
+    // Synthetic notice numbers (N<n>-<i>) of their own: other test files fold synthetic payments with
+    // small n into the same aggregates, and a notice already counted is not counted again.
+    const first = Number.parseInt(tag, 16) * 1000;
+    const records = Array.from({ length: 8 }, (_, i) =>
+      syntheticPayment(u, first + i, rand, { paymentId: `PW${tag}-${i}` }),
+    );
     const lone = { ...u, fees: new Map([[world.dept, [{ code: world.fee3, amount: 700 }]]]) };
-    records.push(syntheticPayment(lone, 99, rand, { paymentId: `PW${tag}-99` }));
+    records.push(syntheticPayment(lone, first + 99, rand, { paymentId: `PW${tag}-99` }));
     await waitForAggregation(await writePaymentsTable(records));
     // Publications requested by test files running alongside may race with ours: publish until the
     // latest monthly-collections release holds this department's month.
