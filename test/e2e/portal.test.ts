@@ -361,6 +361,22 @@ for (const [name, device] of Object.entries(VIEWPORTS)) {
   });
 }
 
+/**
+ * Publications requested by test files running alongside race with ours (a release published from an
+ * earlier read of the aggregates may come last): publish until the latest monthly-collections
+ * release holds this file's department.
+ */
+async function latestReleaseHoldsOurMonth() {
+  const finance = await token({ role: 'finance' });
+  for (let attempt = 1; ; attempt++) {
+    const pkg: any = await (await fetch(`${base()}/v1/open/datasets/monthly-collections/datapackage.json`)).json();
+    const csv = pkg.resources[0].path ? await (await fetch(pkg.resources[0].path)).text() : '';
+    if (csv.includes(world.dept)) return;
+    if (attempt === 10) throw new Error(`monthly-collections never held ${world.dept}`);
+    await publishAndWait(finance);
+  }
+}
+
 describe('open data pages', () => {
   let context: BrowserContext;
   let page: Page;
@@ -386,17 +402,7 @@ describe('open data pages', () => {
     const lone = { ...u, fees: new Map([[world.dept, [{ code: world.fee3, amount: 700 }]]]) };
     records.push(syntheticPayment(lone, first + 99, rand, { paymentId: `PW${tag}-99` }));
     await waitForAggregation(await writePaymentsTable(records));
-    // Publications requested by test files running alongside may race with ours: publish until the
-    // latest monthly-collections release holds this department's month.
-    const finance = await token({ role: 'finance' });
-    for (let attempt = 1; ; attempt++) {
-      await publishAndWait(finance);
-      const pkg: any = await (await fetch(`${base()}/v1/open/datasets/monthly-collections/datapackage.json`)).json();
-      const csv = pkg.resources[0].path ? await (await fetch(pkg.resources[0].path)).text() : '';
-      if (csv.includes(world.dept)) break;
-      if (attempt === 10) throw new Error(`monthly-collections never held ${world.dept}`);
-      await new Promise((ok) => setTimeout(ok, 1000));
-    }
+    await latestReleaseHoldsOurMonth();
   });
   afterAll(async () => {
     await context?.close();
@@ -429,6 +435,7 @@ describe('open data pages', () => {
   });
 
   it('charts a dataset with department names and yuan, suppressed cells as suppressed (never as zero)', async () => {
+    await latestReleaseHoldsOurMonth();
     await page.goto(`${base()}/open-data/monthly-collections`);
     await page.locator('.chart svg').waitFor();
     await page.getByLabel('执收单位').selectOption(world.dept);
