@@ -245,6 +245,14 @@ export const paymentsDocs = lazily(() => {
       response: Receipt,
       problems: ['not-found', 'rate-limited'],
     },
+    'GET /v1/notices/{noticeNo}/receipt': {
+      summary:
+        'The receipt of a paid notice, with the notice’s check code (a payer finds the receipt again; rate-limited like receipt look-ups)',
+      params: z.strictObject({ noticeNo: z.string().check(z.regex(DOCUMENT_NUMBER), z.meta({ maxLength: 20 })) }),
+      query: ReceiptLookupQuery,
+      response: Receipt,
+      problems: ['not-found', 'rate-limited'],
+    },
     'POST /v1/receipts/verify': {
       summary: 'Verify a receipt by number and check code (rate-limited per client like look-ups), or by its JWS',
       body: VerifyReceipt,

@@ -79,6 +79,7 @@ export const routes = [
   { method: 'POST', path: '/v1/payments/{paymentId}/refunds', fn: 'payments', access: token('finance') },
   { method: 'GET', path: '/v1/receipts/{receiptNo}', fn: 'payments', access: pub },
   { method: 'POST', path: '/v1/receipts/verify', fn: 'payments', access: pub },
+  { method: 'GET', path: '/v1/notices/{noticeNo}/receipt', fn: 'payments', access: pub },
   { method: 'GET', path: '/v1/.well-known/jwks.json', fn: 'payments', access: pub },
   { method: 'GET', path: '/v1/windows/{windowId}/days/{date}', fn: 'payments', access: token('clerk', 'finance') },
 

@@ -4,6 +4,7 @@ import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { createGzip } from 'node:zlib';
 import { functions, type FunctionName } from '../functions';
 import type { Route } from '../../schemas/routes';
 import { matchRoute } from './routeMatch';
@@ -184,7 +185,9 @@ const spaRewrite = new Function(
   `${readFileSync(join(REPO_ROOT, 'infra', 'web', 'spaRewrite.js'), 'utf8')}; return handler;`,
 )() as (event: { request: { uri: string } }) => { uri: string };
 
-function serveStatic(url: URL, res: ServerResponse): boolean {
+const COMPRESSIBLE = /^(text\/|application\/(json|manifest\+json)|image\/svg)/;
+
+function serveStatic(url: URL, req: IncomingMessage, res: ServerResponse): boolean {
   let decoded: string;
   try {
     decoded = decodeURIComponent(spaRewrite({ request: { uri: url.pathname } }).uri);
@@ -197,11 +200,17 @@ function serveStatic(url: URL, res: ServerResponse): boolean {
   if (!file.startsWith(WEB_DIST + sep) || !existsSync(file) || !statSync(file).isFile()) return false;
   // Hashed assets never change under their name; pages must be re-read to pick up a new build.
   const cache = file.includes(`${sep}assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache';
+  const type = STATIC_TYPES[extname(file)] ?? 'application/octet-stream';
+  // Text is sent gzipped to clients that accept it, as CloudFront does when deployed.
+  const gzip = COMPRESSIBLE.test(type) && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
   res.writeHead(200, {
-    'content-type': STATIC_TYPES[extname(file)] ?? 'application/octet-stream',
+    'content-type': type,
     'cache-control': cache,
+    vary: 'accept-encoding',
+    ...(gzip ? { 'content-encoding': 'gzip' } : {}),
   });
-  createReadStream(file).pipe(res);
+  if (gzip) createReadStream(file).pipe(createGzip()).pipe(res);
+  else createReadStream(file).pipe(res);
   return true;
 }
 
@@ -210,7 +219,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   const method = req.method ?? 'GET';
   if (!url.pathname.startsWith('/v1/')) {
     if ((method === 'GET' || method === 'HEAD') && (await serveReleaseFile(url, method, req, res))) return;
-    if ((method === 'GET' || method === 'HEAD') && serveStatic(url, res)) return;
+    if ((method === 'GET' || method === 'HEAD') && serveStatic(url, req, res)) return;
     return sendProblem(res, new DomainError('not-found', 'Nothing at this path'));
   }
   const match = matchRoute(method, url.pathname);

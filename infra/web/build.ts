@@ -42,7 +42,15 @@ export async function buildWeb(opts: { force?: boolean; log?: (line: string) => 
   rmSync(WEB_DIST, { recursive: true, force: true });
   mkdirSync(WEB_DIST, { recursive: true });
   for (const app of WEB_APPS) {
-    await build({ configFile: join(WEB_ROOT, app, 'vite.config.ts'), logLevel: 'warn' });
+    // Always a production bundle, whoever builds: under vitest NODE_ENV is `test`, which Vite would
+    // otherwise pass on to the libraries (Vue's development build; Vant's useId then gives every field
+    // the same id, so labels name the wrong inputs).
+    await build({
+      configFile: join(WEB_ROOT, app, 'vite.config.ts'),
+      logLevel: 'warn',
+      mode: 'production',
+      define: { 'process.env.NODE_ENV': JSON.stringify('production') },
+    });
   }
   writeFileSync(STAMP, digest);
 }

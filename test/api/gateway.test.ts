@@ -1,4 +1,5 @@
 import { Agent, request } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { MAX_CSV_BODY_BYTES } from '../../functions/shared/adapters/http';
@@ -50,5 +51,33 @@ describe('the local gateway', () => {
     const asset = consolePage.text.match(/\/console\/assets\/[^"]+\.js/)![0];
     expect((await send('GET', asset)).status).toBe(200);
     expect((await send('GET', '/console/assets/missing.js')).status).toBe(404);
+  });
+
+  it('sends the web apps gzipped to a client that accepts it, and plain to one that does not', async () => {
+    const page = await fetch(`${inject('gatewayUrl')}/catalog`);
+    const script = (await page.text()).match(/\/assets\/[^"]+\.js/)![0];
+    const raw = (accept?: string) =>
+      new Promise<{ encoding?: string; vary?: string; body: Buffer }>((done, fail) => {
+        const req = request(
+          new URL(script, inject('gatewayUrl')),
+          { headers: accept ? { 'accept-encoding': accept } : {} },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (d: Buffer) => chunks.push(d));
+            res.on('end', () =>
+              done({ encoding: res.headers['content-encoding'], vary: res.headers.vary, body: Buffer.concat(chunks) }),
+            );
+          },
+        );
+        req.on('error', fail);
+        req.end();
+      });
+    const zipped = await raw('gzip, deflate, br');
+    const plain = await raw();
+    expect(zipped.encoding).toBe('gzip');
+    expect(zipped.vary).toBe('accept-encoding');
+    expect(plain.encoding).toBeUndefined();
+    expect(gunzipSync(zipped.body).equals(plain.body)).toBe(true);
+    expect(zipped.body.length).toBeLessThan(plain.body.length / 2);
   });
 });

@@ -37,6 +37,7 @@ describe('the OpenAPI document', () => {
       'POST /v1/payment-orders',
       'GET /v1/notices/{noticeNo}',
       'GET /v1/receipts/{receiptNo}',
+      'GET /v1/notices/{noticeNo}/receipt',
       'POST /v1/receipts/verify',
       'POST /v1/open/keys',
       'POST /v1/open/keys/{keyId}/reveal',

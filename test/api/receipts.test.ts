@@ -8,6 +8,9 @@ import { matchingStatementRows, paymentRecord, statementCsv, uniqueDate } from '
 
 /** Receipts (财政电子票据): signed, verifiable by anyone with only the published JWKS. */
 let receipt: any;
+/** The paid notice (number and check code) and one issued but not paid. */
+let paidNotice: any;
+let unpaidNotice: any;
 
 beforeAll(async () => {
   const admin = await token({ role: 'admin' });
@@ -26,10 +29,16 @@ beforeAll(async () => {
       pricing: { kind: 'fixed', amount: 2500 },
     },
   });
-  const n = await api('POST', '/v1/notices', {
-    token: await token({ role: 'department', dept }),
-    body: { payer: { name: '李小龙', idType: 'other', idNumber: 'X-1' }, lines: [{ feeCode: fee }] },
-  });
+  const issue = () =>
+    token({ role: 'department', dept }).then((t) =>
+      api('POST', '/v1/notices', {
+        token: t,
+        body: { payer: { name: '李小龙', idType: 'other', idNumber: 'X-1' }, lines: [{ feeCode: fee }] },
+      }),
+    );
+  const n = await issue();
+  paidNotice = n.body;
+  unpaidNotice = (await issue()).body;
   const p = await api('POST', '/v1/payments', {
     token: await token({ role: 'clerk', window: 'W01' }),
     body: { noticeNos: [n.body.noticeNo], channel: 'cash', amount: 2500 },
@@ -42,6 +51,24 @@ beforeAll(async () => {
 const flip = (s: string, at: number) => s.slice(0, at) + (s[at] === 'A' ? 'B' : 'A') + s.slice(at + 1);
 
 describe('receipts', () => {
+  it('finds the receipt again from the paid notice’s number and check code, and nothing without them', async () => {
+    const path = (no: string, code: string) => `/v1/notices/${no}/receipt?checkCode=${code}`;
+    const found = await api('GET', path(paidNotice.noticeNo, paidNotice.checkCode.toLowerCase()));
+    expect(found.status).toBe(200);
+    expect(found.body).toEqual(receipt);
+    // A wrong code, a notice not paid, a malformed number and no code all look the same.
+    for (const p of [
+      path(paidNotice.noticeNo, 'ZZZZZZZZ'),
+      path(unpaidNotice.noticeNo, unpaidNotice.checkCode),
+      path('12345', paidNotice.checkCode),
+      `/v1/notices/${paidNotice.noticeNo}/receipt`,
+    ]) {
+      const r = await api('GET', p);
+      expect(r.status, p).toBe(404);
+      expect(r.text).not.toContain('李');
+    }
+  });
+
   it('verifies a genuine receipt with jose against the JWKS fetched over HTTP, and nothing else', async () => {
     const jwks = createRemoteJWKSet(new URL(`${inject('apiUrl')}/v1/.well-known/jwks.json`));
     const { payload, protectedHeader } = await compactVerify(receipt.jws, jwks, { algorithms: ['ES256'] });

@@ -1,11 +1,15 @@
+import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { consoleGoalLine, consoleInitialJsKb, CONSOLE_INITIAL_JS_GOAL_KB } from '../../bench/webConsole';
+import { initialJs } from '../../bench/support/initialJs';
+import { WEB_DIST } from '../../infra/web/build';
 
-/** The console's first load stays within its budget (Element Plus on demand, screens in chunks). */
-it(`loads at most ${CONSOLE_INITIAL_JS_GOAL_KB} KB of JavaScript (gzip) before the first screen`, () => {
-  const { kb, files } = consoleInitialJsKb();
+/**
+ * What the console's first load holds (its size is measured by `npm run bench:web`, not asserted
+ * here): Element Plus on demand and screens in their own chunks, so the heavy libraries only some
+ * screens use are not fetched before the first screen.
+ */
+it('keeps ECharts and the QR code out of the first load', () => {
+  const { files } = initialJs(join(WEB_DIST, 'console', 'index.html'));
   expect(files.length).toBeGreaterThan(0);
-  expect(consoleGoalLine(kb)).toMatch(/ PASS$/);
-  // ECharts and the QR code are not in the first load: only the screens that use them fetch them.
   expect(files.some((f) => /echarts|qrcode/i.test(f.file))).toBe(false);
 });

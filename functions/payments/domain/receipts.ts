@@ -13,7 +13,7 @@ import { sameCode } from './checkCode';
  */
 export class Receipts {
   constructor(
-    private readonly store: Pick<PaymentStore, 'getReceipt'>,
+    private readonly store: Pick<PaymentStore, 'getReceipt' | 'getNotices' | 'getPayment'>,
     /** The receipt key only: a JWS by any other key (a day proof's) is not a receipt. */
     private readonly signer: Pick<Signer, 'jwks'>,
     private readonly limiter: LookupLimiter,
@@ -25,6 +25,21 @@ export class Receipts {
     if (!r || !sameCode(code, r.checkCode))
       throw new DomainError('not-found', 'No receipt with this number and check code');
     return r;
+  }
+
+  /**
+   * The receipt of a paid notice, for a payer who kept the notice (number and check code) but not the
+   * receipt. A wrong code, a notice not (yet) paid and a missing one all answer the same 404; limited
+   * per client like every look-up by check code.
+   */
+  async ofNotice(noticeNo: string, code: string | undefined, client: string): Promise<Receipt> {
+    await this.limiter('receipt-lookup', client);
+    const notice = isDocumentNumber(noticeNo) ? (await this.store.getNotices([noticeNo])).get(noticeNo) : undefined;
+    const paid = notice && sameCode(code, notice.checkCode) && notice.status === 'paid' ? notice.paymentId : undefined;
+    const payment = paid ? await this.store.getPayment(paid) : undefined;
+    const receipt = payment ? await this.store.getReceipt(payment.receiptNo) : undefined;
+    if (!receipt) throw new DomainError('not-found', 'No paid notice with this number and check code');
+    return receipt;
   }
 
   async verify(input: { receiptNo: string; checkCode: string } | { jws: string }, client: string) {

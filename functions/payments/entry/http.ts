@@ -50,6 +50,14 @@ export const handler = httpHandler('payments', {
     status: 200,
     body: await receipts.get(req.params.receiptNo!, parseWith(ReceiptLookupQuery, req.query).checkCode, callerOf(req)),
   }),
+  'GET /v1/notices/{noticeNo}/receipt': async (req) => ({
+    status: 200,
+    body: await receipts.ofNotice(
+      req.params.noticeNo!,
+      parseWith(ReceiptLookupQuery, req.query).checkCode,
+      callerOf(req),
+    ),
+  }),
   'POST /v1/receipts/verify': async (req) => ({
     status: 200,
     body: await receipts.verify(parseWith(VerifyReceipt, req.body), callerOf(req)),
