@@ -185,7 +185,7 @@ describe('console: window clerk', () => {
       second: '2-digit',
       hour12: false,
     }).format(new Date(held.expiresAt));
-    expect(text).toContain(`网上缴费订单将于 ${expires}（北京时间）过期`);
+    expect(text).toContain(`（订单 ${expires} 过期）`);
     expect(text).not.toMatch(/online payment pending|noticeNos/);
     await checkAccessibility(page, 'counter refusing a held notice');
     await page.getByRole('button', { name: '移除' }).click();

@@ -229,8 +229,8 @@ function noticeOf(p: Problem, noticeNos: readonly string[]): string | undefined 
 
 /**
  * A problem as one sentence the staff member can act on, naming the fields a validation refused.
- * A known problem is its sentence alone (its `errors` carry the API's English words), prefixed with
- * the notice it concerns when the screen passes the notice numbers it sent (`noticeNos.N`).
+ * When the screen passes the notice numbers it sent, a problem about `noticeNos.N` names that notice
+ * instead of repeating the API's English words for it.
  */
 export function problemSentence(p: Problem, sent: { noticeNos?: readonly string[] } = {}): string {
   const slug = p.type.split('/').pop() ?? '';
@@ -239,15 +239,12 @@ export function problemSentence(p: Problem, sent: { noticeNos?: readonly string[
     return zh() ? `填写有误：${fields}` : `Please correct: ${fields}`;
   }
   const s = SENTENCES[slug];
-  const fields = !s && p.errors?.length ? `（${p.errors.map((e) => `${e.path}: ${e.message}`).join('；')}）` : '';
   const notice = sent.noticeNos ? noticeOf(p, sent.noticeNos) : undefined;
+  const rest = (p.errors ?? []).filter((e) => !(notice && /^noticeNos\.\d+$/.test(e.path)));
+  const fields = rest.length ? `（${rest.map((e) => `${e.path}: ${e.message}`).join('；')}）` : '';
   const about = notice ? (zh() ? `通知书 ${notice}：` : `Notice ${notice}: `) : '';
   const sentence = about + (s ? s[zh() ? 0 : 1] : (p.detail ?? p.title ?? slug)) + fields;
-  const until = p.expiresAt
-    ? zh()
-      ? `网上缴费订单将于 ${beijingTime(p.expiresAt)}（北京时间）过期，过期后方可在窗口收款。`
-      : ` The order expires at ${beijingTime(p.expiresAt)} (Beijing time).`
-    : '';
+  const until = p.expiresAt ? (zh() ? `（订单 ${beijingTime(p.expiresAt)} 过期）` : ` (until ${beijingTime(p.expiresAt)})`) : '';
   return sentence + until;
 }
 
