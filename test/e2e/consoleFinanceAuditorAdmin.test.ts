@@ -191,6 +191,9 @@ describe('console: auditor', () => {
       .getByRole('cell', { name: /借 10\.50/ })
       .first()
       .waitFor();
+    // Kinds in Chinese, not the API's codes.
+    await page.getByRole('cell', { name: '缴款', exact: true }).first().waitFor();
+    expect(await page.getByRole('cell', { name: 'payment', exact: true }).count()).toBe(0);
     await checkAccessibility(page, 'transactions');
     await openScreen(page, '日终证明');
     // The day defaults to today (Beijing).
@@ -201,6 +204,8 @@ describe('console: auditor', () => {
 
   it('filters the audit trail by actor and action, and explains that today has no proof yet', async () => {
     await openScreen(page, '审计日志');
+    // Today's events on opening, before any filter.
+    await page.getByTestId('events').locator('tbody tr').first().waitFor();
     await checkAccessibility(page, 'audit trail');
     await page.getByRole('textbox', { name: '操作人' }).fill(issuer);
     await page.getByRole('textbox', { name: '操作', exact: true }).fill('POST /v1/notices');

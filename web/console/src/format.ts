@@ -147,6 +147,16 @@ const LABELS: Record<string, Labels> = {
     expenditure: ['支出', 'Expenditure'],
     clearing: ['清算', 'Clearing'],
     fiscal: ['财政专户', 'Fiscal'],
+    suspense: ['挂账待查', 'Suspense'],
+  },
+  // A ledger transaction's kind (GET /v1/ledger/transactions).
+  transaction: {
+    payment: ['缴款', 'Payment'],
+    refund: ['退款', 'Refund'],
+    settlement: ['缴入专户', 'Settlement'],
+    adjustment: ['对账调整', 'Adjustment'],
+    allocation: ['下达指标', 'Allocation'],
+    expenditure: ['支出', 'Expenditure'],
   },
 };
 
