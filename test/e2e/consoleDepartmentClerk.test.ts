@@ -1,16 +1,27 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, token, uniq } from '../support/api';
+import { createOrder } from '../support/orders';
+import { startReceiver, type Receiver } from '../support/webhookReceiver';
 import { checkAccessibility, gateway, launch, openScreen, signIn } from './consoleSupport';
 
 /**
- * The department issues a notice and prints it; the window clerk takes it in cash and prints the
- * receipt; a second payment of it is refused with a sentence. Both signed in through the local
- * OpenID Provider's login page, in the Chinese UI, axe on every screen.
+ * The department issues a notice and prints it, and adds its system's webhook endpoint (the secret
+ * shown once); the window clerk takes the notice in cash and prints the receipt; a second payment
+ * of it is refused with a sentence, and so is a notice an online payment order holds; a card
+ * payment; the window's day by channel with the cash to deposit; the department sees its notice
+ * paid and the signed delivery of notice.paid to its system. Signed in through the local OpenID
+ * Provider's login page, in the Chinese UI, axe on every screen.
  */
 let browser: Browser;
+let receiver: Receiver;
 const FEE = `E2E-${uniq()}`;
 let noticeNo = '';
+/** Notices of D01 issued over the API: one an online order holds, one paid by card. */
+let held: { noticeNo: string; expiresAt: string };
+let byCard = '';
+const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
+const yuan = (fen: number) => `${Math.floor(fen / 100).toLocaleString('en-US')}.${String(fen % 100).padStart(2, '0')}`;
 
 beforeAll(async () => {
   const admin = await token({ role: 'admin' });
@@ -28,9 +39,30 @@ beforeAll(async () => {
     },
   });
   expect(fee.status).toBe(201);
+  const dept = await token({ role: 'department', dept: 'D01' });
+  const issue = async () => {
+    const r = await api('POST', '/v1/notices', {
+      token: dept,
+      body: {
+        payer: { name: '赵六', idType: 'passport', idNumber: 'E87654321' },
+        lines: [{ feeCode: FEE, quantity: 2 }],
+      },
+    });
+    expect(r.status).toBe(201);
+    return r.body as { noticeNo: string; checkCode: string };
+  };
+  const pending = await issue();
+  const order = await createOrder([pending]);
+  expect(order.status).toBe(201);
+  held = { noticeNo: pending.noticeNo, expiresAt: order.body.expiresAt };
+  byCard = (await issue()).noticeNo;
+  receiver = await startReceiver();
   browser = await launch();
 });
-afterAll(async () => browser?.close());
+afterAll(async () => {
+  await browser?.close();
+  await receiver?.close();
+});
 
 describe('console: department', () => {
   let page: Page;
@@ -72,6 +104,27 @@ describe('console: department', () => {
     await checkAccessibility(page, 'webhooks');
   });
 
+  it('adds its system’s webhook endpoint and sees the signing secret once', async () => {
+    await page.getByLabel('接收地址').fill(receiver.url);
+    await page.getByRole('button', { name: '添加接收地址' }).click();
+    await page.getByTestId('secret').waitFor();
+    const secret = await page.getByTestId('secret').innerText();
+    expect(secret).toMatch(/^whsec_/);
+    receiver.secret = secret; // the receiver verifies each delivery's signature with it
+    const row = page.getByTestId('endpoints').getByRole('row', { name: new RegExp(receiver.url) });
+    expect(await row.innerText()).toContain('通知书已缴款');
+    await checkAccessibility(page, 'webhooks with the secret');
+    // Shown once: opening the screen again, the list has the endpoint and nothing shows the secret.
+    await openScreen(page, '缴款通知书');
+    await openScreen(page, '业务系统接口', '业务系统接口（Webhook）');
+    await page
+      .getByTestId('endpoints')
+      .getByRole('row', { name: new RegExp(receiver.url) })
+      .waitFor();
+    expect(await page.getByTestId('secret').count()).toBe(0);
+    expect(await page.locator('main').innerText()).not.toContain(secret);
+  });
+
   it('signs out: the provider session ends, the console asks for sign-in again', async () => {
     await page.getByRole('button', { name: '退出登录' }).click();
     await page.getByRole('button', { name: '确认退出' }).click();
@@ -111,9 +164,81 @@ describe('console: window clerk', () => {
     await page.getByText('该通知书已缴款，不能重复收款或作废。').waitFor();
   });
 
-  it('opens the window day screen', async () => {
+  it('explains a notice an online payment order holds (409 notice-payment-pending) with its expiry', async () => {
+    await page.getByRole('button', { name: '移除' }).click();
+    await page.getByLabel('缴款码（通知书编号）').fill(held.noticeNo);
+    await page.getByLabel('缴款码（通知书编号）').press('Enter');
+    await page.locator(`[data-notice="${held.noticeNo}"]`).waitFor();
+    expect(await page.getByTestId('due').innerText()).toBe('40.00 元');
+    await page.getByRole('button', { name: '确认收款' }).click();
+    const alert = page.getByRole('alert').filter({ hasText: '网上缴费' });
+    await alert.waitFor();
+    const text = await alert.innerText();
+    expect(text).toContain(`通知书 ${held.noticeNo}：该通知书正在网上缴费中`);
+    const expires = new Intl.DateTimeFormat('zh-CN', {
+      timeZone: 'Asia/Shanghai',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hour12: false,
+    }).format(new Date(held.expiresAt));
+    expect(text).toContain(`（订单 ${expires} 过期）`);
+    expect(text).not.toMatch(/online payment pending|noticeNos/);
+    await checkAccessibility(page, 'counter refusing a held notice');
+    await page.getByRole('button', { name: '移除' }).click();
+  });
+
+  it('takes a notice by card with the POS reference', async () => {
+    await page.getByLabel('缴款码（通知书编号）').fill(byCard);
+    await page.getByLabel('缴款码（通知书编号）').press('Enter');
+    await page.locator(`[data-notice="${byCard}"]`).waitFor();
+    await page.getByRole('radio', { name: '银行卡' }).click({ force: true });
+    await page.getByLabel('POS 参考号 / 转账流水号').fill(`POS${uniq()}`);
+    await page.getByRole('button', { name: '确认收款' }).click();
+    await page.getByTestId('receipt-total').waitFor();
+    expect(await page.getByTestId('receipt-total').innerText()).toBe('40.00 元');
+    await page.getByRole('button', { name: '下一位' }).click();
+  });
+
+  it('shows the window’s day: counts and totals by channel in yuan, and the cash to deposit', async () => {
     await openScreen(page, '本窗口日结', /本窗口日结/);
+    await page.getByTestId('deposit').waitFor();
     await checkAccessibility(page, 'window day');
+    const clerk = await token({ role: 'clerk', window: 'W01' });
+    // W01 is every test's window: read the screen between two equal API reads of the day.
+    for (let attempt = 0; ; attempt++) {
+      const before = (await api('GET', `/v1/windows/W01/days/${today}`, { token: clerk })).body;
+      await page.getByRole('button', { name: '查询' }).click();
+      await page.getByTestId('day-payments').getByRole('row').nth(before.payments.length).waitFor();
+      const screen = {
+        deposit: await page.getByTestId('deposit').innerText(),
+        total: await page.getByTestId('day-total').innerText(),
+        channels: await page.getByTestId('by-channel').locator('tbody tr').allInnerTexts(),
+        payments: await page.getByTestId('day-payments').locator('tbody tr').count(),
+      };
+      const after = (await api('GET', `/v1/windows/W01/days/${today}`, { token: clerk })).body;
+      if (JSON.stringify(before) !== JSON.stringify(after) && attempt < 5) continue;
+      const names: Record<string, string> = { cash: '现金', card: '银行卡', transfer: '转账', online: '网上缴费' };
+      const cash = after.byChannel.find((c: { channel: string }) => c.channel === 'cash');
+      expect(cash.amount).toBeGreaterThanOrEqual(2000);
+      expect(after.byChannel.find((c: { channel: string }) => c.channel === 'card').amount).toBeGreaterThanOrEqual(
+        4000,
+      );
+      expect(screen.deposit).toBe(`${yuan(cash.amount)} 元`);
+      const count = after.byChannel.reduce((n: number, c: { count: number }) => n + c.count, 0);
+      const sum = after.byChannel.reduce((n: number, c: { amount: number }) => n + c.amount, 0);
+      expect(screen.total).toBe(`全部渠道合计 ${count} 笔：${yuan(sum)} 元`);
+      expect(screen.channels.map((r) => r.split(/\s+/).join(' '))).toEqual(
+        after.byChannel.map((c: { channel: string; count: number; amount: number }) =>
+          [names[c.channel], c.count, yuan(c.amount)].join(' '),
+        ),
+      );
+      expect(screen.payments).toBe(after.payments.length);
+      break;
+    }
   });
 
   it('switches to English and back', async () => {
@@ -127,9 +252,27 @@ describe('console: window clerk', () => {
 });
 
 describe('console: department, after the payment', () => {
-  it('sees its notice paid', async () => {
+  it('sees its notice paid, and notice.paid delivered, signed, to its system', async () => {
     const page = await signIn(browser, 'dept-d01');
     await page.getByRole('row', { name: new RegExp(noticeNo) }).waitFor();
     expect(await page.getByRole('row', { name: new RegExp(noticeNo) }).innerText()).toContain('已缴款');
+    const got = await receiver.until((r) => r.some((x) => x.body?.data?.noticeNo === noticeNo));
+    const delivery = got.find((x) => x.body.data.noticeNo === noticeNo)!;
+    expect(delivery.verified).toBe(true);
+    await openScreen(page, '业务系统接口', '业务系统接口（Webhook）');
+    const endpoint = page.getByTestId('endpoints').getByRole('row', { name: new RegExp(receiver.url) });
+    await endpoint.getByRole('button', { name: '投递记录' }).click();
+    const row = page.getByTestId('deliveries').getByRole('row', { name: new RegExp(delivery.webhookId) });
+    await row.waitFor();
+    // Acknowledged by the receiver; the status may be read before the attempt is recorded.
+    for (let i = 0; i < 20 && !(await row.innerText()).includes('已送达'); i++) {
+      await page.getByRole('button', { name: '刷新' }).click();
+      await page.waitForTimeout(250);
+    }
+    const text = await row.innerText();
+    expect(text).toContain('通知书已缴款');
+    expect(text).toContain('已送达');
+    expect(text).toMatch(/HTTP 2\d\d/); // the receiver acknowledges with 204
+    await checkAccessibility(page, 'webhook deliveries');
   });
 });

@@ -1,15 +1,31 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditEventPut } from '../../functions/shared/adapters/auditTrail';
+import { sealAuditEvent } from '../../functions/shared/domain/audit';
+import { documentClient, tableName } from '../../functions/shared/wiring';
 import { api, token, uniq } from '../support/api';
+import { completeAtProvider, createOrder, openPaymentPage, waitForOrder } from '../support/orders';
+import { uniqueDate } from '../unit/finance/dayFixtures';
 import { checkAccessibility, launch, openScreen, signIn } from './consoleSupport';
 
 /**
- * The finance bureau's reconciliation workbench, refund, budget and separation report; the
- * auditor's trial balance, transactions and day proofs; the administrator's catalog. Each signed in
- * through the local OpenID Provider's login page, in the Chinese UI, axe on every screen.
+ * The finance bureau's reconciliation workbench, refund, budget, separation report and online
+ * orders (an anomalous one among them); the auditor's trial balance, transactions, day proofs and
+ * audit trail (filters, an inclusion proof folded in the browser, a day's verification); the
+ * administrator's catalog. Each signed in through the local OpenID Provider's login page, in the
+ * Chinese UI, axe on every screen.
  */
 let browser: Browser;
 let paymentId = '';
+/** An online order whose notice was paid at the counter meanwhile: the provider's success makes it anomalous. */
+let anomalousOrder = '';
+/** The department's staff member who issued this file's notices: the audit trail's actor filter. */
+const issuer = `e2e-issuer-${uniq()}`;
+let issuedNoticeNo = '';
+/** A past business day's audit events, sealed on first use (as the kernel writes them). */
+let sealedDay: { date: string; ids: string[] };
 const dept = `D${uniq()}`;
 const TRANSFER = `TRF-E2E-${uniq()}`;
 const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
@@ -30,17 +46,61 @@ beforeAll(async () => {
       pricing: { kind: 'fixed', amount: 1050 },
     },
   });
-  const notice = await api('POST', '/v1/notices', {
-    token: await token({ role: 'department', dept }),
-    body: { payer: { name: '李四', idType: 'passport', idNumber: 'E12345678' }, lines: [{ feeCode: code }] },
-  });
-  const paid = await api('POST', '/v1/payments', {
-    token: await token({ role: 'clerk', window: 'W09' }),
-    headers: { 'idempotency-key': crypto.randomUUID() },
-    body: { noticeNos: [notice.body.noticeNo], channel: 'cash', amount: 1050 },
-  });
+  const deptToken = await token({ role: 'department', dept, sub: issuer });
+  const clerk = await token({ role: 'clerk', window: 'W09' });
+  const issue = async () => {
+    const r = await api('POST', '/v1/notices', {
+      token: deptToken,
+      body: { payer: { name: '李四', idType: 'passport', idNumber: 'E12345678' }, lines: [{ feeCode: code }] },
+    });
+    expect(r.status).toBe(201);
+    return r.body as { noticeNo: string; checkCode: string };
+  };
+  const cash = (noticeNo: string) =>
+    api('POST', '/v1/payments', {
+      token: clerk,
+      headers: { 'idempotency-key': crypto.randomUUID() },
+      body: { noticeNos: [noticeNo], channel: 'cash', amount: 1050 },
+    });
+  const notice = await issue();
+  issuedNoticeNo = notice.noticeNo;
+  const paid = await cash(notice.noticeNo);
   expect(paid.status).toBe(201);
   paymentId = paid.body.paymentId;
+
+  // The payer orders online and leaves; the order is cancelled, the notice paid in cash at the
+  // counter; then the payer pays on the page still open in another tab: money taken, no payment.
+  const other = await issue();
+  const order = (await createOrder([other])).body;
+  expect(
+    (
+      await api('POST', `/v1/payment-orders/${order.orderId}/cancel`, {
+        headers: { 'x-order-token': order.orderToken },
+      })
+    ).status,
+  ).toBe(200);
+  expect((await cash(other.noticeNo)).status).toBe(201);
+  await openPaymentPage(order);
+  expect((await completeAtProvider(order.providerOrderId, { outcome: 'success' })).status).toBe(200);
+  const read = await waitForOrder(order, (s) => s === 'anomalous', 10_000);
+  expect(read.body).toMatchObject({ status: 'anomalous', anomaly: 'notice-already-paid' });
+  anomalousOrder = order.orderId;
+
+  const date = uniqueDate();
+  const events = Array.from({ length: 3 }, (_, i) =>
+    sealAuditEvent({
+      id: randomUUID(),
+      at: `${date}T0${i}:00:00.000Z`,
+      date,
+      actor: { sub: `clerk-${i}`, role: 'clerk', window: 'W01' },
+      action: 'POST /v1/payments',
+      resource: '/v1/payments',
+      outcome: 'committed',
+      requestId: randomUUID(),
+    }),
+  );
+  for (const e of events) await documentClient().send(new PutCommand(auditEventPut(tableName('Audit'), e)));
+  sealedDay = { date, ids: events.map((e) => e.id) };
   browser = await launch();
 });
 afterAll(async () => browser?.close());
@@ -100,8 +160,21 @@ describe('console: finance bureau', () => {
     await page.locator('canvas').waitFor();
     await page.getByRole('heading', { name: '校验' }).waitFor();
     await checkAccessibility(page, 'separation report');
+  });
+
+  it('lists today’s anomalous online orders with the reason, and the others by status', async () => {
     await openScreen(page, '网上缴费订单');
+    const row = page.getByRole('row', { name: new RegExp(anomalousOrder) });
+    await row.waitFor();
+    const text = await row.innerText();
+    expect(text).toContain('异常待处理');
+    expect(text).toContain('通知书已在别处缴款');
+    expect(text).toContain('10.50');
     await checkAccessibility(page, 'online orders');
+    await page.getByRole('combobox', { name: '状态' }).click({ force: true });
+    await page.getByRole('option', { name: '已取消' }).click();
+    await page.getByRole('button', { name: '查询' }).click();
+    await page.getByRole('row', { name: new RegExp(anomalousOrder) }).waitFor({ state: 'detached' });
   });
 });
 
@@ -118,14 +191,69 @@ describe('console: auditor', () => {
       .getByRole('cell', { name: /借 10\.50/ })
       .first()
       .waitFor();
+    // Kinds in Chinese, not the API's codes.
+    await page.getByRole('cell', { name: '缴款', exact: true }).first().waitFor();
+    expect(await page.getByRole('cell', { name: 'payment', exact: true }).count()).toBe(0);
     await checkAccessibility(page, 'transactions');
     await openScreen(page, '日终证明');
     // The day defaults to today (Beijing).
     await page.getByRole('button', { name: '查询' }).click();
     await page.getByText('该日尚未关账，没有日终证明。').waitFor();
     await checkAccessibility(page, 'day proofs');
+  });
+
+  it('filters the audit trail by actor and action, and explains that today has no proof yet', async () => {
     await openScreen(page, '审计日志');
+    // Today's events on opening, before any filter.
+    await page.getByTestId('events').locator('tbody tr').first().waitFor();
     await checkAccessibility(page, 'audit trail');
+    await page.getByRole('textbox', { name: '操作人' }).fill(issuer);
+    await page.getByRole('textbox', { name: '操作', exact: true }).fill('POST /v1/notices');
+    await page.getByRole('button', { name: '查询' }).click();
+    const rows = page.getByTestId('events').locator('tbody tr');
+    await rows.nth(1).waitFor();
+    // Two notices issued by this actor today, both written with their change.
+    expect(await rows.count()).toBe(2);
+    for (const text of await rows.allInnerTexts()) {
+      expect(text).toContain(`${issuer} · 执收单位`);
+      expect(text).toContain('POST /v1/notices');
+      expect(text).toContain('已生效');
+    }
+    await checkAccessibility(page, 'audit trail filtered');
+    await rows.first().getByRole('button', { name: '包含证明' }).click();
+    await page.getByRole('alert').filter({ hasText: '尚未封存' }).waitFor();
+    expect(issuedNoticeNo).not.toBe('');
+  });
+
+  it('shows a sealed day’s event with its inclusion proof folded to the signed root, and verifies the day', async () => {
+    await page.getByRole('textbox', { name: '操作人' }).fill('');
+    await page.getByRole('textbox', { name: '操作', exact: true }).fill('');
+    for (const name of ['起始日期', '截止日期']) {
+      const box = page.getByRole('combobox', { name }).or(page.getByRole('textbox', { name }));
+      await box.fill(sealedDay.date);
+      await box.press('Enter');
+      await box.press('Escape'); // the picker's panel closes, as the user would leave it
+    }
+    await page.getByRole('button', { name: '查询' }).click();
+    const rows = page.getByTestId('events').locator('tbody tr');
+    await rows.nth(2).waitFor();
+    expect(await rows.count()).toBe(3);
+    await rows.nth(1).getByRole('button', { name: '包含证明' }).click();
+    await page.getByTestId('proof-check').waitFor();
+    expect(await page.getByTestId('proof-check').innerText()).toContain('证明有效');
+    expect(await page.getByTestId('proof-check').innerText()).toContain('当日共 3 条');
+    expect(await page.getByTestId('proof').innerText()).toMatch(/Merkle 根\s+[0-9a-f]{64}/);
+    await checkAccessibility(page, 'inclusion proof');
+    const day = page.locator('#verify-date');
+    await day.fill(sealedDay.date);
+    await day.press('Enter');
+    await day.press('Escape');
+    await page.getByRole('button', { name: '核验当日日志' }).click();
+    await page.getByTestId('day-verification').waitFor();
+    expect(await page.getByTestId('day-verification').innerText()).toContain(
+      `${sealedDay.date} · 核验一致 · 笔数 3 · 已封存`,
+    );
+    await checkAccessibility(page, 'audit day verified');
   });
 
   it('keeps tokens in sessionStorage only, and asks for sign-in again when the API refuses the token', async () => {

@@ -9,13 +9,14 @@ import { problemSentence } from './format';
 export function useAction() {
   const busy = ref(false);
   const problem = ref('');
-  async function run<T>(work: () => Promise<T>): Promise<T | undefined> {
+  /** `sent`: what the request named, so a problem can say which notice it concerns. */
+  async function run<T>(work: () => Promise<T>, sent: { noticeNos?: readonly string[] } = {}): Promise<T | undefined> {
     busy.value = true;
     problem.value = '';
     try {
       return await work();
     } catch (e) {
-      problem.value = e instanceof ApiError ? problemSentence(e.problem) : String(e);
+      problem.value = e instanceof ApiError ? problemSentence(e.problem, sent) : String(e);
       return undefined;
     } finally {
       busy.value = false;

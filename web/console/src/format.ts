@@ -67,6 +67,45 @@ const LABELS: Record<string, Labels> = {
     failure: ['失败', 'Failure'],
     refused: ['已拒绝', 'Refused'],
   },
+  // A payment order's status (a cancelled order is 已取消, a cancelled notice 已作废).
+  orderStatus: {
+    created: ['待支付', 'Created'],
+    succeeded: ['支付成功', 'Succeeded'],
+    failed: ['支付失败', 'Failed'],
+    expired: ['已过期', 'Expired'],
+    cancelled: ['已取消', 'Cancelled'],
+    anomalous: ['异常待处理', 'Anomalous'],
+  },
+  // A webhook delivery's status (API.md "Webhooks"): not a payment's, so not "支付成功".
+  delivery: {
+    pending: ['待投递', 'Pending'],
+    succeeded: ['已送达', 'Delivered'],
+    failed: ['投递失败', 'Failed'],
+  },
+  deliveryError: {
+    timeout: ['超时', 'Timed out'],
+    connection: ['连接失败', 'Connection failed'],
+    'address-not-allowed': ['地址不允许', 'Address not allowed'],
+  },
+  // Why finance must look at an anomalous online order (the provider took money, no payment was made).
+  anomaly: {
+    'amount-mismatch': ['支付机构确认的金额与订单不符', 'The provider confirmed another amount'],
+    'notice-already-paid': ['通知书已在别处缴款（重复收款，需退还缴款人）', 'The notice was paid elsewhere meanwhile'],
+    'notice-cancelled': ['通知书已作废（需退还缴款人）', 'The notice was cancelled meanwhile'],
+    'notice-expired': ['通知书已过期（需退还缴款人）', 'The notice expired meanwhile'],
+  },
+  outcome: {
+    committed: ['已生效', 'Committed'],
+    succeeded: ['成功（未改动数据）', 'Succeeded'],
+    refused: ['拒绝（无权限）', 'Refused'],
+    rejected: ['驳回（请求有误）', 'Rejected'],
+    failed: ['失败', 'Failed'],
+  },
+  event: {
+    'notice.paid': ['通知书已缴款', 'Notice paid'],
+    'notice.refunded': ['通知书已退款', 'Notice refunded'],
+    'notice.cancelled': ['通知书已作废', 'Notice cancelled'],
+  },
   channel: {
     cash: ['现金', 'Cash'],
     card: ['银行卡', 'Card'],
@@ -108,6 +147,16 @@ const LABELS: Record<string, Labels> = {
     expenditure: ['支出', 'Expenditure'],
     clearing: ['清算', 'Clearing'],
     fiscal: ['财政专户', 'Fiscal'],
+    suspense: ['挂账待查', 'Suspense'],
+  },
+  // A ledger transaction's kind (GET /v1/ledger/transactions).
+  transaction: {
+    payment: ['缴款', 'Payment'],
+    refund: ['退款', 'Refund'],
+    settlement: ['缴入专户', 'Settlement'],
+    adjustment: ['对账调整', 'Adjustment'],
+    allocation: ['下达指标', 'Allocation'],
+    expenditure: ['支出', 'Expenditure'],
   },
 };
 
@@ -164,18 +213,47 @@ const SENTENCES: Record<string, [zh: string, en: string]> = {
   forbidden: ['您的账号无权进行此操作。', 'Your account may not do this.'],
   'not-found': ['未找到相应记录。', 'Not found.'],
   'rate-limited': ['操作过于频繁，请稍后再试。', 'Too many requests; try again shortly.'],
+  'audit-day-open': [
+    '该事件所在营业日尚未封存（营业日结束十分钟后封存），暂无包含证明。',
+    'That event’s day is not sealed yet (ten minutes after it ends): no inclusion proof yet.',
+  ],
+  'audit-proof-unavailable': [
+    '该事件与其哈希不符或未被签名的日志根包含，无法给出包含证明，请核验当日日志。',
+    'That event does not match its hash or the signed root: verify its day.',
+  ],
+  'webhook-url-not-allowed': [
+    '接收地址不允许：须为公网 https 地址（本地环境也可用 http://127.0.0.1）。',
+    'That URL is not allowed: a public https address (locally also http://127.0.0.1).',
+  ],
+  'webhook-endpoint-limit': ['每个单位最多 10 个接收地址，请先删除不用的。', 'At most 10 endpoints per department.'],
+  'order-not-open': ['该网上缴费订单已结束。', 'That payment order is no longer open.'],
+  'provider-unconfirmed': ['支付机构尚未确认，请稍后再试。', 'The provider has not confirmed this yet; retry later.'],
+  'online-payment-needs-order': ['网上缴费须由缴款人通过缴费网站下单支付。', 'Online payments go through a payment order.'],
 };
 
-/** A problem as one sentence the staff member can act on, naming the fields a validation refused. */
-export function problemSentence(p: Problem): string {
+/** `noticeNos.2` → the third notice's number, when the screen knows the notices it sent. */
+function noticeOf(p: Problem, noticeNos: readonly string[]): string | undefined {
+  const m = /^noticeNos\.(\d+)$/.exec(p.errors?.[0]?.path ?? '');
+  return m ? noticeNos[Number(m[1])] : undefined;
+}
+
+/**
+ * A problem as one sentence the staff member can act on, naming the fields a validation refused.
+ * When the screen passes the notice numbers it sent, a problem about `noticeNos.N` names that notice
+ * instead of repeating the API's English words for it.
+ */
+export function problemSentence(p: Problem, sent: { noticeNos?: readonly string[] } = {}): string {
   const slug = p.type.split('/').pop() ?? '';
   if (slug === 'validation-failed' && p.errors?.length) {
     const fields = p.errors.map((e) => `${e.path}: ${e.message}`).join('；');
     return zh() ? `填写有误：${fields}` : `Please correct: ${fields}`;
   }
   const s = SENTENCES[slug];
-  const fields = p.errors?.length ? `（${p.errors.map((e) => `${e.path}: ${e.message}`).join('；')}）` : '';
-  const sentence = (s ? s[zh() ? 0 : 1] : (p.detail ?? p.title ?? slug)) + fields;
+  const notice = sent.noticeNos ? noticeOf(p, sent.noticeNos) : undefined;
+  const rest = (p.errors ?? []).filter((e) => !(notice && /^noticeNos\.\d+$/.test(e.path)));
+  const fields = rest.length ? `（${rest.map((e) => `${e.path}: ${e.message}`).join('；')}）` : '';
+  const about = notice ? (zh() ? `通知书 ${notice}：` : `Notice ${notice}: `) : '';
+  const sentence = about + (s ? s[zh() ? 0 : 1] : (p.detail ?? p.title ?? slug)) + fields;
   const until = p.expiresAt ? (zh() ? `（订单 ${beijingTime(p.expiresAt)} 过期）` : ` (until ${beijingTime(p.expiresAt)})`) : '';
   return sentence + until;
 }

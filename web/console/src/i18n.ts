@@ -21,7 +21,7 @@ const zhCN = {
     receipt: '收款收据', receiptNo: '票据号', checkCode: '校验码', paidAt: '收款时间', window: '窗口', remove: '移除',
     scanHint: '输入或扫描通知书上的缴款码后按回车', done: '收款成功', newPayment: '下一位',
   },
-  windowDay: { title: '本窗口日结', date: '营业日', count: '笔数', deposit: '应存现金', payments: '收款明细', paymentId: '缴款编号' },
+  windowDay: { title: '本窗口日结', date: '营业日', count: '笔数', deposit: '应存现金（缴存银行）', total: '全部渠道合计 {count} 笔', payments: '收款明细', paymentId: '缴款编号' },
   notices: {
     title: '缴款通知书', issue: '开具通知书', noticeNo: '通知书编号', payerName: '缴款人姓名', idType: '证件类型',
     idNumber: '证件号码', phone: '联系电话', dueDate: '缴款期限', feeItem: '收费项目', quantity: '数量', addLine: '添加项目',
@@ -31,6 +31,7 @@ const zhCN = {
   webhooks: {
     title: '业务系统接口（Webhook）', url: '接收地址', events: '事件', add: '添加接收地址', secret: '签名密钥（只显示一次，请妥善保存）',
     deliveries: '投递记录', attempts: '尝试次数', lastStatus: '最近响应', nextAttempt: '下次重试', retry: '重新投递', event: '事件',
+    deliveriesOf: '投递记录：{url}', eventId: '事件编号（webhook-id）', createdAt: '添加时间', lastAttempt: '最近投递时间',
   },
   reconcile: {
     title: '对账与关账', upload: '上传银行流水', drop: '将银行对账单 CSV 拖到此处，或点击选择文件', businessDate: '营业日',
@@ -39,12 +40,16 @@ const zhCN = {
     closed: '已关账', statement: '流水', lines: '行数', loadExisting: '打开已有对账', reconciliationId: '对账编号',
   },
   refunds: { title: '退款', paymentId: '缴款编号', find: '查找缴款', refund: '退款', refundAmount: '退款金额（元）', done: '已退款，红字票据号' },
-  orders: { title: '网上缴费订单', orderId: '订单号', notices: '通知书', expiresAt: '过期时间' },
+  orders: { title: '网上缴费订单', orderId: '订单号', notices: '通知书', createdAt: '下单时间', expiresAt: '过期时间', payment: '缴款编号（可退款）' },
   budget: { title: '预算指标', fiscalYear: '年度', purpose: '用途', allocate: '下达指标', allocationId: '指标编号' },
   separation: { title: '收支两条线报表', collected: '收取', refunded: '退付', settled: '已缴专户', inClearing: '在途', allocated: '指标', spent: '支出', checks: '校验' },
   ledger: { trialBalance: '试算平衡表', asOf: '截至日期', account: '科目', line: '类别', debit: '借方', credit: '贷方', balance: '余额', transactions: '记账凭证', kind: '类型', ref: '业务单号', hash: '哈希', postings: '分录' },
   proofs: { title: '日终证明', proof: '日终证明', root: 'Merkle 根', count: '笔数', signature: '签名', verify: '重新计算核验', verified: '核验一致', mismatch: '核验不一致', notClosed: '该日尚未关账，没有日终证明。' },
-  audit: { title: '审计日志', actor: '操作人', action: '操作', resource: '对象', outcome: '结果', requestId: '请求编号', proof: '包含证明', verifyDay: '核验当日日志', leafIndex: '位置' },
+  audit: { title: '审计日志', actor: '操作人', action: '操作', resource: '对象', outcome: '结果', requestId: '请求编号', proof: '包含证明', verifyDay: '核验当日日志', leafIndex: '位置',
+    actionHint: '操作（如 POST /v1/payments）', verifyDate: '核验营业日', sealed: '已封存（已签名）', open: '未封存（营业日结束十分钟后封存）',
+    proofOf: '包含证明：{action}（{date}）', leaf: '叶子（事件哈希）', path: '路径', root: 'Merkle 根',
+    proofFolds: '证明有效：沿 {steps} 步路径重新计算得到签名的 Merkle 根（当日共 {count} 条）', proofBroken: '证明无效：路径算不出签名的 Merkle 根',
+    side: { left: '左', right: '右' } },
   admin: {
     departments: '执收单位', id: '编码', name: '名称', addDepartment: '新增单位', feeItems: '收费项目', code: '项目编码',
     category: '类别', legalBasis: '收费依据', approvedBy: '批准机关', pricing: '标准', fixed: '定额', perUnit: '按件',
@@ -75,7 +80,7 @@ const en: Messages = {
     receipt: 'Receipt', receiptNo: 'Receipt no.', checkCode: 'Check code', paidAt: 'Paid at', window: 'Window', remove: 'Remove',
     scanHint: 'Type or scan the notice number, then Enter', done: 'Payment taken', newPayment: 'Next payer',
   },
-  windowDay: { title: 'Window day', date: 'Business date', count: 'Count', deposit: 'Cash to deposit', payments: 'Payments', paymentId: 'Payment' },
+  windowDay: { title: 'Window day', date: 'Business date', count: 'Count', deposit: 'Cash to deposit', total: 'All channels, {count} payments', payments: 'Payments', paymentId: 'Payment' },
   notices: {
     title: 'Payment notices', issue: 'Issue a notice', noticeNo: 'Notice no.', payerName: 'Payer name', idType: 'ID type',
     idNumber: 'ID number', phone: 'Phone', dueDate: 'Due date', feeItem: 'Fee item', quantity: 'Quantity', addLine: 'Add a line',
@@ -85,6 +90,7 @@ const en: Messages = {
   webhooks: {
     title: 'Webhook endpoints', url: 'URL', events: 'Events', add: 'Add an endpoint', secret: 'Signing secret (shown once: keep it safe)',
     deliveries: 'Deliveries', attempts: 'Attempts', lastStatus: 'Last status', nextAttempt: 'Next attempt', retry: 'Retry', event: 'Event',
+    deliveriesOf: 'Deliveries to {url}', eventId: 'Event id (webhook-id)', createdAt: 'Added', lastAttempt: 'Last attempt',
   },
   reconcile: {
     title: 'Reconciliation and day close', upload: 'Upload a bank statement', drop: 'Drop the bank statement CSV here, or click to choose', businessDate: 'Business date',
@@ -93,12 +99,16 @@ const en: Messages = {
     closed: 'Closed', statement: 'Statement', lines: 'Lines', loadExisting: 'Open a reconciliation', reconciliationId: 'Reconciliation id',
   },
   refunds: { title: 'Refunds', paymentId: 'Payment id', find: 'Find the payment', refund: 'Refund', refundAmount: 'Refund (CNY)', done: 'Refunded; red receipt' },
-  orders: { title: 'Online payment orders', orderId: 'Order', notices: 'Notices', expiresAt: 'Expires' },
+  orders: { title: 'Online payment orders', orderId: 'Order', notices: 'Notices', createdAt: 'Ordered', expiresAt: 'Expires', payment: 'Payment (refundable)' },
   budget: { title: 'Budget allocations', fiscalYear: 'Fiscal year', purpose: 'Purpose', allocate: 'Allocate', allocationId: 'Allocation' },
   separation: { title: 'Separation of revenue and expenditure', collected: 'Collected', refunded: 'Refunded', settled: 'Settled to fiscal', inClearing: 'In clearing', allocated: 'Allocated', spent: 'Spent', checks: 'Checks' },
   ledger: { trialBalance: 'Trial balance', asOf: 'As of', account: 'Account', line: 'Line', debit: 'Debit', credit: 'Credit', balance: 'Balance', transactions: 'Transactions', kind: 'Kind', ref: 'Reference', hash: 'Hash', postings: 'Postings' },
   proofs: { title: 'Day proofs', proof: 'Day proof', root: 'Merkle root', count: 'Count', signature: 'Signature', verify: 'Recompute and verify', verified: 'Verified', mismatch: 'Mismatch', notClosed: 'That day is not closed: no proof yet.' },
-  audit: { title: 'Audit trail', actor: 'Actor', action: 'Action', resource: 'Resource', outcome: 'Outcome', requestId: 'Request', proof: 'Inclusion proof', verifyDay: 'Verify the day', leafIndex: 'Index' },
+  audit: { title: 'Audit trail', actor: 'Actor', action: 'Action', resource: 'Resource', outcome: 'Outcome', requestId: 'Request', proof: 'Inclusion proof', verifyDay: 'Verify the day', leafIndex: 'Index',
+    actionHint: 'Action (e.g. POST /v1/payments)', verifyDate: 'Business day to verify', sealed: 'Sealed (signed)', open: 'Open (sealed ten minutes after it ends)',
+    proofOf: 'Inclusion proof: {action} ({date})', leaf: 'Leaf (event hash)', path: 'Path', root: 'Merkle root',
+    proofFolds: 'Valid: the {steps}-step path leads to the signed Merkle root ({count} events that day)', proofBroken: 'Invalid: the path does not lead to the signed root',
+    side: { left: 'Left', right: 'Right' } },
   admin: {
     departments: 'Departments', id: 'Id', name: 'Name', addDepartment: 'Add a department', feeItems: 'Fee items', code: 'Code',
     category: 'Category', legalBasis: 'Legal basis', approvedBy: 'Approved by', pricing: 'Pricing', fixed: 'Fixed', perUnit: 'Per unit',
