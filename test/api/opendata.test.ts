@@ -550,12 +550,22 @@ describe('canary payers', () => {
     // 3. A consumer signing up with canary contact data.
     const canaryKey = await signUp(canary.latinName, canary.email);
 
-    // Publish as of next month too, so this month's real payments are in a release.
-    const today = theClock().today();
+    // Publish as of next month's business date too, so this month's real payments are in a release. The
+    // release is dated now all the same: one dated next month (publish's `at`) would sort after every
+    // publication of this run and stay every dataset's latest release, so the test files running
+    // alongside (the portal's open-data pages) could never see their own publications again.
+    const clock = theClock();
+    const today = clock.today();
     const nextMonth = new Date(Date.UTC(Number(today.slice(0, 4)), Number(today.slice(5, 7)), 1, 12));
-    const future = await publish(publishDeps(), { at: nextMonth });
+    const nextMonthsDate = clock.dateOf(nextMonth);
+    const asOfNextMonth = { now: () => clock.now(), dateOf: () => nextMonthsDate, today: () => nextMonthsDate };
+    const future = await publish({ ...publishDeps(), clock: asOfNextMonth });
     const current = await publishAndWait(finance);
     const releases = [future.publicationId, current.publicationId];
+    // The publication requested after it is the later one, so "latest" is back to completed months only.
+    expect(current.publicationId > future.publicationId).toBe(true);
+    const latest = (await api('GET', '/v1/open/datasets/monthly-collections/datapackage.json')).body.version;
+    expect(latest >= current.publicationId, latest).toBe(true);
 
     const bodies: string[] = [];
     const collect = (r: ApiResponse) => bodies.push(r.text, JSON.stringify([...r.headers]));
