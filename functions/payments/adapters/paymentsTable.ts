@@ -35,11 +35,11 @@ import { receiptKeys, ReceiptsTable } from './receiptsTable';
  * - payment `PAY#<paymentId>` / `PAY`: PaymentRecord + refundedTotal + lineRefunded;
  *   gsi1 `PDAY#<businessDate>#<shard>` / `<paidAt>#<paymentId>` (DAY_SHARDS per day: no hot key);
  * - refund `PAY#<paymentId>` / `REFUND#<refundId>`: RefundRecord; gsi1 `RDAY#<businessDate>#<shard>`;
- * - bank reference `BANKREF#<channel>#<bankRef>` / `BANKREF`: makes bankRef unique per channel.
- * Receipts table: see ./receiptsTable.ts (a receipt's JWS in parts, and the signing keys' certificates).
+ * Receipts table: see ./receiptsTable.ts (a receipt's JWS in parts, the signing keys' certificates, and
+ * the bank references that make bankRef unique per channel).
  * Notices are read and paid through the notices context's storage interface, ledger transactions posted through the ledger's.
  */
-export const paymentKeys = { ...paymentsTableKeys, receipt: receiptKeys.receipt };
+export const paymentKeys = { ...paymentsTableKeys, receipt: receiptKeys.receipt, bankRef: receiptKeys.bankRef };
 
 /** The physical names of the tables a payment writes. */
 export interface PaymentTables {
@@ -166,16 +166,7 @@ export class PaymentsTable implements PaymentStore {
         ...payment,
       }),
     );
-    if (c.bankRef)
-      tx.add(
-        { kind: 'bank-ref' },
-        this.newItem(this.tables.payments, {
-          ...paymentKeys.bankRef(c.bankRef.channel, c.bankRef.bankRef),
-          recordType: 'bank-ref',
-          ...c.bankRef,
-          paymentId: payment.paymentId,
-        }),
-      );
+    if (c.bankRef) tx.add({ kind: 'bank-ref' }, this.receipts.bankRefItem(c.bankRef, payment.paymentId));
     this.addLedgerEntries(tx, c);
     for (const item of this.receipts.putItems(c.receipt)) tx.add({ kind: 'receipt' }, item);
     if ('claim' in c.idempotency)
