@@ -91,4 +91,16 @@ describe('ReceiptsTable (issue 10)', () => {
     );
     expect(await table.get(receipt.receiptNo)).toEqual(receipt);
   });
+
+  it('keeps the bank reference in the Receipts table, once per channel (the Payments table no longer holds it)', async () => {
+    const table = new ReceiptsTable(documentClient(), tableName('Receipts'));
+    const ref = { channel: 'card', bankRef: `B-${uniq()}` };
+    const put = (paymentId: string) =>
+      documentClient().send(new TransactWriteCommand({ TransactItems: [table.bankRefItem(ref, paymentId)] }));
+    await put('P1');
+    await expect(put('P2')).rejects.toMatchObject({ name: 'TransactionCanceledException' });
+    const item = await storedItem(receiptKeys.bankRef(ref.channel, ref.bankRef));
+    expect(item?.paymentId).toEqual({ S: 'P1' });
+    expect(itemSize(item)).toBeLessThanOrEqual(1024);
+  });
 });
