@@ -32,6 +32,9 @@ const { idempotencyRecordId } = await import('../functions/shared/domain/idempot
 const { buildTransaction, accounts } = await import('../functions/ledger/domain/ledger');
 const { LedgerTable, shardOf } = await import('../functions/ledger/adapters');
 const ledgerTable = new LedgerTable(ddb(), tableName('Ledger'));
+const { ReceiptsTable } = await import('../functions/payments/adapters/receiptsTable');
+// The receipt's and the bank reference's items as the payment stores them (issue 10's second round).
+const receiptsTable = new ReceiptsTable(ddb(), tableName('Receipts'));
 const postTransactionItems = (tx: Parameters<typeof ledgerTable.postTransactionItems>[0]) =>
   ledgerTable.postTransactionItems(tx);
 const { paymentId: newPaymentId, documentNumber, checkCode } = await import('../functions/shared/domain/ids');
@@ -205,27 +208,9 @@ async function baseline(n: IssuedNotice): Promise<void> {
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
-        {
-          Put: {
-            TableName: tableName('Payments'),
-            Item: {
-              ...paymentKeys.bankRef('card', bankRef),
-              recordType: 'bank-ref',
-              channel: 'card',
-              bankRef,
-              paymentId,
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
-        },
+        receiptsTable.bankRefItem({ channel: 'card', bankRef }, paymentId),
         ...postTransactionItems(tx),
-        {
-          Put: {
-            TableName: tableName('Receipts'),
-            Item: { ...paymentKeys.receipt(receipt.receiptNo), ...receipt },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
-        },
+        ...receiptsTable.putItems(receipt as never),
       ],
     }),
   );

@@ -105,7 +105,8 @@ const declared: Record<FunctionName, FunctionDef> = {
     tables: {
       // Fee item versions, by code (the base table's partition).
       Catalog: { actions: ['Query'] },
-      Notices: { actions: ['GetItem', 'PutItem', 'UpdateItem'], indexes: ['gsi1', 'gsi2'] },
+      // BatchGetItem: a list reads its page's notices (the indexes hold keys only; ADR 0014).
+      Notices: { actions: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexes: ['gsi1', 'gsi2'] },
       RateLimits: { actions: ['UpdateItem'] },
       // A cancellation puts its webhook outbox item in the same transaction (ADR 0016).
       Webhooks: { actions: ['PutItem'] },

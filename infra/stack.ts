@@ -766,7 +766,7 @@ export class OneWindowStack extends Stack {
         indexName: i.name,
         partitionKey: attr(i.pk),
         sortKey: attr(i.sk),
-        projectionType: dynamodb.ProjectionType.ALL,
+        projectionType: dynamodb.ProjectionType[i.projection ?? 'ALL'],
       });
     return t;
   }

@@ -55,7 +55,6 @@ const shard2 = (shard: number) => String(shard).padStart(2, '0');
 export const paymentsTableKeys = {
   payment: (paymentId: string) => ({ pk: `PAY#${paymentId}`, sk: 'PAY' }),
   refund: (paymentId: string, refundId: string) => ({ pk: `PAY#${paymentId}`, sk: `REFUND#${refundId}` }),
-  bankRef: (channel: string, bankRef: string) => ({ pk: `BANKREF#${channel}#${bankRef}`, sk: 'BANKREF' }),
   paymentDayShard: (date: string, shard: number) => `PDAY#${date}#${shard2(shard)}`,
   refundDayShard: (date: string, shard: number) => `RDAY#${date}#${shard2(shard)}`,
 };

@@ -10,6 +10,11 @@ export interface IndexDef {
   name: string;
   pk: string;
   sk: string;
+  /**
+   * What the index holds besides the keys: `ALL` (the default) or `KEYS_ONLY`. A KEYS_ONLY entry does
+   * not change when the item's other attributes do, so such writes cost no index write (docs/adr/0014).
+   */
+  projection?: 'ALL' | 'KEYS_ONLY';
 }
 
 export interface TableDef {
@@ -41,11 +46,23 @@ export const TABLE_NAMES = [
 ] as const;
 export type TableName = (typeof TABLE_NAMES)[number];
 
-const gsi = (n: 1 | 2): IndexDef => ({ name: `gsi${n}`, pk: `gsi${n}pk`, sk: `gsi${n}sk` });
+const gsi = (n: 1 | 2, projection?: 'KEYS_ONLY'): IndexDef => ({
+  name: `gsi${n}`,
+  pk: `gsi${n}pk`,
+  sk: `gsi${n}sk`,
+  ...(projection ? { projection } : {}),
+});
 
 export const tables: Record<TableName, TableDef> = {
   Catalog: { name: 'Catalog', pk: 'pk', sk: 'sk', indexes: [gsi(1)] },
-  Notices: { name: 'Notices', pk: 'pk', sk: 'sk', indexes: [gsi(1), gsi(2)], personalData: true },
+  // Keys only: paying (or holding, or cancelling) a notice changes no index entry; lists read the items.
+  Notices: {
+    name: 'Notices',
+    pk: 'pk',
+    sk: 'sk',
+    indexes: [gsi(1, 'KEYS_ONLY'), gsi(2, 'KEYS_ONLY')],
+    personalData: true,
+  },
   Payments: { name: 'Payments', pk: 'pk', sk: 'sk', indexes: [gsi(1)], stream: true },
   // Payment orders: notice numbers and amounts, no payer identity; no stream (payments are the record).
   Orders: { name: 'Orders', pk: 'pk', sk: 'sk', indexes: [gsi(1), gsi(2)] },

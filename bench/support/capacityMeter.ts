@@ -1,6 +1,6 @@
 import { type AttributeValue, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { tables, TABLE_NAMES, type TableDef } from '../../schemas/tables';
+import { tables, TABLE_NAMES, type IndexDef, type TableDef } from '../../schemas/tables';
 import { itemSize, readUnits, writeUnits } from './itemSize';
 
 /**
@@ -17,7 +17,8 @@ import { itemSize, readUnits, writeUnits } from './itemSize';
  * - a write costs ceil(max(size before, size after) / 1 KB) WRU; a failed conditional write costs
  *   the same; a transactional write (Put, Update, Delete, ConditionCheck) twice that;
  * - each GSI whose key the item has before or after costs one index write of the index entry
- *   (projection ALL: the item) when the item changes, two when the index key changes; index writes
+ *   (projection ALL: the item; KEYS_ONLY: the keys) when the entry changes, two when the index key
+ *   changes (a write that changes no projected attribute writes nothing to the index); index writes
  *   caused by a transaction are counted twice as well (conservative);
  * - a strongly consistent read ceil(size / 4 KB) RRU per item (BatchGet: per item; Query: of the
  *   summed sizes), an eventually consistent read half that, a transactional read twice that.
@@ -149,15 +150,18 @@ export class CapacityMeter {
     this.add(this.itemWrites, phase, keyText, base);
     this.add(this.partitionWrites, phase, `${w.table} ${s(w.key.pk)}`, base);
     if (w.kind === 'check') return;
-    for (const index of defOf(w.table)?.indexes ?? []) {
+    const def = defOf(w.table);
+    for (const index of def?.indexes ?? []) {
       const was = s(before?.[index.pk]);
       const now = s(after?.[index.pk]);
       const wasKey = was && `${was}|${s(before?.[index.sk])}`;
       const nowKey = now && `${now}|${s(after?.[index.sk])}`;
-      const changed = JSON.stringify(before) !== JSON.stringify(after);
+      // The index entry is the projection of the item: a change outside it writes nothing to the index.
+      const entry = (image: Image) => (image && def ? projected(image, def, index) : image);
+      const changed = JSON.stringify(entry(before)) !== JSON.stringify(entry(after));
       const charges: [string, number][] = [];
-      if (wasKey && wasKey !== nowKey) charges.push([was!, writeUnits(itemSize(before))]);
-      if (nowKey && (wasKey !== nowKey || changed)) charges.push([now!, writeUnits(itemSize(after))]);
+      if (wasKey && wasKey !== nowKey) charges.push([was!, writeUnits(itemSize(entry(before)))]);
+      if (nowKey && (wasKey !== nowKey || changed)) charges.push([now!, writeUnits(itemSize(entry(after)))]);
       for (const [pk, units] of charges) {
         u.wru += units * factor;
         this.add(this.partitionWrites, phase, `${w.table}.${index.name} ${pk}`, units * factor);
@@ -188,6 +192,14 @@ export class CapacityMeter {
   close() {
     this.probe.destroy();
   }
+}
+
+/** An index's entry of an item: the whole item (projection ALL) or the table's and the index's keys. */
+function projected(image: Record<string, AttributeValue>, def: TableDef, index: IndexDef): Image {
+  if ((index.projection ?? 'ALL') === 'ALL') return image;
+  const out: Record<string, AttributeValue> = {};
+  for (const a of [def.pk, def.sk, index.pk, index.sk]) if (image[a]) out[a] = image[a];
+  return out;
 }
 
 function writesOf(op: string, input: Record<string, unknown>): Write[] {

@@ -153,7 +153,7 @@ export function createTableInput(def: TableDef, physicalName: string): CreateTab
               { AttributeName: i.pk, KeyType: 'HASH' },
               { AttributeName: i.sk, KeyType: 'RANGE' },
             ],
-            Projection: { ProjectionType: 'ALL' },
+            Projection: { ProjectionType: i.projection ?? 'ALL' },
           })),
         }
       : {}),

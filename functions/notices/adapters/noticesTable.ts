@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { WebhookOutbox } from '../../webhooks/adapters';
 import {
+  batchGetAll,
   CONDITION_FAILED,
   cancellationCodes,
   queryPage,
@@ -18,10 +19,12 @@ import type { NoticePage, NoticeQuery, NoticeRecord, NoticeStore } from '../port
  * - pk `NOTICE#<noticeNo>`, sk `NOTICE`;
  * - gsi1: `NDEPT#<departmentId>#<nn>` / `<issueDate>#<issuedAt>#<noticeNo>`: a department's notices;
  * - gsi2: `NMON#<yyyy-mm>#<nn>` / the same sort key: everyone's notices by month, for finance.
- * Both indexes project the whole item, so every write of a notice (issue, payment, cancel) writes
- * its two index entries too. `nn` is one of NOTICE_INDEX_SHARDS shards, from the notice number's
- * hash: at 10,000 payments/s (2 WRU per index entry in a transaction) a month shard takes ≈ 625
- * WCU/s, under the 1,000 per partition (docs/adr/0014); lists merge the shards.
+ * Both indexes hold the keys only (schemas/tables.ts): an index entry is written when the notice is
+ * issued and never changes after, so paying, holding or cancelling a notice writes the notice's item
+ * alone (issue 10: a payment wrote both entries again, 4 of its WRU). Lists find a page in the
+ * indexes and read its notices from the table in one BatchGetItem. `nn` is one of
+ * NOTICE_INDEX_SHARDS shards, from the notice number's hash, so issuing spreads over 32 partitions
+ * per month and per department (docs/adr/0014); lists merge the shards.
  * The payments context flips `status` inside its payment transaction using `noticeKey`.
  */
 export const noticeKey = (noticeNo: string) => ({ pk: `NOTICE#${noticeNo}`, sk: 'NOTICE' });
@@ -178,7 +181,18 @@ export class NoticesTable implements NoticeStore {
       .filter((i) => i[sk] !== after)
       .sort((a, b) => ((a[sk] as string) < (b[sk] as string) ? 1 : -1));
     const page = merged.slice(0, limit);
-    return { items: page.map(toNoticeRecord), more: merged.length > limit, last: page.at(-1)?.[sk] as string };
+    return { items: await this.noticesOf(page), more: merged.length > limit, last: page.at(-1)?.[sk] as string };
+  }
+
+  /** The notices of index entries (keys only), in the entries' order. */
+  private async noticesOf(entries: readonly Item[]): Promise<NoticeRecord[]> {
+    const keys = entries.map((e) => ({ pk: e.pk, sk: e.sk }));
+    const byPk = new Map((await batchGetAll(this.client, this.table, keys)).map((i) => [i.pk, i]));
+    // Notices are never deleted, so every entry has its item.
+    return entries.flatMap((e) => {
+      const item = byPk.get(e.pk);
+      return item ? [toNoticeRecord(item)] : [];
+    });
   }
 
   async cancel(

@@ -26,6 +26,7 @@ import {
 import { noticeNotPayable, noticePending } from '../domain/settlement';
 import { byPosition } from '../domain/views';
 import { Entries, problemOfEntry, type Role } from './entries';
+import { receiptKeys, ReceiptsTable } from './receiptsTable';
 
 /**
  * DynamoDB adapter of the payments context.
@@ -34,14 +35,11 @@ import { Entries, problemOfEntry, type Role } from './entries';
  * - payment `PAY#<paymentId>` / `PAY`: PaymentRecord + refundedTotal + lineRefunded;
  *   gsi1 `PDAY#<businessDate>#<shard>` / `<paidAt>#<paymentId>` (DAY_SHARDS per day: no hot key);
  * - refund `PAY#<paymentId>` / `REFUND#<refundId>`: RefundRecord; gsi1 `RDAY#<businessDate>#<shard>`;
- * - bank reference `BANKREF#<channel>#<bankRef>` / `BANKREF`: makes bankRef unique per channel.
- * Receipts table: `RCPT#<receiptNo>` / `RCPT`: the receipt with its status and JWS.
+ * Receipts table: see ./receiptsTable.ts (a receipt's JWS in parts, the signing keys' certificates, and
+ * the bank references that make bankRef unique per channel).
  * Notices are read and paid through the notices context's storage interface, ledger transactions posted through the ledger's.
  */
-export const paymentKeys = {
-  ...paymentsTableKeys,
-  receipt: (receiptNo: string) => ({ pk: `RCPT#${receiptNo}`, sk: 'RCPT' }),
-};
+export const paymentKeys = { ...paymentsTableKeys, receipt: receiptKeys.receipt, bankRef: receiptKeys.bankRef };
 
 /** The physical names of the tables a payment writes. */
 export interface PaymentTables {
@@ -56,6 +54,7 @@ export class PaymentsTable implements PaymentStore {
   private readonly notices: NoticesForPayments;
   private readonly idempotency: IdempotencyTable;
   private readonly ledger: LedgerTable;
+  private readonly receipts: ReceiptsTable;
 
   constructor(
     private readonly client: DocClient,
@@ -64,6 +63,7 @@ export class PaymentsTable implements PaymentStore {
     this.notices = new NoticesForPayments(client, tables.notices);
     this.idempotency = new IdempotencyTable(client, tables.idempotency);
     this.ledger = new LedgerTable(client, tables.ledger);
+    this.receipts = new ReceiptsTable(client, tables.receipts);
   }
 
   getNotices(noticeNos: string[]): Promise<Map<string, NoticeRecord>> {
@@ -95,11 +95,8 @@ export class PaymentsTable implements PaymentStore {
     return r.Item ? stripKeys<StoredPayment>(r.Item) : undefined;
   }
 
-  async getReceipt(receiptNo: string): Promise<Receipt | undefined> {
-    const r = await this.client.send(
-      new GetCommand({ TableName: this.tables.receipts, Key: paymentKeys.receipt(receiptNo), ConsistentRead: true }),
-    );
-    return r.Item ? stripKeys<Receipt>(r.Item, 'reason') : undefined;
+  getReceipt(receiptNo: string): Promise<Receipt | undefined> {
+    return this.receipts.get(receiptNo);
   }
 
   /**
@@ -169,24 +166,16 @@ export class PaymentsTable implements PaymentStore {
         ...payment,
       }),
     );
-    if (c.bankRef)
-      tx.add(
-        { kind: 'bank-ref' },
-        this.newItem(this.tables.payments, {
-          ...paymentKeys.bankRef(c.bankRef.channel, c.bankRef.bankRef),
-          recordType: 'bank-ref',
-          ...c.bankRef,
-          paymentId: payment.paymentId,
-        }),
-      );
+    if (c.bankRef) tx.add({ kind: 'bank-ref' }, this.receipts.bankRefItem(c.bankRef, payment.paymentId));
     this.addLedgerEntries(tx, c);
-    tx.add({ kind: 'receipt' }, this.receiptPut(c.receipt));
+    for (const item of this.receipts.putItems(c.receipt)) tx.add({ kind: 'receipt' }, item);
     if ('claim' in c.idempotency)
       tx.add(
         { kind: 'idempotency' },
         this.idempotency.completionItem(c.idempotency.claim, c.idempotency.response, c.nowMs),
       );
     await this.transact(tx, c.token, c.today, c.orderId);
+    this.receipts.stored(c.receipt);
   }
 
   async commitRefund(c: RefundCommit): Promise<void> {
@@ -214,22 +203,11 @@ export class PaymentsTable implements PaymentStore {
       }),
     );
     this.addLedgerEntries(tx, c);
-    tx.add({ kind: 'receipt' }, this.receiptPut(c.receipt, { reason }));
-    tx.add(
-      { kind: 'receipt' },
-      {
-        Update: {
-          TableName: this.tables.receipts,
-          Key: paymentKeys.receipt(c.original.receiptNo),
-          UpdateExpression: 'SET #s = :s',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':s': c.original.status },
-        },
-      },
-    );
+    for (const item of this.receipts.putItems(c.receipt, { reason })) tx.add({ kind: 'receipt' }, item);
+    tx.add({ kind: 'receipt' }, this.receipts.statusItem(c.original.receiptNo, c.original.status));
     tx.add({ kind: 'idempotency' }, this.idempotency.completionItem(c.claim, c.response, c.nowMs));
     await this.transact(tx, c.token, c.refund.businessDate);
+    this.receipts.stored(c.receipt);
   }
 
   /** The ledger transaction's put and its day-open check. */
@@ -242,10 +220,6 @@ export class PaymentsTable implements PaymentStore {
   /** A put of an item that must not exist yet. */
   private newItem(table: string, item: Record<string, unknown>): TransactItem {
     return { Put: { TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } };
-  }
-
-  private receiptPut(receipt: Receipt, extra: Record<string, unknown> = {}): TransactItem {
-    return this.newItem(this.tables.receipts, { ...paymentKeys.receipt(receipt.receiptNo), ...receipt, ...extra });
   }
 
   private async transact(tx: Entries, token: string, today: string, orderId?: string): Promise<void> {

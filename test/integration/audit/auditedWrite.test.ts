@@ -6,6 +6,7 @@ import { CatalogTable } from '../../../functions/catalog/adapters/catalogTable';
 import { LedgerTable } from '../../../functions/ledger/adapters/ledgerTable';
 import { config } from '../../../functions/shared/config';
 import {
+  AUDIT_DAY_SHARDS,
   auditKeys,
   currentAuditScope,
   finishAuditScope,
@@ -83,7 +84,7 @@ async function storedEvent(id: string): Promise<AuditEvent | undefined> {
 /** Every event of the request's day shard index with its requestId (at most one may exist). */
 async function eventsOf(scope: AuditScope): Promise<number> {
   let n = 0;
-  for (let shard = 0; shard < 16; shard++) {
+  for (let shard = 0; shard < AUDIT_DAY_SHARDS; shard++) {
     const r = await raw.send(
       new QueryCommand({
         TableName: tableName('Audit'),

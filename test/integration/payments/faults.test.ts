@@ -117,7 +117,7 @@ describe('payment under injected DynamoDB failures', () => {
         } else {
           expect(notice!.status).toBe('issued');
           expect(state.present, `${when} call ${call}: partial write`).toBe(0);
-          expect(await get('Payments', paymentKeys.bankRef('transfer', input.bankRef))).toBeUndefined();
+          expect(await get('Receipts', paymentKeys.bankRef('transfer', input.bankRef))).toBeUndefined();
         }
         const idem = await get('Idempotency', { pk: idempotencyRecordId('payments', key), sk: 'IDEM' });
         if (idem) expect(idem.status === 'completed').toBe(notice!.status === 'paid');
