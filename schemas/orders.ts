@@ -1,11 +1,19 @@
 import * as z from 'zod/mini';
-import { BusinessDate, Cursor, EmptyBody, Limit } from './common';
+import { BusinessDate, Cursor, EmptyBody, idempotencyKeyHeader, Limit } from './common';
 import { lazily, type RouteDocs } from './docs';
 import { NoticeNo } from './notices';
 
 /** Payment orders (API.md "Payment orders"): the payer's request and what everyone sees of an order. */
 
-export const ORDER_STATUS_VALUES = ['created', 'succeeded', 'failed', 'expired', 'cancelled', 'anomalous'] as const;
+export const ORDER_STATUS_VALUES = [
+  'created',
+  'succeeded',
+  'failed',
+  'expired',
+  'cancelled',
+  'anomalous',
+  'refunded',
+] as const;
 const ORDER_ID_PATTERN = '^O\\d{8}[0-9A-Z]{20}$';
 
 export const CreatePaymentOrder = z
@@ -34,6 +42,11 @@ export const PaymentOrdersQuery = z.strictObject({
   cursor: z.optional(Cursor),
 });
 
+/** Finance's refund of an anomalous order: why (staff text; the amount is what the provider captured). */
+export const OrderRefundRequest = z
+  .strictObject({ reason: z.string().check(z.minLength(1), z.maxLength(200)) })
+  .check(z.meta({ id: 'OrderRefundRequest' }));
+
 /** The x-order-token header: the holder's credential, as issued (base64url). */
 export const OrderToken = z.optional(z.string().check(z.maxLength(128)));
 
@@ -49,6 +62,8 @@ export const ordersDocs = lazily(() => {
     paymentId: z.optional(z.string()),
     receiptNo: z.optional(z.string()),
     anomaly: z.optional(z.string()),
+    /** An anomalous order refunded by finance: the provider's refund request number, the fen returned, when. */
+    refund: z.optional(z.object({ refundId: z.string(), amount: z.int(), refundedAt: z.string() })),
     /** A succeeded order read by its holder or staff: the payment (channel online) and its signed receipt. */
     payment: z.optional(z.record(z.string(), z.unknown())),
     receipt: z.optional(z.record(z.string(), z.unknown())),
@@ -105,6 +120,23 @@ export const ordersDocs = lazily(() => {
       headers: [{ ...tokenHeader, required: true }],
       response: PaymentOrder,
       problems: ['not-found', 'order-not-open', 'provider-unconfirmed'],
+    },
+    'POST /v1/payment-orders/{orderId}/refunds': {
+      summary:
+        'Finance refunds an anomalous order (money at the provider, no payment; Idempotency-Key required): the whole captured amount goes back through the provider, idempotently by order, and the order ends refunded',
+      params: OrderParams,
+      body: OrderRefundRequest,
+      headers: [idempotencyKeyHeader(true)],
+      response: PaymentOrder,
+      responseHeaders: ['Idempotent-Replayed'],
+      problems: [
+        'idempotency-key-required',
+        'idempotency-key-reused',
+        'idempotency-in-progress',
+        'not-found',
+        'order-not-refundable',
+        'provider-unconfirmed',
+      ],
     },
     'POST /v1/payment-providers/{provider}/notifications': {
       summary:

@@ -89,6 +89,7 @@ export const routes = [
   { method: 'GET', path: '/v1/payment-orders', fn: 'orders', access: token('finance') },
   { method: 'GET', path: '/v1/payment-orders/{orderId}', fn: 'orders', access: optional('clerk', 'finance') },
   { method: 'POST', path: '/v1/payment-orders/{orderId}/cancel', fn: 'orders', access: pub },
+  { method: 'POST', path: '/v1/payment-orders/{orderId}/refunds', fn: 'orders', access: token('finance') },
   {
     method: 'POST',
     path: '/v1/payment-providers/{provider}/notifications',

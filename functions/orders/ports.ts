@@ -1,7 +1,21 @@
 import type { NoticeRecord } from '../notices';
 import type { Clock } from '../shared/domain/clock';
+import type { Claim, IdempotencyStore, StoredResponse } from '../shared/domain/idempotency';
 
-export const ORDER_STATUSES = ['created', 'succeeded', 'failed', 'expired', 'cancelled', 'anomalous'] as const;
+/** Idempotency-Key records; a refund's claim is completed on its own (the refund is idempotent by order). */
+export type OrderIdempotency = IdempotencyStore & {
+  complete(claim: Claim, response: StoredResponse, nowMs: number): Promise<void>;
+};
+
+export const ORDER_STATUSES = [
+  'created',
+  'succeeded',
+  'failed',
+  'expired',
+  'cancelled',
+  'anomalous',
+  'refunded',
+] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 /** What the Orders table stores of a payment order (no personal data: notice numbers and amounts only). */
@@ -23,6 +37,10 @@ export interface OrderRecord {
   receiptNo?: string;
   /** Why the order is anomalous (a problem slug, or `amount-mismatch`). */
   anomaly?: string;
+  /** An anomalous order refunded by finance: the provider's refund request number, amount (fen) and when. */
+  refund?: { refundId: string; amount: number; refundedAt: string };
+  /** Finance's reason for the refund (staff text, kept with the order, not shown in the view). */
+  refundReason?: string;
   updatedAt: string;
 }
 
@@ -87,18 +105,28 @@ export interface PaymentProvider {
    * when it is not the provider's.
    */
   verifyNotification(rawBody: string): ProviderNotification | undefined;
+  /**
+   * Gives `amount` of the trade `bankRef` back, idempotently per `refundId` (the provider's refund
+   * request number); resolves once the provider confirmed it, with when it paid the refund if it said.
+   */
+  refund(r: { bankRef: string; refundId: string; amount: number }): Promise<{ refundedAt?: string }>;
   /** What the provider expects as the answer to a notification it may stop retrying. */
   readonly acknowledgement: string;
 }
 
 /** The payments context's published use case (functions/payments/index.ts): one payment per order. */
 export interface OnlinePayments {
+  /**
+   * Records the payment and, in the same transaction, moves the order to `succeeded`; `replayed`
+   * when an earlier confirmation had recorded it.
+   */
   payOnline(o: { orderId: string; noticeNos: string[]; amount: number; bankRef: string }): Promise<{
     paymentId: string;
     receipt: { receiptNo: string };
+    replayed: boolean;
   }>;
-  /** The payment as recorded, with its receipt (current status). */
-  getPayment(paymentId: string): Promise<{ receipt?: unknown } & Record<string, unknown>>;
+  /** The payment as recorded, with its receipt (current status); both read at once given the receipt number. */
+  getPayment(paymentId: string, receiptNo?: string): Promise<{ receipt?: unknown } & Record<string, unknown>>;
 }
 
 /** Throws `rate-limited` when an anonymous client makes too many orders. */

@@ -1,6 +1,6 @@
 import { paymentsContext } from '../payments';
 import { config, perConfiguration } from '../shared/config';
-import { cursorSealing, documentClient, rateLimitTable, tableName, theClock } from '../shared/wiring';
+import { cursorSealing, documentClient, idempotencyTable, rateLimitTable, tableName, theClock } from '../shared/wiring';
 import { paymentProvider } from './adapters';
 import { OrdersTable } from './adapters/ordersTable';
 import { PaymentOrders } from './domain/orders';
@@ -26,6 +26,7 @@ export function ordersContext() {
     payUrl: (o: Parameters<ReturnType<typeof provider>['payUrl']>[0]) => provider().payUrl(o),
     query: (id: string) => provider().query(id),
     close: (id: string) => provider().close(id),
+    refund: (r: { bankRef: string; refundId: string; amount: number }) => provider().refund(r),
     verifyNotification: (raw: string) => provider().verifyNotification(raw),
   };
   const orders = new PaymentOrders(
@@ -36,6 +37,7 @@ export function ordersContext() {
       rateLimits.enforce({ scope: 'payment-order', client, limit: config().limits.paymentOrder, windowSeconds: 60 }),
     theClock(),
     c.paymentOrders,
+    idempotencyTable(),
   );
   return { orders, cursors: cursorSealing };
 }

@@ -1,4 +1,4 @@
-import { paymentProvider } from '../orders/adapters';
+import { orderSucceededItem, paymentProvider } from '../orders/adapters';
 import { config, perConfiguration } from '../shared/config';
 import {
   cursorSealing,
@@ -26,7 +26,11 @@ export const paymentTables = (): PaymentTables => ({
   idempotency: tableName('Idempotency'),
 });
 
-export const paymentsTable = () => new PaymentsTable(documentClient(), paymentTables());
+/** An online payment moves its order to `succeeded` in its own transaction (the table named when used). */
+export const paymentsTable = () =>
+  new PaymentsTable(documentClient(), paymentTables(), (orderId, p) =>
+    orderSucceededItem(tableName('Orders'), orderId, p),
+  );
 
 /**
  * Per client (source IP) per minute; `RECEIPT_LOOKUP_LIMIT` / `ONLINE_PAYMENT_LIMIT` override. Read
@@ -51,7 +55,9 @@ export function paymentsContext() {
   const dayReader = new PaymentsDayReader(documentClient(), tableName('Payments')) as unknown as WindowDayReader;
   return {
     payments: new Payments(store, idempotencyTable(), keys, limiter, theClock(), config().receiptIssuer, (r) =>
-      provider().refund(r),
+      provider()
+        .refund(r)
+        .then(() => undefined),
     ),
     receipts: new Receipts(store, keys, limiter),
     /** The window-day route reads the day index finance reconciles with. */

@@ -167,6 +167,8 @@ async function startProvider(opts: LocalStackOptions, dataDir: string): Promise<
     merchantPublicKey: merchant.publicKey,
     privateKey: platform.privateKey,
     retryDelaysMs: opts.providerRetryDelaysMs,
+    // Trades survive an `npm start` restart like the rest of the local state (in memory for tests).
+    ...(opts.inMemory ? {} : { tradesFile: `${dataDir}/sandbox/trades.json` }),
   });
   process.env.PAYMENT_PROVIDER_GATEWAY = sandbox.gatewayUrl;
   process.env.PAYMENT_PROVIDER_APP_ID = appId;

@@ -255,6 +255,63 @@ describe('payment orders over their whole life', () => {
     expect(noticeNow.body.paymentId).toBe(counter.body.paymentId);
   });
 
+  it('refunds an anomalous order through the provider, once, and ends it refunded with the refund id and time', async () => {
+    const n = await notice();
+    const o = await order(n);
+    await call('POST', `/v1/payment-orders/${o.orderId}/cancel`, { headers: { 'x-order-token': o.orderToken } });
+    expect((await cash(n)).status).toBe(201);
+    await fetch(o.redirectUrl);
+    const paid = await complete(o.providerOrderId, { outcome: 'success' });
+    const end = Date.now() + 4000;
+    let r = await read(o);
+    while (r.body.status === 'cancelled' && Date.now() < end) r = await read(o);
+    expect(r.body.status).toBe('anomalous');
+    const refundOf = (key: string, token = finance) =>
+      call('POST', `/v1/payment-orders/${o.orderId}/refunds`, {
+        token,
+        headers: { 'idempotency-key': key },
+        body: { reason: '通知书已在窗口缴款，网上重复支付' },
+      });
+    expect((await refundOf(randomUUID(), clerk)).status).toBe(403);
+    const key = randomUUID();
+    const refunded = await refundOf(key);
+    expect(refunded.status, refunded.text).toBe(200);
+    expect(refunded.body).toMatchObject({
+      status: 'refunded',
+      refund: { refundId: `${o.orderId}R`, amount: 8000, refundedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/) },
+    });
+    // The sandbox paid the refund back on the trade the payer paid, once.
+    const trade = stack.provider.trades.get(o.providerOrderId)!;
+    expect(trade.tradeNo).toBe(paid.tradeNo);
+    expect(trade.refunds).toEqual({ [`${o.orderId}R`]: 8000 });
+    // The same key replays; another key finds the order refunded and refunds nothing again.
+    const replay = await refundOf(key);
+    expect(replay.status).toBe(200);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.body).toEqual(refunded.body);
+    const again = await refundOf(randomUUID());
+    expect(again.body.refund).toEqual(refunded.body.refund);
+    expect(stack.provider.trades.get(o.providerOrderId)!.refunds).toEqual({ [`${o.orderId}R`]: 8000 });
+    // The provider's own refund record, as its refund query reports it to the merchant.
+    reloadConfig();
+    const provider = paymentProvider(config().paymentProvider);
+    expect(await provider.refund({ bankRef: paid.tradeNo, refundId: `${o.orderId}R`, amount: 8000 })).toEqual({
+      refundedAt: refunded.body.refund.refundedAt,
+    });
+    expect((await read(o)).body.status).toBe('refunded');
+  });
+
+  it('refuses to refund an order that is not anomalous: 409 order-not-refundable', async () => {
+    const o = await order(await notice());
+    const r = await call('POST', `/v1/payment-orders/${o.orderId}/refunds`, {
+      token: finance,
+      headers: { 'idempotency-key': randomUUID() },
+      body: { reason: '误操作' },
+    });
+    expect(r.status).toBe(409);
+    expect(r.body.type).toMatch(/order-not-refundable$/);
+  });
+
   it('limits anonymous order attempts per client: 30 guesses of a check code a minute, then 429', async () => {
     const n = await notice();
     const intoWindow = (Date.now() / 1000) % 60;

@@ -36,6 +36,12 @@ export function fenOf(yuan: unknown): number | undefined {
 export const beijingTime = (iso: string): string =>
   new Date(Date.parse(iso) + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
 
+/** Alipay's Beijing wall-clock time ("2026-12-01 14:03:05") as an ISO instant; undefined if absent or malformed. */
+export function isoOf(beijing: unknown): string | undefined {
+  if (typeof beijing !== 'string' || !/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(beijing)) return undefined;
+  return new Date(Date.parse(`${beijing.replace(' ', 'T')}+08:00`)).toISOString();
+}
+
 const STATES: Record<string, ProviderTrade['state']> = {
   WAIT_BUYER_PAY: 'pending',
   TRADE_SUCCESS: 'paid',
@@ -100,17 +106,21 @@ export class AlipayProvider implements PaymentProvider {
     throw unconfirmed('order close');
   }
 
-  /** Refunds are idempotent per out_request_no; a repeat reports no fund change, so the refund query confirms it. */
-  async refund(r: { bankRef: string; refundId: string; amount: number }): Promise<void> {
+  /**
+   * Refunds are idempotent per out_request_no; a repeat reports no fund change, so the refund query
+   * confirms it. Resolves with when the provider paid the refund (gmt_refund_pay), if it said.
+   */
+  async refund(r: { bankRef: string; refundId: string; amount: number }): Promise<{ refundedAt?: string }> {
     const biz = { trade_no: r.bankRef, refund_amount: yuanOf(r.amount), out_request_no: r.refundId };
     const res = await this.exec('alipay.trade.refund', biz, 'refund');
-    if (res.code === '10000' && res.fundChange === 'Y') return;
+    if (res.code === '10000' && res.fundChange === 'Y') return { refundedAt: isoOf(res.gmtRefundPay) };
     const q = await this.exec(
       'alipay.trade.fastpay.refund.query',
       { trade_no: r.bankRef, out_request_no: r.refundId },
       'refund',
     );
-    if (q.code === '10000' && q.refundStatus === 'REFUND_SUCCESS' && fenOf(q.refundAmount) === r.amount) return;
+    if (q.code === '10000' && q.refundStatus === 'REFUND_SUCCESS' && fenOf(q.refundAmount) === r.amount)
+      return { refundedAt: isoOf(q.gmtRefundPay) };
     throw unconfirmed('refund');
   }
 

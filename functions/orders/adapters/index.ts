@@ -3,6 +3,8 @@ import { DomainError } from '../../shared/domain/errors';
 import type { PaymentProvider } from '../ports';
 import { AlipayProvider } from './alipay';
 
+export { orderSucceededItem } from './ordersTable';
+
 /**
  * The orders context's published adapters: the payment provider, for the payments context's wiring
  * (refunds of online payments go back through the provider that took the money).
@@ -16,7 +18,6 @@ export interface ProviderSettings {
 }
 
 export type ConfiguredProvider = PaymentProvider & {
-  refund(r: { bankRef: string; refundId: string; amount: number }): Promise<void>;
   settlementFileUrl(date: string): Promise<string>;
 };
 

@@ -8,7 +8,9 @@ import {
   stripKeys,
   type DocClient,
   type Item,
+  type TransactItem,
 } from '../../shared/adapters/dynamo';
+import { PAYABLE_FROM } from '../domain/rules';
 import type { NoticeRecord, OrderRecord, OrdersPage, OrderStatus, OrderStore } from '../ports';
 
 /**
@@ -23,6 +25,37 @@ import type { NoticeRecord, OrderRecord, OrdersPage, OrderStatus, OrderStore } f
 const orderKey = (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: 'ORDER' });
 const KEYS = ['gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'businessDate'];
 const toOrder = (i: Item): OrderRecord => stripKeys<OrderRecord>(i, ...KEYS);
+
+/**
+ * The order's move to `succeeded`, as an entry of the payment's one transaction (the payments
+ * context adds it when it records an order's payment): the order cannot be paid twice, nor stay
+ * `created` beside its payment, and the notification costs no separate write (docs/adr/0015).
+ */
+export function orderSucceededItem(
+  table: string,
+  orderId: string,
+  p: { paymentId: string; receiptNo: string; tradeNo: string; updatedAt: string },
+): TransactItem {
+  const from = Object.fromEntries(PAYABLE_FROM.map((s, i) => [`:f${i}`, s]));
+  return {
+    Update: {
+      TableName: table,
+      Key: orderKey(orderId),
+      UpdateExpression:
+        'SET #s = :s, tradeNo = :t, paymentId = :p, receiptNo = :r, updatedAt = :u REMOVE gsi1pk, gsi1sk',
+      ConditionExpression: `attribute_exists(pk) AND #s IN (${Object.keys(from).join(', ')})`,
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: {
+        ':s': 'succeeded',
+        ':t': p.tradeNo,
+        ':p': p.paymentId,
+        ':r': p.receiptNo,
+        ':u': p.updatedAt,
+        ...from,
+      },
+    },
+  };
+}
 
 export class OrdersTable implements OrderStore {
   private readonly notices: NoticesForOrders;

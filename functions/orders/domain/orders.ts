@@ -1,8 +1,10 @@
 import { DomainError } from '../../shared/domain/errors';
+import { fingerprintOf, idempotently } from '../../shared/domain/idempotency';
 import type { Principal } from '../../shared/domain/principal';
 import type {
   Clock,
   OnlinePayments,
+  OrderIdempotency,
   OrderLimiter,
   OrderRecord,
   OrderSettings,
@@ -41,6 +43,7 @@ export class PaymentOrders {
     private readonly limiter: OrderLimiter,
     private readonly clock: Clock,
     private readonly settings: OrderSettings,
+    private readonly idempotency: OrderIdempotency,
   ) {}
 
   async create(input: { noticeNos: string[]; checkCodes: Record<string, string>; returnUrl?: string }, client: string) {
@@ -81,7 +84,7 @@ export class PaymentOrders {
       order = await this.reconcile(order).catch(() => order);
     if (order.status !== 'succeeded' || !order.paymentId) return orderView(order);
     // The holder paid: the payment and its signed receipt, as the counter would have handed them over.
-    const { receipt, ...payment } = await this.payments.getPayment(order.paymentId);
+    const { receipt, ...payment } = await this.payments.getPayment(order.paymentId, order.receiptNo);
     return orderView(order, { payment, receipt });
   }
 
@@ -116,6 +119,49 @@ export class PaymentOrders {
       items: page.items.filter((o) => !q.status || o.status === q.status).map((o) => orderView(o)),
       next: page.next,
     };
+  }
+
+  /**
+   * Finance gives an anomalous order's money back through the provider (money at the provider, no
+   * payment): the whole captured amount, as the provider reports it. Idempotent by order: the
+   * provider's refund request number is the order's own, so a retry under any key refunds nothing
+   * twice; the Idempotency-Key replays the first answer. No ledger posting: the money never entered
+   * the books (docs/adr/0015).
+   */
+  async refund(principal: Principal, orderId: string, input: { reason: string }, key: string) {
+    if (principal.role !== 'finance') throw new DomainError('forbidden', 'Only finance refunds');
+    const fingerprint = fingerprintOf(principal, { orderId, ...input });
+    const nowMs = this.clock.now().getTime();
+    return idempotently(
+      this.idempotency,
+      { scope: 'order-refunds', key, fingerprint, owner: orderId, nowMs },
+      async (claim) => {
+        const response = { status: 200, body: orderView(await this.refundAnomalous(orderId, input.reason)) };
+        await this.idempotency.complete(claim, response, this.clock.now().getTime());
+        return response;
+      },
+    );
+  }
+
+  private async refundAnomalous(orderId: string, reason: string): Promise<OrderRecord> {
+    const order = isOrderId(orderId) ? await this.store.get(orderId) : undefined;
+    if (!order) throw new DomainError('not-found', 'No payment order with this id');
+    if (order.status === 'refunded') return order;
+    if (order.status !== 'anomalous' || !order.tradeNo)
+      throw new DomainError('order-not-refundable', `The order is ${order.status}`);
+    // What the provider captured (an amount mismatch is why some orders are anomalous): all of it goes back.
+    const trade = await this.provider.query(orderId);
+    if (trade.tradeNo !== order.tradeNo || !trade.amount)
+      throw new DomainError(
+        'provider-unconfirmed',
+        'The payment provider did not confirm the captured amount; retry later',
+      );
+    const refundId = `${orderId}R`;
+    const done = await this.provider.refund({ bankRef: order.tradeNo, refundId, amount: trade.amount });
+    const refund = { refundId, amount: trade.amount, refundedAt: done.refundedAt ?? this.nowIso() };
+    const next = { status: 'refunded' as const, refund, refundReason: reason, updatedAt: this.nowIso() };
+    if (await this.store.transition(orderId, ['anomalous'], next)) return { ...order, ...next };
+    return (await this.store.get(orderId))!; // a concurrent refund of the order recorded it first
   }
 
   /** A notification the provider adapter verified: the raw body's signature is checked there, first. */
@@ -182,7 +228,10 @@ export class PaymentOrders {
       receiptNo: payment.receipt.receiptNo,
       updatedAt: this.nowIso(),
     };
-    // Moved by us: the record is known without reading it back; else whoever moved it first decided.
+    // The payment's transaction moved the order (ADR 0015): the record is known without a write or a read.
+    if (!payment.replayed) return { ...order, ...next };
+    // A replay: the first confirmation's transaction moved it; a payment recorded before orders moved
+    // inside it (an older version) may have left the order behind, which this conditional write repairs.
     if (await this.store.transition(order.orderId, PAYABLE_FROM, next)) return { ...order, ...next };
     return (await this.store.get(order.orderId))!;
   }

@@ -85,6 +85,7 @@ export function orderView(o: OrderRecord, extra: { payment?: unknown; receipt?: 
     ...(o.paymentId ? { paymentId: o.paymentId } : {}),
     ...(o.receiptNo ? { receiptNo: o.receiptNo } : {}),
     ...(o.anomaly ? { anomaly: o.anomaly } : {}),
+    ...(o.refund ? { refund: o.refund } : {}),
     ...extra,
   };
 }
@@ -105,4 +106,5 @@ export const ANOMALIES = new Set([
   'amount-mismatch',
   'bank-ref-duplicate',
   'idempotency-key-reused',
+  'order-not-payable',
 ]);

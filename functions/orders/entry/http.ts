@@ -1,8 +1,9 @@
 import { EmptyBody } from '../../../schemas/common';
-import { CreatePaymentOrder, OrderToken, PaymentOrdersQuery } from '../../../schemas/orders';
+import { CreatePaymentOrder, OrderRefundRequest, OrderToken, PaymentOrdersQuery } from '../../../schemas/orders';
 import { callerOf, decodeCursor, encodeCursor, httpHandler, listCursors } from '../../shared/adapters/http';
 import { invalidCursor } from '../../shared/domain/cursor';
 import { DomainError } from '../../shared/domain/errors';
+import { parseIdempotencyKey } from '../../shared/domain/idempotency';
 import { parseWith } from '../../shared/domain/validate';
 import { ordersContext } from '../wiring';
 
@@ -37,6 +38,11 @@ export const handler = httpHandler('orders', {
   'POST /v1/payment-orders/{orderId}/cancel': async (req) => {
     parseWith(EmptyBody, req.body);
     return { status: 200, body: await orders.cancel(req.params.orderId!, tokenOf(req.headers)) };
+  },
+  'POST /v1/payment-orders/{orderId}/refunds': async (req) => {
+    const key = parseIdempotencyKey(req.headers['idempotency-key']);
+    const r = await orders.refund(req.principal, req.params.orderId!, parseWith(OrderRefundRequest, req.body), key);
+    return { status: r.status, body: r.body, headers: r.replayed ? { 'idempotent-replayed': 'true' } : undefined };
   },
   // The body stays text until the provider adapter has checked its signature (docs/adr/0015).
   'POST /v1/payment-providers/{provider}/notifications': async (req) => {

@@ -14,7 +14,8 @@ export type Role =
         | 'receipt'
         | 'idempotency'
         | 'idempotency-record'
-        | 'refunded-total';
+        | 'refunded-total'
+        | 'order';
     };
 
 /** A transaction's entries with the role of each, in the order sent. */
@@ -45,6 +46,9 @@ export function problemOfEntry(kind: Exclude<Role, { kind: 'notice' }>['kind'], 
     case 'receipt':
       // Another refund committed first, or a receipt number collided: re-read and try again.
       return new TransientConflict(`${kind} changed meanwhile`);
+    case 'order':
+      // The order left the statuses a payment may settle (another path made it anomalous or paid).
+      return new DomainError('order-not-payable', 'The payment order can no longer be paid');
     case 'payment':
     case 'ledger':
       return new DomainError('concurrent-update', 'The payment id is already taken; retry');

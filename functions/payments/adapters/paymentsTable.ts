@@ -50,6 +50,11 @@ export interface PaymentTables {
   idempotency: string;
 }
 
+export type OrderSucceeded = (
+  orderId: string,
+  p: { paymentId: string; receiptNo: string; tradeNo: string; updatedAt: string },
+) => TransactItem;
+
 export class PaymentsTable implements PaymentStore {
   private readonly notices: NoticesForPayments;
   private readonly idempotency: IdempotencyTable;
@@ -59,6 +64,8 @@ export class PaymentsTable implements PaymentStore {
   constructor(
     private readonly client: DocClient,
     private readonly tables: PaymentTables,
+    /** The orders context's entry moving an order to `succeeded` inside its payment's transaction. */
+    private readonly orderSucceeded?: OrderSucceeded,
   ) {
     this.notices = new NoticesForPayments(client, tables.notices);
     this.idempotency = new IdempotencyTable(client, tables.idempotency);
@@ -169,6 +176,11 @@ export class PaymentsTable implements PaymentStore {
     if (c.bankRef) tx.add({ kind: 'bank-ref' }, this.receipts.bankRefItem(c.bankRef, payment.paymentId));
     this.addLedgerEntries(tx, c);
     for (const item of this.receipts.putItems(c.receipt)) tx.add({ kind: 'receipt' }, item);
+    if (c.orderId && this.orderSucceeded) {
+      const { paymentId, receiptNo, paidAt: updatedAt } = payment;
+      const tradeNo = c.bankRef?.bankRef ?? '';
+      tx.add({ kind: 'order' }, this.orderSucceeded(c.orderId, { paymentId, receiptNo, tradeNo, updatedAt }));
+    }
     if ('claim' in c.idempotency)
       tx.add(
         { kind: 'idempotency' },

@@ -53,6 +53,11 @@ export const problemTypes = {
     title: 'An online payment order holds this notice until it ends (see expiresAt)',
   },
   'order-not-open': { status: 409, title: 'The payment order is no longer open' },
+  'order-not-payable': { status: 409, title: 'The payment order can no longer be paid' },
+  'order-not-refundable': {
+    status: 409,
+    title: 'Only an anomalous payment order (money at the provider, no payment) is refunded this way',
+  },
   'provider-unconfirmed': {
     status: 409,
     title: 'The payment provider has not confirmed this yet; retry later',

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { paymentPage } from './page';
-import { fen, fromBeijing, merchantSigned, signedResponse, yuan, type Params } from './protocol';
+import { beijing, fen, fromBeijing, merchantSigned, signedResponse, yuan, type Params } from './protocol';
 import { TradeBook, type Trade } from './trades';
 
 /**
@@ -19,6 +19,8 @@ export interface SandboxOptions {
   privateKey: string;
   retryDelaysMs?: number[];
   now?: () => number;
+  /** Keeps the trades in this file across restarts (`npm start`); in memory without it. */
+  tradesFile?: string;
 }
 
 export interface PaymentSandbox {
@@ -52,6 +54,7 @@ export async function startPaymentSandbox(opts: SandboxOptions): Promise<Payment
     privateKey: opts.privateKey,
     retryDelaysMs: opts.retryDelaysMs ?? [1000, 2000, 5000, 15_000, 60_000],
     now,
+    file: opts.tradesFile,
   });
   let base = '';
 
@@ -96,6 +99,7 @@ export async function startPaymentSandbox(opts: SandboxOptions): Promise<Payment
         out_request_no: biz.out_request_no,
         refund_amount: yuan(amount),
         refund_status: 'REFUND_SUCCESS',
+        ...refundTime(t, biz.out_request_no ?? ''),
       };
     },
     'alipay.data.dataservice.bill.downloadurl.query': (biz) =>
@@ -118,10 +122,11 @@ export async function startPaymentSandbox(opts: SandboxOptions): Promise<Payment
         trade_no: t.tradeNo,
         fund_change: 'N',
         refund_fee: yuan(t.refunds[requestNo]!),
+        ...refundTime(t, requestNo),
       };
     const refunded = Object.values(t.refunds).reduce((s, a) => s + a, 0);
     if (refunded + amount > t.amount) return failure('ACQ.REFUND_AMT_NOT_EQUAL_TOTAL', '退款金额超限');
-    t.refunds[requestNo] = amount;
+    trades.refund(t, requestNo, amount);
     return {
       code: '10000',
       msg: 'Success',
@@ -129,6 +134,7 @@ export async function startPaymentSandbox(opts: SandboxOptions): Promise<Payment
       out_trade_no: t.outTradeNo,
       fund_change: 'Y',
       refund_fee: yuan(refunded + amount),
+      ...refundTime(t, requestNo),
     };
   }
 
@@ -246,6 +252,7 @@ export async function startPaymentSandbox(opts: SandboxOptions): Promise<Payment
     server.listen(opts.port, opts.host ?? '127.0.0.1', resolve);
   });
   base = `http://${opts.host ?? '127.0.0.1'}:${(server.address() as AddressInfo).port}`;
+  trades.resume();
   return {
     url: base,
     gatewayUrl: `${base}/gateway.do`,
@@ -257,6 +264,12 @@ export async function startPaymentSandbox(opts: SandboxOptions): Promise<Payment
     },
   };
 }
+
+/** Alipay's gmt_refund_pay: when the refund was paid (Beijing time). */
+const refundTime = (t: Trade, requestNo: string) => {
+  const at = t.refundedAtMs?.[requestNo];
+  return at === undefined ? {} : { gmt_refund_pay: beijing(at) };
+};
 
 const paymentError = (message: string) =>
   `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>收银台（沙箱）</title></head><body><main><h1>无法支付</h1><p>${message}</p></main></body></html>`;

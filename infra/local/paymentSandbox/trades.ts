@@ -1,4 +1,6 @@
 import { randomInt } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { beijing, beijingDate, signedNotification, yuan, type Params } from './protocol';
 
 /**
@@ -22,6 +24,10 @@ export interface Trade {
   paidAtMs?: number;
   /** Refunded fen per out_request_no. */
   refunds: Record<string, number>;
+  /** When each refund was paid (epoch ms), per out_request_no. */
+  refundedAtMs?: Record<string, number>;
+  /** The trade changed and the merchant has not acknowledged the notification yet (resumed after a restart). */
+  unacknowledged?: boolean;
 }
 
 export interface NotifierOptions {
@@ -29,6 +35,12 @@ export interface NotifierOptions {
   /** Delays between attempts of one delivery; the last repeats until acknowledged. */
   retryDelaysMs: number[];
   now: () => number;
+  /**
+   * Where the trades are kept across restarts (`npm start`: DATA_DIR/sandbox/trades.json), so a payer
+   * who opened the page before a restart can still pay, and an unacknowledged notification is sent
+   * again; without it the trades live in memory only (the test suite's stack).
+   */
+  file?: string;
 }
 
 const tradeNumber = (ms: number): string =>
@@ -44,7 +56,24 @@ export class TradeBook {
   private readonly acked = new Map<string, number>();
   private readonly ackWaiters = new Map<string, ((at: number) => void)[]>();
 
-  constructor(private readonly opts: NotifierOptions) {}
+  constructor(private readonly opts: NotifierOptions) {
+    if (opts.file && existsSync(opts.file))
+      for (const t of JSON.parse(readFileSync(opts.file, 'utf8')) as Trade[]) this.trades.set(t.outTradeNo, t);
+  }
+
+  /** Sends again what the merchant had not acknowledged when the sandbox stopped. */
+  resume(): void {
+    for (const t of this.trades.values()) if (t.unacknowledged) this.deliver(t, 0);
+  }
+
+  /** Writes every trade after a change (write then rename: a crash mid-write leaves the last whole file). */
+  saved(): void {
+    if (!this.opts.file) return;
+    mkdirSync(dirname(this.opts.file), { recursive: true });
+    const tmp = `${this.opts.file}.tmp`;
+    writeFileSync(tmp, JSON.stringify([...this.trades.values()]));
+    renameSync(tmp, this.opts.file);
+  }
 
   /** The trade of a wap pay request, made on first sight (the same out_trade_no reopens it). */
   open(p: {
@@ -60,6 +89,7 @@ export class TradeBook {
     if (existing) return existing;
     const trade: Trade = { ...p, tradeNo: tradeNumber(this.opts.now()), status: 'WAIT_BUYER_PAY', refunds: {} };
     this.trades.set(p.outTradeNo, trade);
+    this.saved();
     return trade;
   }
 
@@ -73,6 +103,11 @@ export class TradeBook {
   }
 
   private acknowledged(outTradeNo: string): void {
+    const t = this.trades.get(outTradeNo);
+    if (t?.unacknowledged) {
+      delete t.unacknowledged;
+      this.saved();
+    }
     if (this.acked.has(outTradeNo)) return;
     const at = performance.now();
     this.acked.set(outTradeNo, at);
@@ -100,6 +135,8 @@ export class TradeBook {
     if (outcome === 'success' && this.opts.now() > t.expiresAtMs) return 'expired';
     t.status = outcome === 'success' ? 'TRADE_SUCCESS' : 'TRADE_CLOSED';
     if (outcome === 'success') t.paidAtMs = this.opts.now();
+    if (deliveries.length) t.unacknowledged = true;
+    this.saved();
     for (const delay of deliveries) this.deliver(t, delay);
     return 'ok';
   }
@@ -110,6 +147,7 @@ export class TradeBook {
     if (!t) return 'not-exist';
     if (t.status === 'TRADE_SUCCESS') return 'status-error';
     t.status = 'TRADE_CLOSED';
+    this.saved();
     return 'closed';
   }
 
@@ -161,6 +199,13 @@ export class TradeBook {
     } catch {
       return false;
     }
+  }
+
+  /** Records a refund of the trade (the gateway checked it); kept with the trade. */
+  refund(t: Trade, requestNo: string, amount: number): void {
+    t.refunds[requestNo] = amount;
+    t.refundedAtMs = { ...t.refundedAtMs, [requestNo]: this.opts.now() };
+    this.saved();
   }
 
   /**

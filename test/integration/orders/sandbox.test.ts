@@ -1,4 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,6 +94,86 @@ describe('the sandbox provider', () => {
     await expect(provider.refund({ bankRef: tradeNo!, refundId: 'R2', amount: 1001 })).rejects.toMatchObject({
       type: 'provider-unconfirmed',
     });
+  });
+
+  it('keeps its trades across a restart: a payer mid-payment pays after it, and a pending notification is sent again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sandbox-trades-'));
+    const tradesFile = join(dir, 'trades.json');
+    const start = (retryDelaysMs = [50]) =>
+      startPaymentSandbox({
+        port: 0,
+        appId: 'app-9',
+        merchantPublicKey: merchant.publicKey,
+        privateKey: platform.privateKey,
+        retryDelaysMs,
+        tradesFile,
+      });
+    try {
+      let first = await start();
+      const at = (s: PaymentSandbox) =>
+        new AlipayProvider({
+          appId: 'app-9',
+          privateKey: merchant.privateKey,
+          alipayPublicKey: platform.publicKey,
+          gateway: s.gatewayUrl,
+          notifyUrl,
+        });
+      const open = (s: PaymentSandbox, id: string) =>
+        fetch(
+          at(s).payUrl({
+            orderId: id,
+            amount: 500,
+            subject: '测试',
+            expiresAt: new Date(Date.now() + 60_000).toISOString(),
+          }),
+        );
+      // The payer opened the page; the sandbox restarts (npm start stopped and started again).
+      const midPayment = orderId(10);
+      expect((await open(first, midPayment)).status).toBe(200);
+      const { tradeNo } = await at(first).query(midPayment);
+      await first.stop();
+      let second = await start();
+      expect(await at(second).query(midPayment)).toEqual({ state: 'pending', tradeNo, amount: 500 });
+      received.length = 0;
+      const paid = await fetch(`${second.url}/sandbox/orders/${midPayment}/complete`, {
+        method: 'POST',
+        body: JSON.stringify({ outcome: 'success' }),
+      });
+      expect(paid.status).toBe(200);
+      const end = Date.now() + 5000;
+      while (!received.some((b) => b.includes(midPayment)) && Date.now() < end)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(at(second).verifyNotification(received.find((b) => b.includes(midPayment))!)).toMatchObject({
+        orderId: midPayment,
+        state: 'paid',
+        tradeNo,
+      });
+      // A refund is kept too.
+      await at(second).refund({ bankRef: tradeNo!, refundId: 'R9', amount: 100 });
+      // Paid while the merchant is down, then the sandbox stops before it was acknowledged: sent again on start.
+      const unacknowledged = orderId(11);
+      await open(second, unacknowledged);
+      await second.stop();
+      second = await start([60_000]);
+      failFirst = 1;
+      await fetch(`${second.url}/sandbox/orders/${unacknowledged}/complete`, {
+        method: 'POST',
+        body: JSON.stringify({ outcome: 'success' }),
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      await second.stop(); // its retry was a minute away
+      received.length = 0;
+      first = await start();
+      const until = Date.now() + 5000;
+      while (!received.some((b) => b.includes(unacknowledged)) && Date.now() < until)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(received.some((b) => b.includes(unacknowledged))).toBe(true);
+      expect(first.trades.get(midPayment)!.refunds).toEqual({ R9: 100 });
+      await first.stop();
+    } finally {
+      failFirst = 0;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('closes an unpaid trade, and knows none the payer never opened', async () => {
