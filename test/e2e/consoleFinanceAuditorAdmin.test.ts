@@ -211,9 +211,9 @@ describe('console: auditor', () => {
     await page.getByRole('textbox', { name: '操作', exact: true }).fill('POST /v1/notices');
     await page.getByRole('button', { name: '查询' }).click();
     const rows = page.getByTestId('events').locator('tbody tr');
-    await rows.nth(1).waitFor();
-    // Two notices issued by this actor today, both written with their change.
-    expect(await rows.count()).toBe(2);
+    // Two notices issued by this actor today, both written with their change (the unfiltered list
+    // stays on screen until the filtered answer arrives: wait for the answer, not for any two rows).
+    await expect.poll(() => rows.count()).toBe(2);
     for (const text of await rows.allInnerTexts()) {
       expect(text).toContain(`${issuer} · 执收单位`);
       expect(text).toContain('POST /v1/notices');
@@ -236,8 +236,7 @@ describe('console: auditor', () => {
     }
     await page.getByRole('button', { name: '查询' }).click();
     const rows = page.getByTestId('events').locator('tbody tr');
-    await rows.nth(2).waitFor();
-    expect(await rows.count()).toBe(3);
+    await expect.poll(() => rows.count()).toBe(3);
     await rows.nth(1).getByRole('button', { name: '包含证明' }).click();
     await page.getByTestId('proof-check').waitFor();
     expect(await page.getByTestId('proof-check').innerText()).toContain('证明有效');
