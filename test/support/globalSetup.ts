@@ -37,6 +37,10 @@ export default async function setup(project: TestProject) {
   // would be spent by the others. The limit itself is tested on stacks of their own
   // (orderLifecycle.test.ts, privacy.test.ts).
   process.env.PAYMENT_ORDER_LIMIT ??= '100000';
+  // Receipt look-ups likewise: the portal, console and API files all look receipts up through the one
+  // address; the limit is tested on the privacy test's own stack. (Notice look-ups keep theirs:
+  // notices.test.ts checks it here, from an address of its own.)
+  process.env.RECEIPT_LOOKUP_LIMIT ??= '100000';
   const dataDir = mkdtempSync(join(tmpdir(), 'one-window-test-'));
   const stack = await startLocalStack({
     port: await freePort(),
