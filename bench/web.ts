@@ -22,6 +22,7 @@ import { gzipSync } from 'node:zlib';
 import { launch } from 'chrome-launcher';
 import lighthouse from 'lighthouse';
 import { initialJs } from './support/initialJs';
+import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../test/support/chromium';
 
 process.env.LOG_LEVEL ??= 'silent';
 delete process.env.CLOCK;
@@ -31,17 +32,6 @@ const { startLocalStack } = await import('../infra/local/stack');
 const { WEB_DIST, buildWeb } = await import('../infra/web/build');
 const { seedWeb } = await import('./support/webSeed');
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -67,7 +57,7 @@ const stack = await startLocalStack({
   providerPort: 0,
 });
 const BASELINE_FILE = join(WEB_DIST, 'bench-baseline.html');
-const chrome = await launch({ chromePath: CHROMIUM, chromeFlags: CHROMIUM_ARGS });
+const chrome = await launch({ chromePath: CHROMIUM_PATH, chromeFlags: ['--headless=new', ...CHROMIUM_FLAGS] });
 try {
   const base = stack.gateway.url;
   const seed = await seedWeb(base);

@@ -6,3 +6,4 @@
 export { statusOn } from './domain/notices';
 export type { NoticeRecord } from './ports';
 export { maskName } from './domain/masking';
+export { noticePending, sameCode } from './domain/checkCode';

@@ -1,3 +1,4 @@
+import type { ORDER_STATUS_VALUES } from '../../schemas/orders';
 import type { NoticeRecord } from '../notices';
 import type { Clock } from '../shared/domain/clock';
 import type { Claim, IdempotencyStore, StoredResponse } from '../shared/domain/idempotency';
@@ -7,16 +8,8 @@ export type OrderIdempotency = IdempotencyStore & {
   complete(claim: Claim, response: StoredResponse, nowMs: number): Promise<void>;
 };
 
-export const ORDER_STATUSES = [
-  'created',
-  'succeeded',
-  'failed',
-  'expired',
-  'cancelled',
-  'anomalous',
-  'refunded',
-] as const;
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
+/** The statuses an order has (the contract's list: schemas/orders.ts). */
+export type OrderStatus = (typeof ORDER_STATUS_VALUES)[number];
 
 /** What the Orders table stores of a payment order (no personal data: notice numbers and amounts only). */
 export interface OrderRecord {

@@ -1,9 +1,9 @@
 import AxeBuilder from '@axe-core/playwright';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { assertChromium, launchChromium } from '../support/chromium';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { api, token, uniq } from '../support/api';
@@ -17,16 +17,6 @@ import { prng, syntheticPayment } from '../unit/opendata/fixtures';
  * local gateway, at a phone's viewport and a desktop's: every page is also checked with axe-core (no
  * serious or critical violation) and, at 360 px, for horizontal scrolling.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const VIEWPORTS = {
   phone: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 },
   desktop: { viewport: { width: 1280, height: 800 } },
@@ -97,16 +87,11 @@ const world = {
 };
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (.ci/run does this)`);
+  assertChromium();
   payerProxy = await startPayerProxy();
   const { port } = payerProxy.address() as AddressInfo;
   // Playwright proxies loopback addresses too (it adds <-loopback> to Chromium's bypass rules).
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: CHROMIUM_ARGS,
-    proxy: { server: `http://127.0.0.1:${port}` },
-  });
+  browser = await launchChromium({ proxy: { server: `http://127.0.0.1:${port}` } });
   const admin = await token({ role: 'admin' });
   await api('POST', '/v1/departments', { token: admin, body: { id: world.dept, name: world.deptName } });
   for (const [code, name, amount] of [

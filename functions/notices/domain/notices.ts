@@ -1,8 +1,8 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { FeeItem } from '../../../schemas/catalog';
 import type { IssueNotice, NoticeLine, NoticeStatus, NoticeView } from '../../../schemas/notices';
 import { versionInForce } from '../../catalog';
 import type { Clock } from '../../shared/domain/clock';
+import { sameCode } from './checkCode';
 import { DomainError } from '../../shared/domain/errors';
 import { checkCode as newCheckCode, documentNumber, isDocumentNumber } from '../../shared/domain/ids';
 import type { Principal } from '../../shared/domain/principal';
@@ -45,12 +45,6 @@ export function fullView(n: NoticeRecord, today: string): NoticeView {
 export function payerView(n: NoticeRecord, today: string): NoticeView {
   const { checkCode: _c, cancelReason: _r, ...rest } = n;
   return { ...rest, payer: maskPayer(n.payer), status: statusOn(n, today) };
-}
-
-function sameCode(given: string, stored: string): boolean {
-  const a = Buffer.from(given.toUpperCase());
-  const b = Buffer.from(stored);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 export function priceLine(version: FeeItem, quantity: number): NoticeLine {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { statusOn, type NoticeRecord } from '../../notices';
+import { noticePending, sameCode, statusOn, type NoticeRecord } from '../../notices';
 import { DomainError } from '../../shared/domain/errors';
 import type { OrderRecord, OrderStatus } from '../ports';
 
@@ -27,25 +27,6 @@ export function holdsToken(order: Pick<OrderRecord, 'tokenHash'>, token: string 
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-const sameCode = (given: string | undefined, stored: string): boolean => {
-  if (given === undefined) return false;
-  const a = Buffer.from(given.toUpperCase());
-  const b = Buffer.from(stored);
-  return a.length === b.length && timingSafeEqual(a, b);
-};
-
-/** The problem of a notice held by another live order: 409 with the hold's end. */
-export function pending(index: number, expiresAt: string): DomainError {
-  const path = `noticeNos.${index}`;
-  return new DomainError(
-    'notice-payment-pending',
-    `${path}: an online payment order holds the notice until ${expiresAt}`,
-    [{ path, message: 'online payment pending' }],
-    undefined,
-    { expiresAt },
-  );
-}
-
 /** The notices asked for, each held by the caller's check code and payable today; else the first's problem. */
 export function orderableNotices(
   noticeNos: string[],
@@ -68,7 +49,7 @@ export function orderableNotices(
         `${path}: the notice is ${status}`,
         [{ path, message: status }],
       );
-    if (n.reservation) throw pending(i, n.reservation.expiresAt);
+    if (n.reservation) throw noticePending(i, n.reservation.expiresAt);
     return n;
   });
 }

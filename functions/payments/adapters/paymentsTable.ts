@@ -23,7 +23,8 @@ import {
   type RefundCommit,
   type StoredPayment,
 } from '../ports';
-import { noticeNotPayable, noticePending } from '../domain/settlement';
+import { noticePending } from '../../notices';
+import { noticeNotPayable } from '../domain/settlement';
 import { byPosition } from '../domain/views';
 import { Entries, problemOfEntry, type Role } from './entries';
 import { receiptKeys, ReceiptsTable } from './receiptsTable';

@@ -124,7 +124,7 @@ export class Payments {
         const earlier = await this.earlier(read.record, request.fingerprint, at.getTime());
         if (earlier) return earlier;
       }
-      const notices = payableNotices(false, input, read.notices, today, by.orderId);
+      const notices = payableNotices(input, read.notices, today, by.orderId);
       const paidAt = at.toISOString();
       const receiptNo = documentNumber(today);
       const windowId = by.windowId;

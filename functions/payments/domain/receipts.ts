@@ -3,7 +3,7 @@ import { DomainError } from '../../shared/domain/errors';
 import { isDocumentNumber } from '../../shared/domain/ids';
 import { JWS_TYPE, verifySigned, type Signer } from '../../shared/domain/signing';
 import type { LookupLimiter, PaymentStore } from '../ports';
-import { sameCode } from './checkCode';
+import { sameCode } from '../../notices';
 
 /**
  * Receipts (财政电子票据) as anyone sees them. A receipt is genuine when its JWS verifies against our

@@ -1,11 +1,10 @@
 import type { PayNotices, Payment, Receipt, ReceiptPayload } from '../../../schemas/payments';
 import type { PaymentLineRecord } from '../../../schemas/records';
 import { accounts, buildTransaction, mergePostings, type LedgerTransaction, type Posting } from '../../ledger';
-import { maskName, statusOn, type NoticeRecord } from '../../notices';
+import { maskName, noticePending, statusOn, type NoticeRecord } from '../../notices';
 import { DomainError } from '../../shared/domain/errors';
 import { checkCode } from '../../shared/domain/ids';
 import type { StoredPayment } from '../ports';
-import { sameCode } from './checkCode';
 
 /**
  * The rules of one payment, as pure functions of what was read: which notices may be paid, the
@@ -27,24 +26,11 @@ export function noticeNotPayable(status: 'paid' | 'cancelled' | 'expired', index
   return new DomainError('notice-expired', `${path}: the notice was due on ${dueDate}`, [{ path, message: 'expired' }]);
 }
 
-/** The notice at `index` is held by a live online payment order until `expiresAt`. */
-export function noticePending(index: number, expiresAt: string) {
-  const path = `noticeNos.${index}`;
-  return new DomainError(
-    'notice-payment-pending',
-    `${path}: an online payment order holds the notice until ${expiresAt}`,
-    [{ path, message: 'online payment pending' }],
-    undefined,
-    { expiresAt },
-  );
-}
-
 /**
  * The notices in the order asked, each payable today; throws the problem of the first that is not.
  * A notice held by an online payment order is payable only by that order's payment (`orderId`).
  */
 export function payableNotices(
-  codesRequired: boolean,
   input: PayNotices,
   found: Map<string, NoticeRecord>,
   today: string,
@@ -53,8 +39,9 @@ export function payableNotices(
   const notices: NoticeRecord[] = [];
   for (const [i, no] of input.noticeNos.entries()) {
     const n = found.get(no);
-    // A payer must hold every check code; a wrong one looks exactly like a missing notice.
-    if (!n || (codesRequired && !sameCode(input.checkCodes?.[no], n.checkCode)))
+    // Only a clerk at the counter and a provider-confirmed order pay: the order checked the payer's
+    // check codes when it was made, so none are asked here.
+    if (!n)
       throw new DomainError('not-found', `noticeNos.${i}: no notice with this number and check code`, [
         { path: `noticeNos.${i}`, message: 'no such notice' },
       ]);
