@@ -145,6 +145,17 @@ const refund = meter.usage.get('refund') ?? emptyUsage();
 const per = (x: number, n = PAYMENTS) => x / n;
 const f = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '∞');
 const per10k = (wru: number) => (wru / PAYMENTS) * 10_000;
+const { ROTATE_AFTER_MS } = await import('../functions/shared/adapters/certifiedSigner');
+/**
+ * The sustained share per payment of the writes a process makes once (capacityMeter's
+ * isPerProcessWrite): a container makes them once per signing key (ROTATE_AFTER_MS, an hour; the day
+ * registry even less often). At any rate R, payments run in R × paymentSeconds containers and R ×
+ * 3,600 payments are made an hour, so each payment carries paymentSeconds / 3,600 of what one
+ * process wrote. What this one process wrote is an upper bound for a container's: its CLIENTS
+ * concurrent first receipts each carried the certificate, a Lambda container's one request at a time
+ * carries it once.
+ */
+const amortized = (processWru: number) => (processWru * LIMITS.paymentSeconds) / (ROTATE_AFTER_MS / 1000);
 
 /** WRU per payment per table (indexes folded in), from the partition counts of the given phases. */
 function byTable(map: Map<string, Map<string, number>>, phases: string[]): Record<string, number> {
@@ -154,6 +165,13 @@ function byTable(map: Map<string, Map<string, number>>, phases: string[]): Recor
       const table = key.split(' ')[0]!.split('.')[0]!;
       out[table] = (out[table] ?? 0) + units / PAYMENTS;
     }
+  return out;
+}
+/** Adds each table's sustained share of the per-process writes (see `amortized`). */
+function withPerProcessShare(perTable: Record<string, number>): Record<string, number> {
+  const out = { ...perTable };
+  for (const phase of ['payment', 'aggregation'])
+    for (const [table, wru] of meter.perProcessWrites.get(phase) ?? []) out[table] = (out[table] ?? 0) + amortized(wru);
   return out;
 }
 const hottest = (kind: 'item' | 'partition' | 'read') =>
@@ -169,6 +187,11 @@ console.log(
   `  per payment: ${f(per(pay.roundTrips))} DynamoDB round trips ${JSON.stringify(pay.byOperation)}, ` +
     `${f(per(pay.wru))} WRU and ${f(per(pay.rru))} RRU computed (DynamoDB Local reports ${f(per(pay.reportedWru))} WRU, ` +
     `${f(per(pay.reportedRru))} RRU), ${f(per(kmsCalls), 4)} KMS calls (${kmsCalls} in the run)`,
+);
+const paymentWru = per(pay.wru - pay.perProcessWru) + amortized(pay.perProcessWru);
+console.log(
+  `  of which once per process (business-day registry, receipt key certificate): ${f(per(pay.perProcessWru), 4)} WRU per payment ` +
+    `in the run, ${f(amortized(pay.perProcessWru), 5)} per payment sustained → ${f(paymentWru, 4)} WRU per payment sustained`,
 );
 console.log(
   `refunds: ${REFUNDS}; per refund ${f(per(refund.roundTrips, REFUNDS))} round trips, ${f(per(refund.wru, REFUNDS))} WRU, ${f(per(refund.rru, REFUNDS))} RRU`,
@@ -190,7 +213,7 @@ console.log(
 const model = ceilings({
   hottestPartitionWru: per(hotPartition.wru),
   hottestPartitionRru: per(hotRead.wru),
-  tableWru: byTable(meter.partitionWrites, ['payment', 'aggregation']),
+  tableWru: withPerProcessShare(byTable(meter.partitionWrites, ['payment', 'aggregation'])),
   tableRru: byTable(meter.partitionReads, ['payment', 'aggregation']),
   kmsCalls: per(kmsCalls),
 });
@@ -219,7 +242,7 @@ goal('payment-ddb-round-trips', roundTrips, '<=2', roundTrips <= 2, 2);
 goal('payment-kms-calls', per(kmsCalls), '<=0.001', per(kmsCalls) <= 0.001, 4);
 const ratio = per(agg.wru) / per(pay.wru);
 goal('aggregation-wru-per-payment-ratio', ratio, '<=0.1', ratio <= 0.1);
-goal('payment-wru', per(pay.wru), '<=16', per(pay.wru) <= 16, 2);
+goal('payment-wru', paymentWru, '<=16', paymentWru <= 16, 2);
 goal(
   'sustained-payments-per-second-model',
   sustained.paymentsPerSecond,

@@ -33,10 +33,12 @@ const { buildTransaction, accounts } = await import('../functions/ledger/domain/
 const { LedgerTable, shardOf } = await import('../functions/ledger/adapters');
 const ledgerTable = new LedgerTable(ddb(), tableName('Ledger'));
 const { ReceiptsTable } = await import('../functions/payments/adapters/receiptsTable');
-// The receipt's and the bank reference's items as the payment stores them (issue 10's second round).
+const { bankRefClaim } = await import('../functions/payments/adapters/bankRefs');
+// The receipt's and the bank reference's items as the payment stores them (issue 10's second and third rounds).
 const receiptsTable = new ReceiptsTable(ddb(), tableName('Receipts'));
+// A payment posts into the day it is made on: the posting alone, no day-guard check (issue 10's third round).
 const postTransactionItems = (tx: Parameters<typeof ledgerTable.postTransactionItems>[0]) =>
-  ledgerTable.postTransactionItems(tx);
+  ledgerTable.postTransactionItems(tx, tx.businessDate);
 const { paymentId: newPaymentId, documentNumber, checkCode } = await import('../functions/shared/domain/ids');
 
 // 400 sequential payments per side: with 150, the p99 was the 2nd-slowest sample, i.e. one GC pause
@@ -208,7 +210,7 @@ async function baseline(n: IssuedNotice): Promise<void> {
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
-        receiptsTable.bankRefItem({ channel: 'card', bankRef }, paymentId),
+        bankRefClaim(tableName('Idempotency'), { channel: 'card', bankRef }, paymentId),
         ...postTransactionItems(tx),
         ...receiptsTable.putItems(receipt as never),
       ],

@@ -151,7 +151,7 @@ const declared: Record<FunctionName, FunctionDef> = {
   ledger: {
     entry: 'functions/ledger/entry/http.ts',
     sealsCursors: true,
-    tables: { Ledger: { actions: ['GetItem', 'Query'], indexes: ['gsi1'] } },
+    tables: { Ledger: { actions: ['GetItem', 'Query'] } },
     // Verifies day proofs against the public key; never signs.
     keys: { dayProof: 'verify' },
   },
@@ -161,7 +161,7 @@ const declared: Record<FunctionName, FunctionDef> = {
       // The day's payments and refunds, by the day index only.
       Payments: { actions: [], indexes: ['gsi1'] },
       // Append-only: postings, day guards, the day registry and day proofs are puts.
-      Ledger: { actions: ['GetItem', 'Query', 'PutItem', 'ConditionCheckItem'], indexes: ['gsi1'] },
+      Ledger: { actions: ['GetItem', 'Query', 'PutItem', 'ConditionCheckItem'] },
       Finance: {
         actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchWriteItem', 'ConditionCheckItem'],
       },

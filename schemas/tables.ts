@@ -67,7 +67,8 @@ export const tables: Record<TableName, TableDef> = {
   // Payment orders: notice numbers and amounts, no payer identity; no stream (payments are the record).
   Orders: { name: 'Orders', pk: 'pk', sk: 'sk', indexes: [gsi(1), gsi(2)] },
   Receipts: { name: 'Receipts', pk: 'pk', sk: 'sk', indexes: [] },
-  Ledger: { name: 'Ledger', pk: 'pk', sk: 'sk', indexes: [gsi(1), gsi(2)] },
+  // No index: a day's postings are read by their day-sharded primary key (ADR 0008), so a posting is one write.
+  Ledger: { name: 'Ledger', pk: 'pk', sk: 'sk', indexes: [] },
   Finance: { name: 'Finance', pk: 'pk', sk: 'sk', indexes: [gsi(1)] },
   Idempotency: { name: 'Idempotency', pk: 'pk', sk: 'sk', indexes: [], ttlAttribute: 'expiresAt' },
   RateLimits: { name: 'RateLimits', pk: 'pk', sk: 'sk', indexes: [], ttlAttribute: 'expiresAt' },

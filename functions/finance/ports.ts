@@ -73,7 +73,8 @@ export interface DepartmentDirectory {
 export interface Journal {
   /** Posts into the transaction's business day; 'exists' if the id was posted before; `day-closed` if closed. */
   post(tx: LedgerTransaction): Promise<'posted' | 'exists'>;
-  getTransaction(id: string): Promise<LedgerTransaction | undefined>;
+  /** A transaction posted into `businessDate`, by id (the day is part of its key). */
+  getTransaction(businessDate: string, id: string): Promise<LedgerTransaction | undefined>;
   /** Which reconciliation closed the day, if it is closed. */
   dayClosedBy(date: string): Promise<string | undefined>;
   /**
@@ -82,11 +83,9 @@ export interface Journal {
    */
   closeDay(date: string, reconciliationId: string): Promise<void>;
   /**
-   * Every transaction of the day, read after closeDay. The adapter waits out index propagation
-   * (a GSI is eventually consistent) so a posting committed before the guards is not missed.
+   * Every transaction of the day, ordered by createdAt then id; read after closeDay, the day's final
+   * set (a consistent read: a posting committed before the guards is never missed).
    */
-  transactionsOfClosedDay(date: string): Promise<LedgerTransaction[]>;
-  /** Every transaction of the day, ordered by createdAt then id. */
   transactionsOfDay(date: string): Promise<LedgerTransaction[]>;
   /** Business days with postings in [from, to], ascending. */
   businessDays(from: string, to: string): Promise<string[]>;

@@ -1,7 +1,6 @@
 import { CatalogTable } from '../catalog/adapters';
 import { LedgerTable } from '../ledger/adapters';
 import { PaymentsDayReader } from '../payments/adapters';
-import { config } from '../shared/config';
 import { documentClient, idempotencyTable, tableName, theClock, theSigner } from '../shared/wiring';
 import { BudgetTable } from './adapters/budgetTable';
 import { LedgerJournal } from './adapters/journal';
@@ -28,7 +27,7 @@ export function financeContext() {
   const statements = statementsTable();
   const runs = new ReconciliationsTable(client, tableName('Finance'), ledger);
   const budgets = new BudgetTable(client, tableName('Finance'), ledger);
-  const journal = new LedgerJournal(client, ledger, config().dayCloseIndexSettleMs);
+  const journal = new LedgerJournal(client, ledger);
   // Other contexts' tables, read only through their published storage interfaces.
   const payments = new PaymentsDayReader(client, tableName('Payments'));
   const departments = new CatalogTable(client, tableName('Catalog'));

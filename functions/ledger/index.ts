@@ -19,5 +19,6 @@ export {
   type TransactionKind,
   type TrialBalanceRow,
 } from './domain/ledger';
+export { isSameDayPosting, mayCloseDay, SAME_DAY_POSTING_GRACE_MS } from './domain/closing';
 export { checkDay, rootOfDay, signDayProof, type DayVerdict, type StoredDayProof } from './domain/dayProof';
 export type { LedgerReader } from './ports';

@@ -98,8 +98,6 @@ const environment = {
   OPEN_DATA_KEY_KMS_KEY_ID: nonEmpty(optional),
   /** Local only: the local stack's Lambda Invoke endpoint; absent when deployed. */
   LAMBDA_ENDPOINT: url(optional),
-  /** How long day close lets the eventually consistent day index settle; 0 against DynamoDB Local. */
-  DAY_CLOSE_INDEX_SETTLE_MS: wholeNumber(optional),
   /** The key that seals list cursors (HMAC); deployed, one value for every function that pages. */
   CURSOR_SECRET: matching(/^[\s\S]{32,}$/, 'must be at least 32 characters', String)(optional),
   /** Deployed: the SQS queue of webhook deliveries; absent locally (an in-process queue instead). */
@@ -171,7 +169,6 @@ export interface Config {
     keyKmsKeyId: string | undefined;
   };
   lambdaEndpoint: string | undefined;
-  dayCloseIndexSettleMs: number;
   /** Seals list cursors (functions/shared/domain/cursor.ts). */
   cursorSecret: string;
   webhooks: {
@@ -237,8 +234,6 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       keyKmsKeyId: e.OPEN_DATA_KEY_KMS_KEY_ID,
     },
     lambdaEndpoint: e.LAMBDA_ENDPOINT,
-    // Deployed, the day index is a GSI that lags writes by up to about a second.
-    dayCloseIndexSettleMs: e.DAY_CLOSE_INDEX_SETTLE_MS ?? (e.DYNAMODB_ENDPOINT ? 0 : 1500),
     cursorSecret: e.CURSOR_SECRET ?? processCursorSecret,
     webhooks: {
       queueUrl: e.WEBHOOK_QUEUE_URL,

@@ -285,7 +285,7 @@ export function describeReconciliationStoreContract(name: string, make: () => Pi
       await runs.createRun(run, []);
       const adj = adjustment(`adj-${uid()}`, run.businessDate);
       await runs.putResolution(run.id, resolution('ML:card:R1', adj.id), adj);
-      expect(await journal.getTransaction(adj.id)).toEqual(adj);
+      expect(await journal.getTransaction(adj.businessDate, adj.id)).toEqual(adj);
       await expect(runs.putResolution(run.id, resolution('ML:card:R2', adj.id), adj)).rejects.toMatchObject({
         type: 'difference-already-resolved',
       });
@@ -315,7 +315,7 @@ export function describeReconciliationStoreContract(name: string, make: () => Pi
         type: 'day-closed',
       });
       expect(await runs.getResolution(run.id, 'ML:card:R1')).toBeUndefined();
-      expect(await journal.getTransaction(adj.id)).toBeUndefined();
+      expect(await journal.getTransaction(adj.businessDate, adj.id)).toBeUndefined();
     });
 
     it('keeps each closed day’s settlement split', async () => {
@@ -341,7 +341,7 @@ export function describeBudgetStoreContract(name: string, make: () => Pick<Finan
       const { a, tx } = allocation(uniqueDate(), 1000);
       await budget.putAllocation(a, tx);
       expect(await budget.getAllocation(a.allocationId)).toEqual(a);
-      expect(await journal.getTransaction(tx.id)).toEqual(tx);
+      expect(await journal.getTransaction(tx.businessDate, tx.id)).toEqual(tx);
       expect(await budget.getAllocation(`AL-${uid()}`)).toBeUndefined();
     });
 
@@ -353,7 +353,7 @@ export function describeBudgetStoreContract(name: string, make: () => Pick<Finan
       const { e, tx: etx } = expenditure(a, date, 300);
       expect(await budget.recordExpenditure(e, etx)).toBe(700);
       expect(await budget.getAllocation(a.allocationId)).toEqual({ ...a, spent: 300, remaining: 700 });
-      expect(await journal.getTransaction(etx.id)).toEqual(etx);
+      expect(await journal.getTransaction(etx.businessDate, etx.id)).toEqual(etx);
     });
 
     it('refuses an expenditure beyond what remains (or against no allocation) and changes nothing', async () => {
@@ -364,7 +364,7 @@ export function describeBudgetStoreContract(name: string, make: () => Pick<Finan
       const over = expenditure(a, date, 1001);
       await expect(budget.recordExpenditure(over.e, over.tx)).rejects.toMatchObject({ type: 'allocation-exceeded' });
       expect(await budget.getAllocation(a.allocationId)).toEqual(a);
-      expect(await journal.getTransaction(over.tx.id)).toBeUndefined();
+      expect(await journal.getTransaction(over.tx.businessDate, over.tx.id)).toBeUndefined();
       const nowhere = expenditure({ ...a, allocationId: `AL-${uid()}` }, date, 1);
       await expect(budget.recordExpenditure(nowhere.e, nowhere.tx)).rejects.toMatchObject({
         type: 'allocation-exceeded',

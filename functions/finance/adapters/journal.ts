@@ -1,7 +1,7 @@
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { LedgerTransaction, StoredDayProof } from '../../ledger';
 import { DAY_GUARD_OFFSET, DAY_GUARD_SHARDS, ledgerKeys, type LedgerTable } from '../../ledger/adapters';
-import { CONDITION_FAILED, cancellationCodes, queryAll, sleep, type DocClient } from '../../shared/adapters/dynamo';
+import { CONDITION_FAILED, cancellationCodes, queryAll, type DocClient } from '../../shared/adapters/dynamo';
 import { DomainError } from '../../shared/domain/errors';
 import type { Journal } from '../ports';
 
@@ -14,8 +14,6 @@ export class LedgerJournal implements Journal {
   constructor(
     private readonly client: DocClient,
     private readonly ledger: LedgerTable,
-    /** How long to let the day index (an eventually consistent GSI) catch up after closing. */
-    private readonly indexSettleMs: number,
   ) {}
 
   async post(tx: LedgerTransaction): Promise<'posted' | 'exists'> {
@@ -33,8 +31,8 @@ export class LedgerJournal implements Journal {
     }
   }
 
-  getTransaction(id: string): Promise<LedgerTransaction | undefined> {
-    return this.ledger.getTransaction(id);
+  getTransaction(businessDate: string, id: string): Promise<LedgerTransaction | undefined> {
+    return this.ledger.getTransaction(businessDate, id);
   }
 
   async dayClosedBy(date: string): Promise<string | undefined> {
@@ -63,20 +61,6 @@ export class LedgerJournal implements Journal {
         throw new DomainError('day-closed', `Business day ${date} was closed by another reconciliation`);
       throw e;
     }
-  }
-
-  async transactionsOfClosedDay(date: string): Promise<LedgerTransaction[]> {
-    if (this.indexSettleMs <= 0) return this.ledger.transactionsOfDay(date);
-    // Read until two reads, indexSettleMs apart, agree: a posting that committed just before the
-    // guards may take a moment to show in the day index.
-    let previous = await this.ledger.transactionsOfDay(date);
-    for (let i = 0; i < 5; i++) {
-      await sleep(this.indexSettleMs);
-      const current = await this.ledger.transactionsOfDay(date);
-      if (current.length === previous.length) return current;
-      previous = current;
-    }
-    return previous;
   }
 
   transactionsOfDay(date: string): Promise<LedgerTransaction[]> {

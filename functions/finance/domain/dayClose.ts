@@ -1,4 +1,12 @@
-import { accounts, buildTransaction, signDayProof, type Posting, type StoredDayProof } from '../../ledger';
+import {
+  accounts,
+  buildTransaction,
+  mayCloseDay,
+  SAME_DAY_POSTING_GRACE_MS,
+  signDayProof,
+  type Posting,
+  type StoredDayProof,
+} from '../../ledger';
 import { DomainError } from '../../shared/domain/errors';
 import type { Principal } from '../../shared/domain/principal';
 import type { Clock, Journal, PaymentsReader, ReconciliationStore, Sign } from '../ports';
@@ -92,6 +100,11 @@ export async function assertAcceptable(
     throw new DomainError('day-closed', `The business day was closed by ${closedBy}`);
   if (date >= clock.today())
     throw new DomainError('day-not-over', `The business day has not ended (today is ${clock.today()})`);
+  if (!mayCloseDay(date, clock))
+    throw new DomainError(
+      'day-not-over',
+      `The business day ended less than ${SAME_DAY_POSTING_GRACE_MS / 60_000} minutes ago: its last payments may still be committing`,
+    );
   const resolutions = new Map((await runs.resolutions(run.id)).map((r) => [r.itemRef, r]));
   const unresolved = run.differences.filter((d) => !resolutions.has(d.itemRef));
   if (unresolved.length)
@@ -134,7 +147,7 @@ export async function closeDay(
   // 2. Close: from here on every posting into the day fails its guard check, atomically.
   await journal.closeDay(date, run.id);
   // 3. Only now is the day's set of transactions final: root, sign, store.
-  const txs = await journal.transactionsOfClosedDay(date);
+  const txs = await journal.transactionsOfDay(date);
   const proof = await journal.putProof(await signDayProof(date, txs, deps.sign));
   await runs.putDaySettlement({ ...(await split), settlementTxId: settlement?.id ?? null });
   await runs.markRunClosed(run.id, { closedAt: clock.now().toISOString(), closedBy: by.sub, proof });

@@ -111,7 +111,7 @@ export class Reconciliations {
 
   /** A difference that vanished in a re-run no longer justifies its adjustment: post the exact reverse. */
   private async reverseAdjustment(r: ResolutionRecord, run: ReconciliationRun): Promise<void> {
-    const original = await this.deps.journal.getTransaction(r.adjustmentTxId!);
+    const original = await this.deps.journal.getTransaction(run.businessDate, r.adjustmentTxId!);
     if (!original) return;
     await this.deps.journal.post(
       buildTransaction({

@@ -3,6 +3,7 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
 import { stagingWrites } from '../../shared/adapters/auditTrail';
 import { queryAll, stripKeys, type DocClient, type TransactItem } from '../../shared/adapters/dynamo';
+import { isSameDayPosting } from '../domain/closing';
 import type { StoredDayProof } from '../domain/dayProof';
 import type { LedgerTransaction } from '../domain/ledger';
 import type { LedgerReader } from '../ports';
@@ -11,22 +12,22 @@ import type { LedgerReader } from '../ports';
  * How ledger transactions live in the Ledger table. Written only inside TransactWriteItems built
  * from `postTransactionItems`, so a transaction lands together with whatever caused it, or not at all.
  *
- * - transaction: pk `TX#<id>`, sk `TX`; gsi1pk `DAY#<businessDate>#<shard>`, gsi1sk `<createdAt>#<id>`.
- *   The day is spread over DAY_SHARDS index partitions (shard from the id's hash): no hot key.
+ * - transaction: pk `DAY#<businessDate>#<shard>`, sk `TX#<id>`. The day is spread over DAY_SHARDS
+ *   partitions (shard from the id's hash): no hot key, and the day is read by key, strongly
+ *   consistent, with no index entry to write (issue 10: a posting is one write, docs/adr/0008).
  * - day-open guard: pk `DAYCLOSE#<businessDate>#<nn>`, sk `CLOSE`, over DAY_GUARD_SHARDS guards (a
  *   shard from another byte of the id's hash). Day close writes all the guards in one transaction;
- *   every posting condition-checks the absent guard of its own, so a posting into a closed day fails
- *   atomically while each guard sees 1/96 of the postings: ≈ 100/s at 10,000 payments/s, 2 WCU each
- *   in a transaction (docs/adr/0014; 16 guards took 1,250 WCU/s each, over a partition's 1,000).
+ *   a posting into another day than the one it is made in condition-checks the absent guard of its
+ *   own, so it fails atomically once the day is closed. A posting into its own business day skips
+ *   the check: a day closes only after SAME_DAY_POSTING_GRACE_MS (../domain/closing.ts).
  * - day registry: pk `DAYS`, sk `<businessDate>`: written once per process per day (not per
  *   posting), so reports can enumerate business days without a scan.
  * - day proof (after close): pk `DAYPROOF#<businessDate>`, sk `PROOF`.
  */
 /**
- * Index shards of a business day (ledger `DAY#`, payments `PDAY#`/`RDAY#`). 32 since issue 10: at
- * 10,000 payments/s a 1 KB index entry written in a transaction (2 WRU) takes ≈ 625 WCU/s per shard;
- * with 16 it took 1,250, over a partition's 1,000. Days written with 16 shards read the same: their
- * entries sit in shards 0–15, which are among the 32 read.
+ * Shards of a business day (ledger `DAY#`, payments' index `PDAY#`/`RDAY#`). 32 since issue 10: at
+ * 10,000 payments/s a 1 KB item written in a transaction (2 WRU) takes ≈ 625 WCU/s per shard; with
+ * 16 it took 1,250, over a partition's 1,000.
  */
 export const DAY_SHARDS = 32;
 
@@ -39,9 +40,11 @@ export const guardShardOf = (id: string): number =>
   createHash('sha256').update(id).digest().readUInt16BE(1) % DAY_GUARD_SHARDS;
 const pad = (n: number) => String(n).padStart(2, '0');
 
+const dayShard = (date: string, shard: number) => `DAY#${date}#${pad(shard)}`;
+
 export const ledgerKeys = {
-  transaction: (id: string) => ({ pk: `TX#${id}`, sk: 'TX' }),
-  dayShard: (date: string, shard: number) => `DAY#${date}#${pad(shard)}`,
+  transaction: (businessDate: string, id: string) => ({ pk: dayShard(businessDate, shardOf(id)), sk: `TX#${id}` }),
+  dayShard,
   dayGuard: (date: string, shard: number) => ({ pk: `DAYCLOSE#${date}#${pad(shard)}`, sk: 'CLOSE' }),
   dayRegistry: (date: string) => ({ pk: 'DAYS', sk: date }),
   dayProof: (date: string) => ({ pk: `DAYPROOF#${date}`, sk: 'PROOF' }),
@@ -64,31 +67,27 @@ export class LedgerTable implements LedgerReader {
 
   /**
    * The TransactWriteItems entries that post one ledger transaction: the put (conditional on the id
-   * being new: an id is the idempotency key of the posting) and the day-open check of its shard.
+   * being new: an id is the idempotency key of the posting) and, at DAY_GUARD_OFFSET, the day-open
+   * check of its guard. Given the business day it is made on (`today`), a posting into that same day
+   * is the put alone (../domain/closing.ts); without it, the check is always there.
    */
-  postTransactionItems(tx: LedgerTransaction): TransactItem[] {
-    const shard = shardOf(tx.id);
-    return [
-      {
-        Put: {
-          TableName: this.table,
-          Item: {
-            ...ledgerKeys.transaction(tx.id),
-            gsi1pk: ledgerKeys.dayShard(tx.businessDate, shard),
-            gsi1sk: `${tx.createdAt}#${tx.id}`,
-            ...tx,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
+  postTransactionItems(tx: LedgerTransaction, today?: string): TransactItem[] {
+    const put: TransactItem = {
+      Put: {
+        TableName: this.table,
+        Item: { ...ledgerKeys.transaction(tx.businessDate, tx.id), ...tx },
+        ConditionExpression: 'attribute_not_exists(pk)',
       },
-      {
-        ConditionCheck: {
-          TableName: this.table,
-          Key: ledgerKeys.dayGuard(tx.businessDate, guardShardOf(tx.id)),
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
+    };
+    if (today !== undefined && isSameDayPosting(tx.businessDate, today)) return [put];
+    const guard: TransactItem = {
+      ConditionCheck: {
+        TableName: this.table,
+        Key: ledgerKeys.dayGuard(tx.businessDate, guardShardOf(tx.id)),
+        ConditionExpression: 'attribute_not_exists(pk)',
       },
-    ];
+    };
+    return [put, guard];
   }
 
   /**
@@ -119,15 +118,18 @@ export class LedgerTable implements LedgerReader {
     return items.map((i) => i.sk as string);
   }
 
-  /** Every transaction of one business day, across all shards, ordered by createdAt then id. */
+  /**
+   * Every transaction of one business day, across all shards, ordered by createdAt then id. Strongly
+   * consistent: once a day's guards are written, this is its final set.
+   */
   async transactionsOfDay(date: string): Promise<LedgerTransaction[]> {
     const perShard = await Promise.all(
       Array.from({ length: DAY_SHARDS }, (_, shard) =>
         queryAll(this.client, {
           TableName: this.table,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :p',
-          ExpressionAttributeValues: { ':p': ledgerKeys.dayShard(date, shard) },
+          KeyConditionExpression: 'pk = :p AND begins_with(sk, :tx)',
+          ExpressionAttributeValues: { ':p': ledgerKeys.dayShard(date, shard), ':tx': 'TX#' },
+          ConsistentRead: true,
         }),
       ),
     );
@@ -137,9 +139,9 @@ export class LedgerTable implements LedgerReader {
       .sort(byCreatedThenId);
   }
 
-  async getTransaction(id: string): Promise<LedgerTransaction | undefined> {
+  async getTransaction(businessDate: string, id: string): Promise<LedgerTransaction | undefined> {
     const r = await this.client.send(
-      new GetCommand({ TableName: this.table, Key: ledgerKeys.transaction(id), ConsistentRead: true }),
+      new GetCommand({ TableName: this.table, Key: ledgerKeys.transaction(businessDate, id), ConsistentRead: true }),
     );
     return r.Item ? stripKeys<LedgerTransaction>(r.Item) : undefined;
   }

@@ -26,6 +26,7 @@ import {
 import { noticePending } from '../../notices';
 import { noticeNotPayable } from '../domain/settlement';
 import { byPosition } from '../domain/views';
+import { bankRefClaim, bankRefKey } from './bankRefs';
 import { Entries, problemOfEntry, type Role } from './entries';
 import { receiptKeys, ReceiptsTable } from './receiptsTable';
 
@@ -36,11 +37,11 @@ import { receiptKeys, ReceiptsTable } from './receiptsTable';
  * - payment `PAY#<paymentId>` / `PAY`: PaymentRecord + refundedTotal + lineRefunded;
  *   gsi1 `PDAY#<businessDate>#<shard>` / `<paidAt>#<paymentId>` (DAY_SHARDS per day: no hot key);
  * - refund `PAY#<paymentId>` / `REFUND#<refundId>`: RefundRecord; gsi1 `RDAY#<businessDate>#<shard>`;
- * Receipts table: see ./receiptsTable.ts (a receipt's JWS in parts, the signing keys' certificates, and
- * the bank references that make bankRef unique per channel).
+ * Receipts table: see ./receiptsTable.ts (a receipt's JWS in parts, the signing keys' certificates).
+ * Idempotency table: the request's record, and the bank reference's claim (./bankRefs.ts).
  * Notices are read and paid through the notices context's storage interface, ledger transactions posted through the ledger's.
  */
-export const paymentKeys = { ...paymentsTableKeys, receipt: receiptKeys.receipt, bankRef: receiptKeys.bankRef };
+export const paymentKeys = { ...paymentsTableKeys, receipt: receiptKeys.receipt, bankRef: bankRefKey };
 
 /** The physical names of the tables a payment writes. */
 export interface PaymentTables {
@@ -174,8 +175,8 @@ export class PaymentsTable implements PaymentStore {
         ...payment,
       }),
     );
-    if (c.bankRef) tx.add({ kind: 'bank-ref' }, this.receipts.bankRefItem(c.bankRef, payment.paymentId));
-    this.addLedgerEntries(tx, c);
+    if (c.bankRef) tx.add({ kind: 'bank-ref' }, bankRefClaim(this.tables.idempotency, c.bankRef, payment.paymentId));
+    this.addLedgerEntries(tx, c.ledger, c.today);
     for (const item of this.receipts.putItems(c.receipt)) tx.add({ kind: 'receipt' }, item);
     if (c.orderId && this.orderSucceeded) {
       const { paymentId, receiptNo, paidAt: updatedAt } = payment;
@@ -215,7 +216,7 @@ export class PaymentsTable implements PaymentStore {
         ...refund,
       }),
     );
-    this.addLedgerEntries(tx, c);
+    this.addLedgerEntries(tx, c.ledger, c.refund.businessDate);
     for (const item of this.receipts.putItems(c.receipt, { reason })) tx.add({ kind: 'receipt' }, item);
     tx.add({ kind: 'receipt' }, this.receipts.statusItem(c.original.receiptNo, c.original.status));
     tx.add({ kind: 'idempotency' }, this.idempotency.completionItem(c.claim, c.response, c.nowMs));
@@ -223,11 +224,14 @@ export class PaymentsTable implements PaymentStore {
     this.receipts.stored(c.receipt);
   }
 
-  /** The ledger transaction's put and its day-open check. */
-  private addLedgerEntries(tx: Entries, c: Pick<PaymentCommit, 'ledger'>): void {
-    const [ledgerPut, dayGuard] = this.ledger.postTransactionItems(c.ledger);
+  /**
+   * The ledger transaction's put, and its day-open check unless it posts into the business day it is
+   * made on (`today`), as payments and refunds do: then the close waits instead (ledger/domain/closing.ts).
+   */
+  private addLedgerEntries(tx: Entries, posting: PaymentCommit['ledger'], today: string): void {
+    const [ledgerPut, dayGuard] = this.ledger.postTransactionItems(posting, today);
     tx.add({ kind: 'ledger' }, ledgerPut!);
-    tx.add({ kind: 'day-guard' }, dayGuard!);
+    if (dayGuard) tx.add({ kind: 'day-guard' }, dayGuard);
   }
 
   /** A put of an item that must not exist yet. */

@@ -15,17 +15,13 @@ import { stripKeys, type DocClient, type TransactItem } from '../../shared/adapt
  *   worth per container), so it is stored once, in the transaction of the first receipt of this
  *   process that carries it: a receipt never exists without its certificate.
  *
- * - bank reference `BANKREF#<channel>#<bankRef>` / `BANKREF`: `paymentId`; makes a bank's reference
- *   unique per channel (put if new, in the payment's transaction). In the Payments table before issue
- *   10's second round, where it was the third item a payment wrote (6 WRU per payment on that table,
- *   over the 4 that 40,000 WRU/s per table allows at 10,000 payments/s); here, next to the receipt
- *   (2 WRU each), the Receipts table takes 4.
+ * Bank references were kept here in issue 10's second round; they are in the Idempotency table now
+ * (./bankRefs.ts).
  *
  * Items written before issue 10 hold the JWS whole (`jws`) and the fields; they read as before.
  */
 export const receiptKeys = {
   receipt: (receiptNo: string) => ({ pk: `RCPT#${receiptNo}`, sk: 'RCPT' }),
-  bankRef: (channel: string, bankRef: string) => ({ pk: `BANKREF#${channel}#${bankRef}`, sk: 'BANKREF' }),
   certificate: (kid: string) => ({ pk: `CERT#${kid}`, sk: 'CERT' }),
 };
 
@@ -102,17 +98,6 @@ export class ReceiptsTable {
       Put: { TableName: this.table, Item: { ...receiptKeys.certificate(cert.kid), cert: cert.jws } },
     };
     return [put, certificate];
-  }
-
-  /** The entry that makes `bankRef` this payment's own on its channel (fails if another payment has it). */
-  bankRefItem(ref: { channel: string; bankRef: string }, paymentId: string): TransactItem {
-    return {
-      Put: {
-        TableName: this.table,
-        Item: { ...receiptKeys.bankRef(ref.channel, ref.bankRef), paymentId },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      },
-    };
   }
 
   /** After the transaction holding `putItems(receipt)` committed: its certificate is stored. */

@@ -127,7 +127,11 @@ describe('day close on DynamoDB Local', () => {
       const codes = await cancellation([sideEffect, ...postTransactionItems(k)]);
       expect(codes[1 + DAY_GUARD_OFFSET], k.kind).toBe('ConditionalCheckFailed');
       expect(
-        (await ddb().send(new GetCommand({ TableName: tableName('Ledger'), Key: ledgerKeys.transaction(k.id) }))).Item,
+        (
+          await ddb().send(
+            new GetCommand({ TableName: tableName('Ledger'), Key: ledgerKeys.transaction(k.businessDate, k.id) }),
+          )
+        ).Item,
       ).toBeUndefined();
       expect(
         (
@@ -209,7 +213,7 @@ describe('day close on DynamoDB Local', () => {
   it('verify catches an altered transaction, a missing one, and an altered proof', async () => {
     const { date, payments } = await closedDay();
     const ledger = tableName('Ledger');
-    const victim = ledgerKeys.transaction(`pay-${payments[0]!.paymentId}`);
+    const victim = ledgerKeys.transaction(date, `pay-${payments[0]!.paymentId}`);
     const original = (await ddb().send(new GetCommand({ TableName: ledger, Key: victim }))).Item!;
 
     // 1. Edit one stored posting in place (the hash attribute left as it was).
@@ -243,7 +247,7 @@ describe('day close on DynamoDB Local', () => {
     expect((await verifyDay(date)).ok).toBe(true);
 
     // 3. Delete another transaction.
-    const gone = ledgerKeys.transaction(`pay-${payments[1]!.paymentId}`);
+    const gone = ledgerKeys.transaction(date, `pay-${payments[1]!.paymentId}`);
     const goneItem = (await ddb().send(new GetCommand({ TableName: ledger, Key: gone }))).Item!;
     await ddb().send(new DeleteCommand({ TableName: ledger, Key: gone }));
     const missing = await verifyDay(date);

@@ -13,7 +13,6 @@ describeFinanceStoresContract('DynamoDB', () => {
     statements: new StatementsTable(client, tableName('Finance')),
     runs: new ReconciliationsTable(client, tableName('Finance'), ledger),
     budget: new BudgetTable(client, tableName('Finance'), ledger),
-    // DynamoDB Local's day index is consistent at once: nothing to wait for after a close.
-    journal: new LedgerJournal(client, ledger, 0),
+    journal: new LedgerJournal(client, ledger),
   };
 });

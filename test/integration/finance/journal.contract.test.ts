@@ -6,5 +6,5 @@ import { describeJournalContract } from '../../contracts/journal.contract';
 // DynamoDB Local's day index is consistent at once: nothing to wait for after a close.
 describeJournalContract(
   'DynamoDB',
-  () => new LedgerJournal(documentClient(), new LedgerTable(documentClient(), tableName('Ledger')), 0),
+  () => new LedgerJournal(documentClient(), new LedgerTable(documentClient(), tableName('Ledger'))),
 );

@@ -112,12 +112,15 @@ describe('payment under injected DynamoDB failures', () => {
         if (notice!.status === 'paid') {
           // the commit went through (its response was lost): every item is there
           expect(state).toMatchObject({ attempted: true, present: state.total });
-          expect(await get('Payments', paymentKeys.payment(notice!.paymentId))).toBeDefined();
-          expect(await get('Ledger', ledgerKeys.transaction(`pay-${notice!.paymentId}`))).toBeDefined();
+          const payment = await get('Payments', paymentKeys.payment(notice!.paymentId));
+          expect(payment).toBeDefined();
+          expect(
+            await get('Ledger', ledgerKeys.transaction(payment!.businessDate, `pay-${notice!.paymentId}`)),
+          ).toBeDefined();
         } else {
           expect(notice!.status).toBe('issued');
           expect(state.present, `${when} call ${call}: partial write`).toBe(0);
-          expect(await get('Receipts', paymentKeys.bankRef('transfer', input.bankRef))).toBeUndefined();
+          expect(await get('Idempotency', paymentKeys.bankRef('transfer', input.bankRef))).toBeUndefined();
         }
         const idem = await get('Idempotency', { pk: idempotencyRecordId('payments', key), sk: 'IDEM' });
         if (idem) expect(idem.status === 'completed').toBe(notice!.status === 'paid');
@@ -129,7 +132,10 @@ describe('payment under injected DynamoDB failures', () => {
         const paid = await get('Notices', noticeKey(n.noticeNo));
         expect(paid!.status).toBe('paid');
         expect((retry.body as { paymentId: string }).paymentId).toBe(paid!.paymentId);
-        expect(await get('Ledger', ledgerKeys.transaction(`pay-${paid!.paymentId}`))).toBeDefined();
+        const payment = await get('Payments', paymentKeys.payment(paid!.paymentId));
+        expect(
+          await get('Ledger', ledgerKeys.transaction(payment!.businessDate, `pay-${paid!.paymentId}`)),
+        ).toBeDefined();
         expect(retry.replayed).toBe(notice!.status === 'paid');
       }
     // (The business-day registry write happens once per process and day, so an earlier retry in this

@@ -26,7 +26,7 @@ describePaymentStoreContract('PaymentsTable on DynamoDB Local', () => {
           }),
         );
     },
-    ledgerTransaction: (id) => ledger.getTransaction(id),
+    ledgerTransaction: (businessDate, id) => ledger.getTransaction(businessDate, id),
     isDayRegistered: async (date) => (await ledger.businessDays(date)).includes(date),
   };
 });

@@ -3,6 +3,7 @@ import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { CompactSign, exportJWK, generateKeyPair, type JSONWebKeySet } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { itemSize } from '../../../bench/support/itemSize';
+import { bankRefClaim, bankRefKey } from '../../../functions/payments/adapters/bankRefs';
 import { ReceiptsTable, receiptKeys } from '../../../functions/payments/adapters/receiptsTable';
 import { CertifiedKeySigner } from '../../../functions/shared/adapters/certifiedSigner';
 import { JWS_TYPE, KEY_CERT_TYPE, type Signer } from '../../../functions/shared/domain/signing';
@@ -39,10 +40,10 @@ const payloadOf = (receiptNo: string) => ({
 });
 
 /** The stored item as DynamoDB holds it (its billed size is what a write costs). */
-async function storedItem(key: Record<string, string>) {
+async function storedItem(key: Record<string, string>, table: 'Receipts' | 'Idempotency' = 'Receipts') {
   const r = await theSdkClient().send(
     new GetItemCommand({
-      TableName: tableName('Receipts'),
+      TableName: tableName(table),
       Key: { pk: { S: key.pk! }, sk: { S: key.sk! } },
       ConsistentRead: true,
     }),
@@ -92,15 +93,17 @@ describe('ReceiptsTable (issue 10)', () => {
     expect(await table.get(receipt.receiptNo)).toEqual(receipt);
   });
 
-  it('keeps the bank reference in the Receipts table, once per channel (the Payments table no longer holds it)', async () => {
-    const table = new ReceiptsTable(documentClient(), tableName('Receipts'));
+  it('keeps the bank reference in the Idempotency table, once per channel, one write unit', async () => {
     const ref = { channel: 'card', bankRef: `B-${uniq()}` };
     const put = (paymentId: string) =>
-      documentClient().send(new TransactWriteCommand({ TransactItems: [table.bankRefItem(ref, paymentId)] }));
+      documentClient().send(
+        new TransactWriteCommand({ TransactItems: [bankRefClaim(tableName('Idempotency'), ref, paymentId)] }),
+      );
     await put('P1');
     await expect(put('P2')).rejects.toMatchObject({ name: 'TransactionCanceledException' });
-    const item = await storedItem(receiptKeys.bankRef(ref.channel, ref.bankRef));
+    const item = await storedItem(bankRefKey(ref.channel, ref.bankRef), 'Idempotency');
     expect(item?.paymentId).toEqual({ S: 'P1' });
+    expect(item?.expiresAt).toBeUndefined(); // a bank transaction is recorded once, for good
     expect(itemSize(item)).toBeLessThanOrEqual(1024);
   });
 });

@@ -144,8 +144,9 @@ export class MemoryBooks
     this.txs.set(tx.id, structuredClone(tx));
     return 'posted' as const;
   }
-  async getTransaction(id: string) {
-    return this.txs.get(id);
+  async getTransaction(businessDate: string, id: string) {
+    const tx = this.txs.get(id);
+    return tx?.businessDate === businessDate ? tx : undefined;
   }
   async dayClosedBy(date: string) {
     return this.closedDays.get(date);
@@ -154,9 +155,6 @@ export class MemoryBooks
     const by = this.closedDays.get(date);
     if (by && by !== reconciliationId) throw new DomainError('day-closed');
     this.closedDays.set(date, reconciliationId);
-  }
-  async transactionsOfClosedDay(date: string) {
-    return this.transactionsOfDay(date);
   }
   async transactionsOfDay(date: string) {
     return [...this.txs.values()]

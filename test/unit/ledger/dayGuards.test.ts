@@ -31,5 +31,16 @@ describe('day guards', () => {
     const [, guard] = ledger.postTransactionItems(tx);
     expect(guard?.ConditionCheck?.Key).toEqual(ledgerKeys.dayGuard('2026-12-01', guardShardOf('pay-P1')));
     expect(guardShardOf('pay-P1')).toBeLessThan(DAY_GUARD_SHARDS);
+    // made on another day than the one it posts into: the check is there too
+    expect(ledger.postTransactionItems(tx, '2026-12-02')[1]?.ConditionCheck?.Key).toEqual(guard?.ConditionCheck?.Key);
+  });
+
+  it('a posting into the day it is made on is the put alone, one item under its day shard', () => {
+    const ledger = new LedgerTable({ send: async () => ({}) } as never, 'Ledger');
+    const tx = { id: 'pay-P1', businessDate: '2026-12-01' } as Parameters<LedgerTable['postTransactionItems']>[0];
+    const items = ledger.postTransactionItems(tx, '2026-12-01');
+    expect(items).toHaveLength(1);
+    expect(items[0]?.Put?.Item).toMatchObject(ledgerKeys.transaction('2026-12-01', 'pay-P1'));
+    expect(Object.keys(items[0]?.Put?.Item ?? {}).filter((k) => k.startsWith('gsi'))).toEqual([]);
   });
 });

@@ -180,7 +180,9 @@ export class MemoryWorld implements NoticeStore, PaymentStore, IdempotencyStore 
       const ref = c.bankRef && `${c.bankRef.channel}#${c.bankRef.bankRef}`;
       if (ref && this.bankRefs.has(ref)) throw new DomainError('bank-ref-duplicate');
       if (this.ledger.has(c.ledger.id)) throw new DomainError('concurrent-update');
-      if (this.closedDays.has(c.ledger.businessDate)) throw new DomainError('day-closed');
+      // as the Ledger table: only a posting into another day than the one it is made on checks the guard
+      if (c.ledger.businessDate !== c.today && this.closedDays.has(c.ledger.businessDate))
+        throw new DomainError('day-closed');
       if (this.receipts.has(c.receipt.receiptNo)) throw new TransientConflict('receipt number taken');
       if ('claim' in c.idempotency) this.checkCompletion(c.idempotency.claim);
       for (const no of c.noticeNos)
@@ -209,7 +211,8 @@ export class MemoryWorld implements NoticeStore, PaymentStore, IdempotencyStore 
       if (!p || p.refundedTotal !== c.previousRefunded || c.refundedTotal > p.amount)
         throw new TransientConflict('refunded total changed');
       if (this.ledger.has(c.ledger.id)) throw new DomainError('concurrent-update');
-      if (this.closedDays.has(c.ledger.businessDate)) throw new DomainError('day-closed');
+      if (c.ledger.businessDate !== c.refund.businessDate && this.closedDays.has(c.ledger.businessDate))
+        throw new DomainError('day-closed');
       if (this.receipts.has(c.receipt.receiptNo)) throw new TransientConflict('receipt number taken');
       if (!this.receipts.has(c.original.receiptNo)) throw new TransientConflict('original receipt missing');
       this.checkCompletion(c.claim);

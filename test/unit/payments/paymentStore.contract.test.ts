@@ -8,7 +8,7 @@ describePaymentStoreContract('MemoryWorld', () => {
     idempotency: world,
     seedNotice: async (n) => void (await world.create(n)),
     closeDay: async (date) => void world.closedDays.add(date),
-    ledgerTransaction: async (id) => structuredClone(world.ledger.get(id)),
+    ledgerTransaction: async (_date, id) => structuredClone(world.ledger.get(id)),
     isDayRegistered: async (date) => world.days.has(date),
   };
 });

@@ -23,9 +23,6 @@ describe('configuration', () => {
     expect(c.lambdaEndpoint).toBeUndefined();
     expect(c.receiptIssuer).toBe('财政局 行政服务中心统一收费窗口');
     expect(c.tables.Notices).toBe('Notices');
-    // Deployed (no local endpoint) day close waits for the day index; against DynamoDB Local it need not.
-    expect(c.dayCloseIndexSettleMs).toBe(1500);
-    expect(parseConfig({ DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000' }).dayCloseIndexSettleMs).toBe(0);
   });
 
   it('reads each variable', () => {
