@@ -197,13 +197,13 @@ const declared: Record<FunctionName, FunctionDef> = {
   audit: {
     entry: 'functions/audit/entry/http.ts',
     sealsCursors: true,
-    tables: { Audit: { actions: ['GetItem', 'Query', 'PutItem'], indexes: ['gsi1'] } },
+    tables: { Audit: { actions: ['GetItem', 'Query', 'PutItem'] } },
     keys: { dayProof: 'sign' },
   },
   // Seals ended audit days on its schedule: reads the day's events, puts its signed root once.
   auditSeal: {
     entry: 'functions/audit/entry/schedule.ts',
-    tables: { Audit: { actions: ['GetItem', 'Query', 'PutItem'], indexes: ['gsi1'] } },
+    tables: { Audit: { actions: ['GetItem', 'Query', 'PutItem'] } },
     keys: { dayProof: 'sign' },
     timeoutSeconds: 300,
     memoryMb: 1024,

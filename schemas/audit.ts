@@ -12,16 +12,22 @@ export const AuditEventsQuery = z.strictObject({
   cursor: z.optional(Cursor),
 });
 
-/** Event ids are UUIDs (the kernel's audit trail draws one per request). */
-export const AUDIT_EVENT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-export const AuditEventParams = z.strictObject({ id: z.string().check(z.maxLength(36), z.regex(AUDIT_EVENT_ID)) });
+/**
+ * An event id as the proof route takes it: `<yyyymmdd>-<uuid>` (the kernel draws one per request,
+ * functions/shared/domain/audit.ts), or a bare UUID, the shape ids had before they carried their
+ * date: still a well-formed request, answered 404 like any id no event has.
+ */
+export const AUDIT_EVENT_ID_PARAM = /^(?:\d{8}-)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export const AuditEventParams = z.strictObject({
+  id: z.string().check(z.maxLength(45), z.regex(AUDIT_EVENT_ID_PARAM)),
+});
 export const AuditDayParams = z.strictObject({ date: BusinessDate });
 
 /** Response shapes and route docs, built on first use (OpenAPI document, tests), not at cold start. */
 export const auditDocs = lazily(() => {
   const AuditEvent = z
     .object({
-      id: z.string(),
+      id: z.string().check(z.meta({ description: '`<yyyymmdd>-<uuid>`: the event’s business date, then a UUID' })),
       at: z.string(),
       date: BusinessDate,
       actor: z.object({

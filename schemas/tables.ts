@@ -72,7 +72,8 @@ export const tables: Record<TableName, TableDef> = {
   Finance: { name: 'Finance', pk: 'pk', sk: 'sk', indexes: [gsi(1)] },
   Idempotency: { name: 'Idempotency', pk: 'pk', sk: 'sk', indexes: [], ttlAttribute: 'expiresAt' },
   RateLimits: { name: 'RateLimits', pk: 'pk', sk: 'sk', indexes: [], ttlAttribute: 'expiresAt' },
-  Audit: { name: 'Audit', pk: 'pk', sk: 'sk', indexes: [gsi(1)] },
+  // No index: an event is one item under its day's shard, found by its id (ADR 0017).
+  Audit: { name: 'Audit', pk: 'pk', sk: 'sk', indexes: [] },
   OpenData: { name: 'OpenData', pk: 'pk', sk: 'sk', indexes: [gsi(1)], ttlAttribute: 'expiresAt' },
   // Endpoints (secrets sealed), the delivery log, and the outbox of cancelled notices its stream carries.
   Webhooks: { name: 'Webhooks', pk: 'pk', sk: 'sk', indexes: [gsi(1)], stream: true, ttlAttribute: 'expiresAt' },

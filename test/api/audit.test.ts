@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { verifyInclusion } from '../../functions/audit/domain/merkle';
 import { auditEventPut, auditKeys } from '../../functions/shared/adapters/auditTrail';
-import { isStateChanging, sealAuditEvent, type AuditEvent } from '../../functions/shared/domain/audit';
+import { auditEventId, isStateChanging, sealAuditEvent, type AuditEvent } from '../../functions/shared/domain/audit';
 import { JWS_TYPE, verifySigned } from '../../functions/shared/domain/signing';
 import { documentClient, tableName, theClock } from '../../functions/shared/wiring';
 import { auditDocs } from '../../schemas/audit';
@@ -191,7 +191,7 @@ describe('day roots, inclusion proofs and verification', () => {
     const date = uniqueDate();
     const events = Array.from({ length: n }, (_, i) =>
       sealAuditEvent({
-        id: randomUUID(),
+        id: auditEventId(date, randomUUID()),
         at: `${date}T0${i}:00:00.000Z`,
         date,
         actor: { sub: `clerk-${i}`, role: 'clerk', window: 'W01' },
@@ -234,7 +234,7 @@ describe('day roots, inclusion proofs and verification', () => {
     await documentClient().send(
       new UpdateCommand({
         TableName: tableName('Audit'),
-        Key: auditKeys.event(events[1]!.id),
+        Key: auditKeys.event(events[1]!.id)!,
         UpdateExpression: 'SET actor.#s = :s',
         ExpressionAttributeNames: { '#s': 'sub' },
         ExpressionAttributeValues: { ':s': 'someone-else' },
@@ -247,7 +247,7 @@ describe('day roots, inclusion proofs and verification', () => {
       type: expect.stringMatching(/audit-proof-unavailable$/),
     });
     await documentClient().send(
-      new DeleteCommand({ TableName: tableName('Audit'), Key: auditKeys.event(events[2]!.id) }),
+      new DeleteCommand({ TableName: tableName('Audit'), Key: auditKeys.event(events[2]!.id)! }),
     );
     const missing = await verify();
     expect(missing.body).toMatchObject({ ok: false, count: 3 });
@@ -268,7 +268,11 @@ describe('day roots, inclusion proofs and verification', () => {
       ok: true,
       closed: false,
     });
-    expect((await api('GET', `/v1/audit-events/${randomUUID()}/proof`, { token: auditor })).status).toBe(404);
+    expect(today!.id).toMatch(new RegExp(`^${today!.date.replaceAll('-', '')}-`));
+    // Not found: an id of the documented shape no event has, one whose date is no calendar date, and a
+    // bare UUID (the shape before ids carried their date).
+    for (const id of [auditEventId('2026-03-31', randomUUID()), `20260231-${randomUUID()}`, randomUUID()])
+      expect((await api('GET', `/v1/audit-events/${id}/proof`, { token: auditor })).status, id).toBe(404);
     expect((await api('GET', '/v1/audit-events/not-an-id/proof', { token: auditor })).status).toBe(400);
   });
 });

@@ -1,4 +1,4 @@
-import { AUDIT_EVENT_ID } from '../../schemas/audit';
+import { AUDIT_EVENT_ID_PARAM } from '../../schemas/audit';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MAX_INLINE_STATEMENT_BYTES } from '../../functions/shared/adapters/http';
 import { DOCUMENT_NUMBER, PAYMENT_ID } from '../../functions/shared/domain/ids';
@@ -103,7 +103,7 @@ describe('the OpenAPI document', () => {
         else if (name === 'id' && route.path.startsWith('/v1/webhook-endpoints/'))
           expect(p.schema, key).toMatchObject({ maxLength: 19, pattern: '^we_[A-Za-z0-9_-]{16}$' });
         else if (name === 'id' && route.path.startsWith('/v1/audit-events/'))
-          expect(p.schema, key).toMatchObject({ maxLength: 36, pattern: AUDIT_EVENT_ID.source });
+          expect(p.schema, key).toMatchObject({ maxLength: 45, pattern: AUDIT_EVENT_ID_PARAM.source });
         else if (name === 'id')
           expect(p.schema, key).toMatchObject({ maxLength: 100, pattern: '^RC-\\d{8}-V\\d{3,}$' });
         else expect(p.schema, key).toMatchObject(expected[name]!);

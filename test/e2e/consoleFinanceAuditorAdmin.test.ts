@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEventPut } from '../../functions/shared/adapters/auditTrail';
-import { sealAuditEvent } from '../../functions/shared/domain/audit';
+import { auditEventId, sealAuditEvent } from '../../functions/shared/domain/audit';
 import { documentClient, tableName } from '../../functions/shared/wiring';
 import { api, token, uniq } from '../support/api';
 import { completeAtProvider, createOrder, openPaymentPage, waitForOrder } from '../support/orders';
@@ -89,7 +89,7 @@ beforeAll(async () => {
   const date = uniqueDate();
   const events = Array.from({ length: 3 }, (_, i) =>
     sealAuditEvent({
-      id: randomUUID(),
+      id: auditEventId(date, randomUUID()),
       at: `${date}T0${i}:00:00.000Z`,
       date,
       actor: { sub: `clerk-${i}`, role: 'clerk', window: 'W01' },

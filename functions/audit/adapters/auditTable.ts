@@ -18,18 +18,21 @@ export class AuditTable implements AuditStore {
     private readonly table: string,
   ) {}
 
+  /** One GetItem: the id names its day and shard. An id that names no day is no event's. */
   async event(id: string): Promise<AuditEvent | undefined> {
-    const r = await this.client.send(new GetCommand({ TableName: this.table, Key: auditKeys.event(id) }));
+    const key = auditKeys.event(id);
+    if (!key) return undefined;
+    const r = await this.client.send(new GetCommand({ TableName: this.table, Key: key }));
     return r.Item ? stripKeys<AuditEvent>(r.Item) : undefined;
   }
 
+  /** The day's AUDIT_DAY_SHARDS partitions read whole, merged in memory by `at` then id. */
   async eventsOfDay(date: string): Promise<AuditEvent[]> {
     const perShard = await Promise.all(
       Array.from({ length: AUDIT_DAY_SHARDS }, (_, shard) =>
         queryAll(this.client, {
           TableName: this.table,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :p',
+          KeyConditionExpression: 'pk = :p',
           ExpressionAttributeValues: { ':p': auditKeys.dayShard(date, shard) },
         }),
       ),

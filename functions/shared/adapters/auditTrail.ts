@@ -2,7 +2,16 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomUUID } from 'node:crypto';
 import type { AuditEvent, AuditEventBody } from '../domain/audit';
 import type { Clock } from '../domain/clock';
-import { isRefusal, isStateChanging, outcomeOf, resourceOf, sealAuditEvent, type AuditActor } from '../domain/audit';
+import {
+  auditDateOf,
+  auditEventId,
+  isRefusal,
+  isStateChanging,
+  outcomeOf,
+  resourceOf,
+  sealAuditEvent,
+  type AuditActor,
+} from '../domain/audit';
 import type { Route } from '../../../schemas/routes';
 import type { Item } from './dynamo';
 import { log } from './log';
@@ -17,14 +26,14 @@ import { log } from './log';
  * written alone when its response is known (`finish`).
  *
  * The item layout is the audit context's too (functions/audit/adapters reads it from here):
- * - event: pk `EVENT#<id>`, sk `EVENT`; gsi1pk `AUDITDAY#<date>#<shard>`, gsi1sk `<at>#<id>`. A day is
- *   spread over AUDIT_DAY_SHARDS index partitions, as the ledger's (ADR 0008): no hot key.
+ * - event: pk `AUDITDAY#<date>#<shard>`, sk `<id>`, one item and no index entry. A day is spread over
+ *   AUDIT_DAY_SHARDS partitions by the id's hash, as the ledger's (ADR 0008): no hot key. The id
+ *   carries the date (`<yyyymmdd>-<uuid>`), so the id alone gives the key (a proof's look-up).
  * - a closed day's signed root: pk `AUDITROOT#<date>`, sk `ROOT`.
  */
 /**
- * 32 since issue 10: every payment writes one event, whose index entry (≤ 1 KB, 2 WRU in the
- * payment's transaction) at 10,000 payments/s took 1,250 WCU/s per shard with 16, over a partition's
- * 1,000; with 32, ≈ 625. Days written with 16 read the same: shards 0–15 are among the 32 read.
+ * 32 since issue 10: every payment writes one event (≤ 1 KB, 2 WRU in the payment's transaction); at
+ * 10,000 payments/s a day's partition took 1,250 WCU/s with 16, over a partition's 1,000; with 32, ≈ 625.
  */
 export const AUDIT_DAY_SHARDS = 32;
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -32,21 +41,23 @@ const pad = (n: number) => String(n).padStart(2, '0');
 export const auditShardOf = (id: string): number => createHash('sha256').update(id).digest()[0]! % AUDIT_DAY_SHARDS;
 
 export const auditKeys = {
-  event: (id: string) => ({ pk: `EVENT#${id}`, sk: 'EVENT' }),
+  /** The event's key, from its id alone; undefined for an id that carries no date (no event has it). */
+  event: (id: string): { pk: string; sk: string } | undefined => {
+    const date = auditDateOf(id);
+    return date === undefined ? undefined : { pk: auditKeys.dayShard(date, auditShardOf(id)), sk: id };
+  },
   dayShard: (date: string, shard: number) => `AUDITDAY#${date}#${pad(shard)}`,
   dayRoot: (date: string) => ({ pk: `AUDITROOT#${date}`, sk: 'ROOT' }),
 };
 
 /** The audit event as an item: put only if new (IAM grants PutItem alone; nothing ever replaces one). */
 export function auditEventPut(table: string, e: AuditEvent) {
+  const key = auditKeys.event(e.id);
+  // An id naming another day would file the event where its day's seal never reads it.
+  if (!key || auditDateOf(e.id) !== e.date) throw new Error(`Audit event id ${e.id} does not carry its date ${e.date}`);
   return {
     TableName: table,
-    Item: {
-      ...auditKeys.event(e.id),
-      gsi1pk: auditKeys.dayShard(e.date, auditShardOf(e.id)),
-      gsi1sk: `${e.at}#${e.id}`,
-      ...e,
-    } as Item,
+    Item: { ...key, ...e } as Item,
     ConditionExpression: 'attribute_not_exists(pk)',
   };
 }
@@ -123,11 +134,12 @@ export function openAuditScope(request: {
 }): AuditScope | undefined {
   if (!settings) return undefined;
   const now = settings.clock().now();
+  const date = settings.clock().dateOf(now);
   return {
     pending: {
-      id: randomUUID(),
+      id: auditEventId(date, randomUUID()),
       at: now.toISOString(),
-      date: settings.clock().dateOf(now),
+      date,
       actor: request.actor,
       action: `${request.route.method} ${request.route.path}`,
       resource: resourceOf(request.route.path, request.params),

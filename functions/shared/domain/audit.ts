@@ -60,6 +60,26 @@ export interface AuditEvent {
 
 export type AuditEventBody = Omit<AuditEvent, 'hash'>;
 
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+
+/**
+ * An event id is `<yyyymmdd>-<uuid>`: its business date, then a UUID drawn once per request. The
+ * event is stored under its day (ADR 0017, no index), so the id alone must name the day: a reader
+ * finds the event's key from its id.
+ */
+export const AUDIT_EVENT_ID = new RegExp(`^(\\d{4})(\\d{2})(\\d{2})-${UUID}$`);
+
+export const auditEventId = (date: string, uuid: string): string => `${date.replaceAll('-', '')}-${uuid}`;
+
+/** The business date an event id carries; undefined for an id of any other shape, or no calendar date. */
+export function auditDateOf(id: string): string | undefined {
+  const m = AUDIT_EVENT_ID.exec(id);
+  if (!m) return undefined;
+  const date = `${m[1]}-${m[2]}-${m[3]}`;
+  const d = new Date(`${date}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(date) ? date : undefined;
+}
+
 /** Methods that change state: every route with one of these is audited, whatever its context. */
 export const STATE_CHANGING_METHODS: readonly string[] = ['POST', 'PUT', 'PATCH', 'DELETE'];
 

@@ -8,6 +8,7 @@ import { config } from '../../../functions/shared/config';
 import {
   AUDIT_DAY_SHARDS,
   auditKeys,
+  auditShardOf,
   currentAuditScope,
   finishAuditScope,
   openAuditScope,
@@ -17,7 +18,7 @@ import {
 } from '../../../functions/shared/adapters/auditTrail';
 import { auditingClient } from '../../../functions/shared/adapters/auditedWrite';
 import { createDocClient, type DocClient } from '../../../functions/shared/adapters/dynamo';
-import { hashAuditEvent, type AuditEvent } from '../../../functions/shared/domain/audit';
+import { auditDateOf, hashAuditEvent, type AuditEvent } from '../../../functions/shared/domain/audit';
 import { DomainError } from '../../../functions/shared/domain/errors';
 // The kernel's wiring configures the audit trail (table, bookkeeping tables, clock) as in every function.
 import { tableName } from '../../../functions/shared/wiring';
@@ -74,22 +75,24 @@ async function request(work: (client: DocClient) => Promise<unknown>, fail?: Fau
   return { scope, error, event: await storedEvent(scope.pending.id), eventsOfRequest: await eventsOf(scope) };
 }
 
-async function storedEvent(id: string): Promise<AuditEvent | undefined> {
+/** The stored item as it is, its keys included. */
+async function storedItem(id: string) {
   const r = await raw.send(
-    new GetCommand({ TableName: tableName('Audit'), Key: auditKeys.event(id), ConsistentRead: true }),
+    new GetCommand({ TableName: tableName('Audit'), Key: auditKeys.event(id)!, ConsistentRead: true }),
   );
-  return r.Item as AuditEvent | undefined;
+  return r.Item;
 }
 
-/** Every event of the request's day shard index with its requestId (at most one may exist). */
+const storedEvent = async (id: string) => (await storedItem(id)) as AuditEvent | undefined;
+
+/** Every event of the request's day partitions with its requestId (at most one may exist). */
 async function eventsOf(scope: AuditScope): Promise<number> {
   let n = 0;
   for (let shard = 0; shard < AUDIT_DAY_SHARDS; shard++) {
     const r = await raw.send(
       new QueryCommand({
         TableName: tableName('Audit'),
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :p',
+        KeyConditionExpression: 'pk = :p',
         FilterExpression: 'requestId = :r',
         ExpressionAttributeValues: {
           ':p': auditKeys.dayShard(scope.pending.date, shard),
@@ -125,6 +128,16 @@ describe('the audit event rides in the transaction of the request’s first chan
     expect(r.event!.status).toBeUndefined();
     expect(hashAuditEvent(r.event!)).toBe(r.event!.hash);
     expect(r.eventsOfRequest).toBe(1);
+  });
+
+  it('stores the event as one item under its day’s shard, found from its id alone, with no index entry', async () => {
+    const r = await request((c) => c.send(put(`AUDIT-T#${randomUUID()}`)));
+    const { id, date } = r.scope.pending;
+    expect(id).toMatch(new RegExp(`^${date.replaceAll('-', '')}-[0-9a-f-]{36}$`));
+    expect(auditDateOf(id)).toBe(date);
+    const item = await storedItem(id);
+    expect(item).toMatchObject({ pk: auditKeys.dayShard(date, auditShardOf(id)), sk: id, id });
+    expect(Object.keys(item!).filter((k) => /^gsi/.test(k))).toEqual([]);
   });
 
   it('keeps the error the adapter expects: a failed condition is still department-exists, and the event says rejected', async () => {
