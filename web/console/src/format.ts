@@ -194,7 +194,7 @@ const SENTENCES: Record<string, [zh: string, en: string]> = {
   'fee-item-unknown': ['收费项目不存在或未在有效期内。', 'The fee item is unknown or not in force.'],
   'refund-exceeds-payment': ['累计退款不能超过原缴款金额。', 'Refunds may not exceed the payment.'],
   'unresolved-differences': ['还有未处理的差异，处理完才能确认关账。', 'Resolve every difference before accepting.'],
-  'day-not-over': ['该营业日尚未结束，不能关账。', 'That business day has not ended yet.'],
+  'day-not-over': ['该营业日尚未结束（或结束未满 15 分钟），不能关账。', 'That business day has not ended, or ended less than 15 minutes ago.'],
   'department-exists': ['该单位编码已存在。', 'A department with this id exists.'],
   'fee-item-exists': ['该收费项目编码已存在。', 'A fee item with this code exists.'],
   'retroactive-change': ['新版本的生效日期不能早于今天（收费标准不能追溯调整）。', 'A new version may not start in the past.'],
