@@ -11,15 +11,26 @@ export interface Clock {
 }
 
 const dateFormatters = new Map<string, Intl.DateTimeFormat>();
+/**
+ * The last minute each zone's date was asked for, and that date. Every request asks several times
+ * (its audit event, the payment, the posting) and Intl formatting is the slow part; a zone's offset
+ * only ever changes on a minute boundary, so one minute has one date.
+ */
+const lastMinute = new Map<string, { minute: number; date: string }>();
 
 /** The date (YYYY-MM-DD) of an instant in a time zone. */
 export function businessDateOf(instant: Date, timeZone: string): string {
+  const minute = Math.floor(instant.getTime() / 60_000);
+  const last = lastMinute.get(timeZone);
+  if (last?.minute === minute) return last.date;
   let f = dateFormatters.get(timeZone);
   if (!f) {
     f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
     dateFormatters.set(timeZone, f);
   }
-  return f.format(instant);
+  const date = f.format(instant);
+  lastMinute.set(timeZone, { minute, date });
+  return date;
 }
 
 /** A clock reading time from `now`, with business dates in `timeZone`. */
