@@ -1,7 +1,7 @@
 import { paymentsContext } from '../payments';
 import { config, perConfiguration } from '../shared/config';
 import { cursorSealing, documentClient, idempotencyTable, rateLimitTable, tableName, theClock } from '../shared/wiring';
-import { paymentProvider } from './adapters';
+import { paymentProvider } from './adapters/provider';
 import { OrdersTable } from './adapters/ordersTable';
 import { PaymentOrders } from './domain/orders';
 

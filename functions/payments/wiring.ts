@@ -1,4 +1,4 @@
-import { orderSucceededItem, paymentProvider } from '../orders/adapters';
+import { onlineRefunds, orderSucceededItem } from '../orders/adapters';
 import { config, perConfiguration } from '../shared/config';
 import {
   cursorSealing,
@@ -42,7 +42,7 @@ const limits = {
 };
 
 /** The payment provider that refunds online payments (docs/adr/0015), rebuilt when the configuration changes. */
-const provider = perConfiguration((c) => paymentProvider(c.paymentProvider));
+const refunds = perConfiguration((c) => onlineRefunds(c.paymentProvider));
 
 export function paymentsContext() {
   const rateLimits = rateLimitTable();
@@ -55,9 +55,7 @@ export function paymentsContext() {
   const dayReader = new PaymentsDayReader(documentClient(), tableName('Payments')) as unknown as WindowDayReader;
   return {
     payments: new Payments(store, idempotencyTable(), keys, limiter, theClock(), config().receiptIssuer, (r) =>
-      provider()
-        .refund(r)
-        .then(() => undefined),
+      refunds()(r),
     ),
     receipts: new Receipts(store, keys, limiter),
     /** The window-day route reads the day index finance reconciles with. */

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { paymentProvider } from '../../functions/orders/adapters';
+import { paymentProvider } from '../../functions/orders/adapters/provider';
 import { config, reloadConfig } from '../../functions/shared/config';
 import { theClock } from '../../functions/shared/wiring';
 import { freePort } from '../../infra/local/dynamodb';

@@ -1,64 +1,27 @@
-import { createPrivateKey, createPublicKey } from 'node:crypto';
-import { DomainError } from '../../shared/domain/errors';
-import type { PaymentProvider } from '../ports';
-import { AlipayProvider } from './alipay';
+import type { ConfiguredProvider, ProviderSettings } from './provider';
 
 export { orderSucceededItem } from './ordersTable';
+export type { ProviderSettings } from './provider';
 
 /**
- * The orders context's published adapters: the payment provider, for the payments context's wiring
- * (refunds of online payments go back through the provider that took the money).
+ * The orders context's published adapters: an online payment's move to `succeeded` in its payment's
+ * transaction, and the refund of an online payment through the provider that took the money (for
+ * the payments context's wiring).
+ *
+ * The provider's module, with its SDK (≈ 700 KiB bundled: alipay-sdk, urllib, undici), is loaded on
+ * the first refund, not when the payments function starts: every counter payment's cold start paid
+ * for it before (`npm run bench:coldstart`), for a path a few refunds a day take.
  */
-export interface ProviderSettings {
-  gateway: string | undefined;
-  appId: string;
-  privateKey: string | undefined;
-  publicKey: string | undefined;
-  notifyBaseUrl: string | undefined;
-}
-
-export type ConfiguredProvider = PaymentProvider & {
-  settlementFileUrl(date: string): Promise<string>;
-};
-
-const notConfigured = (): never => {
-  throw new DomainError('provider-unconfirmed', 'No payment provider is configured');
-};
-
-/** Without a gateway and both keys, every provider call is refused (no order can be paid). */
-const unconfigured: ConfiguredProvider = {
-  name: 'alipay',
-  acknowledgement: 'success',
-  payUrl: notConfigured,
-  query: async () => notConfigured(),
-  close: async () => notConfigured(),
-  refund: async () => notConfigured(),
-  settlementFileUrl: async () => notConfigured(),
-  verifyNotification: () => undefined,
-};
-
-/** A PEM, or the bare base64 body the provider's console hands out, as PEM. */
-const pem = (key: string, type: 'PRIVATE KEY' | 'PUBLIC KEY') =>
-  key.includes('-----BEGIN') ? key : `-----BEGIN ${type}-----\n${key.replace(/\s+/g, '')}\n-----END ${type}-----`;
-
-/** Both keys parse (a deployed stack's secret holds a placeholder until the operator writes real keys). */
-function usableKeys(privateKey: string, publicKey: string): boolean {
-  try {
-    createPrivateKey(pem(privateKey, 'PRIVATE KEY'));
-    createPublicKey(pem(publicKey, 'PUBLIC KEY'));
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export function paymentProvider(s: ProviderSettings): ConfiguredProvider {
-  if (!s.gateway || !s.privateKey || !s.publicKey || !usableKeys(s.privateKey, s.publicKey)) return unconfigured;
-  return new AlipayProvider({
-    appId: s.appId,
-    privateKey: s.privateKey,
-    alipayPublicKey: s.publicKey,
-    gateway: s.gateway,
-    notifyUrl: `${s.notifyBaseUrl ?? ''}/v1/payment-providers/alipay/notifications`,
-  });
+export function onlineRefunds(settings: ProviderSettings) {
+  let provider: Promise<ConfiguredProvider> | undefined;
+  const load = () =>
+    (provider ??= import('./provider')
+      .then((m) => m.paymentProvider(settings))
+      .catch((e: unknown) => {
+        provider = undefined; // a failed load is tried again by the next refund
+        throw e;
+      }));
+  return async (r: { bankRef: string; refundId: string; amount: number }): Promise<void> => {
+    await (await load()).refund(r);
+  };
 }
