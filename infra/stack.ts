@@ -33,6 +33,7 @@ import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct, IConstruct } from 'constructs';
 import { DomainError, problemOf, type ProblemType } from '../functions/shared/domain/errors';
 import { AlarmTopic } from './constructs/alarms';
+import { PAYMENT_WRITE_UNITS, PEAK_PAYMENTS_PER_SECOND, warmWritesFor } from './capacity';
 import { LAMBDA_BUNDLE, LAMBDA_RUNTIME, sourceMapsAtRuntime } from './constructs/bundling';
 import { retainedLogGroup, roleWritingOnlyTo } from './constructs/logging';
 import { addAlarms } from './constructs/monitoring';
@@ -111,7 +112,7 @@ export const STAGE_THROTTLE = { rateLimit: 500, burstLimit: 1000 };
  * default (4 WRU a payment); above it the model's next limit is the hottest partition, ≈ 13,000/s,
  * after those tables' quotas are raised.
  */
-export const PAYMENT_THROTTLE = { rateLimit: 10_000, burstLimit: 5_000 };
+export const PAYMENT_THROTTLE = { rateLimit: PEAK_PAYMENTS_PER_SECOND, burstLimit: 5_000 };
 export const OPEN_DATA_PLAN = { rateLimit: 10, burstLimit: 20, quotaPerDay: 10_000 };
 
 /**
@@ -753,6 +754,7 @@ export class OneWindowStack extends Stack {
 
   private table(def: TableDef): dynamodb.Table {
     const attr = (name: string): dynamodb.Attribute => ({ name, type: dynamodb.AttributeType.STRING });
+    const peak = PAYMENT_WRITE_UNITS[def.name];
     const t = new dynamodb.Table(this, `${def.name}Table`, {
       partitionKey: attr(def.pk),
       sortKey: attr(def.sk),
@@ -762,14 +764,19 @@ export class OneWindowStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
       ...(def.stream ? { stream: dynamodb.StreamViewType.NEW_IMAGE } : {}),
       ...(def.ttlAttribute ? { timeToLiveAttribute: def.ttlAttribute } : {}),
+      // Sized for the peak payments (infra/capacity.ts): a new on-demand table takes 4,000 WRU/s at once.
+      ...(peak ? { warmThroughput: { writeUnitsPerSecond: warmWritesFor(peak.table) } } : {}),
     });
-    for (const i of def.indexes)
+    for (const i of def.indexes) {
+      const indexPeak = peak?.indexes?.[i.name];
       t.addGlobalSecondaryIndex({
         indexName: i.name,
         partitionKey: attr(i.pk),
         sortKey: attr(i.sk),
         projectionType: dynamodb.ProjectionType[i.projection ?? 'ALL'],
+        ...(indexPeak ? { warmThroughput: { writeUnitsPerSecond: warmWritesFor(indexPeak) } } : {}),
       });
+    }
     return t;
   }
 

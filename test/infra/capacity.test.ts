@@ -1,0 +1,43 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { NEW_TABLE_WRITE_UNITS, PAYMENT_WRITE_UNITS, PEAK_PAYMENTS_PER_SECOND } from '../../infra/capacity';
+import { PAYMENT_THROTTLE } from '../../infra/stack';
+import { tables, TABLE_NAMES } from '../../schemas/tables';
+import { synth, type Synthesized } from './template';
+
+/**
+ * The tables a payment writes are created warm for the peak the stack admits (infra/capacity.ts):
+ * without it a new on-demand table takes 4,000 WRU/s, a quarter of what Payments needs at 10,000/s.
+ */
+let t: Synthesized;
+beforeAll(() => {
+  t = synth();
+});
+
+describe('capacity: tables sized for the peak payments', () => {
+  it('admits the peak it sizes the tables for, and sizes them for the 16 write units a payment costs', () => {
+    expect(PAYMENT_THROTTLE.rateLimit).toBe(PEAK_PAYMENTS_PER_SECOND);
+    const perPayment = Object.values(PAYMENT_WRITE_UNITS).reduce(
+      (sum, u) => sum + u!.table + Object.values(u!.indexes ?? {}).reduce((a, b) => a + b, 0),
+      0,
+    );
+    expect(perPayment).toBe(16); // docs/benchmarks.md "Capacity", third round
+  });
+
+  it('creates each table and index a payment writes with warm writes of units × peak, the others as new', () => {
+    for (const name of TABLE_NAMES) {
+      const props = t.props(t.stack.tables[name]);
+      const peak = PAYMENT_WRITE_UNITS[name];
+      const expected = (units: number | undefined) =>
+        units ? { WriteUnitsPerSecond: Math.max(NEW_TABLE_WRITE_UNITS, units * PEAK_PAYMENTS_PER_SECOND) } : undefined;
+      expect(props.WarmThroughput, name).toEqual(expected(peak?.table));
+      for (const index of tables[name].indexes) {
+        const gsi = (props.GlobalSecondaryIndexes as { IndexName: string; WarmThroughput?: unknown }[]).find(
+          (g) => g.IndexName === index.name,
+        );
+        expect(gsi?.WarmThroughput, `${name}.${index.name}`).toEqual(expected(peak?.indexes?.[index.name]));
+      }
+    }
+    expect(t.props(t.stack.tables.Payments).WarmThroughput).toEqual({ WriteUnitsPerSecond: 20_000 });
+    expect(t.props(t.stack.tables.Idempotency).WarmThroughput).toEqual({ WriteUnitsPerSecond: 40_000 });
+  });
+});
