@@ -35,7 +35,7 @@ const { IdempotencyTable } = await import('../functions/shared/adapters/idempote
 const { paymentKeys } = await import('../functions/payments/adapters/paymentsTable');
 const { idempotencyRecordId } = await import('../functions/shared/domain/idempotency');
 const { buildTransaction, accounts } = await import('../functions/ledger/domain/ledger');
-const { LedgerTable, shardOf } = await import('../functions/ledger/adapters');
+const { LedgerTable } = await import('../functions/ledger/adapters');
 const ledgerTable = new LedgerTable(ddb(), tableName('Ledger'));
 const { ReceiptsTable } = await import('../functions/payments/adapters/receiptsTable');
 const { bankRefClaim } = await import('../functions/payments/adapters/bankRefs');
@@ -152,7 +152,7 @@ async function baseline(n: IssuedNotice): Promise<void> {
   const client = ddb();
   const nowMs = Date.now();
   const date = today();
-  const paymentId = newPaymentId(date);
+  const paymentId = newPaymentId(date, new Date(nowMs));
   const idem = { pk: idempotencyRecordId('payments', randomUUID()), sk: 'IDEM' };
   // One round trip: the notice and the Idempotency-Key's record (ADR 0014).
   const got = await client.send(
@@ -208,12 +208,7 @@ async function baseline(n: IssuedNotice): Promise<void> {
         {
           Put: {
             TableName: tableName('Payments'),
-            Item: {
-              ...paymentKeys.payment(paymentId),
-              gsi1pk: paymentKeys.paymentDayShard(date, shardOf(paymentId)),
-              gsi1sk: `${paidAt}#${paymentId}`,
-              ...payment,
-            },
+            Item: { ...paymentKeys.payment(paymentId, date), ...payment },
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },

@@ -119,7 +119,8 @@ const declared: Record<FunctionName, FunctionDef> = {
       // BatchGet of the notices paid, and the transaction entry that flips each to paid.
       Notices: { actions: ['BatchGetItem', 'UpdateItem'] },
       // UpdateItem: a refund raises the payment's refunded total, conditionally, in its transaction.
-      Payments: { actions: ['GetItem', 'PutItem', 'UpdateItem'], indexes: ['gsi1'] },
+      // Query: a day's payments by their day-sharded key (the list, a window's day); no index since issue 10.
+      Payments: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'Query'] },
       // UpdateItem: a refund sets the original receipt's status (and nothing else; ADR 0011).
       Receipts: { actions: ['GetItem', 'PutItem', 'UpdateItem'] },
       // Append-only: the posting's put, its day-open check, and the day registry's put.
@@ -158,8 +159,8 @@ const declared: Record<FunctionName, FunctionDef> = {
   finance: {
     entry: 'functions/finance/entry/http.ts',
     tables: {
-      // The day's payments and refunds, by the day index only.
-      Payments: { actions: [], indexes: ['gsi1'] },
+      // The day's payments by their day-sharded key, its refunds by the day index: reads of a day only.
+      Payments: { actions: ['Query'], indexes: ['gsi1'] },
       // Append-only: postings, day guards, the day registry and day proofs are puts.
       Ledger: { actions: ['GetItem', 'Query', 'PutItem', 'ConditionCheckItem'] },
       Finance: {

@@ -108,9 +108,9 @@ export const STAGE_THROTTLE = { rateLimit: 500, burstLimit: 1000 };
  * `POST /v1/payments`, sized from the capacity model (`npm run bench:capacity`, docs/benchmarks.md
  * "Capacity", ADR 0014): the design carries 10,000 payments/s, which is also the account's default
  * API Gateway limit per Region (burst 5,000), so the method may take all of it; other routes keep the
- * stage's 500. At it the Payments and Idempotency tables take 40,000 WRU/s each, their on-demand
- * default (4 WRU a payment); above it the model's next limit is the hottest partition, ≈ 13,000/s,
- * after those tables' quotas are raised.
+ * stage's 500. At it the Idempotency table takes 40,000 WRU/s, its on-demand default (4 WRU a
+ * payment); above it the model's next limit is the hottest partition, ≈ 12,000/s, after that
+ * table's quota is raised.
  */
 export const PAYMENT_THROTTLE = { rateLimit: PEAK_PAYMENTS_PER_SECOND, burstLimit: 5_000 };
 export const OPEN_DATA_PLAN = { rateLimit: 10, burstLimit: 20, quotaPerDay: 10_000 };

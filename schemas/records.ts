@@ -17,7 +17,7 @@ export interface PaymentLineRecord {
   noticeIssuedAt: string;
 }
 
-/** Payments table item `PAY#<paymentId>` / `PAY` (plus the table's key attributes). */
+/** Payments table item `PDAY#<businessDate>#<shard>` / `PAY#<paymentId>` (plus the table's key attributes). */
 export interface PaymentRecord {
   recordType: 'payment';
   paymentId: string;
@@ -47,14 +47,23 @@ export interface RefundRecord {
 }
 
 const shard2 = (shard: number) => String(shard).padStart(2, '0');
+const paymentDayShard = (date: string, shard: number) => `PDAY#${date}#${shard2(shard)}`;
 
 /**
  * Key layout of the Payments table: the payments context writes it, finance reads it by business
- * date. gsi1 spreads a day over DAY_SHARDS partitions (no hot key).
+ * date. A day is spread over DAY_SHARDS partitions (no hot key), the shard from the id's hash
+ * (functions/ledger/adapters `shardOf`, passed in: this module stays data).
+ * - a payment is filed under its day, pk `PDAY#<date>#<shard>`, sk `PAY#<paymentId>`: the id carries
+ *   its day and sorts as payments were made, so a day is read in order by key, and a payment written
+ *   with no index entry (issue 10, third round; before it, pk `PAY#<paymentId>` with a gsi1 entry);
+ * - a refund: pk `PAY#<paymentId>`, sk `REFUND#<refundId>`; gsi1 `RDAY#<date>#<shard>` (refunds are few).
  */
 export const paymentsTableKeys = {
-  payment: (paymentId: string) => ({ pk: `PAY#${paymentId}`, sk: 'PAY' }),
+  payment: (paymentId: string, businessDate: string, shard: number) => ({
+    pk: paymentDayShard(businessDate, shard),
+    sk: `PAY#${paymentId}`,
+  }),
   refund: (paymentId: string, refundId: string) => ({ pk: `PAY#${paymentId}`, sk: `REFUND#${refundId}` }),
-  paymentDayShard: (date: string, shard: number) => `PDAY#${date}#${shard2(shard)}`,
+  paymentDayShard,
   refundDayShard: (date: string, shard: number) => `RDAY#${date}#${shard2(shard)}`,
 };

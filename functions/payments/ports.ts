@@ -76,8 +76,8 @@ export interface PaymentStore {
   getPayment(paymentId: string): Promise<StoredPayment | undefined>;
   getReceipt(receiptNo: string): Promise<Receipt | undefined>;
   /**
-   * Up to `limit` payments of one business day (of one channel if given), in (paidAt, paymentId)
-   * order, strictly after the `after` position; `more` says whether any follow.
+   * Up to `limit` payments of one business day (of one channel if given), in id order (the order
+   * they were made), strictly after the `after` id; `more` says whether any follow.
    */
   paymentsPage(q: PaymentsPageQuery): Promise<{ items: StoredPayment[]; more: boolean }>;
   registerBusinessDay(date: string): Promise<void>;

@@ -1,3 +1,4 @@
+import { paymentKey } from '../../functions/payments/adapters';
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -140,7 +141,7 @@ describe('audit events of real changes', () => {
     expect(payEvent!.touched).toEqual(
       expect.arrayContaining([
         `NOTICE#${notice.body.noticeNo}`,
-        `PAY#${paid.body.paymentId}`,
+        `${paymentKey(paid.body.paymentId).pk}/PAY#${paid.body.paymentId}`,
         `RCPT#${paid.body.receipt.receiptNo}`,
       ]),
     );

@@ -6,8 +6,9 @@ import { DAY_SHARDS } from '../../ledger/adapters';
 
 /**
  * The payments context's records of one business day, for the finance bureau's reconciliation:
- * gsi1 `PDAY#<businessDate>#<shard>` over DAY_SHARDS shards (refunds `RDAY#`). Streams one shard
- * page at a time, so memory does not grow with the day.
+ * payments by their key `PDAY#<businessDate>#<shard>`, refunds by gsi1 `RDAY#<businessDate>#<shard>`,
+ * over DAY_SHARDS shards (schemas/records.ts). Streams one shard page at a time, so memory does not
+ * grow with the day.
  */
 export class PaymentsDayReader {
   constructor(
@@ -16,24 +17,26 @@ export class PaymentsDayReader {
   ) {}
 
   paymentsOfDay(businessDate: string): AsyncIterable<PaymentRecord> {
-    return this.recordsOfDay<PaymentRecord>(paymentsTableKeys.paymentDayShard, businessDate, 'payment');
+    return this.recordsOfDay<PaymentRecord>(paymentsTableKeys.paymentDayShard, businessDate, 'payment', 'table');
   }
 
   /** Refunds posted on the business date (each credited its payment's channel clearing in the same transaction). */
   refundsOfDay(businessDate: string): AsyncIterable<RefundRecord> {
-    return this.recordsOfDay<RefundRecord>(paymentsTableKeys.refundDayShard, businessDate, 'refund');
+    return this.recordsOfDay<RefundRecord>(paymentsTableKeys.refundDayShard, businessDate, 'refund', 'gsi1');
   }
 
   private async *recordsOfDay<T>(
     shardKey: (date: string, shard: number) => string,
     businessDate: string,
     recordType: string,
+    by: 'table' | 'gsi1',
   ): AsyncIterable<T> {
     for (let shard = 0; shard < DAY_SHARDS; shard++) {
       const pages = queryPages(this.client, {
         TableName: this.table,
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :p',
+        ...(by === 'gsi1'
+          ? { IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :p' }
+          : { KeyConditionExpression: 'pk = :p' }),
         ExpressionAttributeValues: { ':p': shardKey(businessDate, shard) },
       });
       for await (const page of pages) for (const i of page) if (i.recordType === recordType) yield stripKeys<T>(i);

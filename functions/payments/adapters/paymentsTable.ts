@@ -27,21 +27,28 @@ import { noticePending } from '../../notices';
 import { noticeNotPayable } from '../domain/settlement';
 import { byPosition } from '../domain/views';
 import { bankRefClaim, bankRefKey } from './bankRefs';
+import { paymentKey } from './paymentKey';
 import { Entries, problemOfEntry, type Role } from './entries';
 import { receiptKeys, ReceiptsTable } from './receiptsTable';
 
 /**
  * DynamoDB adapter of the payments context.
  *
- * Payments table (PII-free; its NEW_IMAGE stream feeds the open-data aggregator):
- * - payment `PAY#<paymentId>` / `PAY`: PaymentRecord + refundedTotal + lineRefunded;
- *   gsi1 `PDAY#<businessDate>#<shard>` / `<paidAt>#<paymentId>` (DAY_SHARDS per day: no hot key);
+ * Payments table (PII-free; its NEW_IMAGE stream feeds the open-data aggregator), keys in
+ * schemas/records.ts:
+ * - payment `PDAY#<businessDate>#<shard>` / `PAY#<paymentId>`: PaymentRecord + refundedTotal +
+ *   lineRefunded; a day's payments are read by key, in id order (= the order they were made);
  * - refund `PAY#<paymentId>` / `REFUND#<refundId>`: RefundRecord; gsi1 `RDAY#<businessDate>#<shard>`;
  * Receipts table: see ./receiptsTable.ts (a receipt's JWS in parts, the signing keys' certificates).
  * Idempotency table: the request's record, and the bank reference's claim (./bankRefs.ts).
  * Notices are read and paid through the notices context's storage interface, ledger transactions posted through the ledger's.
  */
-export const paymentKeys = { ...paymentsTableKeys, receipt: receiptKeys.receipt, bankRef: bankRefKey };
+export const paymentKeys = {
+  ...paymentsTableKeys,
+  payment: paymentKey,
+  receipt: receiptKeys.receipt,
+  bankRef: bankRefKey,
+};
 
 /** The physical names of the tables a payment writes. */
 export interface PaymentTables {
@@ -109,9 +116,9 @@ export class PaymentsTable implements PaymentStore {
   }
 
   /**
-   * Keyset page over the day's 16 index shards: each shard is read in order from `after` until it
-   * yields `limit` matches (or ends), then the shards are merged; so a page reads O(16 × limit)
-   * items, never the whole day.
+   * Keyset page over the day's DAY_SHARDS partitions: each is read in id order from `after` (a
+   * payment id) until it yields `limit` matches (or ends), then the shards are merged; so a page reads
+   * O(shards × limit) items, never the whole day.
    */
   async paymentsPage(q: PaymentsPageQuery): Promise<{ items: StoredPayment[]; more: boolean }> {
     const perShard = await Promise.all(Array.from({ length: DAY_SHARDS }, (_, shard) => this.shardPage(q, shard)));
@@ -125,12 +132,13 @@ export class PaymentsTable implements PaymentStore {
     const out: StoredPayment[] = [];
     const pages = queryPages(this.client, {
       TableName: this.tables.payments,
-      IndexName: 'gsi1',
-      KeyConditionExpression: q.after ? 'gsi1pk = :p AND gsi1sk > :after' : 'gsi1pk = :p',
+      KeyConditionExpression: 'pk = :p AND sk BETWEEN :from AND :to',
       ...(q.channel ? { FilterExpression: 'channel = :c' } : {}),
       ExpressionAttributeValues: {
         ':p': paymentKeys.paymentDayShard(q.businessDate, shard),
-        ...(q.after ? { ':after': q.after } : {}),
+        // after the cursor's payment (a key just past it), up to the last payment id possible
+        ':from': q.after ? `PAY#${q.after}#` : 'PAY#',
+        ':to': 'PAY$',
         ...(q.channel ? { ':c': q.channel } : {}),
       },
       Limit: q.limit + 1,
@@ -168,12 +176,7 @@ export class PaymentsTable implements PaymentStore {
       );
     tx.add(
       { kind: 'payment' },
-      this.newItem(this.tables.payments, {
-        ...paymentKeys.payment(payment.paymentId),
-        gsi1pk: paymentKeys.paymentDayShard(payment.businessDate, shardOf(payment.paymentId)),
-        gsi1sk: `${payment.paidAt}#${payment.paymentId}`,
-        ...payment,
-      }),
+      this.newItem(this.tables.payments, { ...paymentKey(payment.paymentId, payment.businessDate), ...payment }),
     );
     if (c.bankRef) tx.add({ kind: 'bank-ref' }, bankRefClaim(this.tables.idempotency, c.bankRef, payment.paymentId));
     this.addLedgerEntries(tx, c.ledger, c.today);

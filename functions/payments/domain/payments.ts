@@ -114,10 +114,11 @@ export class Payments {
     request: { id: string; fingerprint: string },
     by: { windowId: string | null; orderId?: string },
   ): Promise<{ status: number; body: unknown; replayed: boolean }> {
-    const paymentId = newPaymentId(this.clock.today());
     return untilCommitted('these notices', async (attempt) => {
       const at = this.clock.now();
       const today = this.clock.dateOf(at);
+      // The id carries the day and the instant the payment is made: its key and its place in the day.
+      const paymentId = newPaymentId(today, at);
       // One round trip reads the notices and the key's record; the commit is the second (ADR 0014).
       const read = await this.store.readForPayment(input.noticeNos, request.id);
       if (read.record) {
@@ -282,12 +283,12 @@ export class Payments {
     return { ...paymentView(p), receipt };
   }
 
-  /** One business day's payments, ordered by (paidAt, paymentId); the cursor is the last position returned. */
+  /** One business day's payments in the order they were made (by id); the cursor is the last position returned. */
   async listPayments(q: { businessDate?: string; channel?: Channel; limit?: number; after?: Record<string, unknown> }) {
     const businessDate = q.businessDate ?? this.clock.today();
     const limit = q.limit ?? 50;
     const at = q.after?.at;
-    const after = typeof at === 'string' && /^[0-9T:.Z-]{10,40}#P\d{8}[0-9A-Z]{16}$/.test(at) ? at : undefined;
+    const after = typeof at === 'string' && isPaymentId(at) ? at : undefined;
     if (q.after && !after)
       throw new DomainError('validation-failed', 'cursor: not a cursor this API issued', [
         { path: 'cursor', message: 'invalid cursor' },

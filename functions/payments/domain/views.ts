@@ -1,7 +1,10 @@
 import type { StoredPayment } from '../ports';
 
-/** A payment's place in its day's order: what the day index sorts by. */
-export const positionOf = (p: Pick<StoredPayment, 'paidAt' | 'paymentId'>) => `${p.paidAt}#${p.paymentId}`;
+/**
+ * A payment's place in its day's order: its id, which carries the instant it was made (ids.ts
+ * `paymentId`), and which the Payments table sorts a day's partitions by.
+ */
+export const positionOf = (p: Pick<StoredPayment, 'paymentId'>) => p.paymentId;
 /** Code-unit order, the order DynamoDB sorts string keys in (localeCompare would not match it). */
 export const byPosition = (a: StoredPayment, b: StoredPayment): number => {
   const x = positionOf(a);

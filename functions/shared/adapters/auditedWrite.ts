@@ -71,7 +71,14 @@ type Carrier = (inner: DocClient, audit: AuditPut, options: unknown, stored: () 
 
 const MAX_TOUCHED = 30;
 
-/** The partition keys of the items a write changes, bookkeeping tables and condition checks aside. */
+const nameOf = (key: Record<string, unknown> | undefined): unknown =>
+  typeof key?.sk === 'string' && !/^[A-Z]+$/.test(key.sk) ? `${key.pk}/${key.sk}` : key?.pk;
+
+/**
+ * What names each item a write changes, bookkeeping tables and condition checks aside: its partition
+ * key when its sort key is a bare tag (`NOTICE#<noticeNo>` / `NOTICE`), else both
+ * (`PDAY#<date>#<shard>/PAY#<paymentId>`: an item in a partition it shares, such as a day's shard).
+ */
 function touchedBy(command: unknown, bookkeeping: readonly string[]): string[] {
   const entries: { TableName?: string; Item?: Record<string, unknown>; Key?: Record<string, unknown> }[] =
     command instanceof TransactWriteCommand
@@ -79,8 +86,8 @@ function touchedBy(command: unknown, bookkeeping: readonly string[]): string[] {
       : [(command as { input: { TableName?: string } }).input];
   const keys = entries
     .filter((e) => !bookkeeping.includes(e.TableName ?? ''))
-    .map((e) => (e.Item ?? e.Key)?.pk)
-    .filter((pk): pk is string => typeof pk === 'string');
+    .map((e) => nameOf(e.Item ?? e.Key))
+    .filter((name): name is string => typeof name === 'string');
   return [...new Set(keys)].slice(0, MAX_TOUCHED);
 }
 

@@ -48,9 +48,9 @@ export interface AuditEvent {
   /** The HTTP status, when the event is written after the response is known (not for `committed`). */
   status?: number;
   /**
-   * For a `committed` event: the partition keys of the items its transaction wrote (bookkeeping tables
-   * aside), e.g. `NOTICE#<noticeNo>`, `PAY#<paymentId>`: what a create touched, which its path cannot
-   * name. Keys are document numbers and ids, never personal data (the privacy test scans the table).
+   * For a `committed` event: the keys of the items its transaction wrote (bookkeeping tables aside),
+   * e.g. `NOTICE#<noticeNo>`, `PDAY#<date>#<shard>/PAY#<paymentId>` (partition and sort key when the
+   * item shares its partition): what a create touched, which its path cannot name. Keys are document numbers and ids, never personal data (the privacy test scans the table).
    */
   touched?: string[];
   requestId: string;

@@ -2,7 +2,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { paymentsTableKeys } from '../../../schemas/records';
+import { paymentKey } from '../../payments/adapters';
 import type { DocClient, Item } from '../../shared/adapters/dynamo';
 import { refundByNotice, type NoticeFacts } from '../domain/events';
 
@@ -125,8 +125,4 @@ export async function factsOfRecords(
 export const paymentReader =
   (client: DocClient, table: string) =>
   async (paymentId: string): Promise<Item | undefined> =>
-    (
-      await client.send(
-        new GetCommand({ TableName: table, Key: paymentsTableKeys.payment(paymentId), ConsistentRead: true }),
-      )
-    ).Item;
+    (await client.send(new GetCommand({ TableName: table, Key: paymentKey(paymentId), ConsistentRead: true }))).Item;

@@ -2,10 +2,11 @@ import { batchWriteAll } from '../../../functions/shared/adapters/dynamo';
 import { tableName } from '../../../functions/shared/wiring';
 import { paymentsTableKeys } from '../../../schemas/records';
 
-const { paymentDayShard, refundDayShard } = paymentsTableKeys;
+const { refundDayShard } = paymentsTableKeys;
 import { documentClient as ddb } from '../../../functions/shared/wiring';
 import type { LedgerTransaction } from '../../../functions/ledger/domain/ledger';
 import { shardOf } from '../../../functions/ledger/adapters';
+import { paymentKey } from '../../../functions/payments/adapters';
 import { ledgerTable } from '../../../functions/ledger/wiring';
 
 const postTransactionItems = (tx: LedgerTransaction) => ledgerTable().postTransactionItems(tx);
@@ -28,10 +29,7 @@ const batchPut = (table: string, items: Record<string, unknown>[]) =>
   );
 
 export const paymentItem = (p: PaymentRecord) => ({
-  pk: `PAY#${p.paymentId}`,
-  sk: 'PAY',
-  gsi1pk: paymentDayShard(p.businessDate, shardOf(p.paymentId)),
-  gsi1sk: `${p.paidAt}#${p.paymentId}`,
+  ...paymentKey(p.paymentId, p.businessDate),
   ...p,
   refundedTotal: 0,
 });

@@ -16,7 +16,7 @@ describe('day guards', () => {
     const n = 20_000;
     const perGuard = new Map<number, number>();
     for (let i = 0; i < n; i++) {
-      const g = guardShardOf(`pay-${paymentId('2026-12-01')}`);
+      const g = guardShardOf(`pay-${paymentId('2026-12-01', new Date(1_764_547_200_000 + i))}`);
       perGuard.set(g, (perGuard.get(g) ?? 0) + 1);
     }
     expect(perGuard.size).toBe(DAY_GUARD_SHARDS);
