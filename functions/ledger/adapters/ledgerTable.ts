@@ -25,7 +25,7 @@ import type { LedgerReader } from '../ports';
  * - day proof (after close): pk `DAYPROOF#<businessDate>`, sk `PROOF`.
  */
 /**
- * Shards of a business day (ledger `DAY#`, payments' index `PDAY#`/`RDAY#`). 32 since issue 10: at
+ * Shards of a business day (ledger `DAY#`, payments `PDAY#`, refunds' index `RDAY#`). 32 since issue 10: at
  * 10,000 payments/s a 1 KB item written in a transaction (2 WRU) takes ≈ 625 WCU/s per shard; with
  * 16 it took 1,250, over a partition's 1,000.
  */
