@@ -1,3 +1,4 @@
+import { PEAK_PAYMENTS_PER_SECOND } from './capacity';
 import { HTTP_FUNCTIONS, type HttpFunctionName } from '../schemas/routes';
 import type { TableName } from '../schemas/tables';
 import type { SignedKind } from '../functions/shared/domain/signing';
@@ -71,7 +72,7 @@ export type FunctionName = HttpFunctionName | (typeof BACKGROUND_FUNCTIONS)[numb
  * any other function scaling up cannot leave payments without executions; it is also payments'
  * ceiling. The account's default concurrency quota (1,000, of which AWS keeps 100 unreserved) holds it.
  */
-export const PAYMENTS_RESERVED_CONCURRENCY = 600;
+export const PAYMENTS_RESERVED_CONCURRENCY = Math.ceil(PEAK_PAYMENTS_PER_SECOND * 0.06);
 
 /**
  * What the orders function and the sweep do: their own table, holds on notices, and the payments use

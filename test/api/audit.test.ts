@@ -1,16 +1,16 @@
 import { paymentKey } from '../../functions/payments/adapters';
-import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { verifyInclusion } from '../../functions/audit/domain/merkle';
-import { auditEventPut, auditKeys } from '../../functions/shared/adapters/auditTrail';
-import { auditEventId, isStateChanging, sealAuditEvent, type AuditEvent } from '../../functions/shared/domain/audit';
+import { auditKeys } from '../../functions/shared/adapters/auditTrail';
+import { auditEventId, isStateChanging, type AuditEvent } from '../../functions/shared/domain/audit';
 import { JWS_TYPE, verifySigned } from '../../functions/shared/domain/signing';
 import { documentClient, tableName, theClock } from '../../functions/shared/wiring';
 import { auditDocs } from '../../schemas/audit';
 import { ROLES, routes, type Route } from '../../schemas/routes';
 import { api, token, uniq } from '../support/api';
-import { uniqueDate } from '../unit/finance/dayFixtures';
+import { putAuditDay } from '../support/auditDay';
 
 /**
  * The audit trail over HTTP (docs/API.md "Audit trail", ADR 0017). The routes audited are read from
@@ -187,27 +187,8 @@ describe('audit events of real changes', () => {
 });
 
 describe('day roots, inclusion proofs and verification', () => {
-  /** Events of an ended day, put as the kernel puts them (auditEventPut), straight into DynamoDB Local. */
-  async function seedDay(n: number) {
-    const date = uniqueDate();
-    const events = Array.from({ length: n }, (_, i) =>
-      sealAuditEvent({
-        id: auditEventId(date, randomUUID()),
-        at: `${date}T0${i}:00:00.000Z`,
-        date,
-        actor: { sub: `clerk-${i}`, role: 'clerk', window: 'W01' },
-        action: 'POST /v1/payments',
-        resource: '/v1/payments',
-        outcome: 'committed',
-        requestId: randomUUID(),
-      }),
-    );
-    for (const e of events) await documentClient().send(new PutCommand(auditEventPut(tableName('Audit'), e)));
-    return { date, events };
-  }
-
   it('seals an ended day on first use; each event’s proof verifies offline against the signed root', async () => {
-    const { date, events } = await seedDay(5);
+    const { date, events } = await putAuditDay(5);
     const jwks = (await api('GET', '/v1/ledger/jwks.json')).body;
     for (const e of events) {
       const res = await api('GET', `/v1/audit-events/${e.id}/proof`, { token: auditor });
@@ -228,7 +209,7 @@ describe('day roots, inclusion proofs and verification', () => {
   });
 
   it('detects an event altered in DynamoDB, and one deleted', async () => {
-    const { date, events } = await seedDay(4);
+    const { date, events } = await putAuditDay(4);
     const verify = () => api('GET', `/v1/audit/days/${date}/verify`, { token: auditor });
     expect((await verify()).body).toMatchObject({ ok: true, count: 4 });
     // Someone with table access (no function has UpdateItem or DeleteItem on Audit) edits and deletes.

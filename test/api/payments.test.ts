@@ -5,56 +5,24 @@ import { theClock } from '../../functions/shared/wiring';
 
 const today = () => theClock().today();
 import { api, expectDocumented, headersOf, token, uniq } from '../support/api';
+import { departmentWithFee, issueNotice } from '../support/fees';
 
 /**
  * Payments over HTTP through the local gateway: exactly once under concurrency, Idempotency-Key
  * semantics, multi-department revenue, refunds. Every test uses departments of its own, so ledger
  * accounts `rev:<dept>:<fee>` hold only its postings.
  */
-let admin: string;
 let clerk: string;
 let finance: string;
 
 beforeAll(async () => {
-  admin = await token({ role: 'admin' });
   clerk = await token({ role: 'clerk', window: 'W07' });
   finance = await token({ role: 'finance' });
 });
 
-async function department(amount = 5000): Promise<{ dept: string; fee: string; deptToken: string }> {
-  const dept = `P${uniq()}`;
-  const fee = `PF-${uniq()}`;
-  expect((await api('POST', '/v1/departments', { token: admin, body: { id: dept, name: '住建局' } })).status).toBe(201);
-  const r = await api('POST', '/v1/fee-items', {
-    token: admin,
-    body: {
-      code: fee,
-      departmentId: dept,
-      name: '证照工本费',
-      category: 'administrative-fee',
-      legalBasis: '《条例》',
-      approvedBy: '发改委',
-      pricing: { kind: 'fixed', amount },
-    },
-  });
-  expect(r.status).toBe(201);
-  return { dept, fee, deptToken: await token({ role: 'department', dept }) };
-}
-
-async function notice(
-  d: { fee: string; deptToken: string },
-  quantity = 1,
-): Promise<{ noticeNo: string; checkCode: string; total: number }> {
-  const r = await api('POST', '/v1/notices', {
-    token: d.deptToken,
-    body: {
-      payer: { name: 'Jane Roe', idType: 'passport', idNumber: 'E12345678' },
-      lines: [{ feeCode: d.fee, quantity }],
-    },
-  });
-  expect(r.status).toBe(201);
-  return r.body;
-}
+const department = (amount = 5000) => departmentWithFee(amount);
+const notice = (d: { fee: string; deptToken: string }, quantity = 1) =>
+  issueNotice(d, { quantity, payerName: 'Jane Roe' });
 
 const pay = (body: unknown, opts: { key?: string | null; token?: string } = {}) =>
   api('POST', '/v1/payments', {

@@ -1,13 +1,8 @@
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditEventPut } from '../../functions/shared/adapters/auditTrail';
-import { auditEventId, sealAuditEvent } from '../../functions/shared/domain/audit';
-import { documentClient, tableName } from '../../functions/shared/wiring';
 import { api, token, uniq } from '../support/api';
+import { putAuditDay } from '../support/auditDay';
 import { completeAtProvider, createOrder, openPaymentPage, waitForOrder } from '../support/orders';
-import { uniqueDate } from '../unit/finance/dayFixtures';
 import { checkAccessibility, launch, openScreen, signIn } from './consoleSupport';
 
 /**
@@ -86,20 +81,7 @@ beforeAll(async () => {
   expect(read.body).toMatchObject({ status: 'anomalous', anomaly: 'notice-already-paid' });
   anomalousOrder = order.orderId;
 
-  const date = uniqueDate();
-  const events = Array.from({ length: 3 }, (_, i) =>
-    sealAuditEvent({
-      id: auditEventId(date, randomUUID()),
-      at: `${date}T0${i}:00:00.000Z`,
-      date,
-      actor: { sub: `clerk-${i}`, role: 'clerk', window: 'W01' },
-      action: 'POST /v1/payments',
-      resource: '/v1/payments',
-      outcome: 'committed',
-      requestId: randomUUID(),
-    }),
-  );
-  for (const e of events) await documentClient().send(new PutCommand(auditEventPut(tableName('Audit'), e)));
+  const { date, events } = await putAuditDay(3);
   sealedDay = { date, ids: events.map((e) => e.id) };
   browser = await launch();
 });

@@ -1,7 +1,6 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { AUDIT_DAY_SHARDS, auditKeys } from '../../shared/adapters/auditTrail';
-import { queryAll, stripKeys, type DocClient } from '../../shared/adapters/dynamo';
+import { putIfNew, queryAll, stripKeys, type DocClient } from '../../shared/adapters/dynamo';
 import type { AuditEvent } from '../../shared/domain/audit';
 import type { AuditDayRoot, AuditStore } from '../ports';
 
@@ -50,21 +49,11 @@ export class AuditTable implements AuditStore {
     return r.Item ? stripKeys<AuditDayRoot>(r.Item) : undefined;
   }
 
+  /** Stores the day's root once; a second seal of the same day gets the first root back. */
   async storeDayRoot(root: AuditDayRoot): Promise<AuditDayRoot> {
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { ...auditKeys.dayRoot(root.date), ...root },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return root;
-    } catch (e) {
-      if (!(e instanceof ConditionalCheckFailedException)) throw e;
-      const first = await this.findDayRoot(root.date);
-      if (!first) throw e;
-      return first;
-    }
+    if (await putIfNew(this.client, this.table, { ...auditKeys.dayRoot(root.date), ...root })) return root;
+    const first = await this.findDayRoot(root.date);
+    if (!first) throw new Error(`The audit root of ${root.date} exists and cannot be read`);
+    return first;
   }
 }

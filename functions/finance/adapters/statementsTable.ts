@@ -1,8 +1,7 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Channel } from '../../../schemas/records';
 import { stagingWrites } from '../../shared/adapters/auditTrail';
-import { batchWriteAll, stripKeys, type DocClient } from '../../shared/adapters/dynamo';
+import { batchWriteAll, putIfNew, stripKeys, type DocClient } from '../../shared/adapters/dynamo';
 import type { StatementHeader } from '../domain/records';
 import type { StatementLine } from '../domain/statementCsv';
 import type { StatementStore } from '../ports';
@@ -60,20 +59,8 @@ export class StatementsTable implements StatementStore {
     );
   }
 
-  async putStatementHeader(h: StatementHeader): Promise<boolean> {
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { ...financeKeys.statement(h.statementId), ...h },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return true;
-    } catch (e) {
-      if (e instanceof ConditionalCheckFailedException) return false;
-      throw e;
-    }
+  putStatementHeader(h: StatementHeader): Promise<boolean> {
+    return putIfNew(this.client, this.table, { ...financeKeys.statement(h.statementId), ...h });
   }
 
   async discardStatementChunks(statementId: string, chunks: number): Promise<void> {

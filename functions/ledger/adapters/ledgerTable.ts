@@ -1,8 +1,7 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
 import { stagingWrites } from '../../shared/adapters/auditTrail';
-import { queryAll, stripKeys, type DocClient, type TransactItem } from '../../shared/adapters/dynamo';
+import { putIfNew, queryAll, stripKeys, type DocClient, type TransactItem } from '../../shared/adapters/dynamo';
 import { isSameDayPosting } from '../domain/closing';
 import type { StoredDayProof } from '../domain/dayProof';
 import type { LedgerTransaction } from '../domain/ledger';
@@ -148,21 +147,10 @@ export class LedgerTable implements LedgerReader {
 
   /** Stores the proof once; a second close of the same day (a retried accept) gets the first proof back. */
   async storeDayProof(proof: StoredDayProof): Promise<StoredDayProof> {
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { ...ledgerKeys.dayProof(proof.date), ...proof },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return proof;
-    } catch (e) {
-      if (!(e instanceof ConditionalCheckFailedException)) throw e;
-      const first = await this.findDayProof(proof.date);
-      if (!first) throw e;
-      return first;
-    }
+    if (await putIfNew(this.client, this.table, { ...ledgerKeys.dayProof(proof.date), ...proof })) return proof;
+    const first = await this.findDayProof(proof.date);
+    if (!first) throw new Error(`The day proof of ${proof.date} exists and cannot be read`);
+    return first;
   }
 
   async findDayProof(date: string): Promise<StoredDayProof | undefined> {

@@ -1,8 +1,13 @@
-import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   BatchWriteCommand,
   DynamoDBDocumentClient,
+  PutCommand,
   QueryCommand,
   type QueryCommandInput,
   type TransactWriteCommandInput,
@@ -50,6 +55,19 @@ export async function* queryPages(client: DocClient, input: QueryCommandInput): 
     ExclusiveStartKey = page.lastKey;
     yield page.items;
   } while (ExclusiveStartKey);
+}
+
+/** Puts `item` if no item has its key: true if it did, false if one had (any other failure is thrown). */
+export async function putIfNew(client: DocClient, table: string, item: Item): Promise<boolean> {
+  try {
+    await client.send(
+      new PutCommand({ TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
+    );
+    return true;
+  } catch (e) {
+    if (e instanceof ConditionalCheckFailedException) return false;
+    throw e;
+  }
 }
 
 /** Every item of a query. Only for partitions known to be small (a catalog, a day shard). */

@@ -1,3 +1,4 @@
+import { isSameDayPosting } from '../../../functions/ledger';
 import { CompactSign, exportJWK, generateKeyPair, type JSONWebKeySet } from 'jose';
 import type { NoticePage, NoticeRecord, NoticeStore } from '../../../functions/notices/ports';
 import { byPosition, positionOf } from '../../../functions/payments/domain/views';
@@ -181,7 +182,7 @@ export class MemoryWorld implements NoticeStore, PaymentStore, IdempotencyStore 
       if (ref && this.bankRefs.has(ref)) throw new DomainError('bank-ref-duplicate');
       if (this.ledger.has(c.ledger.id)) throw new DomainError('concurrent-update');
       // as the Ledger table: only a posting into another day than the one it is made on checks the guard
-      if (c.ledger.businessDate !== c.today && this.closedDays.has(c.ledger.businessDate))
+      if (!isSameDayPosting(c.ledger.businessDate, c.today) && this.closedDays.has(c.ledger.businessDate))
         throw new DomainError('day-closed');
       if (this.receipts.has(c.receipt.receiptNo)) throw new TransientConflict('receipt number taken');
       if ('claim' in c.idempotency) this.checkCompletion(c.idempotency.claim);
@@ -211,7 +212,7 @@ export class MemoryWorld implements NoticeStore, PaymentStore, IdempotencyStore 
       if (!p || p.refundedTotal !== c.previousRefunded || c.refundedTotal > p.amount)
         throw new TransientConflict('refunded total changed');
       if (this.ledger.has(c.ledger.id)) throw new DomainError('concurrent-update');
-      if (c.ledger.businessDate !== c.refund.businessDate && this.closedDays.has(c.ledger.businessDate))
+      if (!isSameDayPosting(c.ledger.businessDate, c.refund.businessDate) && this.closedDays.has(c.ledger.businessDate))
         throw new DomainError('day-closed');
       if (this.receipts.has(c.receipt.receiptNo)) throw new TransientConflict('receipt number taken');
       if (!this.receipts.has(c.original.receiptNo)) throw new TransientConflict('original receipt missing');
